@@ -1,0 +1,9 @@
+"""Errors that reach the user as one line."""
+
+
+class StoreError(Exception):
+    """A problem with the store file itself (missing, corrupt, too new)."""
+
+
+class ImportFailed(Exception):
+    """An import that could not run at all; nothing was written."""

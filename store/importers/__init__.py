@@ -1,0 +1,172 @@
+"""Importers: detect a file's format, parse it, and write it in one transaction.
+
+List files (CSL, OFAC) are *snapshots*: a newer snapshot updates entities, adds
+new ones, and marks listings missing from it as removed. Goods and trade files
+replace what the same file brought before. Either way a file goes in whole or
+not at all; rejected rows are kept in ``rejects`` and reported.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+from ..errors import ImportFailed
+from . import csl, goods, ofac
+from .apply import SnapshotWriter, group_records, resolve_links, today
+from .reading import content_hash, read_bytes
+from .records import ImportReport, ListRecord, Reject
+
+ListReader = Callable[[Path], Iterator[ListRecord | Reject]]
+TableWriter = Callable[[sqlite3.Connection, Path, int, ImportReport], None]
+
+LIST_FORMATS: dict[str, ListReader] = {
+    "csl": csl.read_csv,
+    "csl-json": csl.read_json,
+    "ofac-sdn": ofac.read_sdn,
+    "ofac-cons": ofac.read_cons,
+}
+TABLE_FORMATS: dict[str, TableWriter] = {
+    "hs": goods.import_hs,
+    "hs-sections": goods.import_hs_sections,
+    "chpl": goods.import_chpl,
+    "gacc-monthly": goods.import_gacc_monthly,
+    "imf-imts": goods.import_imf,
+    "press-figures": goods.import_press_figures,
+    "suppliers": goods.import_suppliers,
+}
+FORMATS = ("auto", *LIST_FORMATS, *TABLE_FORMATS)
+_HEADERS = [
+    ("_id,source,", "csl"), ("source,name,", "csl"), ("section,hscode", "hs"), ("section,name", "hs-sections"),
+    ("hs6,", "chpl"), ("date,value", "gacc-monthly"), ('"dataset","series_code"', "imf-imts"),
+    ("metric_id,", "press-figures"), ("company,jurisdiction", "suppliers"),
+]
+
+
+def detect(path: Path) -> str:
+    """Guess the format of a file from its name and first line."""
+    if path.is_dir() or path.name.startswith("cons_"):
+        return "ofac-cons"
+    head = read_bytes(path)[:4096].decode("utf-8", "replace").lstrip("\ufeff").lower()
+    first = head.split("\n", 1)[0].strip()
+    for prefix, fmt in _HEADERS:
+        if first.startswith(prefix):
+            return fmt
+    if head.lstrip().startswith(("{", "[")):
+        return "csl-json"
+    if first.split(",", 1)[0].strip().isdigit() and first.count(",") >= 11:
+        return "ofac-sdn"
+    raise ImportFailed(f"{path}:1: cannot tell the format from the first line; pass --format "
+                       f"({', '.join(FORMATS[1:])})")
+
+
+def _files(path: Path, fmt: str) -> list[Path]:
+    return sorted(ofac.cons_files(path).values()) if fmt == "ofac-cons" else [path]
+
+
+def _begin(conn: sqlite3.Connection, path: Path, fmt: str, digest: str, as_of: str | None, lists: str) -> int:
+    return conn.execute(
+        "INSERT INTO imports (file, format, content_hash, as_of, lists, started) VALUES (?,?,?,?,?,?)",
+        (str(path), fmt, digest, as_of, lists, time.strftime("%Y-%m-%dT%H:%M:%S")),
+    ).lastrowid
+
+
+def _finish(conn: sqlite3.Connection, import_id: int, report: ImportReport, status: str, message: str = "") -> None:
+    conn.execute(
+        "UPDATE imports SET finished = ?, status = ?, rows_read = ?, added = ?, updated = ?, removed = ?,"
+        " rejected = ?, message = ? WHERE id = ?",
+        (time.strftime("%Y-%m-%dT%H:%M:%S"), status, report.rows_read, report.added, report.updated,
+         report.removed, len(report.rejects), message or "; ".join(report.notes) or None, import_id),
+    )
+
+
+def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of: str | None = None,
+        source_name: str | None = None, license: str | None = None, url: str | None = None,
+        force: bool = False) -> ImportReport:
+    """Import one file (or a non-SDN folder) into the store; raise ImportFailed with one line on failure."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFailed(f"{path}: no such file")
+    fmt = detect(path) if fmt == "auto" else fmt
+    if fmt not in LIST_FORMATS and fmt not in TABLE_FORMATS:
+        raise ImportFailed(f"{path}: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    conn = db.conn
+    report = ImportReport(file=str(path), format=fmt)
+    digest = content_hash(_files(path, fmt))
+    done = conn.execute("SELECT id FROM imports WHERE content_hash = ? AND format = ? AND status = 'ok'"
+                        " ORDER BY id DESC LIMIT 1", (digest, fmt)).fetchone()
+    if done and not force:
+        report.skipped, report.import_id = True, done[0]
+        return report
+
+    records: list[ListRecord] = []
+    if fmt in LIST_FORMATS:
+        for item in LIST_FORMATS[fmt](path):
+            report.rows_read += 1
+            if isinstance(item, Reject):
+                report.rejects.append(item)
+            else:
+                records.append(item)
+        if not records and not report.rejects:
+            raise ImportFailed(f"{path}: no rows")
+        dates = [r.start_date for r in records if len(r.start_date) == 10 and r.start_date[:4].isdigit()]
+        as_of = as_of or (max(dates) if dates else today())
+        lists = sorted({r.list for r in records})
+        if not force:
+            _refuse_older(conn, path, lists, as_of)
+    import_id = _begin(conn, path, fmt, digest, as_of, ",".join(lists) if fmt in LIST_FORMATS else fmt)
+    report.import_id = import_id
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        source_id = conn.execute(
+            "INSERT INTO sources (import_id, name, file, url, as_of, license) VALUES (?,?,?,?,?,?)",
+            (import_id, source_name or path.name, path.name, url, as_of, license),
+        ).lastrowid
+        if fmt in LIST_FORMATS:
+            _write_lists(conn, records, lists, import_id, source_id, as_of or today(), report)
+        else:
+            TABLE_FORMATS[fmt](conn, path, source_id, report)
+        conn.executemany(
+            "INSERT INTO rejects (import_id, file, line, field, error, raw) VALUES (?,?,?,?,?,?)",
+            [(import_id, str(path), r.line, r.field, r.error, r.raw) for r in report.rejects],
+        )
+        _finish(conn, import_id, report, "ok")
+        conn.execute("COMMIT")
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        message = str(exc) if isinstance(exc, ImportFailed | sqlite3.Error) else type(exc).__name__
+        _finish(conn, import_id, report, "failed", message)
+        if isinstance(exc, sqlite3.Error):
+            raise ImportFailed(f"{path}: store error, nothing imported ({exc})") from None
+        raise
+    return report
+
+
+def _refuse_older(conn: sqlite3.Connection, path: Path, lists: list[str], as_of: str) -> None:
+    for list_code in lists:
+        row = conn.execute(
+            "SELECT max(as_of) FROM imports WHERE status = 'ok' AND (',' || lists || ',') LIKE ?",
+            (f"%,{list_code},%",),
+        ).fetchone()
+        if row[0] and row[0] > as_of:
+            raise ImportFailed(f"{path}: snapshot of {list_code} as of {as_of} is older than the one in the "
+                               f"store ({row[0]}); use --force to import it anyway")
+
+
+def _write_lists(conn: sqlite3.Connection, records: list[ListRecord], lists: list[str], import_id: int,
+                 source_id: int, as_of: str, report: ImportReport) -> None:
+    writer = SnapshotWriter(conn, import_id, source_id, as_of, report)
+    seen: dict[str, set[int]] = {code: set() for code in lists}
+    for rec in group_records(records):
+        seen[rec.list].add(writer.apply(rec))
+    if report.rejects:
+        report.notes.append("removals not applied: rejected rows might be entities still listed")
+    else:
+        for code in lists:
+            writer.mark_removed(code, seen[code])
+    resolve_links(conn)

@@ -1,0 +1,261 @@
+"""Applying a list snapshot to the store: match, diff, upsert, mark removals.
+
+All writes of one file happen in one transaction (see :func:`store.importers.run`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
+
+from ..normalize import analyze, key_name
+from .records import ImportReport, ListRecord
+
+LISTING_FIELDS = ("programs", "citation", "start_date", "end_date", "license_requirement",
+                  "license_policy", "source_url", "remarks")
+# Fields whose difference is a change of substance (URLs and remarks differ by format, not by fact).
+COMPARED_FIELDS = ("programs", "citation", "start_date", "end_date", "license_requirement", "license_policy")
+
+
+def derived_key(rec: ListRecord) -> str:
+    """Entity key for lists without their own ids: list + normalised name + countries."""
+    return f"{rec.list.lower()}:{key_name(rec.name)}:{','.join(sorted(rec.all_countries()))}"
+
+
+def _overlap(a: set[str], b: set[str]) -> bool:
+    return not a or not b or bool(a & b)
+
+
+def group_records(records: list[ListRecord]) -> list[ListRecord]:
+    """Merge rows of one snapshot that are the same entity (BIS repeats a firm per address)."""
+    out: list[ListRecord] = []
+    by_key: dict[str, ListRecord] = {}
+    by_name: dict[tuple[str, str], list[ListRecord]] = defaultdict(list)
+    for rec in records:
+        if rec.key:
+            same = by_key.get(f"{rec.list}|{rec.key}")
+        else:
+            same = next((o for o in by_name[(rec.list, key_name(rec.name))]
+                         if _overlap(o.all_countries(), rec.all_countries())), None)
+        if same is None:
+            out.append(rec)
+            if rec.key:
+                by_key[f"{rec.list}|{rec.key}"] = rec
+            else:
+                by_name[(rec.list, key_name(rec.name))].append(rec)
+            continue
+        for attr in ("aliases", "addresses", "identifiers", "linked_to"):
+            seen = getattr(same, attr)
+            seen.extend(v for v in getattr(rec, attr) if v not in seen)
+        same.countries |= rec.countries
+        for f in LISTING_FIELDS:
+            if not getattr(same, f) and getattr(rec, f):
+                setattr(same, f, getattr(rec, f))
+    return out
+
+
+class SnapshotWriter:
+    """Writes one snapshot of one or more lists into an open transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, import_id: int, source_id: int, as_of: str,
+                 report: ImportReport) -> None:
+        self.conn = conn
+        self.import_id = import_id
+        self.source_id = source_id
+        self.as_of = as_of
+        self.report = report
+        self._derived: dict[str, dict[str, list[tuple[int, set[str]]]]] = {}
+
+    # -- matching -------------------------------------------------------------------------
+    def _derived_index(self, list_code: str) -> dict[str, list[tuple[int, set[str]]]]:
+        if list_code not in self._derived:
+            index: dict[str, list[tuple[int, set[str]]]] = defaultdict(list)
+            prefix = list_code.lower() + ":"
+            for eid, key in self.conn.execute(
+                "SELECT id, key FROM entities WHERE key >= ? AND key < ?", (prefix, prefix + "\uffff")
+            ):
+                _, name, countries = key.split(":", 2)
+                index[name].append((eid, set(filter(None, countries.split(",")))))
+            self._derived[list_code] = index
+        return self._derived[list_code]
+
+    def find(self, rec: ListRecord) -> int | None:
+        """The existing entity a record updates, if any."""
+        if rec.key:
+            row = self.conn.execute("SELECT id FROM entities WHERE key = ?", (rec.key,)).fetchone()
+            return row[0] if row else None
+        matches = self._derived_index(rec.list).get(key_name(rec.name), [])
+        countries = rec.all_countries()
+        best = [eid for eid, cs in matches if cs & countries] or [eid for eid, cs in matches if _overlap(cs, countries)]
+        return best[0] if best else None
+
+    # -- writing --------------------------------------------------------------------------
+    def apply(self, rec: ListRecord) -> int:
+        """Insert or update the entity and listing of one record; return the entity id."""
+        eid = self.find(rec)
+        changed: list[str] = []
+        if eid is None:
+            key = rec.key or derived_key(rec)
+            eid = self.conn.execute(
+                "INSERT INTO entities (key, kind, name, countries, remarks, first_seen, last_seen, source_id)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (key, rec.kind, rec.name.strip(), ",".join(sorted(rec.all_countries())), rec.remarks or None,
+                 self.as_of, self.as_of, self.source_id),
+            ).lastrowid
+            if not rec.key:
+                self._derived_index(rec.list)[key_name(rec.name)].append((eid, rec.all_countries()))
+        else:
+            old = self.conn.execute("SELECT name, kind FROM entities WHERE id = ?", (eid,)).fetchone()
+            if old[0] != rec.name.strip():
+                changed.append("name")
+            self.conn.execute("UPDATE entities SET name = ?, kind = CASE WHEN ? = 'other' THEN kind ELSE ? END,"
+                              " last_seen = ? WHERE id = ?",
+                              (rec.name.strip(), rec.kind, rec.kind, self.as_of, eid))
+        if self._replace_names(eid, rec):
+            changed.append("names")
+        if rec.has_addresses and self._replace_addresses(eid, rec):
+            changed.append("addresses")
+        if self._replace_identifiers(eid, rec):
+            changed.append("identifiers")
+        self._replace_relations(eid, rec)
+        self._update_countries(eid, rec)
+        change = self._upsert_listing(eid, rec, changed)
+        if change:
+            self.conn.execute(
+                "INSERT INTO changes (import_id, entity_id, list, change, fields, as_of) VALUES (?,?,?,?,?,?)",
+                (self.import_id, eid, rec.list, change[0], ",".join(change[1]) or None, self.as_of),
+            )
+            if change[0] == "added":
+                self.report.added += 1
+            else:
+                self.report.updated += 1
+        else:
+            self.report.unchanged += 1
+        return eid
+
+    def _replace_set(self, table: str, eid: int, origin: str, cols: tuple[str, ...],
+                     new: list[tuple], extra: Callable[[tuple], dict], owner: str = "entity_id",
+                     add_only: bool = False) -> bool:
+        cur = self.conn.execute(
+            f"SELECT id, {', '.join(cols)} FROM {table} WHERE {owner} = ? AND origin = ?", (eid, origin)
+        ).fetchall()
+        have = {tuple(r[1:]): r[0] for r in cur}
+        want = list(dict.fromkeys(new))
+        gone = [] if add_only else [rid for vals, rid in have.items() if vals not in set(want)]
+        if gone:
+            self.conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(g,) for g in gone])
+        added = [v for v in want if v not in have]
+        if added:
+            all_cols = (*cols, *extra(()).keys(), owner, "origin", "source_id")
+            self.conn.executemany(
+                f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({', '.join('?' * len(all_cols))})",
+                [(*v, *extra(v).values(), eid, origin, self.source_id) for v in added],
+            )
+        return bool(gone or added) and bool(cur)
+
+    def _replace_names(self, eid: int, rec: ListRecord) -> bool:
+        names = [(rec.name.strip(), "primary")] + [(n.strip(), k) for n, k in rec.aliases if n.strip()]
+        seen: set[str] = set()
+        unique = [(n, k) for n, k in names if not (n in seen or seen.add(n))]
+
+        def keys(v: tuple) -> dict:
+            k = analyze(v[0]) if v else None
+            return {"latn": k.latn if k else "", "core": k.core if k else ""}
+
+        if rec.partial:
+            known = {n for (n,) in self.conn.execute("SELECT name FROM names WHERE entity_id = ?", (eid,))}
+            unique = [(n, k) for n, k in unique if n not in known]
+        return self._replace_set("names", eid, rec.list, ("name", "kind"), unique, keys, add_only=rec.partial)
+
+    def _replace_addresses(self, eid: int, rec: ListRecord) -> bool:
+        return self._replace_set("addresses", eid, rec.list, ("address", "country"), rec.addresses,
+                                 lambda v: {"norm": analyze(v[0]).latn if v else ""})
+
+    def _replace_identifiers(self, eid: int, rec: ListRecord) -> bool:
+        ids = rec.identifiers
+        if rec.partial:
+            known = {_alnum(v) for (v,) in self.conn.execute("SELECT value FROM identifiers WHERE entity_id = ?", (eid,))}
+            ids = [i for i in ids if _alnum(i[1]) not in known]
+        return self._replace_set("identifiers", eid, rec.list, ("kind", "value", "country"),
+                                 ids, lambda v: {}, add_only=rec.partial)
+
+    def _replace_relations(self, eid: int, rec: ListRecord) -> None:
+        self._replace_set("relations", eid, rec.list, ("kind", "detail"),
+                          [("linked to", t) for t in rec.linked_to], lambda v: {}, owner="from_id")
+
+    def _update_countries(self, eid: int, rec: ListRecord) -> None:
+        countries = rec.all_countries()
+        countries |= {c for (c,) in self.conn.execute(
+            "SELECT DISTINCT country FROM addresses WHERE entity_id = ? AND country IS NOT NULL", (eid,))}
+        if not rec.has_addresses:
+            old = self.conn.execute("SELECT countries FROM entities WHERE id = ?", (eid,)).fetchone()[0]
+            countries |= set(filter(None, old.split(",")))
+        self.conn.execute("UPDATE entities SET countries = ? WHERE id = ?", (",".join(sorted(countries)), eid))
+
+    def _upsert_listing(self, eid: int, rec: ListRecord, changed: list[str]) -> tuple[str, list[str]] | None:
+        values = {f: (getattr(rec, f) or "").strip() or None for f in LISTING_FIELDS}
+        old = self.conn.execute(
+            f"SELECT id, status, {', '.join(LISTING_FIELDS)} FROM listings WHERE entity_id = ? AND list = ?",
+            (eid, rec.list),
+        ).fetchone()
+        if old is None:
+            self.conn.execute(
+                f"INSERT INTO listings (entity_id, list, status, source_id, {', '.join(LISTING_FIELDS)})"
+                f" VALUES (?, ?, 'active', ?, {', '.join('?' * len(LISTING_FIELDS))})",
+                (eid, rec.list, self.source_id, *values.values()),
+            )
+            return ("added", [])
+        diff = [f for f, v in zip(LISTING_FIELDS, old[2:], strict=True)
+                if f in COMPARED_FIELDS and _same_text(values[f], f) != _same_text(v, f)]
+        relisted = old[1] != "active"
+        if diff or relisted or any(values[f] != v for f, v in zip(LISTING_FIELDS, old[2:], strict=True)):
+            self.conn.execute(
+                f"UPDATE listings SET status = 'active', removed_date = NULL, source_id = ?,"
+                f" {', '.join(f + ' = ?' for f in LISTING_FIELDS)} WHERE id = ?",
+                (self.source_id, *values.values(), old[0]),
+            )
+        fields = changed + diff
+        if relisted:
+            return ("relisted", fields)
+        return ("changed", fields) if fields else None
+
+    def mark_removed(self, list_code: str, seen: set[int]) -> None:
+        """Listings of ``list_code`` not in this snapshot become removed (entities stay)."""
+        rows = self.conn.execute(
+            "SELECT id, entity_id FROM listings WHERE list = ? AND status = 'active'", (list_code,)
+        ).fetchall()
+        gone = [(lid, eid) for lid, eid in rows if eid not in seen]
+        self.conn.executemany("UPDATE listings SET status = 'removed', removed_date = ? WHERE id = ?",
+                              [(self.as_of, lid) for lid, _ in gone])
+        self.conn.executemany(
+            "INSERT INTO changes (import_id, entity_id, list, change, as_of) VALUES (?,?,?,'removed',?)",
+            [(self.import_id, eid, list_code, self.as_of) for _, eid in gone],
+        )
+        self.report.removed += len(gone)
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _same_text(text: str | None, field: str = "") -> str:
+    """Text as compared between snapshots: spacing, case, end punctuation (and program order) don't count."""
+    text = " ".join((text or "").split()).rstrip(". ").lower()
+    return "; ".join(sorted(p.strip() for p in text.split(";"))) if field == "programs" else text
+
+
+def resolve_links(conn: sqlite3.Connection) -> None:
+    """Point unresolved "Linked To" relations at the entity whose name matches exactly and uniquely."""
+    pending = conn.execute("SELECT id, detail FROM relations WHERE to_id IS NULL").fetchall()
+    for rid, detail in pending:
+        ids = {r[0] for r in conn.execute(
+            "SELECT entity_id FROM names WHERE latn = ? LIMIT 3", (analyze(detail).latn,))}
+        if len(ids) == 1:
+            conn.execute("UPDATE relations SET to_id = ? WHERE id = ?", (ids.pop(), rid))
+
+
+def today() -> str:
+    """ISO date of today."""
+    return date.today().isoformat()

@@ -1,0 +1,179 @@
+"""trade.gov Consolidated Screening List: the CSV (and the 2025 Entity List extract) and the JSON API shape."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..countries import address_country, code_for
+from ..errors import ImportFailed
+from .reading import csv_rows, read_text, require_columns, split_multi
+from .records import ListRecord, Reject
+
+# CSL "source" values → our list codes (matched on the code in parentheses).
+LIST_CODES = {
+    "EL": "EL", "MEU": "MEU", "UVL": "UVL", "DPL": "DPL", "SDN": "SDN", "CMIC": "CMIC",
+    "ISN": "ISN", "DTC": "DTC", "SSI": "SSI", "PLC": "PLC", "CAP": "CAP", "NS-MBS LIST": "MBS",
+    "NS-MBS": "MBS", "FSE": "FSE",
+}
+LIST_NAMES = {
+    "EL": "Entity List (BIS)", "MEU": "Military End User List (BIS)", "UVL": "Unverified List (BIS)",
+    "DPL": "Denied Persons List (BIS)", "SDN": "Specially Designated Nationals (OFAC)",
+    "CMIC": "Non-SDN Chinese Military-Industrial Complex (OFAC)",
+    "ISN": "Nonproliferation Sanctions (State)", "DTC": "ITAR Debarred (State)",
+    "SSI": "Sectoral Sanctions Identifications (OFAC)", "PLC": "Palestinian Legislative Council (OFAC)",
+    "CAP": "CAPTA List (OFAC)", "MBS": "Non-SDN Menu-Based Sanctions (OFAC)",
+    "FSE": "Foreign Sanctions Evaders (OFAC)",
+}
+TREASURY = {"SDN", "CMIC", "SSI", "PLC", "CAP", "MBS", "FSE"}
+KINDS = {"individual": "person", "entity": "company", "vessel": "vessel", "aircraft": "aircraft"}
+_ORG_WORDS = re.compile(
+    r"\b(co|company|corp|corporation|inc|ltd|limited|llc|gmbh|group|institute|university|academy|"
+    r"bureau|center|centre|factory|plant|bank|trading|technology|technologies|industries|industrial|"
+    r"electronics?|enterprises?|international|holdings?|logistics|s\.?a|ooo|oao|jsc|pjsc|ao|llp|"
+    r"office|ministry|department|agency|organi[sz]ation|association|laborator(y|ies)|works|firm)\b",
+    re.I,
+)
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_LINKED = re.compile(r"Linked To:\s*([^;)]+?)\s*[.;)]?(?=;|\)|$)")
+REQUIRED = ["source", "name"]
+
+
+def list_code(source: str) -> str | None:
+    """Our list code for a CSL ``source`` value, e.g. "Entity List (EL) - Bureau ..." → "EL"."""
+    for part in re.findall(r"\(([^)]+)\)", source):
+        if (code := LIST_CODES.get(part.strip().upper())) is not None:
+            return code
+    return None
+
+
+def guess_kind(name: str, list_code_: str) -> str:
+    """Kind for rows without a ``type``: organisation words → company; "Last, First" → person."""
+    if _ORG_WORDS.search(name):
+        return "company"
+    if "," in name and list_code_ in {"DPL", "DTC", "ISN"} or list_code_ == "DTC":
+        return "person"
+    return "company" if list_code_ in {"EL", "MEU", "UVL", "CMIC"} else "other"
+
+
+def parse_addresses(value: str) -> list[tuple[str, str | None]]:
+    """Split "; "-joined CSL addresses; each ends in ", <ISO-2>"."""
+    out = []
+    for addr in split_multi(value):
+        last = addr.rsplit(",", 1)[-1].strip()
+        code = last if re.fullmatch(r"[A-Z]{2}", last) else None
+        out.append((addr, address_country(addr, code)))
+    return out
+
+
+_ID_SKIP = {"gender", "subject to secondary sanctions", "additional sanctions information -",
+            "transactions prohibited for persons owned or controlled by u.s. financial institutions"}
+
+
+def parse_ids(value: str) -> list[tuple[str, str, str | None]]:
+    """CSL ``ids``: "CC, number, Type" items joined with "; "."""
+    out = []
+    for item in split_multi(value):
+        parts = [p.strip() for p in item.split(",")]
+        kind = parts[-1]
+        if len(parts) < 2 or kind.lower() in _ID_SKIP or any(p.lower() in _ID_SKIP for p in parts):
+            continue
+        country = parts[0] if re.fullmatch(r"[A-Z]{2}", parts[0]) and len(parts) > 2 else None
+        values = [p for p in parts[1 if country else 0:-1] if not _DATE.match(p)]
+        if values:
+            out.append((kind, ", ".join(values), country))
+    return out
+
+
+def _clean_alias(alias: str) -> str:
+    alias = re.sub(r"^(and|or)\s+", "", alias.strip(), flags=re.I)
+    return alias.lstrip("—-– ").strip().rstrip(";,").strip()
+
+
+def record_from_row(line: int, row: dict[str, str]) -> ListRecord | Reject:
+    """One CSL row → a record, or a reject naming the field."""
+    source = row.get("source", "").strip()
+    code = list_code(source)
+    if code is None:
+        return Reject(line, "source", f"unknown list {source!r}", str(row)[:500])
+    name = (row.get("name") or "").strip()
+    if not name:
+        return Reject(line, "name", "empty name", str(row)[:500])
+    for field_ in ("start_date", "end_date"):
+        value = (row.get(field_) or "").strip()
+        if value and value.lower() != "various" and not _DATE.match(value):
+            return Reject(line, field_, f"not a date: {value!r}", str(row)[:500])
+    number = (row.get("entity_number") or "").strip()
+    key = f"ofac:{number}" if number.isdigit() and code in TREASURY else None
+    kind = KINDS.get((row.get("type") or "").strip().lower()) or guess_kind(name, code)
+    countries = {c for field_ in ("citizenships", "nationalities") for v in split_multi(row.get(field_, ""))
+                 if (c := code_for(v))}
+    for c in split_multi(row.get("country_codes", ""), ";"):
+        if re.fullmatch(r"[A-Z]{2}", c):
+            countries.add(c)
+    remarks = (row.get("remarks") or "").strip()
+    return ListRecord(
+        line=line, list=code, name=name, kind=kind, key=key,
+        aliases=[(a, "aka") for a in map(_clean_alias, split_multi(row.get("alt_names", ""))) if a],
+        addresses=parse_addresses(row.get("addresses", "")),
+        identifiers=parse_ids(row.get("ids", "")),
+        countries=countries if kind == "person" or not row.get("addresses") else set(),
+        programs=row.get("programs", ""), citation=row.get("federal_register_notice", ""),
+        start_date=row.get("start_date", ""), end_date=row.get("end_date", ""),
+        license_requirement=row.get("license_requirement", ""),
+        license_policy=row.get("license_policy", ""),
+        source_url=row.get("source_list_url", "") or row.get("source_information_url", ""),
+        remarks=remarks, linked_to=_LINKED.findall(remarks),
+    )
+
+
+def read_csv(path: Path) -> Iterator[ListRecord | Reject]:
+    """Records of a CSL-shaped CSV (whole CSL, or an extract with CSL column names)."""
+    first = True
+    for line, row in csv_rows(path):
+        if first:
+            require_columns(path, row, REQUIRED)
+            first = False
+        yield record_from_row(line, row)  # type: ignore[arg-type]
+
+
+def _flatten_json(item: dict) -> dict[str, str]:
+    """A CSL API result object → the CSV row shape."""
+    def join(value, fmt=str) -> str:
+        if isinstance(value, list):
+            return "; ".join(fmt(v) for v in value if v)
+        return "" if value is None else str(value)
+
+    def addr(a) -> str:
+        if isinstance(a, dict):
+            parts = [a.get(k) for k in ("address", "city", "state", "postal_code", "country")]
+            return ", ".join(str(p) for p in parts if p)
+        return str(a)
+
+    def ident(i) -> str:
+        if isinstance(i, dict):
+            return ", ".join(str(i[k]) for k in ("country", "number", "type") if i.get(k))
+        return str(i)
+
+    row = {k: join(v) for k, v in item.items() if not isinstance(v, dict)}
+    row["addresses"] = join(item.get("addresses"), addr)
+    row["ids"] = join(item.get("ids"), ident)
+    return row
+
+
+def read_json(path: Path) -> Iterator[ListRecord | Reject]:
+    """Records of a CSL JSON download (``{"results": [...]}`` or a bare list)."""
+    try:
+        data = json.loads(read_text(path) or "null")
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    items = data.get("results") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise ImportFailed(f"{path}: expected a JSON list of CSL results or {{\"results\": [...]}}")
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            yield Reject(number, None, "result is not an object")
+            continue
+        yield record_from_row(number, _flatten_json(item))

@@ -1,0 +1,84 @@
+"""What every importer produces: list records, rejected rows, the import report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Reject:
+    """A row that could not be imported, with where and why."""
+
+    line: int | None
+    field: str | None
+    error: str
+    raw: str = ""
+
+    def describe(self, file: str) -> str:
+        """One line naming file, line and field."""
+        where = f"{file}:{self.line}" if self.line else file
+        return f"{where}: {self.field + ': ' if self.field else ''}{self.error}"
+
+
+@dataclass(slots=True)
+class ListRecord:
+    """One row of a sanctions or export-control list, in the store's terms."""
+
+    line: int
+    list: str
+    name: str
+    kind: str = "other"
+    key: str | None = None  # the source's own stable id ("ofac:38641"), else derived
+    aliases: list[tuple[str, str]] = field(default_factory=list)  # (name, kind)
+    addresses: list[tuple[str, str | None]] = field(default_factory=list)  # (address, ISO-2)
+    identifiers: list[tuple[str, str, str | None]] = field(default_factory=list)
+    countries: set[str] = field(default_factory=set)
+    programs: str = ""
+    citation: str = ""
+    start_date: str = ""
+    end_date: str = ""
+    license_requirement: str = ""
+    license_policy: str = ""
+    source_url: str = ""
+    remarks: str = ""
+    linked_to: list[str] = field(default_factory=list)
+    has_addresses: bool = True  # False where the format carries none (legacy sdn.csv)
+    partial: bool = False  # names and ids are a subset (legacy sdn.csv): add, never remove
+
+    def all_countries(self) -> set[str]:
+        """Countries from addresses plus those stated elsewhere in the row."""
+        return {c for _, c in self.addresses if c} | self.countries
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did, as shown to the user and kept in ``imports``."""
+
+    file: str
+    format: str
+    import_id: int | None = None
+    rows_read: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    skipped: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        if self.skipped:
+            return f"{self.file}: already imported (import #{self.import_id}); nothing changed"
+        text = (f"{self.file} ({self.format}): {self.rows_read} rows, {self.added} added, "
+                f"{self.updated} changed, {self.removed} removed, {len(self.rejects)} rejected")
+        return "; ".join([text, *self.notes])
+
+    def as_dict(self) -> dict:
+        """The JSON shape of an import report."""
+        return {
+            "file": self.file, "format": self.format, "import_id": self.import_id,
+            "skipped": self.skipped, "rows": self.rows_read, "added": self.added,
+            "changed": self.updated, "removed": self.removed, "unchanged": self.unchanged,
+            "rejected": [r.describe(self.file) for r in self.rejects], "notes": self.notes,
+        }

@@ -1,0 +1,201 @@
+"""The store's schema as forward migrations, one list entry per version.
+
+``PRAGMA user_version`` holds the version. Opening a store applies every
+migration above it; a store from a newer version is refused.
+Tables under "user data" belong to the user and are never touched by imports.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        file TEXT NOT NULL,
+        format TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        as_of TEXT,
+        lists TEXT,
+        started TEXT NOT NULL,
+        finished TEXT,
+        status TEXT NOT NULL DEFAULT 'running',
+        rows_read INTEGER DEFAULT 0,
+        added INTEGER DEFAULT 0,
+        updated INTEGER DEFAULT 0,
+        removed INTEGER DEFAULT 0,
+        rejected INTEGER DEFAULT 0,
+        message TEXT
+    );
+    CREATE TABLE rejects (
+        id INTEGER PRIMARY KEY,
+        import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+        file TEXT NOT NULL,
+        line INTEGER,
+        field TEXT,
+        error TEXT NOT NULL,
+        raw TEXT
+    );
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        import_id INTEGER REFERENCES imports(id),
+        name TEXT NOT NULL,
+        file TEXT,
+        url TEXT,
+        as_of TEXT,
+        license TEXT
+    );
+    CREATE TABLE entities (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL DEFAULT 'other',
+        name TEXT NOT NULL,
+        countries TEXT NOT NULL DEFAULT '',
+        ownership TEXT,
+        remarks TEXT,
+        first_seen TEXT,
+        last_seen TEXT,
+        source_id INTEGER REFERENCES sources(id)
+    );
+    CREATE TABLE names (
+        id INTEGER PRIMARY KEY,
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        latn TEXT NOT NULL,
+        core TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        source_id INTEGER REFERENCES sources(id),
+        UNIQUE (entity_id, origin, name)
+    );
+    CREATE INDEX names_latn ON names(latn);
+    CREATE INDEX names_entity ON names(entity_id);
+    CREATE TABLE addresses (
+        id INTEGER PRIMARY KEY,
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        address TEXT NOT NULL,
+        country TEXT,
+        norm TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        source_id INTEGER REFERENCES sources(id),
+        UNIQUE (entity_id, origin, address)
+    );
+    CREATE INDEX addresses_norm ON addresses(norm);
+    CREATE INDEX addresses_entity ON addresses(entity_id);
+    CREATE TABLE identifiers (
+        id INTEGER PRIMARY KEY,
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        country TEXT,
+        origin TEXT NOT NULL,
+        source_id INTEGER REFERENCES sources(id),
+        UNIQUE (entity_id, origin, kind, value)
+    );
+    CREATE INDEX identifiers_entity ON identifiers(entity_id);
+    CREATE TABLE listings (
+        id INTEGER PRIMARY KEY,
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        list TEXT NOT NULL,
+        programs TEXT,
+        citation TEXT,
+        start_date TEXT,
+        end_date TEXT,
+        license_requirement TEXT,
+        license_policy TEXT,
+        status TEXT NOT NULL DEFAULT 'active',
+        removed_date TEXT,
+        source_url TEXT,
+        remarks TEXT,
+        source_id INTEGER REFERENCES sources(id),
+        UNIQUE (entity_id, list)
+    );
+    CREATE INDEX listings_list ON listings(list, status);
+    CREATE TABLE changes (
+        id INTEGER PRIMARY KEY,
+        import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        list TEXT NOT NULL,
+        change TEXT NOT NULL,
+        fields TEXT,
+        as_of TEXT
+    );
+    CREATE INDEX changes_entity ON changes(entity_id);
+    CREATE TABLE hs_sections (
+        section TEXT PRIMARY KEY,
+        name TEXT NOT NULL
+    );
+    CREATE TABLE hs_codes (
+        code TEXT PRIMARY KEY,
+        level INTEGER NOT NULL,
+        description TEXT NOT NULL,
+        parent TEXT,
+        section TEXT,
+        source_id INTEGER REFERENCES sources(id)
+    );
+    CREATE TABLE chpl (
+        hs6 TEXT PRIMARY KEY,
+        tier TEXT NOT NULL,
+        tier_name TEXT,
+        tier_group TEXT,
+        tier_definition TEXT,
+        list_version TEXT,
+        source_id INTEGER REFERENCES sources(id)
+    );
+    CREATE TABLE entity_goods (
+        id INTEGER PRIMARY KEY,
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        hs_code TEXT NOT NULL REFERENCES hs_codes(code),
+        goods TEXT,
+        evidence TEXT,
+        period TEXT,
+        source_id INTEGER REFERENCES sources(id),
+        UNIQUE (entity_id, hs_code)
+    );
+    CREATE TABLE trade_flows (
+        id INTEGER PRIMARY KEY,
+        reporter TEXT NOT NULL,
+        partner TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        hs_code TEXT NOT NULL,
+        product TEXT,
+        period TEXT NOT NULL,
+        value REAL NOT NULL,
+        unit TEXT NOT NULL,
+        basis TEXT,
+        note TEXT,
+        source_id INTEGER REFERENCES sources(id)
+    );
+    CREATE INDEX trade_flows_hs ON trade_flows(hs_code, reporter, partner);
+    CREATE TABLE relations (
+        id INTEGER PRIMARY KEY,
+        from_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        to_id INTEGER REFERENCES entities(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        detail TEXT,
+        origin TEXT NOT NULL,
+        source_id INTEGER REFERENCES sources(id)
+    );
+    CREATE INDEX relations_from ON relations(from_id);
+    CREATE INDEX relations_to ON relations(to_id);
+    -- user data: keyed by entity key (stable across rebuilds), never touched by imports
+    CREATE TABLE user_watchlist (
+        entity_key TEXT PRIMARY KEY,
+        starred_at TEXT NOT NULL,
+        tags TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE user_notes (
+        entity_key TEXT PRIMARY KEY,
+        note TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Tables an import or a rebuild may write; everything named user_* is the user's.
+DATA_TABLES = (
+    "changes", "relations", "trade_flows", "entity_goods", "chpl", "hs_codes", "hs_sections",
+    "listings", "identifiers", "addresses", "names", "entities", "sources", "rejects", "imports",
+)

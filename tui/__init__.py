@@ -1,0 +1,1 @@
+"""The watchlist terminal app and command line."""

@@ -1,0 +1,233 @@
+"""The ``watchlist`` command: open the explorer, import files, search, show, stats."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from store import ImportFailed, StoreError, connect, default_path
+from store import importers, queries, seed
+from store.importers.records import ImportReport
+
+
+def _fail(message: str) -> None:
+    click.echo(f"watchlist: {message}", err=True)
+    sys.exit(1)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _progress(number: int, total: int, item: seed.SeedFile, report: ImportReport | None) -> None:
+    if report is None:
+        click.echo(f"[{number}/{total}] {item.path} …", err=True, nl=False)
+    else:
+        click.echo(f"\r[{number}/{total}] {report.summary().split('/')[-1]}", err=True)
+
+
+class Context:
+    """What every subcommand needs: where the store is, opened on first use."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self._db = None
+
+    def db(self, *, build: bool = True):
+        """The open store, built from the seed first if it is empty."""
+        if self._db is None:
+            try:
+                self._db = connect(self.db_path)
+                if build and not seed.is_built(self._db):
+                    click.echo(f"Building the store at {self.db_path} from the bundled seed…", err=True)
+                    started = time.perf_counter()
+                    seed.build(self._db, progress=_progress)
+                    click.echo(f"Built in {time.perf_counter() - started:.1f} s.", err=True)
+            except (StoreError, ImportFailed) as exc:
+                _fail(str(exc))
+        return self._db
+
+
+@click.group(invoke_without_command=True)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="WATCHLIST_DB",
+              help="Store file (default: $WATCHLIST_DB or the user data directory).")
+@click.version_option(package_name="watchlist")
+@click.pass_context
+def main(ctx: click.Context, db_path: Path | None) -> None:
+    """Explore sanctions and export-control lists offline. With no command, open the explorer."""
+    ctx.obj = Context(db_path or default_path())
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(explore)
+
+
+@main.command()
+@click.pass_obj
+def explore(obj: Context) -> None:
+    """Open the explorer (the default command)."""
+    obj.db()
+    from .app import WatchlistApp  # deferred: Textual loads only for the app
+
+    WatchlistApp(obj.db_path).run()
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(importers.FORMATS), default="auto", show_default=True)
+@click.option("--as-of", help="Snapshot date (YYYY-MM-DD); default: the newest listing date in the file.")
+@click.option("--force", is_flag=True, help="Import even if already imported or older than the store's snapshot.")
+@click.option("--json", "as_json", is_flag=True, help="Print the import reports as JSON.")
+@click.pass_obj
+def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, force: bool, as_json: bool) -> None:
+    """Import list snapshots, HS/CHPL tables or trade files. Each file goes in whole or not at all."""
+    db = obj.db()
+    reports, failed = [], False
+    for path in files:
+        try:
+            report = importers.run(db, path, fmt, as_of=as_of, force=force)
+        except ImportFailed as exc:
+            click.echo(f"watchlist: {exc}", err=True)
+            failed = True
+            continue
+        reports.append(report)
+        if not as_json:
+            click.echo(report.summary())
+            for reject in report.rejects[:20]:
+                click.echo(f"  rejected {reject.describe(str(path))}", err=True)
+            if len(report.rejects) > 20:
+                click.echo(f"  … {len(report.rejects) - 20} more: watchlist rejects {report.import_id}", err=True)
+    if as_json:
+        _echo_json([r.as_dict() for r in reports])
+    if failed:
+        sys.exit(1)
+
+
+@main.command("seed")
+@click.option("--rebuild", is_flag=True, help="Delete all imported data and import the seed again (user data stays).")
+@click.pass_obj
+def seed_(obj: Context, rebuild: bool) -> None:
+    """Build the store from the bundled seed files."""
+    db = obj.db(build=False)
+    if rebuild:
+        seed.clear_data(db)
+    started = time.perf_counter()
+    seed.build(db, progress=_progress)
+    click.echo(f"Seed ready in {time.perf_counter() - started:.1f} s: {obj.db_path}", err=True)
+
+
+@main.command()
+@click.argument("query", required=False, default="")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="JSON out (one line per query with --queries).")
+@click.option("--country", multiple=True, help="Only entities with this country (ISO-2); repeatable.")
+@click.option("--list", "lists", multiple=True, help="Only entities on this list (EL, SDN, MEU, …); repeatable.")
+@click.option("--status", type=click.Choice(["active", "removed"]), help="Listing status.")
+@click.option("--kind", multiple=True, type=click.Choice(["company", "person", "vessel", "aircraft", "other"]))
+@click.option("--hs", "hs_chapter", help="HS chapter (2 digits) of the entity's goods.")
+@click.option("--tier", help="CHPL tier of the entity's goods (1, 2, 3, 3.A, …).")
+@click.option("--watchlist", is_flag=True, help="Only starred entities.")
+@click.option("--min-score", default=50.0, show_default=True, type=click.FloatRange(0, 100))
+@click.option("--queries", "queries_file", type=click.File("r", encoding="utf-8", errors="replace"),
+              help="Run one query per line of this file.")
+@click.pass_obj
+def search(obj: Context, query: str, limit: int, as_json: bool, country: tuple[str, ...], lists: tuple[str, ...],
+           status: str | None, kind: tuple[str, ...], hs_chapter: str | None, tier: str | None, watchlist: bool,
+           min_score: float, queries_file) -> None:
+    """Fuzzy search over every name and alias (typos, legal forms, HK, pinyin, Chinese characters)."""
+    from store.search import Filters, SearchIndex, parse_query
+
+    index = SearchIndex.build(obj.db().conn)
+
+    def run(text: str) -> dict:
+        typed, filters = parse_query(text)
+        filters.countries |= {c.upper() for c in country}
+        filters.lists |= {c.upper() for c in lists}
+        filters.kinds |= set(kind)
+        filters.status = status or filters.status
+        filters.hs_chapter = hs_chapter or filters.hs_chapter
+        filters.tier = tier or filters.tier
+        filters.watchlist = watchlist or filters.watchlist
+        result = index.search(typed + " ", filters, limit=limit, min_score=min_score)
+        assert result is not None
+        out = result.as_dict()
+        out["query"] = text
+        return out
+
+    if queries_file is not None:
+        for line in queries_file:
+            text = line.rstrip("\r\n")
+            if text.strip():
+                click.echo(json.dumps(run(text), ensure_ascii=False))
+        return
+    result = run(query)
+    if as_json:
+        _echo_json(result)
+        return
+    if not result["results"]:
+        click.echo("no match")
+    for hit in result["results"]:
+        lists_ = ",".join(hit["lists"]) + (f" (removed: {','.join(hit['removed_lists'])})" if hit["removed_lists"] else "")
+        via = f"  ← {hit['matched_name']}" if hit["matched_name"] != hit["name"] else ""
+        click.echo(f"{hit['score']:5.1f}  {hit['id']:>6}  {hit['name']}{via}  [{lists_}] {','.join(hit['countries'])}")
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def show(obj: Context, ref: str, as_json: bool) -> None:
+    """Everything about one entity (id or key): names, addresses, listings, goods, relations, sources."""
+    db = obj.db()
+    eid = queries.entity_id_for(db, ref)
+    if eid is None:
+        _fail(f"no entity {ref!r}")
+    data = queries.entity(db, eid)
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(f"{data['name']}  [{data['kind']}; {', '.join(data['countries'])}]  id {data['id']}, key {data['key']}")
+    for section in ("listings", "names", "addresses", "identifiers", "goods", "relations", "changes", "sources"):
+        if data[section]:
+            click.echo(f"\n{section.capitalize()}:")
+            for row in data[section]:
+                click.echo("  " + " | ".join(str(v) for v in row.values() if v not in (None, "")))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def stats(obj: Context, as_json: bool) -> None:
+    """Counts of entities, names, addresses, listings by list, HS and CHPL codes, and imports."""
+    data = queries.stats(obj.db())
+    if as_json:
+        _echo_json(data)
+        return
+    for key, value in data.items():
+        if key == "imports":
+            click.echo("imports:")
+            for imp in value:
+                click.echo(f"  #{imp['id']} {Path(imp['file']).name} ({imp['format']}, as of {imp['as_of']}): "
+                           f"{imp['status']}, {imp['rows']} rows, +{imp['added']} ~{imp['changed']} "
+                           f"-{imp['removed']} !{imp['rejected']}")
+        else:
+            click.echo(f"{key}: {value}")
+
+
+@main.command()
+@click.argument("import_id", required=False, type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def rejects(obj: Context, import_id: int | None, as_json: bool) -> None:
+    """Rows rejected by imports (all, or of one import), with file, line and field."""
+    rows = queries.rejects(obj.db(), import_id)
+    if as_json:
+        _echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"#{row['import_id']} {row['file']}:{row['line']}: {row['field'] or ''}: {row['error']}")
+    if not rows:
+        click.echo("no rejected rows")
