@@ -61,20 +61,20 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any] | None:
         return None
     out = rows[0]
     out["countries"] = [c for c in out["countries"].split(",") if c]
-    out["names"] = _rows(conn, "SELECT name, kind, origin AS list, s.name AS source FROM names n"
-                               " LEFT JOIN sources s ON s.id = n.source_id WHERE entity_id = ?"
-                               " ORDER BY kind != 'primary', n.id", (entity_id,))
-    out["addresses"] = _rows(conn, "SELECT address, country, origin AS list, s.name AS source,"
+    out["names"] = _rows(conn, "SELECT n.name, n.kind, n.origin AS list, s.name AS source FROM names n"
+                               " LEFT JOIN sources s ON s.id = n.source_id WHERE n.entity_id = ?"
+                               " ORDER BY n.kind != 'primary', n.id", (entity_id,))
+    out["addresses"] = _rows(conn, "SELECT a.address, a.country, a.origin AS list, s.name AS source,"
                                    " (SELECT count(DISTINCT a2.entity_id) FROM addresses a2 WHERE a2.norm = a.norm"
                                    "  AND a2.entity_id != a.entity_id) AS shared_with"
                                    " FROM addresses a LEFT JOIN sources s ON s.id = a.source_id"
-                                   " WHERE entity_id = ? ORDER BY a.id", (entity_id,))
+                                   " WHERE a.entity_id = ? ORDER BY a.id", (entity_id,))
     out["identifiers"] = _rows(conn, "SELECT kind, value, country, origin AS list FROM identifiers"
                                      " WHERE entity_id = ? ORDER BY id", (entity_id,))
     out["listings"] = _rows(conn, "SELECT l.list, l.programs, l.citation, l.start_date, l.end_date,"
                                   " l.license_requirement, l.license_policy, l.status, l.removed_date, l.source_url,"
                                   " l.remarks, s.name AS source, s.as_of AS source_as_of FROM listings l"
-                                  " LEFT JOIN sources s ON s.id = l.source_id WHERE entity_id = ?"
+                                  " LEFT JOIN sources s ON s.id = l.source_id WHERE l.entity_id = ?"
                                   " ORDER BY l.status, l.start_date DESC", (entity_id,))
     out["goods"] = _rows(conn, "SELECT g.hs_code, h.description, c.tier AS chpl_tier, g.goods, g.evidence, g.period,"
                                " s.name AS source FROM entity_goods g LEFT JOIN hs_codes h ON h.code = g.hs_code"

@@ -256,11 +256,18 @@ class SearchIndex:
 
     # -- scoring -------------------------------------------------------------------------
     @staticmethod
-    def score(q: NameKeys, latn: str, core: str) -> float:
-        """0–100: how well a name matches the query (core dominates, the whole name breaks ties)."""
+    def score(q: NameKeys, latn: str, core: str, typing: bool = False) -> float:
+        """0–100: how well a name matches the query (core dominates, the whole name breaks ties).
+
+        While typing, the query is also compared with the start of the name's core, so "sinn"
+        scores high on "Sinno" before the word is complete.
+        """
         if q.latn == latn:
             return 100.0
-        core_score = max(fuzz.WRatio(q.core, core), fuzz.ratio(q.joined, core.replace(" ", "")))
+        joined = core.replace(" ", "")
+        core_score = max(fuzz.WRatio(q.core, core), fuzz.ratio(q.joined, joined))
+        if typing and len(q.joined) >= 3:
+            core_score = max(core_score, 0.95 * fuzz.ratio(q.joined, joined[:len(q.joined)]))
         return 0.7 * core_score + 0.3 * fuzz.token_set_ratio(q.latn, latn)
 
     def _allowed(self, filters: Filters) -> Callable[[int], bool]:
@@ -272,9 +279,9 @@ class SearchIndex:
             e = ents[eid]
             if filters.countries and not filters.countries.intersection(e.countries):
                 return False
-            if filters.lists and not filters.lists.intersection(e.lists + e.removed):
+            if filters.lists and not filters.lists.intersection(e.removed if filters.status == "removed" else e.lists):
                 return False
-            if filters.status == "active" and not e.lists or filters.status == "removed" and (e.lists or not e.removed):
+            if (filters.status == "active" and not e.lists) or (filters.status == "removed" and (e.lists or not e.removed)):
                 return False
             if filters.kinds and e.kind not in filters.kinds:
                 return False
@@ -312,7 +319,7 @@ class SearchIndex:
             if cancelled():
                 return None
             for nid in cands[start:start + CHUNK]:
-                s = self.score(q, self.latn[nid], self.core[nid])
+                s = self.score(q, self.latn[nid], self.core[nid], typing)
                 eid = self.name_entity[nid]
                 if s >= min_score and s > best.get(eid, (-1.0, 0))[0]:
                     best[eid] = (s, nid)

@@ -10,8 +10,7 @@ from typing import Any
 
 import click
 
-from store import ImportFailed, StoreError, connect, default_path
-from store import importers, queries, seed
+from store import ImportFailed, StoreError, connect, default_path, importers, queries, seed
 from store.importers.records import ImportReport
 
 
@@ -138,7 +137,7 @@ def search(obj: Context, query: str, limit: int, as_json: bool, country: tuple[s
            status: str | None, kind: tuple[str, ...], hs_chapter: str | None, tier: str | None, watchlist: bool,
            min_score: float, queries_file) -> None:
     """Fuzzy search over every name and alias (typos, legal forms, HK, pinyin, Chinese characters)."""
-    from store.search import Filters, SearchIndex, parse_query
+    from store.search import SearchIndex, parse_query
 
     index = SearchIndex.build(obj.db().conn)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from ..countries import address_country, code_for
@@ -41,6 +42,16 @@ _LINKED = re.compile(r"Linked To:\s*([^;)]+?)\s*[.;)]?(?=;|\)|$)")
 REQUIRED = ["source", "name"]
 
 
+def _is_date(value: str) -> bool:
+    if not _DATE.match(value):
+        return False
+    try:
+        date.fromisoformat(value + "-01-01"[len(value) - 4:] if len(value) < 10 else value)
+    except ValueError:
+        return False
+    return True
+
+
 def list_code(source: str) -> str | None:
     """Our list code for a CSL ``source`` value, e.g. "Entity List (EL) - Bureau ..." → "EL"."""
     for part in re.findall(r"\(([^)]+)\)", source):
@@ -53,7 +64,7 @@ def guess_kind(name: str, list_code_: str) -> str:
     """Kind for rows without a ``type``: organisation words → company; "Last, First" → person."""
     if _ORG_WORDS.search(name):
         return "company"
-    if "," in name and list_code_ in {"DPL", "DTC", "ISN"} or list_code_ == "DTC":
+    if ("," in name and list_code_ in {"DPL", "DTC", "ISN"}) or list_code_ == "DTC":
         return "person"
     return "company" if list_code_ in {"EL", "MEU", "UVL", "CMIC"} else "other"
 
@@ -103,7 +114,7 @@ def record_from_row(line: int, row: dict[str, str]) -> ListRecord | Reject:
         return Reject(line, "name", "empty name", str(row)[:500])
     for field_ in ("start_date", "end_date"):
         value = (row.get(field_) or "").strip()
-        if value and value.lower() != "various" and not _DATE.match(value):
+        if value and value.lower() != "various" and not _is_date(value):
             return Reject(line, field_, f"not a date: {value!r}", str(row)[:500])
     number = (row.get("entity_number") or "").strip()
     key = f"ofac:{number}" if number.isdigit() and code in TREASURY else None

@@ -121,10 +121,9 @@ def import_imf(conn: sqlite3.Connection, path: Path, source_id: int, report: Imp
         partner = ISO3.get(row["COUNTERPART_COUNTRY.ID"], row["COUNTERPART_COUNTRY.ID"])
         flow = "import" if row["INDICATOR.ID"].startswith("M") else "export"
         for year in (k for k in row if k and k.isdigit()):
-            if row[year].strip():
-                if (value := _number(line, year, row[year], report)) is not None:
-                    rows.append((reporter, partner, flow, "TOTAL", "All goods", year, value, "USD million",
-                                 row.get("INDICATOR", ""), row.get("COUNTERPART_COUNTRY"), source_id))
+            if row[year].strip() and (value := _number(line, year, row[year], report)) is not None:
+                rows.append((reporter, partner, flow, "TOTAL", "All goods", year, value, "USD million",
+                             row.get("INDICATOR", ""), row.get("COUNTERPART_COUNTRY"), source_id))
     _replace_flows(conn, path, rows)
     report.added = len(rows)
 

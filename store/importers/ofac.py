@@ -43,9 +43,8 @@ def parse_remarks(remarks: str) -> tuple[list[tuple[str, str]], list[tuple[str, 
             ids.append((m["kind"], m["value"].strip(), country))
             if country:
                 countries.add(country)
-        elif m := _NATION.match(item):
-            if code := code_for(m["c"]):
-                countries.add(code)
+        elif (m := _NATION.match(item)) and (code := code_for(m["c"])):
+            countries.add(code)
     return aliases, ids, countries, [t.strip() for t in _LINKED.findall(remarks)]
 
 

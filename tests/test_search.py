@@ -1,0 +1,84 @@
+"""The search engine on the real seed: variants people type, filters, facets, hostile input."""
+
+from __future__ import annotations
+
+import pytest
+
+from store.search import Filters, SearchIndex, parse_query
+
+
+@pytest.fixture(scope="module")
+def index(seed_db_path):
+    import sqlite3
+
+    conn = sqlite3.connect(seed_db_path)
+    yield SearchIndex.build(conn)
+    conn.close()
+
+
+def top_names(index: SearchIndex, query: str, n: int = 3, **kw) -> list[str]:
+    result = index.search(query, **kw)
+    return [h.name for h in result.hits[:n]]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("sinno electronics", "Sinno Electronics Co., Ltd.,"),
+    ("sino electronic", "Sinno Electronics"),  # typo, suffix dropped
+    ("electronics sinno hong kong", "Sinno Electronics Co., Ltd.,"),  # word order, HK
+    ("World Jeta HK Logistics", "World Jetta (H.K.) Logistics Limited"),
+    ("Hong Kong Shijieda", "World Jetta (H.K.) Logistics Limited"),  # alias
+    ("konecot", "Connec Electronic Ltd."),
+    ("Ke Nai Ke Te", "Connec Electronic Ltd."),  # pinyin alias, spacing
+    ("kenaikete", "Connec Electronic Ltd."),
+    ("King-Pai Technology (HK) Co., Limited", "King Pai Technology Co., Ltd."),
+    ("poly technologies", "Poly Technologies Inc."),
+])
+def test_finds_what_people_type(index, query, expected):
+    assert expected in top_names(index, query, 3)
+
+
+def test_prefix_while_typing(index):
+    assert sum(name.lower().startswith("sinno") for name in top_names(index, "sinn", 4)) >= 3
+
+
+def test_hit_names_the_alias_that_matched(index):
+    hit = index.search("Hong Kong Shijieda Logistics").hits[0]
+    assert hit.name.startswith("World Jetta") and hit.matched_name.startswith("Hong Kong Shijieda")
+    assert hit.matched_kind == "aka" and 0 <= hit.score <= 100
+
+
+def test_filters_and_facets(index):
+    everything = index.search("electronics")
+    assert everything.facets["list"]["EL"] > 0 and everything.facets["country"]["HK"] > 0
+    hk_el = index.search("electronics", Filters(countries={"HK"}, lists={"EL"}))
+    assert hk_el.total and all("HK" in h.countries and "EL" in h.lists for h in hk_el.hits)
+    assert hk_el.total < everything.total
+    people = index.search("wang", Filters(kinds={"person"}))
+    assert people.hits and all(h.kind == "person" for h in people.hits)
+    removed = index.search("", Filters(status="removed"))
+    assert removed.hits and all(not h.lists and h.removed_lists for h in removed.hits)
+    tier1 = index.search("", Filters(tier="1"))
+    assert any(h.name.startswith("Sinno") for h in tier1.hits)
+
+
+def test_typed_filters():
+    text, f = parse_query("country:HK list:EL,MEU tier:1 sinno kind:company")
+    assert text == "sinno" and f.countries == {"HK"} and f.lists == {"EL", "MEU"} and f.tier == "1"
+    assert f.kinds == {"company"}
+
+
+def test_empty_query_lists_latest_listings_first(index):
+    hits = index.search("", limit=20).hits
+    dates = [index.entities[h.entity_id].latest for h in hits]
+    assert dates == sorted(dates, reverse=True) and dates[0] >= "2025"
+
+
+@pytest.mark.parametrize("query", ['"', 'Poly"', "AND", "NEAR(", "*", "(HK", "[/", "[bold]x", "]]]][[",
+                                   "🙂🙂", "x" * 10_000, "\x00", "\ud800", "-", "a OR b", "country:", ":::"])
+def test_hostile_queries_never_raise(index, query):
+    result = index.search(query)
+    assert result is not None and isinstance(result.hits, list)
+
+
+def test_cancel_stops_scoring(index):
+    assert index.search("electronics", cancelled=lambda: True) is None

@@ -1,0 +1,72 @@
+"""The seed store agrees with the data READMEs, and the two firms of the story are where they should be."""
+
+from pathlib import Path
+
+from store import queries
+from store.search import SearchIndex
+
+
+def _imports(stats):
+    return {Path(i["file"]).name: i for i in stats["imports"]}
+
+
+def test_stats_match_the_data_readmes(seed_db):
+    stats = queries.stats(seed_db)
+    imports = _imports(stats)
+    # row counts stated in shared/data/README.md and goods/README.md
+    assert imports["consolidated_2022-04.csv.gz"]["rows"] == 14_160
+    assert imports["entity_list_2025-11-08.csv.gz"]["rows"] == 3_421
+    assert imports["sdn_2024-05-03.csv.gz"]["rows"] == 14_965
+    assert imports["ofac_nonsdn_2025-12"]["rows"] == 442
+    assert imports["hs2022_nomenclature.csv"]["rows"] == 6_940
+    assert stats["hs_codes"] == {2: 97, 4: 1_229, 6: 5_613}
+    assert stats["hs_sections"] == 21
+    assert stats["chpl_codes"] == 50
+    assert stats["chpl_by_tier"] == {"1": 4, "2": 5, "3.A": 16, "3.B": 9, "4.A": 11, "4.B": 5}
+    assert all(i["status"] == "ok" and i["rejected"] == 0 for i in stats["imports"])
+    # the whole SDN list of 2024-05-03 is active; 2022 SDN entries missing from it are removed, not deleted
+    assert stats["listings_by_list"]["SDN"]["active"] == 14_965
+    assert stats["listings_by_list"]["SDN"]["removed"] > 0
+    # BIS repeats a firm once per address: listings ≤ rows, never more
+    el = stats["listings_by_list"]["EL"]
+    assert 3_300 <= el["active"] <= 3_421
+    assert stats["trade_flows"] > 3_000
+
+
+def test_sinno_is_on_the_entity_list_and_the_sdn_list(seed_db):
+    index = SearchIndex.build(seed_db.conn)
+    hits = index.search("sinno electronics ", limit=5).hits
+    top = {h.key: h for h in hits[:3]}
+    assert "ofac:38641" in top and "SDN" in top["ofac:38641"].lists
+    el = [h for h in hits[:3] if "EL" in h.lists and "HK" in h.countries]
+    assert len(el) == 1
+    record = queries.entity(seed_db, el[0].entity_id)
+    listing = record["listings"][0]
+    assert listing["list"] == "EL" and "87 FR 38925" in listing["citation"] and listing["start_date"] == "2022-06-30"
+    assert {"Sinno Electronics Co., Ltd.,", "Xinnuo Electronic Technology"} <= {n["name"] for n in record["names"]}
+    assert any("Kowloon" in a["address"] and a["country"] == "HK" for a in record["addresses"])
+    assert any(g["hs_code"] == "8542" for g in record["goods"])
+    sdn = queries.entity(seed_db, top["ofac:38641"].entity_id)
+    assert "RUSSIA-EO14024" in sdn["listings"][0]["programs"]
+    assert ("Registration Number", "1401029", "HK") in {(i["kind"], i["value"], i["country"]) for i in sdn["identifiers"]}
+    assert sdn["relations"][0]["detail"] == "RADIOAVTOMATIKA LLC"
+
+
+def test_entity_list_2025_updates_the_2022_rows(seed_db):
+    conn = seed_db.conn
+    # Poly Technologies Inc. is in both EL snapshots: one entity, one EL listing, plus State's ISN listing
+    rows = conn.execute("SELECT e.id, l.list, l.status FROM entities e JOIN listings l ON l.entity_id = e.id"
+                        " WHERE e.name LIKE 'Poly Technologies%'").fetchall()
+    assert sorted((r[1], r[2]) for r in rows) == [("EL", "active"), ("ISN", "active")]
+    # the June 2022 firms were added by the 2025 snapshot
+    added = {r[0] for r in conn.execute(
+        "SELECT e.name FROM changes c JOIN entities e ON e.id = c.entity_id JOIN imports i ON i.id = c.import_id"
+        " WHERE i.file LIKE '%entity_list_2025%' AND c.change = 'added'")}
+    for name in ("Connec Electronic Ltd.", "Winninc Electronic", "World Jetta (H.K.) Logistics Limited",
+                 "King Pai Technology Co., Ltd.", "Sinno Electronics Co., Ltd.,"):
+        assert name in added
+
+
+def test_hs_codes_keep_leading_zeros(seed_db):
+    row = seed_db.conn.execute("SELECT code, parent FROM hs_codes WHERE code = '010121'").fetchone()
+    assert row == ("010121", "0101")
