@@ -49,10 +49,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", required=True)
     parser.add_argument("--baseline-limit", type=int, default=50)
+    parser.add_argument("--sample", type=int, default=0, help="use every k-th query so N remain (0: all)")
     args = parser.parse_args()
     conn = sqlite3.connect(args.db)
     index = SearchIndex.build(conn)
     rows = list(csv.DictReader(QUERIES.open(encoding="utf-8")))
+    if args.sample and args.sample < len(rows):
+        rows = rows[:: len(rows) // args.sample][: args.sample]
     names = [(index.entities[index.name_entity[i]].key, n) for i, n in enumerate(index.names)]
     choices = [utils.default_process(n) for _, n in names]
     ours: dict[str, list[int | None]] = defaultdict(list)
