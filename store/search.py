@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from .normalize import LEGAL, NameKeys, analyze, tokens
+from .normalize import LEGAL, NameKeys, analyze
 
 MAX_QUERY = 256  # characters of a query that are read; the rest is ignored
 CANDIDATES = 400  # names rescored per query
@@ -346,4 +346,4 @@ def _neg(date: str) -> str:
     return "".join(chr(0x7F - ord(c)) for c in date)
 
 
-__all__ = ["Filters", "Hit", "SearchIndex", "SearchResult", "parse_query", "tokens"]
+__all__ = ["Filters", "Hit", "SearchIndex", "SearchResult", "parse_query"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -55,5 +54,3 @@ def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
 
-
-__all__ = ["shutil", "write"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -147,11 +146,7 @@ class WatchlistApp(App):
 
     @work(thread=True, exclusive=True, group="index")
     def build_index(self) -> None:
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-        try:
-            index = SearchIndex.build(conn)
-        finally:
-            conn.close()
+        index = SearchIndex.build(thread_db(self.db_path).conn)
         index.search("保利")  # warm pinyin and caches off the UI thread
         self.post_message(IndexReady(index))
 
