@@ -3,8 +3,9 @@
 Run: python bench/make_query_set.py [--db PATH]. Deterministic (fixed random seed).
 Positives come from CN/HK companies on the lists: every listed alias as typed, and human variants
 of primary names (typo, legal suffix dropped, word order, HK ↔ Hong Kong, city prefix dropped).
-A query's answer is every entity carrying a name with the same normalised form (the same firm on
-two lists is two entities until resolution merges them).
+A query's answer is every entity carrying a name with the same normalised form as the name it was
+made from, or as the query itself (the same firm on two lists is two entities until resolution
+merges them, and a name typed exactly as listed is a right answer).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def main() -> None:
             if len(alias) >= 4:
                 rows.append((alias, "aka", ";".join(sorted(by_latn[analyze(alias).latn] | {key}))))
         for cls, text in variants(name, rng):
-            rows.append((text, cls, ";".join(sorted(answer))))
+            rows.append((text, cls, ";".join(sorted(answer | by_latn.get(analyze(text).latn, set())))))
     rows = sorted(set(rows), key=lambda r: (r[1], r[0]))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", newline="", encoding="utf-8") as fh:

@@ -1,34 +1,44 @@
-"""The search engine: an in-memory token index over every name and alias, rescored with rapidfuzz.
+"""The search engine: an in-memory index of the distinctive words of every name, rescored with rapidfuzz.
 
-Candidates come from an inverted index over the normalised tokens of every name
-(plus each name's joined core, so pinyin spacing doesn't matter): exact tokens,
-prefixes of the token being typed, and one- or two-edit typos. The best few
-hundred candidates are rescored with ``0.7·WRatio(core) + 0.3·token_set_ratio``
-(see ../shared/research/name-matching.md) in small chunks between which the caller's
-``cancelled()`` is checked, then grouped by entity with the best alias kept.
+Only each name's *core* (its trade name: no legal form, place or industry word, see
+``normalize.py``) is indexed, as tokens plus the joined core, so "Xin Rui Tai" meets "Xinruitai".
+A query's core terms generate candidates: exact tokens, prefixes of the word being typed, and one-
+or two-edit typos (a transposition counts as one edit; rapidfuzz OSA over vocabulary buckets of
+the same length and first letter, then, when nothing good came back, buckets that catch a slip in
+the first letter). The best few hundred candidates by IDF weight are
+rescored with ``0.7·max(WRatio, ratio)(core) + 0.3·(token_set + token_sort without legal forms)``
+in small chunks, between which the caller's ``cancelled()`` is checked, then grouped by entity.
+
+Memory is kept flat so a million entities fit: keys live in two large strings with offset arrays,
+postings in one CSR array, entity attributes in interned tuples; display names are read back from
+the store only for the hits shown (``research/name-matching.md`` measures the alternatives).
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import re
 import sqlite3
+import threading
 import time
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from .normalize import LEGAL, NameKeys, analyze
 
 MAX_QUERY = 256  # characters of a query that are read; the rest is ignored
 CANDIDATES = 400  # names rescored per query
 CHUNK = 64  # names scored between two cancel checks
-COMMON = 50_000  # a token in more names than this only narrows, it does not generate candidates
+BUDGET = 30_000  # postings read per query (rarest terms first)
+TYPO_BELOW = 2_000  # a word found as typed is also looked up with typos if it is in fewer names than this
 PREFIX_FANOUT = 300  # vocabulary tokens one prefix may expand to
 
 
@@ -65,6 +75,7 @@ class Hit:
     countries: list[str]
     kind: str
     tiers: list[str]
+    listed: str  # latest listing start date ("" if none)
 
     @property
     def status(self) -> str:
@@ -76,7 +87,7 @@ class Hit:
         return {"id": self.entity_id, "key": self.key, "name": self.name, "matched_name": self.matched_name,
                 "matched_kind": self.matched_kind, "score": round(self.score, 1), "lists": self.lists,
                 "removed_lists": self.removed_lists, "status": self.status, "countries": self.countries,
-                "kind": self.kind, "chpl_tiers": self.tiers}
+                "kind": self.kind, "chpl_tiers": self.tiers, "listed": self.listed}
 
 
 @dataclass(slots=True)
@@ -93,19 +104,6 @@ class SearchResult:
         """The stable JSON shape of a result."""
         return {"query": self.query, "elapsed_ms": round(self.elapsed_ms, 2), "total": self.total,
                 "facets": self.facets, "results": [h.as_dict() for h in self.hits]}
-
-
-@dataclass(slots=True)
-class _Entity:
-    key: str
-    name: str
-    kind: str
-    countries: tuple[str, ...]
-    lists: tuple[str, ...]
-    removed: tuple[str, ...]
-    latest: str
-    chapters: frozenset[str]
-    tiers: tuple[str, ...]
 
 
 _FILTER = re.compile(r"(?<!\S)(country|list|status|kind|hs|tier|on):(\S+)", re.I)
@@ -133,55 +131,94 @@ def parse_query(text: str) -> tuple[str, Filters]:
     return _FILTER.sub(" ", text).strip(), filters
 
 
+
+
+@dataclass(slots=True)
+class _Listed:
+    lists: tuple[str, ...]
+    removed: tuple[str, ...]
+    latest: str
+
+
+_UNLISTED = _Listed((), (), "")
+
+
+def _EVERYTHING(eid: int) -> bool:
+    """The predicate when nothing is filtered (compared by identity to skip filtering)."""
+    return True
+
+
 class SearchIndex:
     """Every name of every entity, indexed for as-you-type fuzzy search."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: str | None, conn: sqlite3.Connection | None = None) -> None:
+        self.path = path
+        self._fallback = conn if not path else None  # an in-memory store can only be read where it was built
+        self._local = threading.local()
+        # per name (position = name number)
+        self.name_row = array("i")
         self.name_entity = array("i")
-        self.names: list[str] = []
-        self.kinds: list[str] = []
-        self.latn: list[str] = []
-        self.core: list[str] = []
-        self.postings: dict[str, array] = {}
+        self._latn, self._latn_at = "", array("I", [0])
+        self._core, self._core_at = "", array("I", [0])
+        # core vocabulary (sorted) and postings in CSR form
         self.vocab: list[str] = []
-        self.by_length: dict[int, list[str]] = {}
-        self.entities: dict[int, _Entity] = {}
-        self.watchlist: set[str] = set()
-        self.recent: list[int] = []
+        self._post, self._post_at = array("i"), array("I", [0])
+        self._buckets: dict[tuple[int, str], list[str]] = {}  # by length and first letter
+        self._buckets2: dict[tuple[int, str], list[str]] = {}  # by length and second letter
+        self._expansions: dict[tuple[str, bool, bool, bool], list[tuple[float, int, int]]] = {}
+        # per entity
+        self.kind: list[str | None] = []  # by entity id (row ids are dense)
+        self.countries: list[tuple[str, ...]] = []
+        self.listed: dict[int, _Listed] = {}
+        self.chapters: dict[int, frozenset[str]] = {}
+        self.tiers: dict[int, tuple[str, ...]] = {}
+        self.watchlist: set[int] = set()
+        self.recent = array("i")
+        self._all_facets: dict[str, dict[str, int]] = {}
 
     # -- building ------------------------------------------------------------------------
     @classmethod
     def build(cls, conn: sqlite3.Connection) -> SearchIndex:
-        """Read names and entity attributes from the store (normalised keys were stored at import)."""
-        index = cls()
+        """Index every name in the store (their normalised keys were stored at import)."""
+        path = next((file for _, name, file in conn.execute("PRAGMA database_list") if name == "main"), "")
+        index = cls(path or None, conn)
         index.load_entities(conn)
-        postings: dict[str, array] = defaultdict(lambda: array("i"))
-        seen: set[tuple[int, str]] = set()
-        for eid, name, kind, latn, core in conn.execute(
-            "SELECT entity_id, name, kind, latn, core FROM names ORDER BY kind != 'primary', id"
+        postings: dict[str, list[int]] = defaultdict(list)
+        latn: list[str] = []
+        core: list[str] = []
+        current, seen = -1, set()
+        for row, eid, lt, cr in conn.execute(
+            "SELECT id, entity_id, latn, core FROM names ORDER BY entity_id, kind != 'primary', id"
         ):
-            if (eid, latn) in seen or eid not in index.entities:
+            if eid != current:
+                current, seen = eid, set()
+            if lt in seen or not index.has(eid):
                 continue
-            seen.add((eid, latn))
-            nid = len(index.names)
+            seen.add(lt)
+            nid = len(latn)
+            index.name_row.append(row)
             index.name_entity.append(eid)
-            index.names.append(name)
-            index.kinds.append(kind)
-            index.latn.append(latn)
-            index.core.append(core)
-            for tok in set(latn.split()) | {core.replace(" ", "")}:
+            latn.append(lt)
+            core.append(cr)
+            for tok in {*cr.split(), cr.replace(" ", "")}:
                 if tok:
                     postings[tok].append(nid)
-        index.postings = dict(postings)
-        index.vocab = sorted(index.postings)
-        by_length: dict[int, list[str]] = defaultdict(list)
+        index._latn, index._latn_at = _pack(latn)
+        index._core, index._core_at = _pack(core)
+        del latn, core
+        index.vocab = sorted(postings)
         for tok in index.vocab:
-            by_length[len(tok)].append(tok)
-        index.by_length = dict(by_length)
+            index._post.extend(postings[tok])
+            index._post_at.append(len(index._post))
+            index._buckets.setdefault((len(tok), tok[0]), []).append(tok)
+            if len(tok) > 1:
+                index._buckets2.setdefault((len(tok), tok[1]), []).append(tok)
+        analyze("保利")  # load the pinyin dictionary now, not on the first Chinese keystroke
         return index
 
     def load_entities(self, conn: sqlite3.Connection) -> None:
         """(Re)load entity attributes used for filters, facets and ordering."""
+        interned: dict[tuple[str, ...], tuple[str, ...]] = {}
         lists: dict[int, list[str]] = defaultdict(list)
         removed: dict[int, list[str]] = defaultdict(list)
         latest: dict[int, str] = {}
@@ -189,6 +226,9 @@ class SearchIndex:
             (lists if status == "active" else removed)[eid].append(code)
             if start and start[:1].isdigit() and start > latest.get(eid, ""):
                 latest[eid] = start
+        self.listed = {eid: _Listed(interned.setdefault(t := tuple(sorted(lists[eid])), t),
+                                    interned.setdefault(r := tuple(sorted(removed[eid])), r), latest.get(eid, ""))
+                       for eid in lists.keys() | removed.keys()}
         chapters: dict[int, set[str]] = defaultdict(set)
         tiers: dict[int, set[str]] = defaultdict(set)
         for eid, code, tier in conn.execute(
@@ -197,70 +237,149 @@ class SearchIndex:
             chapters[eid].add(code[:2])
             if tier:
                 tiers[eid].add(tier)
-        self.entities = {
-            eid: _Entity(key, name, kind, tuple(c for c in countries.split(",") if c), tuple(sorted(lists[eid])),
-                         tuple(sorted(removed[eid])), latest.get(eid, ""), frozenset(chapters[eid]),
-                         tuple(sorted(tiers[eid])))
-            for eid, key, name, kind, countries in conn.execute("SELECT id, key, name, kind, countries FROM entities")
-        }
-        self.recent = sorted(self.entities, key=lambda e: self.entities[e].latest, reverse=True)
+        self.chapters = {eid: frozenset(c) for eid, c in chapters.items()}
+        self.tiers = {eid: tuple(sorted(t)) for eid, t in tiers.items()}
+        top = conn.execute("SELECT coalesce(max(id), 0) FROM entities").fetchone()[0]
+        kinds: dict[str, str] = {}
+        self.kind, self.countries = [None] * (top + 1), [()] * (top + 1)
+        present = array("i")
+        for eid, kind, countries in conn.execute("SELECT id, kind, countries FROM entities ORDER BY id"):
+            self.kind[eid] = kinds.setdefault(kind, kind)
+            cs = tuple(c for c in countries.split(",") if c)
+            self.countries[eid] = interned.setdefault(cs, cs)
+            present.append(eid)
+        dated = sorted((e for e in self.listed if self.listed[e].latest and self.has(e)),
+                       key=lambda e: self.listed[e].latest, reverse=True)
+        first = set(dated)
+        self.recent = array("i", dated)
+        self.recent.extend(e for e in present if e not in first)
         self.refresh_watchlist(conn)
+        self._all_facets = self._facets(self.recent)
+
+    def has(self, eid: int) -> bool:
+        """True if the entity was in the store when the index was built."""
+        return 0 <= eid < len(self.kind) and self.kind[eid] is not None
 
     def refresh_watchlist(self, conn: sqlite3.Connection) -> None:
-        """Reload the starred entity keys (the watchlist filter)."""
-        self.watchlist = {k for (k,) in conn.execute("SELECT entity_key FROM user_watchlist")}
+        """Reload the starred entities (the watchlist filter)."""
+        self.watchlist = {eid for (eid,) in conn.execute(
+            "SELECT e.id FROM user_watchlist w JOIN entities e ON e.key = w.entity_key")}
+
+    def _db(self) -> sqlite3.Connection:
+        """A read-only connection for this thread (hits read their display names from the store)."""
+        if self._fallback is not None:
+            return self._fallback
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"{Path(self.path).resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            self._local.conn = conn
+        return conn
+
+    # -- keys and postings ---------------------------------------------------------------
+    def latn(self, nid: int) -> str:
+        """The folded Latin key of name number ``nid``."""
+        return self._latn[self._latn_at[nid]:self._latn_at[nid + 1]]
+
+    def core(self, nid: int) -> str:
+        """The core key of name number ``nid``."""
+        return self._core[self._core_at[nid]:self._core_at[nid + 1]]
+
+    def __len__(self) -> int:
+        return len(self.name_entity)
+
+    def _posting(self, tok: str) -> array | None:
+        i = bisect.bisect_left(self.vocab, tok)
+        if i < len(self.vocab) and self.vocab[i] == tok:
+            return self._post[self._post_at[i]:self._post_at[i + 1]]
+        return None
 
     # -- candidate generation ------------------------------------------------------------
-    def _expand(self, term: str, prefix: bool) -> list[tuple[str, float]]:
-        """Vocabulary tokens a query term may stand for, with a weight (exact 1, prefix .9, typo .8)."""
-        out: dict[str, float] = {}
-        if term in self.postings:
-            out[term] = 1.0
+    def _expand(self, term: str, prefix: bool, wide: bool, typos: bool = True) -> list[tuple[float, int, int]]:
+        """Postings a query term may stand for: (weight, start, end) for exact 1, prefix .9, typo .8−.1/edit.
+
+        Cached: while a person types, every earlier word of the query is expanded again.
+        """
+        cached = self._expansions.get((term, prefix, wide, typos))
+        if cached is None:
+            if len(self._expansions) > 2000:
+                self._expansions.clear()
+            cached = self._expansions[(term, prefix, wide, typos)] = self._expand_uncached(term, prefix, wide, typos)
+        return cached
+
+    def _expand_uncached(self, term: str, prefix: bool, wide: bool, typos: bool = True) -> list[tuple[float, int, int]]:
+        vocab, at = self.vocab, self._post_at
+        out: dict[int, float] = {}
+        i = bisect.bisect_left(vocab, term)
+        exact = i < len(vocab) and vocab[i] == term
+        if wide:  # second pass: a slip in the first letter of a finished word that matched nothing
+            if not exact and not prefix and len(term) >= 5:
+                n = len(term)
+                buckets = (self._buckets2.get((n, term[1]), ()),  # first letter replaced
+                           self._buckets.get((n, term[1]), ()),  # first two letters swapped
+                           self._buckets2.get((n + 1, term[0]), ()),  # first letter dropped
+                           self._buckets.get((n - 1, term[1]), ()))  # a letter added in front
+                for bucket in buckets:
+                    for tok, dist, _ in process.extract(term, bucket, scorer=OSA.distance, score_cutoff=1, limit=None)[:50]:
+                        out.setdefault(bisect.bisect_left(vocab, tok), 0.8 - 0.1 * dist)
+            return [(w, at[j], at[j + 1]) for j, w in out.items()]
+        if exact:
+            out[i] = 1.0
+        completions = 0
         if prefix or len(term) >= 5:
-            lo = bisect.bisect_left(self.vocab, term)
-            hi = bisect.bisect_left(self.vocab, term + "\x7f", lo)
-            step = max(1, (hi - lo) // PREFIX_FANOUT)
-            for tok in self.vocab[lo:hi:step][:PREFIX_FANOUT]:
-                out.setdefault(tok, 0.9 if prefix else 0.85)
-        if len(term) >= 4 and term not in self.postings:
+            hi = bisect.bisect_left(vocab, term + "\x7f", i)
+            completions = hi - i
+            step = max(1, completions // PREFIX_FANOUT)
+            for j in range(i, hi, step)[:PREFIX_FANOUT]:
+                out.setdefault(j, 0.9 if prefix else 0.85)
+        # typos, unless the term is a common word as typed (a slip is unlikely to matter) or a word
+        # being typed that still has completions (it is probably typed right so far)
+        if typos and len(term) >= 4 and (not exact or at[i + 1] - at[i] < TYPO_BELOW) and not (prefix and completions > 2):
             limit = 1 if len(term) < 8 else 2
             for length in range(len(term) - limit, len(term) + limit + 1):
-                bucket = self.by_length.get(length, ())
-                same_start = [t for t in bucket if t[0] == term[0]] if len(bucket) > 5000 else bucket
-                for tok, dist, _ in process.extract(term, same_start, scorer=Levenshtein.distance,
-                                                    score_cutoff=limit, limit=50):
-                    out.setdefault(tok, 0.8 - 0.1 * dist)
-        return list(out.items())
+                found = process.extract(term, self._buckets.get((length, term[0]), ()), scorer=OSA.distance,
+                                        score_cutoff=limit, limit=None)
+                for tok, dist, _ in sorted(found, key=lambda f: f[1])[:50]:
+                    out.setdefault(bisect.bisect_left(vocab, tok), 0.8 - 0.1 * dist)
+        return [(w, at[j], at[j + 1]) for j, w in out.items()]
 
-    def _candidates(self, q: NameKeys, typing: bool, allowed: Callable[[int], bool]) -> list[int]:
-        toks = list(dict.fromkeys(q.latn.split()))
-        distinct = [t for t in toks if t not in LEGAL] or toks
-        terms = [(t, typing and i == len(distinct) - 1 and t == toks[-1]) for i, t in enumerate(distinct)]
-        if len(q.core.split()) > 1:
-            terms.append((q.joined, typing))
-        n = max(1, len(self.names))
+    def _candidates(self, q: NameKeys, typing: bool, allowed: Callable[[int], bool], wide: bool = False) -> list[int]:
+        """The names most worth scoring: postings of the rarest terms first, within a fixed budget."""
+        core = list(dict.fromkeys(q.core.split()))
+        last = q.latn.split()[-1]
+        terms = [(t, typing and t == last, True) for t in core]
+        if len(core) > 1:  # the joined core meets names spaced differently; its typos are the words' typos
+            terms.append((q.joined, typing, False))
+        expanded = [self._expand(t, p, wide, typos) for t, p, typos in terms]
+        expanded.sort(key=lambda ex: sum(e - s for _, s, e in ex))
+        n = max(1, len(self.name_entity))
+        post = self._post
         acc: dict[int, float] = defaultdict(float)
-        expansions = [(t, self._expand(t, p)) for t, p in terms]
-        sizes = {t: sum(len(self.postings[x]) for x, _ in ex) for t, ex in expansions}
-        rare = [t for t, _ in expansions if sizes[t] <= COMMON]
-        for term, expanded in expansions:
-            if rare and term not in rare:
-                continue
-            for tok, weight in expanded:
-                plist = self.postings[tok]
-                w = weight * math.log(1 + n / len(plist))
-                for nid in plist[:COMMON]:
+        spent = 0
+        for postings in expanded:
+            size = sum(e - s for _, s, e in postings)
+            if acc and spent + size > BUDGET:
+                break  # commoner terms only weigh in when the candidates are rescored
+            for weight, s, e in sorted(postings, reverse=True):
+                take = min(e - s, max(0, BUDGET - spent))
+                if not take:
+                    break
+                w = weight * math.log(1 + n / (e - s))
+                for nid in post[s:s + take]:
                     acc[nid] += w
-        ranked = sorted(acc, key=acc.__getitem__, reverse=True)
-        return [nid for nid in ranked if allowed(self.name_entity[nid])][:CANDIDATES]
+                spent += take
+        if allowed is not _EVERYTHING:
+            entity = self.name_entity
+            acc = {nid: w for nid, w in acc.items() if allowed(entity[nid])}
+        return heapq.nlargest(CANDIDATES, acc, key=acc.__getitem__)
 
     # -- scoring -------------------------------------------------------------------------
     @staticmethod
     def score(q: NameKeys, latn: str, core: str, typing: bool = False) -> float:
-        """0–100: how well a name matches the query (core dominates, the whole name breaks ties).
+        """0–100: how well a name matches the query; 100 only for the same folded name.
 
-        While typing, the query is also compared with the start of the name's core, so "sinn"
-        scores high on "Sinno" before the word is complete.
+        The core (trade name) dominates; the whole name, with legal forms set aside, breaks ties
+        between a firm and its sibling in another city. While typing, the query is also compared
+        with the start of the name's core, so "sinn" scores high on "Sinno" before the word ends.
         """
         if q.latn == latn:
             return 100.0
@@ -268,36 +387,52 @@ class SearchIndex:
         core_score = max(fuzz.WRatio(q.core, core), fuzz.ratio(q.joined, joined))
         if typing and len(q.joined) >= 3:
             core_score = max(core_score, 0.95 * fuzz.ratio(q.joined, joined[:len(q.joined)]))
-        return 0.7 * core_score + 0.3 * fuzz.token_set_ratio(q.latn, latn)
+        body = " ".join(t for t in latn.split() if t not in LEGAL)
+        qbody = " ".join(t for t in q.latn.split() if t not in LEGAL)
+        whole = 0.5 * fuzz.token_set_ratio(q.latn, latn) + 0.5 * fuzz.token_sort_ratio(qbody, body)
+        return min(99.9, 0.7 * core_score + 0.3 * whole)
 
     def _allowed(self, filters: Filters) -> Callable[[int], bool]:
         if filters.empty():
-            return lambda eid: True
-        ents = self.entities
+            return _EVERYTHING
+        listed, countries, kind = self.listed, self.countries, self.kind
 
         def ok(eid: int) -> bool:
-            e = ents[eid]
-            if filters.countries and not filters.countries.intersection(e.countries):
+            e = listed.get(eid, _UNLISTED)
+            if filters.countries and not filters.countries.intersection(countries[eid]):
                 return False
             if filters.lists and not filters.lists.intersection(e.removed if filters.status == "removed" else e.lists):
                 return False
             if (filters.status == "active" and not e.lists) or (filters.status == "removed" and (e.lists or not e.removed)):
                 return False
-            if filters.kinds and e.kind not in filters.kinds:
+            if filters.kinds and kind[eid] not in filters.kinds:
                 return False
-            if filters.hs_chapter and filters.hs_chapter not in e.chapters:
+            if filters.hs_chapter and filters.hs_chapter not in self.chapters.get(eid, ()):
                 return False
-            if filters.tier and not any(t == filters.tier or t.startswith(filters.tier + ".") for t in e.tiers):
+            if filters.tier and not any(t == filters.tier or t.startswith(filters.tier + ".") for t in self.tiers.get(eid, ())):
                 return False
-            return not (filters.watchlist and e.key not in self.watchlist)
+            return not (filters.watchlist and eid not in self.watchlist)
 
         return ok
 
-    def _hit(self, eid: int, nid: int | None, score: float) -> Hit:
-        e = self.entities[eid]
-        return Hit(eid, e.key, e.name, self.names[nid] if nid is not None else e.name,
-                   self.kinds[nid] if nid is not None else "primary", score, list(e.lists), list(e.removed),
-                   list(e.countries), e.kind, list(e.tiers))
+    def _hits(self, found: list[tuple[int, int | None, float]]) -> list[Hit]:
+        """Hits for (entity, name number, score), with display names read from the store."""
+        if not found:
+            return []
+        db = self._db()
+        eids = [e for e, _, _ in found]
+        rows = [self.name_row[n] for _, n, _ in found if n is not None]
+        ents = {r[0]: r[1:] for r in _select(db, "SELECT id, key, name FROM entities WHERE id IN ({})", eids)}
+        names = {r[0]: r[1:] for r in _select(db, "SELECT id, name, kind FROM names WHERE id IN ({})", rows)}
+        hits = []
+        for eid, nid, score in found:
+            key, name = ents.get(eid, ("", ""))
+            matched, how = names.get(self.name_row[nid], (name, "primary")) if nid is not None else (name, "primary")
+            e = self.listed.get(eid, _UNLISTED)
+            hits.append(Hit(eid, key, name, matched, how, score, list(e.lists), list(e.removed),
+                            list(self.countries[eid]), self.kind[eid] or "", list(self.tiers.get(eid, ())),
+                            e.latest))
+        return hits
 
     def search(self, text: str, filters: Filters | None = None, *, limit: int = 50, min_score: float = 50.0,
                cancelled: Callable[[], bool] = lambda: False) -> SearchResult | None:
@@ -309,36 +444,68 @@ class SearchIndex:
         allowed = self._allowed(filters)
         q = analyze(typed)
         if not q.latn:
-            eids = [e for e in self.recent if allowed(e)]
-            hits = [self._hit(e, None, 0.0) for e in eids[:limit]]
-            return SearchResult(text, hits, len(eids), self._facets(eids), (time.perf_counter() - started) * 1000)
+            return self._browse(text, filters, allowed, limit, started)
         typing = not text.endswith(" ")
         best: dict[int, tuple[float, int]] = {}
-        cands = self._candidates(q, typing, allowed)
-        for start in range(0, len(cands), CHUNK):
-            if cancelled():
-                return None
-            for nid in cands[start:start + CHUNK]:
-                s = self.score(q, self.latn[nid], self.core[nid], typing)
-                eid = self.name_entity[nid]
-                if s >= min_score and s > best.get(eid, (-1.0, 0))[0]:
-                    best[eid] = (s, nid)
-        ents = self.entities
-        order = sorted(best, key=lambda e: (-best[e][0], not ents[e].lists, _neg(ents[e].latest), e))
-        hits = [self._hit(e, best[e][1], best[e][0]) for e in order[:limit]]
+        for wide in (False, True):
+            cands = self._candidates(q, typing, allowed, wide)
+            for start in range(0, len(cands), CHUNK):
+                if cancelled():
+                    return None
+                for nid in cands[start:start + CHUNK]:
+                    s = self.score(q, self.latn(nid), self.core(nid), typing)
+                    eid = self.name_entity[nid]
+                    if s >= min_score and s > best.get(eid, (-1.0, 0))[0]:
+                        best[eid] = (s, nid)
+            if wide or max((s for s, _ in best.values()), default=0) >= 80:
+                break  # a typo in the first letter is looked for only when nothing good came back
+        listed = self.listed
+        order = sorted(best, key=lambda e: (-best[e][0], not listed.get(e, _UNLISTED).lists,
+                                            _neg(listed.get(e, _UNLISTED).latest), e))
+        hits = self._hits([(e, best[e][1], best[e][0]) for e in order[:limit]])
         return SearchResult(text, hits, len(order), self._facets(order), (time.perf_counter() - started) * 1000)
+
+    def _browse(self, text: str, filters: Filters, allowed: Callable[[int], bool], limit: int,
+                started: float) -> SearchResult:
+        """No words typed: entities by latest listing date, filtered."""
+        if filters.empty():
+            eids, total, facets = self.recent[:limit], len(self.recent), self._all_facets
+        else:
+            matching = [e for e in self.recent if allowed(e)]
+            eids, total, facets = matching[:limit], len(matching), self._facets(matching)
+        hits = self._hits([(e, None, 0.0) for e in eids])
+        return SearchResult(text, hits, total, facets, (time.perf_counter() - started) * 1000)
 
     def _facets(self, eids: Iterable[int]) -> dict[str, dict[str, int]]:
         lists: Counter[str] = Counter()
         countries: Counter[str] = Counter()
         kinds: Counter[str] = Counter()
         for eid in eids:
-            e = self.entities[eid]
-            lists.update(e.lists)
-            countries.update(e.countries)
-            kinds[e.kind] += 1
+            e = self.listed.get(eid)
+            if e is not None:
+                lists.update(e.lists)
+            countries.update(self.countries[eid])
+            kinds[self.kind[eid]] += 1
         return {"list": dict(lists.most_common()), "country": dict(countries.most_common(30)),
                 "kind": dict(kinds.most_common())}
+
+
+def _pack(strings: list[str]) -> tuple[str, array]:
+    """Many short strings as one string and an offset array (a tenth of the memory of a list)."""
+    offsets = array("I", [0])
+    total = 0
+    for s in strings:
+        total += len(s)
+        offsets.append(total)
+    return "".join(strings), offsets
+
+
+def _select(db: sqlite3.Connection, sql: str, ids: list[int]) -> list[tuple]:
+    out: list[tuple] = []
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        out += db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
+    return out
 
 
 def _neg(date: str) -> str:

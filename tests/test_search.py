@@ -69,7 +69,7 @@ def test_typed_filters():
 
 def test_empty_query_lists_latest_listings_first(index):
     hits = index.search("", limit=20).hits
-    dates = [index.entities[h.entity_id].latest for h in hits]
+    dates = [h.listed for h in hits]
     assert dates == sorted(dates, reverse=True) and dates[0] >= "2025"
 
 
@@ -82,3 +82,12 @@ def test_hostile_queries_never_raise(index, query):
 
 def test_cancel_stops_scoring(index):
     assert index.search("electronics", cancelled=lambda: True) is None
+
+
+def test_slip_in_the_first_letter_is_found_when_nothing_else_is(index):
+    assert "Sinno Electronics Co., Ltd.," in top_names(index, "isnno electronics ", 3)
+
+
+def test_federal_register_connectives_are_not_names(seed_db):
+    fragments = seed_db.conn.execute("SELECT count(*) FROM names WHERE name LIKE '(all of preceding%' OR name = 'and'")
+    assert fragments.fetchone()[0] == 0

@@ -98,9 +98,14 @@ def parse_ids(value: str) -> list[tuple[str, str, str | None]]:
     return out
 
 
+_NOT_A_NAME = re.compile(r"^\(?\s*(all of (the )?preceding|located in|formerly|see also)\b|^(and|or|the)$", re.I)
+
+
 def _clean_alias(alias: str) -> str:
+    """An alias without the Federal Register's connective wording; "" for fragments that are not names."""
     alias = re.sub(r"^(and|or)\s+", "", alias.strip(), flags=re.I)
-    return alias.lstrip("—-– ").strip().rstrip(";,").strip()
+    alias = alias.lstrip("—-– ").strip().rstrip(";,").strip()
+    return "" if _NOT_A_NAME.search(alias) else alias
 
 
 def record_from_row(line: int, row: dict[str, str]) -> ListRecord | Reject:
