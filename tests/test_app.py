@@ -1,40 +1,292 @@
-"""The explorer driven by Pilot on the real seed store."""
+"""The explorer driven by Pilot on a store built from the real seed: keys pressed, widgets read."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static, TabbedContent, Tree
 
-from tui.app import EntityScreen, WatchlistApp
+from store import connect, importers, userdata
+from tui.app import WatchlistApp
 from tui.safe import safe_text
+from tui.screens.entity import EntityScreen
+from tui.screens.goods import GoodsScreen
+from tui.screens.search import SearchScreen
+from tui.screens.watchlist import WatchlistScreen
+from tui.screenshots import settle
+
+from .conftest import write
+
+SIZE = (150, 42)
+
+
+def names_in(table: DataTable) -> list[str]:
+    return [str(table.get_row_at(i)[0]).lstrip("★ ") for i in range(table.row_count)]
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def type_and_open(app: WatchlistApp, pilot, query: str, startswith: str) -> None:
+    """Type a query, move into the results, put the cursor on the first row named like ``startswith``, Enter."""
+    await pilot.press(*query)
+    await settle(app, pilot)
+    table = app.screen.query_one("#results", DataTable)
+    await pilot.press("down")
+    table.move_cursor(row=next(i for i, n in enumerate(names_in(table)) if n.startswith(startswith)))
+    await pilot.press("enter")
+    await settle(app, pilot)
 
 
 def test_type_sinno_and_open_the_entity_list_entry(seed_db_path):
     async def scenario():
         app = WatchlistApp(seed_db_path)
-        async with app.run_test(size=(140, 40)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.press(*"sinno electronics")
-            await pilot.pause(0.3)
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            table = app.query_one("#results", DataTable)
-            names = [str(table.get_row_at(i)[0]) for i in range(min(3, table.row_count))]
-            assert any(n.startswith("Sinno Electronics Co") for n in names)
-            row = next(i for i, n in enumerate(names) if n.startswith("Sinno Electronics Co"))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            assert app.focused is app.screen.query_one("#search", Input)  # focused at start
+            await pilot.press(*"sinno")
+            await settle(app, pilot)
+            table = app.screen.query_one("#results", DataTable)
+            assert sum(n.lower().startswith("sinno electronics") for n in names_in(table)[:4]) >= 3
+            assert "EL" in text_of(app.screen.query_one("#facets", Static))
             await pilot.press("down")
-            table.move_cursor(row=row)
+            assert app.focused is table
+            table.move_cursor(row=next(i for i, n in enumerate(names_in(table)) if n.startswith("Sinno Electronics Co")))
+            await settle(app, pilot)
+            assert "87 FR 38925" in text_of(app.screen.query_one("#preview", Static))  # the preview follows the cursor
             await pilot.press("enter")
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             assert isinstance(app.screen, EntityScreen)
-            text = str(app.screen.query_one("#record", Static).render())
-            assert "87 FR 38925" in text and "Xinnuo Electronic Technology" in text
+            assert "87 FR 38925" in text_of(app.screen.query_one("#overview-text", Static))
+            await pilot.press("2")  # Listings
+            await settle(app, pilot)
+            listings = app.screen.query_one("#t-listings", DataTable)
+            row = [str(c) for c in listings.get_row_at(0)]
+            assert row[0] == "EL" and "87 FR 38925" in row[3] and row[4] == "2022-06-30"
             await pilot.press("escape")
-            await pilot.pause()
-            assert not isinstance(app.screen, EntityScreen)
+            await settle(app, pilot)
+            assert isinstance(app.screen, SearchScreen) and app.screen.query_one("#search", Input).value == "sinno"
+
+    asyncio.run(scenario())
+
+
+def test_follow_a_shared_address_and_come_back_to_the_same_row(seed_db_path):
+    async def scenario():
+        app = WatchlistApp(seed_db_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await type_and_open(app, pilot, "China Aerospace Science and Industry Corporation Second Academy",
+                                "China Aerospace Science and Industry Corporation Second Academy")
+            screen = app.screen
+            assert isinstance(screen, EntityScreen)
+            first = screen.trail[-1].entity_id
+            await pilot.press("4")  # Addresses
+            await settle(app, pilot)
+            addresses = screen.query_one("#t-addresses", DataTable)
+            assert addresses.row_count > 3
+            await pilot.press("j", "j", "j")
+            target = str(addresses.get_row_at(3)[2])
+            assert target  # another entity listed at this address
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert screen.trail[-1].entity_id != first and len(screen.trail) == 2
+            assert text_of(screen.query_one("#overview-text", Static)).startswith(target)
+            crumbs = text_of(screen.query_one("#crumbs", Static))
+            assert crumbs.startswith("Search › China Aerospace") and crumbs.count("›") == 2
+            await pilot.press("backspace")
+            await settle(app, pilot)
+            assert screen.trail[-1].entity_id == first and len(screen.trail) == 1
+            assert screen.query_one("#sections", TabbedContent).active == "addresses"
+            assert screen.query_one("#t-addresses", DataTable).cursor_row == 3
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert isinstance(app.screen, SearchScreen)
+            assert app.screen.query_one("#search", Input).value.startswith("China Aerospace")
+
+    asyncio.run(scenario())
+
+
+def test_star_survives_a_restart_and_shows_on_the_watchlist(seed_db_copy):
+    async def star():
+        app = WatchlistApp(seed_db_copy)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await type_and_open(app, pilot, "sinno electronics", "Sinno Electronics Co")
+            await pilot.press("w")
+            await settle(app, pilot)
+            assert "on your watchlist" in text_of(app.screen.query_one("#overview-text", Static))
+
+    async def reopen():
+        app = WatchlistApp(seed_db_copy)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("down", "W")
+            await settle(app, pilot)
+            assert isinstance(app.screen, WatchlistScreen)
+            starred = app.screen.query_one("#starred", DataTable)
+            assert names_in(starred) == ["Sinno Electronics Co., Ltd.,"]
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, EntityScreen)
+            assert "on your watchlist" in text_of(app.screen.query_one("#overview-text", Static))
+
+    asyncio.run(star())
+    db = connect(seed_db_copy, readonly=True)
+    assert userdata.is_starred(db, "el:sinno elec co ltd:CN,HK")
+    db.conn.close()
+    asyncio.run(reopen())
+
+
+def test_note_is_written_in_the_editor_and_kept(seed_db_copy):
+    async def scenario():
+        app = WatchlistApp(seed_db_copy)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await type_and_open(app, pilot, "sinno electronics", "Sinno Electronics Co")
+            await pilot.press("n")
+            await settle(app, pilot)
+            await pilot.press(*"Shipped ICs", "enter", *"[bold]second line")
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert "Shipped ICs\n[bold]second line" in text_of(app.screen.query_one("#overview-text", Static))
+
+    asyncio.run(scenario())
+    db = connect(seed_db_copy, readonly=True)
+    assert userdata.note_of(db, "el:sinno elec co ltd:CN,HK") == "Shipped ICs\n[bold]second line"
+    db.conn.close()
+
+
+def test_goods_browser_reaches_854231_tier_1_and_opens_a_supplier(seed_db_path):
+    async def scenario():
+        app = WatchlistApp(seed_db_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("down", "g")
+            await settle(app, pilot)
+            assert isinstance(app.screen, GoodsScreen)
+            await pilot.press("slash", *"8542.31", "enter")
+            await settle(app, pilot)
+            tree = app.screen.query_one("#hs-tree", Tree)
+            assert tree.cursor_node is not None and tree.cursor_node.data == "854231"
+            assert "Tier 1" in str(tree.cursor_node.label)
+            detail = text_of(app.screen.query_one("#hs-detail", Static))
+            assert "HS 8542.31" in detail and "Tier 1" in detail and "integrated circuits" in detail.lower()
+            suppliers = app.screen.query_one("#suppliers", DataTable)
+            assert "Sinno Electronics Co., Ltd.," in names_in(suppliers)
+            await pilot.press("s")
+            suppliers.move_cursor(row=names_in(suppliers).index("Sinno Electronics Co., Ltd.,"))
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, EntityScreen)
+            assert text_of(app.screen.query_one("#crumbs", Static)).startswith("Goods 8542.31 › Sinno")
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert isinstance(app.screen, GoodsScreen)
+
+    asyncio.run(scenario())
+
+
+HOSTILE = ["[bold]Bold Trading Co", "[link=https://e.x]Link[/link] Ltd", "Shenzhen [/ Co", "[HK] Ltd",
+           "Red \x1b[31mESC\x1b[0m Electronics", "Clip \x1b]52;c;aGk=\x07 Co", "Evil \u202eTrading"]
+
+
+def test_hostile_names_render_literally(tmp_path):
+    path = tmp_path / "hostile.db"
+    db = connect(path)
+    rows = "".join(f'"Entity List (EL) - Bureau of Industry and Security","{n}",,"1 Road, Shenzhen, CN",87 FR 1,2022-06-30,x,y\n'
+                   for n in HOSTILE)
+    header = "source,name,alt_names,addresses,federal_register_notice,start_date,license_requirement,license_policy\n"
+    importers.run(db, write(tmp_path / "hostile.csv", header + rows))
+    db.conn.close()
+
+    async def scenario():
+        app = WatchlistApp(path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)  # the empty query lists every entity
+            table = app.screen.query_one("#results", DataTable)
+            shown = sorted(names_in(table))
+            assert shown == sorted(safe_text(n) for n in HOSTILE)
+            assert "Red \\x1b[31mESC\\x1b[0m Electronics" in shown
+            svg = app.export_screenshot()
+            assert "\x1b" not in svg and "\u202e" not in svg
+            for i in range(len(HOSTILE)):  # every record opens and renders
+                await pilot.press("down") if i == 0 else None
+                table.move_cursor(row=i)
+                await pilot.press("enter")
+                await settle(app, pilot)
+                assert isinstance(app.screen, EntityScreen)
+                assert text_of(app.screen.query_one("#overview-text", Static)).startswith(names_in(table)[i])
+                await pilot.press("escape")
+                await settle(app, pilot)
+            await pilot.press("slash", *"[/ ( \" AND * [link=x]")
+            await settle(app, pilot)  # any text typed is fine
+
+    asyncio.run(scenario())
+
+
+def test_palette_runs_an_action_and_goes_to_an_entity(seed_db_path):
+    async def scenario():
+        app = WatchlistApp(seed_db_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("ctrl+p")
+            await settle(app, pilot)
+            await pilot.press(*"goods browser")
+            await settle(app, pilot, 0.3)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, GoodsScreen)
+            await pilot.press("escape")
+            await settle(app, pilot)
+            await pilot.press("ctrl+p")
+            await pilot.press(*"world jetta")
+            await settle(app, pilot, 0.4)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, EntityScreen)
+            assert "World Jetta" in text_of(app.screen.query_one("#overview-text", Static))
+
+    asyncio.run(scenario())
+
+
+def test_copy_export_help_and_facets(seed_db_path, tmp_path: Path):
+    async def scenario():
+        app = WatchlistApp(seed_db_path, export_dir=tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press(*"electronics")
+            await settle(app, pilot)
+            screen = app.screen
+            before = screen.result.total
+            await pilot.press("down")
+            first = screen.facet_choices[0]
+            await pilot.press("1")  # narrow to the first facet
+            await settle(app, pilot)
+            assert first in screen.facets and screen.result.total < before
+            await pilot.press("0")
+            await settle(app, pilot)
+            assert not screen.facets and screen.result.total == before
+            current = next(h for h in screen.hits if h.entity_id == screen.current_id())
+            await pilot.press("c")
+            await settle(app, pilot)
+            assert app.clipboard == current.name
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert app.clipboard.startswith(current.name) and "Sources:" in app.clipboard
+            await pilot.press("e")
+            await settle(app, pilot)
+            await pilot.press("m")
+            await settle(app, pilot)
+            exported = list(tmp_path.glob("search-electronics-*.md"))
+            assert len(exported) == 1 and "| name |" in exported[0].read_text(encoding="utf-8")
+            await pilot.press("question_mark")
+            await settle(app, pilot)
+            assert type(app.screen).__name__ == "HelpScreen"
+            await pilot.press("escape", "q")
+            await settle(app, pilot)
+        assert app.return_code == 0
 
     asyncio.run(scenario())
 

@@ -1,35 +1,31 @@
-"""The explorer: search as you type, results, and an entity's record. SQLite and matching run in workers."""
+"""The explorer app: builds the search index in a worker, owns the app-wide keys and the palette.
+
+Screens (``tui/screens/``): search (the default), entity (with its trail), goods, watchlist, and the
+note, export and help dialogs. SQLite and matching run in thread workers with per-thread read-only
+connections (``workers.py``); workers post messages and the handlers own the widgets.
+"""
 
 from __future__ import annotations
 
-import threading
+import os
 from pathlib import Path
 
-from rich.text import Text
-from textual import on, work
-from textual.app import App, ComposeResult
+from textual import work
+from textual.app import App
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
-from textual.worker import get_current_worker
 
-from store import connect, queries
-from store.search import SearchIndex, SearchResult
+from store import export, queries, userdata
+from store.search import SearchIndex
 
-from .safe import safe
-
-_local = threading.local()
-
-
-def thread_db(path: Path):
-    """A read-only store connection for the current worker thread."""
-    db = getattr(_local, "db", None)
-    if db is None or getattr(_local, "path", None) != path:
-        db = _local.db = connect(path, readonly=True)
-        _local.path = path
-    return db
+from .commands import WatchlistCommands
+from .render import plain
+from .screens.dialogs import ExportScreen, HelpScreen, NoteScreen
+from .screens.entity import EntityScreen
+from .screens.goods import GoodsScreen
+from .screens.search import SearchScreen
+from .screens.watchlist import WatchlistScreen
+from .workers import thread_db, thread_writer
 
 
 class IndexReady(Message):
@@ -40,162 +36,181 @@ class IndexReady(Message):
         self.index = index
 
 
-class ResultsReady(Message):
-    """Search results for one query (stale ones are dropped by the handler)."""
+class Done(Message):
+    """A background action finished: say so, and refresh what shows it."""
 
-    def __init__(self, query: str, result: SearchResult) -> None:
+    def __init__(self, text: str, refresh: bool = False, severity: str = "information") -> None:
         super().__init__()
-        self.query = query
-        self.result = result
-
-
-class EntityScreen(Screen):
-    """One entity: listings, names, addresses, identifiers, goods, relations, sources."""
-
-    BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Back")]
-
-    class Loaded(Message):
-        def __init__(self, record: dict) -> None:
-            super().__init__()
-            self.record = record
-
-    def __init__(self, db_path: Path, entity_id: int) -> None:
-        super().__init__()
-        self.db_path = db_path
-        self.entity_id = entity_id
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with VerticalScroll():
-            yield Static(Text("Loading…"), id="record")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.load()
-
-    @work(thread=True, exclusive=True, group="entity")
-    def load(self) -> None:
-        record = queries.entity(thread_db(self.db_path), self.entity_id)
-        self.post_message(self.Loaded(record or {}))
-
-    def on_entity_screen_loaded(self, message: Loaded) -> None:
-        self.query_one("#record", Static).update(render_record(message.record))
-
-
-def render_record(record: dict) -> Text:
-    """The entity record as plain text (every value sanitised)."""
-    out = Text()
-    if not record:
-        return Text("No such entity.")
-    out.append_text(safe(record["name"], "bold"))
-    out.append(f"\n{record['kind']} · {', '.join(record['countries'])} · key {record['key']}\n")
-    sections = [
-        ("Listings", "listings", ("list", "status", "citation", "start_date", "end_date", "programs",
-                                  "license_requirement", "license_policy", "source_url", "source")),
-        ("Names", "names", ("name", "kind", "list")),
-        ("Addresses", "addresses", ("address", "country", "list", "shared_with")),
-        ("Identifiers", "identifiers", ("kind", "value", "country")),
-        ("Goods", "goods", ("hs_code", "description", "chpl_tier", "goods", "evidence")),
-        ("Relations", "relations", ("kind", "detail", "entity_name")),
-        ("History", "changes", ("as_of", "list", "change", "fields")),
-        ("Sources", "sources", ("name", "as_of", "url", "license")),
-    ]
-    for title, key, fields in sections:
-        if not record.get(key):
-            continue
-        out.append(f"\n{title}\n", style="bold underline")
-        for row in record[key]:
-            parts = [f"{row[f]}" for f in fields if row.get(f) not in (None, "", 0)]
-            out.append("  • ")
-            out.append_text(safe(" | ".join(parts)))
-            out.append("\n")
-    return out
+        self.text = text
+        self.refresh = refresh
+        self.severity = severity
 
 
 class WatchlistApp(App):
-    """Search every name and alias; Enter opens the entity."""
+    """Search every name and alias; drill into entities, goods and your watchlist."""
 
     TITLE = "watchlist"
-    CSS = """
-    #search { dock: top; }
-    #status { dock: bottom; height: 1; color: $text-muted; }
-    """
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {WatchlistCommands}
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit"),
-        Binding("escape,slash", "focus_search", "Search", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("q", "quit", "Quit", show=False, tooltip="Quit (outside the search box)"),
+        Binding("f1,question_mark", "help", "Help", tooltip="Every key and the search syntax (? outside the search box)"),
+        Binding("g", "goods", "Goods", tooltip="Goods browser: HS tree with CHPL tiers, suppliers per code"),
+        Binding("W", "watchlist", "Watchlist", tooltip="Your watchlist: starred entities, notes, changes since starred"),
+        Binding("w", "star", "Star", tooltip="Star or unstar the current entity"),
+        Binding("n", "note", "Note", tooltip="Write a multi-line note on the current entity"),
+        Binding("c", "copy_name", "Copy name", show=False, tooltip="Copy the current entity's name"),
+        Binding("y", "copy_summary", "Copy summary", show=False, tooltip="Copy a one-paragraph summary with listings and sources"),
+        Binding("e", "export", "Export", tooltip="Export the results or the entity dossier (CSV, JSON, Markdown)"),
     ]
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, export_dir: Path | None = None) -> None:
         super().__init__()
         self.db_path = db_path
+        self.export_dir = export_dir or Path(os.environ.get("WATCHLIST_EXPORT_DIR", "."))
         self.index: SearchIndex | None = None
-        self.latest_query = ""
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Input(placeholder="Search names and aliases (e.g. sinno, 保利, country:HK list:EL)", id="search")
-        table: DataTable = DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Name", "Matched", "Countries", "Lists", "Status", "Score")
-        yield table
-        yield Static(Text("Loading the index…"), id="status")
-        yield Footer()
+    def get_default_screen(self) -> SearchScreen:
+        return SearchScreen()
 
     def on_mount(self) -> None:
-        self.query_one("#search", Input).focus()
         self.build_index()
 
     @work(thread=True, exclusive=True, group="index")
     def build_index(self) -> None:
-        index = SearchIndex.build(thread_db(self.db_path).conn)
-        index.search("保利")  # warm pinyin and caches off the UI thread
-        self.post_message(IndexReady(index))
+        self.post_message(IndexReady(SearchIndex.build(thread_db(self.db_path).conn)))
 
     def on_index_ready(self, message: IndexReady) -> None:
         self.index = message.index
-        self.run_search(self.query_one("#search", Input).value)
+        for screen in self.screen_stack:
+            if isinstance(screen, SearchScreen):
+                screen.index_ready()
 
-    @on(Input.Changed, "#search")
-    def on_search_changed(self, event: Input.Changed) -> None:
-        self.latest_query = event.value
+    # -- navigation ----------------------------------------------------------------------
+    def open_entity(self, entity_id: int, origin: str = "Search") -> None:
+        """Open an entity; from an entity screen, follow to it (the trail keeps the way back)."""
+        if isinstance(self.screen, EntityScreen):
+            self.screen.follow(entity_id)
+        else:
+            self.push_screen(EntityScreen(entity_id, origin))
+
+    def open_goods(self, code: str | None = None) -> None:
+        self.push_screen(GoodsScreen(code))
+
+    def action_goods(self) -> None:
+        self.open_goods(None)
+
+    def action_watchlist(self) -> None:
+        if not isinstance(self.screen, WatchlistScreen):
+            self.push_screen(WatchlistScreen())
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_search(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if isinstance(self.screen, SearchScreen):
+            self.screen.action_focus_search()
+
+    # -- actions on the current entity ---------------------------------------------------
+    def _current(self) -> int | None:
+        current = getattr(self.screen, "current_id", None)
+        entity_id = current() if current else None
+        if entity_id is None:
+            self.notify("No entity selected here.", severity="warning", markup=False)
+        return entity_id
+
+    def action_star(self) -> None:
+        if (entity_id := self._current()) is not None:
+            self.toggle_star(entity_id)
+
+    @work(thread=True, group="user")
+    def toggle_star(self, entity_id: int) -> None:
+        db = thread_writer(self.db_path)
+        record = queries.entity(db, entity_id)
+        if record is None:
+            return
+        starred = userdata.toggle_star(db, record["key"])
         if self.index is not None:
-            self.run_search(event.value)
+            self.index.refresh_watchlist(db.conn)
+        self.post_message(Done(("★ Starred " if starred else "Unstarred ") + plain(record["name"]), refresh=True))
 
-    @work(thread=True, exclusive=True, group="search")
-    def run_search(self, text: str) -> None:
-        worker = get_current_worker()
-        assert self.index is not None
-        result = self.index.search(text, limit=200, cancelled=lambda: worker.is_cancelled)
-        if result is not None and not worker.is_cancelled:
-            self.post_message(ResultsReady(text, result))
+    def action_note(self) -> None:
+        if (entity_id := self._current()) is not None:
+            self.edit_note(entity_id)
 
-    def on_results_ready(self, message: ResultsReady) -> None:
-        if message.query != self.latest_query:
-            return  # a newer query is on its way
-        table = self.query_one("#results", DataTable)
-        table.clear()
-        for hit in message.result.hits:
-            matched = hit.matched_name if hit.matched_name != hit.name else ""
-            table.add_row(safe(hit.name), safe(matched), safe(",".join(hit.countries)),
-                          safe(" ".join(hit.lists) or "—"), safe(hit.status), Text(f"{hit.score:.0f}"),
-                          key=str(hit.entity_id))
-        facets = message.result.facets["list"]
-        status = f"{message.result.total} matches in {message.result.elapsed_ms:.1f} ms  " + " ".join(
-            f"{k}:{v}" for k, v in list(facets.items())[:8])
-        self.query_one("#status", Static).update(Text(status))
+    @work(group="dialog-note")
+    async def edit_note(self, entity_id: int) -> None:
+        record = await self._record(entity_id)
+        if record is None:
+            return
+        text = await self.push_screen_wait(NoteScreen(plain(record["name"]), record.get("note") or ""))
+        if text is not None:
+            self.save_note(record["key"], plain(record["name"]), text)
 
-    @on(Input.Submitted, "#search")
-    def on_search_submitted(self) -> None:
-        self.query_one("#results", DataTable).focus()
+    @work(thread=True, group="user")
+    def save_note(self, key: str, name: str, text: str) -> None:
+        userdata.set_note(thread_writer(self.db_path), key, text)
+        self.post_message(Done(f"Note saved on {name}" if text.strip() else f"Note removed from {name}", refresh=True))
 
-    def on_key(self, event) -> None:
-        if event.key == "down" and self.focused is self.query_one("#search", Input):
-            self.query_one("#results", DataTable).focus()
-            event.stop()
+    async def _record(self, entity_id: int) -> dict | None:
+        import asyncio
 
-    @on(DataTable.RowSelected, "#results")
-    def open_entity(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.push_screen(EntityScreen(self.db_path, int(event.row_key.value)))
+        return await asyncio.to_thread(lambda: queries.entity(thread_db(self.db_path), entity_id))
 
-    def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
+    def action_copy_name(self) -> None:
+        if (entity_id := self._current()) is not None:
+            self.copy_entity(entity_id, summary=False)
+
+    def action_copy_summary(self) -> None:
+        if (entity_id := self._current()) is not None:
+            self.copy_entity(entity_id, summary=True)
+
+    @work(group="copy")
+    async def copy_entity(self, entity_id: int, summary: bool) -> None:
+        record = await self._record(entity_id)
+        if record is None:
+            return
+        text = export.summary(record) if summary else record["name"]
+        self.copy_to_clipboard(plain(text))
+        self.notify(f"Copied {'a summary of ' if summary else ''}{plain(record['name'])}", markup=False)
+
+    @work(group="dialog-export")
+    async def action_export(self) -> None:
+        screen = self.screen
+        if isinstance(screen, SearchScreen):
+            query, results = screen.export_payload()
+            fmt = await self.push_screen_wait(ExportScreen(f"{len(results)} results"))
+            if fmt:
+                self.write_export(export.results_text(results, fmt, query), f"search-{query or 'all'}", fmt)
+            return
+        entity_id = getattr(screen, "current_id", lambda: None)()
+        if entity_id is None:
+            self.notify("Nothing to export here.", severity="warning", markup=False)
+            return
+        record = await self._record(entity_id)
+        if record is None:
+            return
+        fmt = await self.push_screen_wait(ExportScreen(f"the dossier of {plain(record['name'])}"))
+        if fmt:
+            self.write_export(export.dossier_text(record, fmt), record["name"], fmt)
+
+    @work(thread=True, group="export-write")
+    def write_export(self, text: str, stem: str, fmt: str) -> None:
+        try:
+            path = export.write(text, self.export_dir, stem, fmt)
+        except OSError as exc:
+            self.post_message(Done(f"Export failed: {exc}", severity="error"))
+            return
+        self.post_message(Done(f"Exported to {path.resolve()}"))
+
+    def on_done(self, message: Done) -> None:
+        self.notify(message.text, severity=message.severity, markup=False)  # type: ignore[arg-type]
+        if message.refresh:
+            for screen in self.screen_stack:
+                refresh = getattr(screen, "reload", None) or getattr(screen, "refresh_results", None)
+                if refresh is not None:
+                    refresh()

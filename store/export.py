@@ -1,0 +1,139 @@
+"""Exports with provenance: search results and entity dossiers as CSV, JSON or Markdown; one-paragraph summaries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("csv", "json", "md")
+
+_RESULT_FIELDS = ("id", "key", "name", "matched_name", "score", "status", "lists", "removed_lists", "countries",
+                  "kind", "chpl_tiers", "listed")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+def _md(value: Any) -> str:
+    """A table cell safe in Markdown (pipes and newlines escaped)."""
+    return _cell(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def summary(record: dict[str, Any]) -> str:
+    """One paragraph: who, where, on which lists (with citations and dates), and the sources."""
+    parts = [f"{record['name']} ({record['kind']}; {', '.join(record['countries']) or 'country unknown'}; key {record['key']})."]
+    active = [x for x in record["listings"] if x["status"] == "active"]
+    removed = [x for x in record["listings"] if x["status"] != "active"]
+    if active:
+        parts.append("Listed on " + "; ".join(
+            f"{x['list']}" + (f" ({x['programs']})" if x.get("programs") else "")
+            + (f", {x['citation']}" if x.get("citation") else "") + (f", since {x['start_date']}" if x.get("start_date") else "")
+            + (f", license policy: {x['license_policy']}" if x.get("license_policy") else "")
+            for x in active) + ".")
+    if removed:
+        parts.append("Removed from " + ", ".join(f"{x['list']}" + (f" ({x['removed_date']})" if x.get("removed_date") else "")
+                                                   for x in removed) + ".")
+    if not record["listings"]:
+        parts.append("Not on any list in the store.")
+    aliases = [n["name"] for n in record["names"] if n["kind"] != "primary" and n["name"] != record["name"]]
+    if aliases:
+        parts.append("Also known as " + "; ".join(dict.fromkeys(aliases[:6])) + ("; …" if len(aliases) > 6 else "") + ".")
+    if record.get("goods"):
+        parts.append("Goods: " + "; ".join(dict.fromkeys(
+            f"HS {g['hs_code']}" + (f" (CHPL tier {g['chpl_tier']})" if g.get("chpl_tier") else "") for g in record["goods"])) + ".")
+    if record["sources"]:
+        parts.append("Sources: " + "; ".join(f"{s['name']}" + (f" as of {s['as_of']}" if s.get("as_of") else "")
+                                               for s in record["sources"]) + ".")
+    return " ".join(parts)
+
+
+def results_text(results: list[dict[str, Any]], fmt: str, query: str = "") -> str:
+    """Search results (``Hit.as_dict()`` rows) in one of ``FORMATS``."""
+    if fmt == "json":
+        return json.dumps({"query": query, "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "results": results},
+                          ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(_RESULT_FIELDS)
+        for row in results:
+            writer.writerow([_cell(row.get(f)) for f in _RESULT_FIELDS])
+        return out.getvalue()
+    lines = [f"# Search results: {_md(query) or '(all entities)'}", "",
+             f"Exported {time.strftime('%Y-%m-%d %H:%M')} from the watchlist store.", "",
+             "| " + " | ".join(_RESULT_FIELDS) + " |", "|" + "---|" * len(_RESULT_FIELDS)]
+    lines += ["| " + " | ".join(_md(row.get(f)) for f in _RESULT_FIELDS) + " |" for row in results]
+    return "\n".join(lines) + "\n"
+
+
+_SECTIONS = [
+    ("Listings", "listings", ("list", "status", "programs", "citation", "start_date", "end_date", "removed_date",
+                              "license_requirement", "license_policy", "source_url", "source", "source_as_of")),
+    ("Names", "names", ("name", "kind", "list", "source")),
+    ("Addresses", "addresses", ("address", "country", "list", "shared_with", "source")),
+    ("Identifiers", "identifiers", ("kind", "value", "country", "list")),
+    ("Goods", "goods", ("hs_code", "description", "chpl_tier", "goods", "evidence", "source")),
+    ("Trade", "trade", ("reporter", "partner", "flow", "hs_code", "period", "value", "unit", "source")),
+    ("Relations", "relations", ("kind", "direction", "entity_name", "lists", "detail")),
+    ("History", "changes", ("as_of", "list", "change", "fields", "file")),
+    ("Sources", "sources", ("name", "file", "url", "as_of", "license")),
+]
+
+
+def dossier_text(record: dict[str, Any], fmt: str) -> str:
+    """Everything known about one entity, with sources, in one of ``FORMATS``."""
+    if fmt == "json":
+        clean = {k: v for k, v in record.items()}
+        return json.dumps(clean, ensure_ascii=False, indent=2, default=str)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["section", "field", "value"])
+        for field in ("id", "key", "name", "kind", "countries", "ownership", "remarks", "first_seen", "last_seen"):
+            writer.writerow(["entity", field, _cell(record.get(field))])
+        for title, key, fields in _SECTIONS:
+            for i, row in enumerate(record.get(key) or []):
+                for field in fields:
+                    if row.get(field) not in (None, ""):
+                        writer.writerow([f"{title.lower()}[{i}]", field, _cell(row[field])])
+        if record.get("note"):
+            writer.writerow(["note", "text", record["note"]])
+        return out.getvalue()
+    lines = [f"# {_md(record['name'])}", "", summary(record), ""]
+    for title, key, fields in _SECTIONS:
+        rows = record.get(key) or []
+        if not rows:
+            continue
+        used = [f for f in fields if any(r.get(f) not in (None, "", 0) for r in rows)]
+        lines += [f"## {title}", "", "| " + " | ".join(used) + " |", "|" + "---|" * len(used)]
+        lines += ["| " + " | ".join(_md(r.get(f)) for f in used) + " |" for r in rows]
+        lines.append("")
+    if record.get("note"):
+        lines += ["## Note", "", record["note"], ""]
+    return "\n".join(lines)
+
+
+def slug(text: str) -> str:
+    """A file-name-safe short form of a name or query."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:40] or "export"
+
+
+def write(text: str, folder: Path, stem: str, fmt: str) -> Path:
+    """Write an export next to the others, never over an existing file; return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = f"{slug(stem)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path = folder / f"{base}.{fmt}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{base}-{n}.{fmt}"
+    path.write_text(text, encoding="utf-8")
+    return path

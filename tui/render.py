@@ -1,0 +1,95 @@
+"""Records as Rich ``Text`` for the panes: every value from the data goes through ``safe``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from store.hs import dotted
+from store.normalize import has_han
+
+from .safe import safe, safe_text
+
+
+def badges(lists: list[str] | tuple[str, ...], removed: list[str] | tuple[str, ...] = ()) -> Text:
+    """List codes as badges: active ones bold, removed ones struck through."""
+    out = Text()
+    for code in lists:
+        out.append_text(safe(f" {code} ", "bold reverse"))
+        out.append(" ")
+    for code in removed:
+        out.append_text(safe(code, "strike dim"))
+        out.append(" ")
+    return out
+
+
+def _line(out: Text, label: str, value: Any, style: str = "") -> None:
+    if value in (None, "", [], ()):
+        return
+    out.append(f"{label:<15}", style="bold")
+    out.append_text(safe(value if not isinstance(value, list | tuple) else ", ".join(map(str, value)), style))
+    out.append("\n")
+
+
+def overview(record: dict[str, Any]) -> Text:
+    """Names in every script, kind, countries, ownership, dates, listings in brief, note."""
+    out = Text()
+    if not record:
+        return Text("No such entity.")
+    out.append_text(safe(record["name"], "bold"))
+    out.append("\n")
+    active = [x["list"] for x in record["listings"] if x["status"] == "active"]
+    removed = [x["list"] for x in record["listings"] if x["status"] != "active"]
+    out.append_text(badges(active, removed))
+    if record.get("watchlist"):
+        out.append("★ on your watchlist", style="bold yellow")
+    out.append("\n\n")
+    _line(out, "Kind", record["kind"])
+    _line(out, "Countries", record["countries"])
+    _line(out, "Key", record["key"])
+    _line(out, "Ownership", record.get("ownership"))
+    _line(out, "First seen", record.get("first_seen"))
+    _line(out, "Last seen", record.get("last_seen"))
+    names = list(dict.fromkeys(n["name"] for n in record["names"]))
+    han = [n for n in names if has_han(n)]
+    latin = [n for n in names if not has_han(n) and n != record["name"]]
+    _line(out, "Chinese", han)
+    if latin:
+        out.append(f"{'Also known as':<15}", style="bold")
+        out.append_text(safe("; ".join(latin[:8]) + (f"; … ({len(latin)} in all)" if len(latin) > 8 else "")))
+        out.append("\n")
+    for x in record["listings"]:
+        out.append(f"{'Listing':<15}", style="bold")
+        out.append_text(safe(" · ".join(str(v) for v in (x["list"], x["status"], x.get("citation"), x.get("start_date"),
+                                                            x.get("license_policy")) if v)))
+        out.append("\n")
+    goods = list(dict.fromkeys(dotted(g["hs_code"]) + (f" (tier {g['chpl_tier']})" if g.get("chpl_tier") else "")
+                               for g in record.get("goods", [])))
+    _line(out, "Goods", goods)
+    shared = sum(len(a.get("others", [])) for a in record["addresses"])
+    _line(out, "Addresses", f"{len(record['addresses'])}" + (f", shared with {shared} other entities" if shared else ""))
+    _line(out, "Relations", len(record["relations"]) or None)
+    _line(out, "Remarks", record.get("remarks"))
+    if record.get("note"):
+        out.append("\nNote\n", style="bold underline")
+        out.append_text(safe(record["note"]))
+        out.append("\n")
+    return out
+
+
+def preview(record: dict[str, Any]) -> Text:
+    """A compact overview for the side pane."""
+    return overview(record) if record else Text("")
+
+
+def cell(value: Any, style: str = "") -> Text:
+    """One table cell."""
+    if isinstance(value, list | tuple):
+        value = ", ".join(map(str, value))
+    return safe(value, style)
+
+
+def plain(value: Any) -> str:
+    """Sanitised plain text (for notifications and the clipboard)."""
+    return safe_text(value)

@@ -1,0 +1,1 @@
+"""The explorer's screens: search, entity, goods, watchlist, and the dialogs."""

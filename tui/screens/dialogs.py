@@ -1,0 +1,78 @@
+"""Small modal screens: the note editor, the export format choice, and help."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static, TextArea
+
+from ..safe import safe
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """Edit a multi-line note; ctrl+s saves, Esc cancels."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Save note"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, name: str, note: str) -> None:
+        super().__init__()
+        self.entity_name = name
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text("Note on ") + safe(self.entity_name, "bold") + Text("   ctrl+s save · Esc cancel", "dim"))
+            yield TextArea(self.note, id="note-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#note-text", TextArea).focus()
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one("#note-text", TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ExportScreen(ModalScreen[str | None]):
+    """Choose a format: c CSV, j JSON, m Markdown."""
+
+    BINDINGS = [Binding("c", "pick('csv')", "CSV"), Binding("j", "pick('json')", "JSON"),
+                Binding("m", "pick('md')", "Markdown"), Binding("escape", "pick('')", "Cancel")]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog small"):
+            yield Static(Text("Export ") + safe(self.what, "bold") + Text("\n\n  c  CSV\n  j  JSON\n  m  Markdown (with sources)\n\n  Esc cancel"))
+
+    def action_pick(self, fmt: str) -> None:
+        self.dismiss(fmt or None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key of every screen, and the search syntax."""
+
+    BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        from ..keys import FILTER_HELP, key_rows
+
+        table = Table(title="Keys", expand=True, show_lines=False)
+        table.add_column("Where", style="bold")
+        table.add_column("Keys", style="bold cyan")
+        table.add_column("Does")
+        for where, keys, does in key_rows():
+            table.add_row(where, keys, does)
+        with VerticalScroll(classes="dialog wide"):
+            yield Static(table)
+            yield Static(Text(FILTER_HELP))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

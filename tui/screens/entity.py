@@ -1,0 +1,238 @@
+"""One entity in sections, with a browser-like trail: follow relations and shared addresses, come back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from store import queries
+from store.hs import dotted
+
+from ..render import badges, cell, overview
+from ..safe import safe
+from ..workers import thread_db
+
+if TYPE_CHECKING:
+    from ..app import WatchlistApp
+
+# (pane id, title, columns); the tables are filled from the record's lists of the same name.
+TABLES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("listings", "Listings", ("List", "Status", "Programs", "Citation", "Start", "End / removed", "License requirement",
+                              "License policy", "Source")),
+    ("aliases", "Aliases", ("Name", "Kind", "From list", "Source")),
+    ("addresses", "Addresses", ("Address", "Country", "Also listed here", "Their lists", "From list")),
+    ("identifiers", "Identifiers", ("Kind", "Value", "Country", "From list")),
+    ("goods", "Goods", ("HS", "Description", "CHPL tier", "Goods", "Evidence", "Source")),
+    ("trade", "Trade", ("HS", "Reporter", "Partner", "Flow", "Period", "Value", "Unit", "Source")),
+    ("relations", "Relations", ("Kind", "Direction", "Entity", "Their lists", "Detail")),
+    ("sources", "Sources", ("Source", "As of", "File", "URL", "License")),
+]
+PANES = ["overview", *[t[0] for t in TABLES], "notes"]
+# Columns that hold long text get a fixed width (the Overview and exports show them whole).
+WIDTHS = {"Programs": 16, "Citation": 26, "License requirement": 28, "License policy": 28, "Source": 26, "Address": 44,
+          "Also listed here": 40, "Description": 36, "Goods": 30, "Evidence": 40, "Detail": 40, "URL": 40, "Name": 50}
+
+
+@dataclass(slots=True)
+class Stop:
+    """One step of the trail: which entity, which section, which row (ids, not live widgets)."""
+
+    entity_id: int
+    name: str = ""
+    pane: str = "overview"
+    row: int = 0
+
+
+class EntityScreen(Screen):
+    """Overview, Listings, Aliases, Addresses, Identifiers, Goods, Trade, Relations, Sources, Notes."""
+
+    BINDINGS = [
+        Binding("escape,backspace", "back", "Back", tooltip="Back along the trail (to the screen you came from at its start)"),
+        Binding("right_square_bracket", "next_pane", "Next section"),
+        Binding("left_square_bracket", "previous_pane", "Prev section", show=False),
+        *[Binding(str((i + 1) % 10), f"pane({i})", f"Section {i + 1}: {p}", show=False) for i, p in enumerate(PANES)],
+        Binding("j", "cursor_down", "Down", show=False, tooltip="Next row"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="Previous row"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, entity_id: int, record: dict) -> None:
+            super().__init__()
+            self.entity_id = entity_id
+            self.record = record
+
+    def __init__(self, entity_id: int, origin: str = "Search") -> None:
+        super().__init__()
+        self.origin = origin
+        self.trail: list[Stop] = [Stop(entity_id)]
+        self.record: dict[str, Any] = {}
+        self.restore: Stop | None = None
+
+    @property
+    def wl(self) -> WatchlistApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text(""), id="crumbs")
+        with TabbedContent(id="sections", initial="overview"):
+            with TabPane("Overview", id="overview"), VerticalScroll():
+                yield Static(Text("Loading…"), id="overview-text")
+            for pane, title, columns in TABLES:
+                with TabPane(title, id=pane):
+                    table: DataTable = DataTable(id=f"t-{pane}", cursor_type="row", zebra_stripes=True)
+                    for column in columns:
+                        table.add_column(column, width=WIDTHS.get(column))
+                    yield table
+            with TabPane("Notes", id="notes"), VerticalScroll():
+                yield Static(Text(""), id="notes-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load(self.trail[-1].entity_id)
+
+    # -- loading -------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="entity")
+    def load(self, entity_id: int) -> None:
+        record = queries.entity(thread_db(self.wl.db_path), entity_id) or {}
+        self.post_message(self.Loaded(entity_id, record))
+
+    def reload(self) -> None:
+        """Read the current entity again (after a star or a note)."""
+        self.restore = self._snapshot()
+        self.load(self.trail[-1].entity_id)
+
+    def on_entity_screen_loaded(self, message: Loaded) -> None:
+        if message.entity_id != self.trail[-1].entity_id:
+            return
+        record = self.record = message.record
+        self.trail[-1].name = record.get("name", "?")
+        self.query_one("#overview-text", Static).update(overview(record))
+        rows: dict[str, list[tuple[list[Any], str | None]]] = {
+            "listings": [([x["list"], x["status"], x.get("programs"), x.get("citation"), x.get("start_date"),
+                           x.get("end_date") or x.get("removed_date"), x.get("license_requirement"), x.get("license_policy"),
+                           x.get("source")], None) for x in record.get("listings", [])],
+            "aliases": [([n["name"], n["kind"], n.get("list"), n.get("source")], None) for n in record.get("names", [])],
+            "addresses": self._address_rows(record),
+            "identifiers": [([i["kind"], i["value"], i.get("country"), i.get("list")], None)
+                            for i in record.get("identifiers", [])],
+            "goods": [([dotted(g["hs_code"]), g.get("description"), g.get("chpl_tier"), g.get("goods"), g.get("evidence"),
+                        g.get("source")], f"hs:{g['hs_code']}") for g in record.get("goods", [])],
+            "trade": [([dotted(t["hs_code"]), t["reporter"], t["partner"], t["flow"], t["period"], f"{t['value']:,.0f}",
+                        t["unit"], t.get("source")], None) for t in record.get("trade", [])],
+            "relations": [([r["kind"], r["direction"], r.get("entity_name"), r.get("lists"), r.get("detail")],
+                           str(r["entity_id"]) if r.get("entity_id") else None) for r in record.get("relations", [])],
+            "sources": [([s["name"], s.get("as_of"), s.get("file"), s.get("url"), s.get("license")], None)
+                        for s in record.get("sources", [])],
+        }
+        for pane, _, _ in TABLES:
+            table = self.query_one(f"#t-{pane}", DataTable)
+            table.clear()
+            for i, (values, key) in enumerate(rows[pane]):  # row keys: "<n>:<entity id>", "<n>:hs:<code>" or "<n>:"
+                table.add_row(*[badges(v) if isinstance(v, list) and pane in ("addresses", "relations") else cell(v)
+                                for v in values], key=f"{i}:{key or ''}")
+        note = record.get("note") or "No note yet. Press n to write one."
+        self.query_one("#notes-text", Static).update(safe(note))
+        self._show_crumbs()
+        if self.restore is not None and self.restore.entity_id == message.entity_id:
+            self._apply(self.restore)
+        self.restore = None
+
+    @staticmethod
+    def _address_rows(record: dict[str, Any]) -> list[tuple[list[Any], str | None]]:
+        out: list[tuple[list[Any], str | None]] = []
+        for a in record.get("addresses", []):
+            others = a.get("others") or []
+            if not others:
+                out.append(([a["address"], a.get("country"), "", [], a.get("list")], None))
+            for o in others:
+                out.append(([a["address"], a.get("country"), o["name"], (o.get("lists") or "").split(), a.get("list")],
+                            str(o["entity_id"])))
+        return out
+
+    def _show_crumbs(self) -> None:
+        crumbs = Text(self.origin, style="dim")
+        for stop in self.trail:
+            crumbs.append(" › ", style="dim")
+            crumbs.append_text(safe((stop.name or "…")[:40], "bold" if stop is self.trail[-1] else ""))
+        self.query_one("#crumbs", Static).update(crumbs)
+
+    # -- the trail -----------------------------------------------------------------------
+    def _snapshot(self) -> Stop:
+        stop = self.trail[-1]
+        pane = self.query_one("#sections", TabbedContent).active or "overview"
+        row = self.query_one(f"#t-{pane}", DataTable).cursor_row if pane in dict((t[0], t) for t in TABLES) else 0
+        return Stop(stop.entity_id, stop.name, pane, row)
+
+    def _apply(self, stop: Stop) -> None:
+        self.query_one("#sections", TabbedContent).active = stop.pane
+        if stop.pane in {t[0] for t in TABLES}:
+            table = self.query_one(f"#t-{stop.pane}", DataTable)
+            table.move_cursor(row=stop.row)
+            table.focus()
+
+    def follow(self, entity_id: int) -> None:
+        """Go to another entity, keeping the way back."""
+        self.trail[-1] = self._snapshot()
+        self.trail.append(Stop(entity_id))
+        self.query_one("#sections", TabbedContent).active = "overview"
+        self.query_one("#overview-text", Static).update(Text("Loading…"))
+        self.load(entity_id)
+
+    def action_back(self) -> None:
+        if len(self.trail) == 1:
+            self.dismiss()
+            return
+        self.trail.pop()
+        self.restore = self.trail[-1]
+        self.load(self.restore.entity_id)
+
+    @on(DataTable.RowSelected)
+    def on_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        key = (event.row_key.value or "").partition(":")[2]
+        if key.isdigit():
+            self.follow(int(key))
+        elif key.startswith("hs:"):
+            self.wl.open_goods(key[3:])
+
+    # -- sections ------------------------------------------------------------------------
+    def action_pane(self, i: int) -> None:
+        if 0 <= i < len(PANES):
+            self.query_one("#sections", TabbedContent).active = PANES[i]
+            self._focus_pane(PANES[i])
+
+    def action_next_pane(self) -> None:
+        self._step(1)
+
+    def action_previous_pane(self) -> None:
+        self._step(-1)
+
+    def _step(self, by: int) -> None:
+        active = self.query_one("#sections", TabbedContent).active or "overview"
+        self.action_pane((PANES.index(active) + by) % len(PANES))
+
+    def _focus_pane(self, pane: str) -> None:
+        if pane in {t[0] for t in TABLES}:
+            self.query_one(f"#t-{pane}", DataTable).focus()
+
+    def action_cursor_down(self) -> None:
+        if isinstance(self.focused, DataTable):
+            self.focused.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if isinstance(self.focused, DataTable):
+            self.focused.action_cursor_up()
+
+    # -- what the app-wide actions act on ------------------------------------------------
+    def current_id(self) -> int | None:
+        return self.trail[-1].entity_id

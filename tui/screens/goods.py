@@ -1,0 +1,232 @@
+"""The goods browser: HS sections → chapters → headings → subheadings with CHPL tiers; suppliers per code."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from store import hs
+
+from ..render import badges, cell
+from ..safe import safe
+from ..workers import thread_db
+
+if TYPE_CHECKING:
+    from ..app import WatchlistApp
+
+
+def _label(row: dict[str, Any]) -> Text:
+    code = row["code"]
+    out = Text(f"{hs.dotted(code):<8} ", style="bold")
+    out.append_text(safe(row["description"][:70]))
+    if row.get("tier"):
+        out.append(f"  Tier {row['tier']}", style="bold red")
+    elif row.get("chpl"):
+        out.append(f"  ({row['chpl']} CHPL)", style="red")
+    return out
+
+
+class GoodsScreen(Screen):
+    """Browse the HS nomenclature; the CHPL codes are marked; a code shows its trade and suppliers."""
+
+    BINDINGS = [
+        Binding("escape,backspace", "back", "Back"),
+        Binding("tab", "focus_next", "Switch pane", show=False, tooltip="Next pane"),
+        Binding("s", "focus_suppliers", "Suppliers", tooltip="Move to the suppliers of the code"),
+        Binding("slash", "focus_goto", "Go to code", tooltip="Jump to an HS code (8542.31, 2818…)"),
+    ]
+
+    class TreeLoaded(Message):
+        def __init__(self, sections: list[dict], children: dict[str, list[dict]], path: list[str]) -> None:
+            super().__init__()
+            self.sections = sections
+            self.children = children
+            self.path = path
+
+    class NodeLoaded(Message):
+        def __init__(self, code: str, node: dict | None) -> None:
+            super().__init__()
+            self.code = code
+            self.node = node
+
+    def __init__(self, code: str | None = None) -> None:
+        super().__init__()
+        self.start_code = code
+        self.hs_children: dict[str, list[dict]] = {}
+        self.tree_nodes: dict[str, TreeNode] = {}
+        self.code: str | None = None
+
+    @property
+    def wl(self) -> WatchlistApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Go to HS code (e.g. 8542.31, 2818) and Enter", id="hs-goto")
+        with Horizontal(id="goods"):
+            tree: Tree[str] = Tree(Text("HS 2022"), id="hs-tree")
+            tree.show_root = False
+            yield tree
+            with Vertical(id="goods-side"):
+                with VerticalScroll(id="hs-detail-pane"):
+                    yield Static(Text("Loading the HS nomenclature…"), id="hs-detail")
+                table: DataTable = DataTable(id="suppliers", cursor_type="row", zebra_stripes=True)
+                table.add_columns("Supplier", "Ctry", "Lists", "Via", "Goods")
+                yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load_tree(self.start_code)
+
+    @work(thread=True, group="goods-tree")
+    def load_tree(self, code: str | None) -> None:
+        db = thread_db(self.wl.db_path)
+        sections = hs.sections(db)
+        children: dict[str, list[dict]] = {}
+        for row in db.conn.execute("SELECT section FROM hs_sections"):
+            children[row[0]] = hs.children(db, row[0])
+        for (parent,) in db.conn.execute("SELECT DISTINCT parent FROM hs_codes WHERE parent IS NOT NULL"):
+            children[parent] = hs.children(db, parent)
+        self.post_message(self.TreeLoaded(sections, children, hs.path_to(db, code) if code else []))
+
+    def on_goods_screen_tree_loaded(self, message: TreeLoaded) -> None:
+        self.hs_children = message.children
+        tree = self.query_one("#hs-tree", Tree)
+        for sec in message.sections:
+            label = Text(f"{sec['code']:<6} ", style="bold")
+            label.append_text(safe(sec["description"][:60].capitalize()))
+            if sec["chpl"]:
+                label.append(f"  ({sec['chpl']} CHPL)", style="red")
+            self.tree_nodes[sec["code"]] = tree.root.add(label, data=sec["code"])
+        self.query_one("#hs-detail", Static).update(Text("Choose a section, chapter, heading or subheading."))
+        tree.focus()
+        if message.path:
+            self.open_path(message.path)
+
+    def _fill(self, node: TreeNode) -> None:
+        if node.children or node.data is None:
+            return
+        for row in self.hs_children.get(node.data, []):
+            self.tree_nodes[row["code"]] = node.add(_label(row), data=row["code"], allow_expand=bool(self.hs_children.get(row["code"])))
+
+    def open_path(self, path: list[str]) -> None:
+        """Expand the tree down to the last code of ``path`` and put the cursor on it."""
+        node = None
+        for code in path:
+            node = self.tree_nodes.get(code)
+            if node is None:
+                return
+            self._fill(node)
+            if code != path[-1]:
+                node.expand()
+        if node is not None:
+            self.show(node.data)
+            self.call_after_refresh(self._land, node)
+
+    def _land(self, node: TreeNode) -> None:
+        tree = self.query_one("#hs-tree", Tree)
+        tree.move_cursor(node)
+        tree.scroll_to_node(node)
+
+    @on(Tree.NodeExpanded, "#hs-tree")
+    def on_expanded(self, event: Tree.NodeExpanded) -> None:
+        self._fill(event.node)
+
+    @on(Tree.NodeHighlighted, "#hs-tree")
+    def on_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data:
+            self.show(event.node.data)
+
+    def show(self, code: str) -> None:
+        self.code = code
+        if code.isdigit():
+            self.load_node(code)
+        else:
+            self.query_one("#hs-detail", Static).update(Text(f"Section {code}: expand it for its chapters."))
+            self.query_one("#suppliers", DataTable).clear()
+
+    @work(thread=True, exclusive=True, group="goods-node")
+    def load_node(self, code: str) -> None:
+        self.post_message(self.NodeLoaded(code, hs.node(thread_db(self.wl.db_path), code)))
+
+    def on_goods_screen_node_loaded(self, message: NodeLoaded) -> None:
+        if message.code != self.code or message.node is None:
+            return
+        node = message.node
+        out = Text(f"HS {hs.dotted(node['code'])}", style="bold")
+        if node.get("tier"):
+            out.append(f"   CHPL {node['tier_name'] or 'Tier ' + node['tier']}", style="bold red")
+        out.append("\n")
+        out.append_text(safe(node["description"]))
+        out.append("\n")
+        if node.get("tier"):
+            out.append_text(safe(f"{node.get('tier_group') or ''}: {node.get('tier_definition') or ''}", "italic"))
+            out.append("\n")
+            out.append_text(safe(node.get("list_version") or "", "dim"))
+            out.append("\n")
+        elif node["chpl_below"]:
+            out.append_text(safe("CHPL codes under it: " + ", ".join(
+                f"{hs.dotted(c['hs6'])} (tier {c['tier']})" for c in node["chpl_below"]), "red"))
+            out.append("\n")
+        if node["trade"]:
+            out.append("\nTrade\n", style="bold underline")
+            for t in node["trade"]:
+                out.append_text(safe(f"  {t['reporter']}→{t['partner']} {t['flow']} HS {hs.dotted(t['hs_code'])} {t['period']}: "
+                                     f"{t['value']:,.0f} {t['unit']}" + (f"  ({t['source']})" if t.get("source") else "")))
+                out.append("\n")
+        out.append(f"\n{len(node['suppliers'])} suppliers linked", style="bold")
+        out.append(" (Enter on one opens it)\n" if node["suppliers"] else "\n")
+        self.query_one("#hs-detail", Static).update(out)
+        table = self.query_one("#suppliers", DataTable)
+        table.clear()
+        for s in node["suppliers"]:
+            table.add_row(cell(s["name"]), cell(s["countries"]), badges(s["lists"]), cell(s["via"]), cell(s.get("goods")),
+                          key=f"{s['entity_id']}:{s['hs_code']}")
+
+    @on(DataTable.RowSelected, "#suppliers")
+    def open_supplier(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.wl.open_entity(int((event.row_key.value or "0").split(":")[0]), f"Goods {hs.dotted(self.code or '')}")
+
+    def action_focus_goto(self) -> None:
+        self.query_one("#hs-goto", Input).focus()
+
+    @on(Input.Submitted, "#hs-goto")
+    def goto(self, event: Input.Submitted) -> None:
+        code = "".join(ch for ch in event.value if ch.isdigit())
+        if code:
+            self.find_code(code)
+
+    @work(thread=True, exclusive=True, group="goods-goto")
+    def find_code(self, code: str) -> None:
+        path = hs.path_to(thread_db(self.wl.db_path), code)
+        self.app.call_from_thread(self._goto_path, code, path)
+
+    def _goto_path(self, code: str, path: list[str]) -> None:
+        if not path:
+            self.notify(f"No HS code {code} in the nomenclature.", severity="warning", markup=False)
+            return
+        self.open_path(path)
+        self.query_one("#hs-tree", Tree).focus()
+
+    def action_focus_suppliers(self) -> None:
+        self.query_one("#suppliers", DataTable).focus()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def current_id(self) -> int | None:
+        table = self.query_one("#suppliers", DataTable)
+        if self.focused is table and table.row_count:
+            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or "0"
+            return int(key.split(":")[0])
+        return None

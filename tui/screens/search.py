@@ -1,0 +1,273 @@
+"""The main screen: a search box, facets, results as you type, and a preview that follows the cursor."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from store import queries
+from store.search import Filters, Hit, SearchResult, parse_query
+
+from ..render import badges, cell, preview
+from ..safe import safe
+from ..workers import thread_db
+
+if TYPE_CHECKING:
+    from ..app import WatchlistApp
+
+FACET_KEYS = "123456789"
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """One narrowing choice: a list, a country or a kind."""
+
+    field: str  # "list", "country" or "kind"
+    value: str
+
+    def label(self) -> str:
+        return f"{self.field}:{self.value}"
+
+
+def merge(filters: Filters, facets: set[Facet]) -> Filters:
+    """Typed filters plus the facets chosen with a key or a click."""
+    for f in facets:
+        if f.field == "list":
+            filters.lists.add(f.value)
+        elif f.field == "country":
+            filters.countries.add(f.value)
+        elif f.field == "kind":
+            filters.kinds.add(f.value)
+    return filters
+
+
+class SearchScreen(Screen):
+    """Search every name and alias; Enter opens the entity."""
+
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", tooltip="Back to the search box"),
+        Binding("escape", "focus_search", "Search", show=False, tooltip="Back to the search box"),
+        *[Binding(k, f"toggle_facet({i})", f"Narrow to facet {k}", show=False) for i, k in enumerate(FACET_KEYS)],
+        Binding("0", "clear_facets", "Clear facets", show=False, tooltip="Clear the facets chosen"),
+        Binding("j", "cursor_down", "Down", show=False, tooltip="Next result (the preview follows)"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="Previous result"),
+    ]
+
+    class Results(Message):
+        """Results for one query (stale ones are dropped by the handler)."""
+
+        def __init__(self, query: str, result: SearchResult) -> None:
+            super().__init__()
+            self.query = query
+            self.result = result
+
+    class Preview(Message):
+        """A record loaded for the preview pane."""
+
+        def __init__(self, entity_id: int, record: dict) -> None:
+            super().__init__()
+            self.entity_id = entity_id
+            self.record = record
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.latest = ""
+        self.hits: list[Hit] = []
+        self.facet_choices: list[Facet] = []
+        self.facets: set[Facet] = set()
+        self.result: SearchResult | None = None
+
+    @property
+    def wl(self) -> WatchlistApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Search names and aliases: sinno · 保利 · baoli keji · country:HK list:EL tier:1", id="search")
+        yield Static(Text(""), id="facets")
+        with Horizontal(id="main"):
+            table: DataTable = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+            for label, width in (("Name", 34), ("Matched alias", 22), ("Ctry", 6), ("Lists", 10), ("Status", 7),
+                                 ("Tier", 4), ("Score", 5)):
+                table.add_column(label, width=width)
+            yield table
+            with VerticalScroll(id="preview-pane"):
+                yield Static(Text("Type to search. Enter opens, ↓ moves to the results, ? for help."), id="preview")
+        yield Static(Text("Loading the index…"), id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    # -- searching -----------------------------------------------------------------------
+    def index_ready(self) -> None:
+        """Called by the app once the index is built."""
+        self.run_search(self.latest)
+
+    def refresh_results(self) -> None:
+        """Search again (after a star changed the watchlist filter, say)."""
+        self.run_search(self.latest)
+
+    @on(Input.Changed, "#search")
+    def on_search_changed(self, event: Input.Changed) -> None:
+        self.latest = event.value
+        self.run_search(event.value)
+
+    def _request(self) -> str:
+        return self.latest + "\x00" + ",".join(sorted(f.label() for f in self.facets))
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(self, text: str) -> None:
+        index = self.wl.index
+        if index is None:
+            return
+        worker = get_current_worker()
+        request = self._request()
+        time.sleep(0.02)  # debounce: a key typed within 20 ms cancels this search
+        if worker.is_cancelled:
+            return
+        typed, filters = parse_query(text)
+        filters = merge(filters, self.facets)
+        tail = " " if text.endswith(" ") else ""
+        result = index.search(typed + tail, filters, limit=200, cancelled=lambda: worker.is_cancelled)
+        if result is not None and not worker.is_cancelled:
+            self.post_message(self.Results(request, result))
+
+    def on_search_screen_results(self, message: Results) -> None:
+        if message.query != self._request():
+            return  # a newer query is on its way
+        keep = self.current_id() if message.result.query == (self.result.query if self.result else None) else None
+        self.result = message.result
+        self.hits = message.result.hits
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        for hit in self.hits:
+            matched = hit.matched_name if hit.matched_name != hit.name else ""
+            star = "★ " if hit.entity_id in (self.wl.index.watchlist if self.wl.index else ()) else ""
+            table.add_row(Text(star, style="yellow") + safe(hit.name), cell(matched, "italic"), cell(hit.countries),
+                          badges(hit.lists, hit.removed_lists), cell(hit.status), cell(hit.tiers),
+                          Text(f"{hit.score:.0f}" if self.latest.strip() else "", justify="right"),
+                          key=str(hit.entity_id))
+        self._show_facets(message.result)
+        self._show_status(message.result)
+        ids = [h.entity_id for h in self.hits]
+        if keep in ids:  # the same query again (a star changed): stay on the same row
+            table.move_cursor(row=ids.index(keep))
+        if self.hits:
+            self.load_preview(self.current_id() or self.hits[0].entity_id)
+        else:
+            self.query_one("#preview", Static).update(Text("No match." if self.latest.strip() else ""))
+
+    def _show_facets(self, result: SearchResult) -> None:
+        choices: list[Facet] = []
+        for field, limit in (("list", 5), ("country", 3), ("kind", 1)):
+            for value in list(result.facets.get(field, {}))[:limit]:
+                if Facet(field, value) not in self.facets:
+                    choices.append(Facet(field, value))
+        self.facet_choices = choices[: len(FACET_KEYS)]
+        bar = Text()
+        for i, f in enumerate(sorted(self.facets, key=Facet.label)):
+            bar.append_text(safe(f" {f.label()} ✕ ", Style(bold=True, reverse=True, meta={"@click": f"screen.drop_facet({i})"})))
+            bar.append(" ")
+        for i, f in enumerate(self.facet_choices):
+            count = result.facets.get(f.field, {}).get(f.value, 0)
+            bar.append(f"{FACET_KEYS[i]}", style="bold")
+            bar.append_text(safe(f" {f.value} {count}", Style(meta={"@click": f"screen.toggle_facet({i})"})))
+            bar.append("  ")
+        if self.facets:
+            bar.append("0 clears", style="dim")
+        self.query_one("#facets", Static).update(bar)
+
+    def _show_status(self, result: SearchResult) -> None:
+        shown = len(result.hits)
+        more = f" (first {shown})" if result.total > shown else ""
+        self.query_one("#status", Static).update(
+            Text(f"{result.total:,} entities{more} · {result.elapsed_ms:.1f} ms · Enter open · w star · e export · ? help"))
+
+    # -- facets --------------------------------------------------------------------------
+    def on_key(self, event) -> None:
+        if event.key == "down" and self.focused is self.query_one("#search", Input):
+            self.query_one("#results", DataTable).focus()
+            event.stop()
+
+    def toggle_facet(self, i: int) -> None:
+        if 0 <= i < len(self.facet_choices):
+            self.facets.add(self.facet_choices[i])
+            self.run_search(self.latest)
+
+    def action_toggle_facet(self, i: int) -> None:
+        self.toggle_facet(i)
+
+    def action_drop_facet(self, i: int) -> None:
+        chosen = sorted(self.facets, key=Facet.label)
+        if 0 <= i < len(chosen):
+            self.facets.discard(chosen[i])
+            self.run_search(self.latest)
+
+    def action_clear_facets(self) -> None:
+        if self.facets:
+            self.facets.clear()
+            self.run_search(self.latest)
+
+    # -- moving around -------------------------------------------------------------------
+    @on(Input.Submitted, "#search")
+    def on_search_submitted(self) -> None:
+        self.query_one("#results", DataTable).focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_cursor_down(self) -> None:
+        self.query_one("#results", DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#results", DataTable).action_cursor_up()
+
+    @on(DataTable.RowSelected, "#results")
+    def open_entity(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.wl.open_entity(int(event.row_key.value), "Search")
+
+    @on(DataTable.RowHighlighted, "#results")
+    def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is not None and event.row_key.value is not None:
+            self.load_preview(int(event.row_key.value))
+
+    @work(thread=True, exclusive=True, group="preview")
+    def load_preview(self, entity_id: int) -> None:
+        worker = get_current_worker()
+        time.sleep(0.03)  # keys held down: only the row the cursor rests on is read
+        if worker.is_cancelled:
+            return
+        record = queries.entity(thread_db(self.wl.db_path), entity_id) or {}
+        if not worker.is_cancelled:
+            self.post_message(self.Preview(entity_id, record))
+
+    def on_search_screen_preview(self, message: Preview) -> None:
+        if self.current_id() == message.entity_id:
+            self.query_one("#preview", Static).update(preview(message.record))
+
+    # -- what the app-wide actions act on ------------------------------------------------
+    def current_id(self) -> int | None:
+        """The entity under the cursor."""
+        table = self.query_one("#results", DataTable)
+        if not self.hits or table.row_count == 0:
+            return None
+        row = min(max(table.cursor_row, 0), len(self.hits) - 1)
+        return self.hits[row].entity_id
+
+    def export_payload(self) -> tuple[str, list[dict]]:
+        """The current results for ``e``."""
+        return self.latest, [h.as_dict() for h in self.hits]
