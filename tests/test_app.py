@@ -151,6 +151,14 @@ def test_note_is_written_in_the_editor_and_kept(seed_db_copy):
             await pilot.press("ctrl+s")
             await settle(app, pilot)
             assert "Shipped ICs\n[bold]second line" in text_of(app.screen.query_one("#overview-text", Static))
+            await pilot.press("t")
+            await settle(app, pilot)
+            await pilot.press(*"chips, hk-network", "enter")
+            await settle(app, pilot)
+            await pilot.press("W")
+            await settle(app, pilot)
+            row = [str(c) for c in app.screen.query_one("#starred", DataTable).get_row_at(0)]
+            assert row[0] == "Sinno Electronics Co., Ltd.," and row[3] == "chips, hk-network" and row[4] == "Shipped ICs"
 
     asyncio.run(scenario())
     db = connect(seed_db_copy, readonly=True)
@@ -268,6 +276,12 @@ def test_copy_export_help_and_facets(seed_db_path, tmp_path: Path):
             await pilot.press("0")
             await settle(app, pilot)
             assert not screen.facets and screen.result.total == before
+            clicked = screen.facet_choices[0]
+            await pilot.click("#facets", offset=(3, 0))  # the mouse narrows too
+            await settle(app, pilot)
+            assert screen.facets == {clicked} and screen.result.total < before
+            await pilot.press("0")
+            await settle(app, pilot)
             current = next(h for h in screen.hits if h.entity_id == screen.current_id())
             await pilot.press("c")
             await settle(app, pilot)

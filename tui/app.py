@@ -20,7 +20,7 @@ from store.search import SearchIndex
 
 from .commands import WatchlistCommands
 from .render import plain
-from .screens.dialogs import ExportScreen, HelpScreen, NoteScreen
+from .screens.dialogs import ExportScreen, HelpScreen, NoteScreen, TagsScreen
 from .screens.entity import EntityScreen
 from .screens.goods import GoodsScreen
 from .screens.search import SearchScreen
@@ -60,6 +60,7 @@ class WatchlistApp(App):
         Binding("W", "watchlist", "Watchlist", tooltip="Your watchlist: starred entities, notes, changes since starred"),
         Binding("w", "star", "Star", tooltip="Star or unstar the current entity"),
         Binding("n", "note", "Note", tooltip="Write a multi-line note on the current entity"),
+        Binding("t", "tags", "Tags", show=False, tooltip="Tag the current entity (stars it too)"),
         Binding("c", "copy_name", "Copy name", show=False, tooltip="Copy the current entity's name"),
         Binding("y", "copy_summary", "Copy summary", show=False, tooltip="Copy a one-paragraph summary with listings and sources"),
         Binding("e", "export", "Export", tooltip="Export the results or the entity dossier (CSV, JSON, Markdown)"),
@@ -150,6 +151,27 @@ class WatchlistApp(App):
         text = await self.push_screen_wait(NoteScreen(plain(record["name"]), record.get("note") or ""))
         if text is not None:
             self.save_note(record["key"], plain(record["name"]), text)
+
+    def action_tags(self) -> None:
+        if (entity_id := self._current()) is not None:
+            self.edit_tags(entity_id)
+
+    @work(group="dialog-tags")
+    async def edit_tags(self, entity_id: int) -> None:
+        record = await self._record(entity_id)
+        if record is None:
+            return
+        tags = await self.push_screen_wait(TagsScreen(plain(record["name"]), (record.get("watchlist") or {}).get("tags") or ""))
+        if tags is not None:
+            self.save_tags(entity_id, record["key"], plain(record["name"]), tags)
+
+    @work(thread=True, group="user")
+    def save_tags(self, entity_id: int, key: str, name: str, tags: str) -> None:
+        db = thread_writer(self.db_path)
+        userdata.star(db, key, tags)
+        if self.index is not None:
+            self.index.refresh_watchlist(db.conn)
+        self.post_message(Done(f"★ {name}: tags {tags or '(none)'}", refresh=True))
 
     @work(thread=True, group="user")
     def save_note(self, key: str, name: str, text: str) -> None:

@@ -20,6 +20,7 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("Watchlist", "watchlist", "Your starred entities, notes, and what changed since (W)"),
     ("Star or unstar", "star", "Put the current entity on your watchlist or take it off (w)"),
     ("Edit note", "note", "Write a note on the current entity (n)"),
+    ("Edit tags", "tags", "Tag the current entity; it is starred too (t)"),
     ("Copy name", "copy_name", "Copy the current entity's name to the clipboard (c)"),
     ("Copy summary", "copy_summary", "Copy a one-paragraph summary with listings and sources (y)"),
     ("Export", "export", "Export the results or the entity dossier as CSV, JSON or Markdown (e)"),

@@ -47,7 +47,7 @@ def _collapse(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 def key_rows() -> list[tuple[str, str, str]]:
     """(where, keys, what it does) for every binding of the app and its screens."""
     from .app import WatchlistApp
-    from .screens.dialogs import ExportScreen, NoteScreen
+    from .screens.dialogs import ExportScreen, NoteScreen, TagsScreen
     from .screens.entity import EntityScreen
     from .screens.goods import GoodsScreen
     from .screens.search import SearchScreen
@@ -55,7 +55,7 @@ def key_rows() -> list[tuple[str, str, str]]:
 
     rows: list[tuple[str, str, str]] = []
     for where, cls in (("Everywhere", WatchlistApp), ("Search", SearchScreen), ("Entity", EntityScreen),
-                       ("Goods", GoodsScreen), ("Watchlist", WatchlistScreen), ("Note editor", NoteScreen),
+                       ("Goods", GoodsScreen), ("Watchlist", WatchlistScreen), ("Note editor", NoteScreen), ("Tags", TagsScreen),
                        ("Export", ExportScreen)):
         for b in cls.BINDINGS:
             assert isinstance(b, Binding)

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from ..safe import safe
 
@@ -33,6 +33,28 @@ class NoteScreen(ModalScreen[str | None]):
 
     def action_save(self) -> None:
         self.dismiss(self.query_one("#note-text", TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TagsScreen(ModalScreen[str | None]):
+    """Edit the tags of a starred entity (comma separated); Enter saves and stars, Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, name: str, tags: str) -> None:
+        super().__init__()
+        self.entity_name = name
+        self.tags = tags
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog small"):
+            yield Static(Text("Tags for ") + safe(self.entity_name, "bold") + Text("\ncomma separated · Enter save · Esc cancel", "dim"))
+            yield Input(self.tags, placeholder="e.g. chips, hk-network, follow-up", id="tags-text")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(", ".join(t.strip() for t in event.value.split(",") if t.strip()))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
