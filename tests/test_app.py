@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Static, TabbedContent, Tree
+from textual.widgets import DataTable, Input, Sparkline, Static, TabbedContent, Tree
 
 from store import connect, importers, userdata
 from tui.app import WatchlistApp
@@ -181,6 +181,8 @@ def test_goods_browser_reaches_854231_tier_1_and_opens_a_supplier(seed_db_path):
             assert "Tier 1" in str(tree.cursor_node.label)
             detail = text_of(app.screen.query_one("#hs-detail", Static))
             assert "HS 8542.31" in detail and "Tier 1" in detail and "integrated circuits" in detail.lower()
+            assert list(app.screen.query_one("#hs-spark", Sparkline).data or []) == [74e6, 179e6]  # CN→RU ICs by year
+            assert "2021 74,000,000  2022 179,000,000" in text_of(app.screen.query_one("#hs-spark-label", Static))
             suppliers = app.screen.query_one("#suppliers", DataTable)
             assert "Sinno Electronics Co., Ltd.," in names_in(suppliers)
             await pilot.press("s")

@@ -75,3 +75,33 @@ def test_import_reports_rejects_and_reimport(seed_db_copy, tmp_path):
     assert "already imported" in out
     code, out, _ = run("rejects", db=seed_db_copy)
     assert "extra.csv:2: name: empty name" in out
+
+
+def test_trade_8542_cn_ru_more_than_doubled(seed_db_path):
+    out = json.loads(run("trade", "8542", "--from", "CN", "--to", "RU", "--json", db=seed_db_path)[1])
+    assert out["hs"]["description"] == "Electronic integrated circuits" and out["hs"]["parents"][0]["code"] == "85"
+    by_year = {f["period"]: f for f in out["figures"] if f["unit"] == "USD"}
+    assert by_year["2021"]["value"] == 74e6 and by_year["2022"]["value"] == 179e6
+    assert by_year["2022"]["yoy_ratio"] > 2 and by_year["2022"]["compared_to"] == "2021"
+    assert all(f["source"] and f["basis"] for f in out["figures"])
+
+
+def test_trade_alumina_jump_with_its_source(seed_db_path):
+    text = run("trade", "2818.20", "--from", "CN", "--to", "RU", db=seed_db_path)[1]
+    assert "HS 281820: Aluminium oxide" in text and "153,362 tonnes  ×675.604 on 2021-05" in text
+    assert "Fastmarkets" in text and "417-fold" in text
+
+
+def test_gacc_monthly_series_sums_to_the_yearly_totals(seed_db_path):
+    out = json.loads(run("trade", "TOTAL", "--from", "CN", "--to", "RU", "--json", db=seed_db_path)[1])
+    yearly = {(y["year"], y["months"]): y["value"] for y in out["yearly_from_monthly"] if y["unit"] == "USD"}
+    assert round(yearly[("2022", 12)] / 1e9, 1) == 75.6  # data README: 2022 sums to USD 75.6 bn
+    assert round(yearly[("2023", 6)] / 1e9, 3) == 52.284  # = the GACC H1-2023 figure
+
+
+def test_goods_shows_tier_and_suppliers(seed_db_path):
+    out = json.loads(run("goods", "8542.31", "--json", db=seed_db_path)[1])
+    assert out["tier"] == "1" and [p["code"] for p in out["parents"]] == ["85", "8542"]
+    sinno = next(s for s in out["suppliers"] if s["name"].startswith("Sinno Electronics Co"))
+    assert sinno["lists"] == ["EL"] and sinno["via"] == "8542"
+    assert run("goods", "1234.56", db=seed_db_path)[0] == 1

@@ -230,3 +230,72 @@ def rejects(obj: Context, import_id: int | None, as_json: bool) -> None:
         click.echo(f"#{row['import_id']} {row['file']}:{row['line']}: {row['field'] or ''}: {row['error']}")
     if not rows:
         click.echo("no rejected rows")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+@main.command()
+@click.argument("hs")
+@click.option("--from", "exporter", metavar="CC", help="Exporting (reporting) country, e.g. CN.")
+@click.option("--to", "importer", metavar="CC", help="Importing (partner) country, e.g. RU.")
+@click.option("--flow", type=click.Choice(["export", "import"]), help="Only figures of this flow.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def trade(obj: Context, hs: str, exporter: str | None, importer: str | None, flow: str | None, as_json: bool) -> None:
+    """Trade figures for an HS code (8542, 2818.20; TOTAL for all goods) by period, with the change on a year before."""
+    from store import trade as trade_
+
+    db = obj.db()
+    code = trade_.resolve(db, hs)
+    if code is None:
+        _fail(f"no HS code {hs!r} in the nomenclature")
+    figures = trade_.series(db, code["code"], exporter, importer, flow)
+    yearly = trade_.yearly_from_monthly(figures)
+    if as_json:
+        _echo_json({"hs": code, "figures": figures, "yearly_from_monthly": yearly})
+        return
+    path = " › ".join(f"{p['code']} {p['description'][:40]}" for p in code["parents"])
+    click.echo(f"HS {code['code']}: {code['description']}" + (f"  [CHPL tier {code['tier']}]" if code.get("tier") else ""))
+    if path:
+        click.echo(f"  under {path}")
+    if not figures:
+        click.echo("no trade figures for this code" + (" and these countries" if exporter or importer else ""))
+    for r in figures:
+        change = f"  ×{r['yoy_ratio']:g} on {r['compared_to']}" if r.get("yoy_ratio") else ""
+        click.echo(f"  {r['period']:<16} {r['exporter']}→{r['importer']} {r['flow']:<6} {_fmt(r['value']):>16} {r['unit']}{change}")
+        click.echo(f"  {'':<16} {r['basis'] or ''}; source: {r['source'] or '?'}" + (f" {r['source_url']}" if r.get("source_url") else "")
+                   + (f"; note: {r['note']}" if r.get("note") else ""))
+    for y in yearly:
+        click.echo(f"  {y['year']} from {y['months']} monthly figures: {_fmt(y['value'])} {y['unit']} ({y['exporter']}→{y['importer']})")
+
+
+@main.command()
+@click.argument("hs")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def goods(obj: Context, hs: str, as_json: bool) -> None:
+    """An HS category: description, parents, CHPL tier, and its suppliers with their list badges."""
+    from store import hs as hs_
+    from store import trade as trade_
+
+    db = obj.db()
+    code = trade_.resolve(db, hs)
+    if code is None or code["code"] in trade_.PSEUDO_CODES:
+        _fail(f"no HS code {hs!r} in the nomenclature")
+    node = hs_.node(db, code["code"])
+    assert node is not None
+    node["parents"] = code["parents"]
+    if as_json:
+        _echo_json(node)
+        return
+    click.echo(f"HS {hs_.dotted(node['code'])}: {node['description']}")
+    if node.get("tier"):
+        click.echo(f"  CHPL {node['tier_name']} ({node['tier_group']}): {node['tier_definition']}")
+    for c in node["chpl_below"] if not node.get("tier") else []:
+        click.echo(f"  CHPL code under it: {hs_.dotted(c['hs6'])} tier {c['tier']} ({c['tier_group']})")
+    click.echo(f"{len(node['suppliers'])} suppliers")
+    for s in node["suppliers"]:
+        via = f" (linked at {s['via']})" if s["via"] else ""
+        click.echo(f"  {s['entity_id']:>6}  {s['name']}  [{' '.join(s['lists']) or 'not listed'}] {s['countries']}{via}")

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static, Tree
+from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from store import hs
@@ -79,6 +79,8 @@ class GoodsScreen(Screen):
             with Vertical(id="goods-side"):
                 with VerticalScroll(id="hs-detail-pane"):
                     yield Static(Text("Loading the HS nomenclature…"), id="hs-detail")
+                    yield Static(Text(""), id="hs-spark-label")
+                    yield Sparkline([], id="hs-spark")
                 table: DataTable = DataTable(id="suppliers", cursor_type="row", zebra_stripes=True)
                 table.add_columns("Supplier", "Ctry", "Lists", "Via", "Goods")
                 yield table
@@ -186,11 +188,30 @@ class GoodsScreen(Screen):
         out.append(f"\n{len(node['suppliers'])} suppliers linked", style="bold")
         out.append(" (Enter on one opens it)\n" if node["suppliers"] else "\n")
         self.query_one("#hs-detail", Static).update(out)
+        self._chart(node["trade"])
         table = self.query_one("#suppliers", DataTable)
         table.clear()
         for s in node["suppliers"]:
             table.add_row(cell(s["name"]), cell(s["countries"]), badges(s["lists"]), cell(s["via"]), cell(s.get("goods")),
                           key=f"{s['entity_id']}:{s['hs_code']}")
+
+    def _chart(self, trade: list[dict]) -> None:
+        """Yearly figures of the best-covered exporter→importer series as a sparkline, numbers beside it."""
+        series: dict[tuple, list[dict]] = {}
+        for t in trade:
+            if len(t["period"]) == 4 and t["period"].isdigit():
+                series.setdefault((t["reporter"], t["partner"], t["hs_code"], t["unit"]), []).append(t)
+        best = max(series.values(), key=len, default=[])
+        spark, label = self.query_one("#hs-spark", Sparkline), self.query_one("#hs-spark-label", Static)
+        if len(best) < 2:
+            spark.data, spark.display = [], False
+            label.update(Text(""))
+            return
+        best.sort(key=lambda t: t["period"])
+        spark.data, spark.display = [t["value"] for t in best], True
+        first = best[0]
+        label.update(Text(f"\n{first['reporter']}→{first['partner']} HS {hs.dotted(first['hs_code'])} by year ({first['unit']}): ", style="bold")
+                     + Text("  ".join(f"{t['period']} {t['value']:,.0f}" for t in best)))
 
     @on(DataTable.RowSelected, "#suppliers")
     def open_supplier(self, event: DataTable.RowSelected) -> None:
