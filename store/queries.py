@@ -112,6 +112,9 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any] | None:
                               " s.name AS source FROM trade_flows t LEFT JOIN sources s ON s.id = t.source_id"
                               f" WHERE t.hs_code IN ({','.join('?' * len(codes))}) ORDER BY t.hs_code, t.period",
                         tuple(codes)) if codes else []
+    from .links import shipments_of  # deferred: links imports the search engine
+
+    out["shipments"] = shipments_of(db, entity_id)
     key = out["key"]
     star = conn.execute("SELECT starred_at, tags FROM user_watchlist WHERE entity_key = ?", (key,)).fetchone()
     note = conn.execute("SELECT note FROM user_notes WHERE entity_key = ?", (key,)).fetchone()

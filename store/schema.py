@@ -190,12 +190,52 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 2: shipments (customs records), their parties' links to entities, and the user's link decisions
+    """
+    CREATE TABLE shipments (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER REFERENCES sources(id) ON DELETE CASCADE,
+        line INTEGER,
+        date TEXT NOT NULL,
+        exporter TEXT NOT NULL,
+        exporter_country TEXT,
+        importer TEXT,
+        importer_country TEXT,
+        hs_code TEXT NOT NULL,
+        goods TEXT,
+        value REAL,
+        quantity REAL,
+        weight_kg REAL,
+        exporter_key TEXT NOT NULL,
+        importer_key TEXT
+    );
+    CREATE INDEX shipments_exporter ON shipments(exporter_key);
+    CREATE INDEX shipments_importer ON shipments(importer_key);
+    CREATE TABLE party_links (
+        id INTEGER PRIMARY KEY,
+        party_key TEXT NOT NULL,
+        party_name TEXT NOT NULL,
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        method TEXT NOT NULL,
+        score REAL,
+        UNIQUE (party_key, entity_id)
+    );
+    CREATE INDEX party_links_entity ON party_links(entity_id);
+    CREATE TABLE party_seen (party_key TEXT PRIMARY KEY);  -- parties already looked at by the linker
+    CREATE TABLE user_link_decisions (
+        party_key TEXT NOT NULL,
+        entity_key TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (party_key, entity_key)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables an import or a rebuild may write; everything named user_* is the user's.
 DATA_TABLES = (
-    "changes", "relations", "trade_flows", "entity_goods", "chpl", "hs_codes", "hs_sections",
+    "party_seen", "party_links", "shipments", "changes", "relations", "trade_flows", "entity_goods", "chpl", "hs_codes", "hs_sections",
     "listings", "identifiers", "addresses", "names", "entities", "sources", "rejects", "imports",
 )

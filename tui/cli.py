@@ -79,15 +79,24 @@ def explore(obj: Context) -> None:
 @click.option("--format", "fmt", type=click.Choice(importers.FORMATS), default="auto", show_default=True)
 @click.option("--as-of", help="Snapshot date (YYYY-MM-DD); default: the newest listing date in the file.")
 @click.option("--force", is_flag=True, help="Import even if already imported or older than the store's snapshot.")
+@click.option("--map", "column_map", metavar="THEIRS=OURS,…",
+              help="Rename the file's columns (shipments, trade-csv), e.g. 'shipper=exporter,hs=hs_code'.")
 @click.option("--json", "as_json", is_flag=True, help="Print the import reports as JSON.")
 @click.pass_obj
-def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, force: bool, as_json: bool) -> None:
-    """Import list snapshots, HS/CHPL tables or trade files. Each file goes in whole or not at all."""
+def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, force: bool, column_map: str | None,
+            as_json: bool) -> None:
+    """Import list snapshots, HS/CHPL tables, trade statistics or shipments. Each file goes in whole or not at all."""
+    from store.importers.shipments import parse_map
+
     db = obj.db()
     reports, failed = [], False
+    try:
+        mapping = parse_map(column_map)
+    except ImportFailed as exc:
+        _fail(str(exc))
     for path in files:
         try:
-            report = importers.run(db, path, fmt, as_of=as_of, force=force)
+            report = importers.run(db, path, fmt, as_of=as_of, force=force, column_map=mapping)
         except ImportFailed as exc:
             click.echo(f"watchlist: {exc}", err=True)
             failed = True
@@ -299,3 +308,88 @@ def goods(obj: Context, hs: str, as_json: bool) -> None:
     for s in node["suppliers"]:
         via = f" (linked at {s['via']})" if s["via"] else ""
         click.echo(f"  {s['entity_id']:>6}  {s['name']}  [{' '.join(s['lists']) or 'not listed'}] {s['countries']}{via}")
+
+
+@main.group()
+def links() -> None:
+    """Links from shipment parties to entities: exact ones linked, fuzzy ones proposed for review."""
+
+
+@links.command("propose")
+@click.option("--threshold", default=90.0, show_default=True, type=click.FloatRange(50, 100),
+              help="Lowest search score proposed as a link.")
+@click.pass_obj
+def links_propose(obj: Context, threshold: float) -> None:
+    """Look at every shipment party not seen yet: link exact matches, propose fuzzy ones."""
+    from store import links as links_
+
+    started = time.perf_counter()
+    counts = links_.propose(obj.db(), threshold)
+    click.echo(f"{counts['parties']} new parties: {counts['exact']} linked exactly, {counts['proposed']} proposed "
+               f"({time.perf_counter() - started:.1f} s); review with: watchlist links review")
+
+
+@links.command("list")
+@click.option("--status", type=click.Choice(["linked", "proposed", "confirmed", "rejected"]))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def links_list(obj: Context, status: str | None, as_json: bool) -> None:
+    """Links and proposals with their status and shipment counts."""
+    from store import links as links_
+
+    found = links_.listing(obj.db(), status)
+    if as_json:
+        _echo_json(found)
+        return
+    for r in found:
+        click.echo(f"{r['id']:>6}  {r['status']:<9} {r['score']:5.1f}  {r['party_name']}  →  {r['entity_name']}"
+                   f" ({r['entity_key']}), {r['shipments']} shipments")
+    if not found:
+        click.echo("no links")
+
+
+@links.command("confirm")
+@click.argument("link_ids", nargs=-1, type=int, required=True)
+@click.pass_obj
+def links_confirm(obj: Context, link_ids: tuple[int, ...]) -> None:
+    """Confirm proposed links (their shipments then count for the entity)."""
+    _decide(obj, link_ids, "confirmed")
+
+
+@links.command("reject")
+@click.argument("link_ids", nargs=-1, type=int, required=True)
+@click.pass_obj
+def links_reject(obj: Context, link_ids: tuple[int, ...]) -> None:
+    """Reject proposed (or exact) links."""
+    _decide(obj, link_ids, "rejected")
+
+
+def _decide(obj: Context, link_ids: tuple[int, ...], decision: str) -> None:
+    from store import links as links_
+
+    db = obj.db()
+    for link_id in link_ids:
+        row = links_.decide(db, link_id, decision)
+        if row is None:
+            _fail(f"no link {link_id}")
+        click.echo(f"{link_id}: {row['party_name']} → {row['entity_name']}: {decision}")
+
+
+@links.command("review")
+@click.pass_obj
+def links_review(obj: Context) -> None:
+    """Go through the proposals one by one: y confirm, n reject, s skip, q stop."""
+    from store import links as links_
+
+    db = obj.db()
+    pending = links_.listing(db, "proposed")
+    if not pending:
+        click.echo("nothing to review")
+    for r in pending:
+        click.echo(f"\n{r['party_name']}  ({r['shipments']} shipments)\n  → {r['entity_name']} ({r['entity_key']}), score {r['score']}")
+        answer = click.prompt("  confirm? [y]es [n]o [s]kip [q]uit", type=click.Choice(["y", "n", "s", "q"]), default="s",
+                              show_choices=False)
+        if answer == "q":
+            break
+        if answer in "yn":
+            links_.decide(db, r["id"], "confirmed" if answer == "y" else "rejected")

@@ -67,6 +67,11 @@ def overview(record: dict[str, Any]) -> Text:
     goods = list(dict.fromkeys(dotted(g["hs_code"]) + (f" (tier {g['chpl_tier']})" if g.get("chpl_tier") else "")
                                for g in record.get("goods", [])))
     _line(out, "Goods", goods)
+    shipped = record.get("shipments") or {}
+    if shipped.get("count"):
+        top = ", ".join(f"{dotted(r['hs_code'])} ({r['shipments']})" for r in shipped["by_hs"][:4])
+        partners = ", ".join(f"{r['counterparty']} ({r['shipments']})" for r in shipped["by_counterparty"][:3])
+        _line(out, "Shipments", f"{shipped['count']:,} linked, value {shipped['total_value']:,.0f}; by HS {top}; with {partners}")
     shared = sum(len(a.get("others", [])) for a in record["addresses"])
     _line(out, "Addresses", f"{len(record['addresses'])}" + (f", shared with {shared} other entities" if shared else ""))
     _line(out, "Relations", len(record["relations"]) or None)

@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..errors import ImportFailed
-from . import csl, goods, ofac
+from . import csl, goods, ofac, shipments
 from .apply import SnapshotWriter, group_records, resolve_links, today
 from .reading import content_hash, read_bytes
 from .records import ImportReport, ListRecord, Reject
@@ -39,11 +39,18 @@ TABLE_FORMATS: dict[str, TableWriter] = {
     "press-figures": goods.import_press_figures,
     "suppliers": goods.import_suppliers,
 }
-FORMATS = ("auto", *LIST_FORMATS, *TABLE_FORMATS)
+MappedWriter = Callable[[sqlite3.Connection, Path, int, ImportReport, dict[str, str]], None]
+# Formats whose columns may be renamed with --map ("their=ours,…").
+MAPPED_FORMATS: dict[str, MappedWriter] = {
+    "shipments": shipments.import_shipments,
+    "trade-csv": shipments.import_trade_csv,
+}
+FORMATS = ("auto", *LIST_FORMATS, *TABLE_FORMATS, *MAPPED_FORMATS)
 _HEADERS = [
     ("_id,source,", "csl"), ("source,name,", "csl"), ("section,hscode", "hs"), ("section,name", "hs-sections"),
     ("hs6,", "chpl"), ("date,value", "gacc-monthly"), ('"dataset","series_code"', "imf-imts"),
-    ("metric_id,", "press-figures"), ("company,jurisdiction", "suppliers"),
+    ("metric_id,", "press-figures"), ("company,jurisdiction", "suppliers"), ("date,exporter", "shipments"),
+    ("reporter,partner", "trade-csv"),
 ]
 
 
@@ -86,13 +93,18 @@ def _finish(conn: sqlite3.Connection, import_id: int, report: ImportReport, stat
 
 def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of: str | None = None,
         source_name: str | None = None, license: str | None = None, url: str | None = None,
-        force: bool = False) -> ImportReport:
-    """Import one file (or a non-SDN folder) into the store; raise ImportFailed with one line on failure."""
+        force: bool = False, column_map: dict[str, str] | None = None) -> ImportReport:
+    """Import one file (or a non-SDN folder) into the store; raise ImportFailed with one line on failure.
+
+    ``column_map`` renames the file's columns ({their name: ours}) for the shipments and trade-csv formats.
+    """
     path = Path(path)
     if not path.exists():
         raise ImportFailed(f"{path}: no such file")
     fmt = detect(path) if fmt == "auto" else fmt
-    if fmt not in LIST_FORMATS and fmt not in TABLE_FORMATS:
+    if column_map and fmt not in MAPPED_FORMATS:
+        raise ImportFailed(f"{path}: --map applies to {', '.join(MAPPED_FORMATS)} files only")
+    if fmt not in LIST_FORMATS and fmt not in TABLE_FORMATS and fmt not in MAPPED_FORMATS:
         raise ImportFailed(f"{path}: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     conn = db.conn
     report = ImportReport(file=str(path), format=fmt)
@@ -128,6 +140,8 @@ def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of
         ).lastrowid
         if fmt in LIST_FORMATS:
             _write_lists(conn, records, lists, import_id, source_id, as_of or today(), report)
+        elif fmt in MAPPED_FORMATS:
+            MAPPED_FORMATS[fmt](conn, path, source_id, report, column_map or {})
         else:
             TABLE_FORMATS[fmt](conn, path, source_id, report)
         conn.executemany(

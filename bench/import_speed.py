@@ -1,0 +1,132 @@
+"""Shipment import speed: a synthetic customs file of N rows into a copy of a seed store, next to the floor.
+
+    python bench/import_speed.py --db SEED_STORE [--rows 1000000] [--keep /tmp/watchlist-bench]
+
+Generates (once, cached) a CSV of N shipments between synthetic Chinese/HK exporters and Russian
+importers (names from bench/synthetic.py; nothing real, nothing committed), then in fresh
+processes: (1) ``watchlist``'s importer into a copy of the store, (2) the floor: csv.reader and a
+plain ``executemany`` of the same rows into a bare table, (3) link proposals for every party.
+Prints seconds and peak RSS of each. Targets (2 cores, 1M rows): import <= 90 s and <= 1 GB;
+linking <= 120 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+HS = ["854231", "854232", "854233", "854239", "851762", "847150", "852691", "901410", "281820", "8542", "848210"]
+RU = ["OOO Tekhnopark", "AO Radiokomponent", "OOO Mikrosistemy", "OOO Elektronnye Resheniya", "AO Pribor",
+      "OOO Logistik Plus", "OOO Vostok Torg", "AO Signal", "OOO Sever Elektro", "OOO Kvant"]
+
+
+def generate(path: Path, rows: int, seed: int = 5) -> None:
+    """Write a synthetic shipments CSV in the importer's own columns."""
+    from synthetic import entity_names
+
+    rng = random.Random(seed)
+    exporters = [(names[0][0], country) for kind, country, names in (entity_names(rng) for _ in range(20_000))
+                 if kind == "company"]
+    importers = [f"{base} {i}" for i in range(500) for base in RU]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["date", "exporter", "exporter_country", "importer", "importer_country", "hs_code",
+                      "goods_description", "value", "quantity", "weight"])
+        for _ in range(rows):
+            name, country = rng.choice(exporters)
+            out.writerow([f"20{rng.randint(21, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", name,
+                          "Hong Kong" if country == "HK" else "China", rng.choice(importers), "Russia", rng.choice(HS),
+                          "electronic components", round(rng.uniform(100, 90_000), 2), rng.randint(1, 5000),
+                          round(rng.uniform(0.1, 500), 1)])
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_import(store: Path, csv_path: Path) -> dict:
+    from store import connect, importers
+
+    db = connect(store)
+    started = time.perf_counter()
+    report = importers.run(db, csv_path, "shipments")
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "added": report.added,
+            "rejected": len(report.rejects)}
+
+
+def measure_floor(csv_path: Path, tmp: Path) -> dict:
+    conn = sqlite3.connect(tmp / "floor.db")
+    conn.execute("CREATE TABLE s (date, exporter, exporter_country, importer, importer_country, hs_code, goods, value,"
+                 " quantity, weight)")
+    started = time.perf_counter()
+    with csv_path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        conn.executemany("INSERT INTO s VALUES (?,?,?,?,?,?,?,?,?,?)", reader)
+    conn.commit()
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
+
+
+def measure_links(store: Path) -> dict:
+    from store import connect, links
+
+    started = time.perf_counter()
+    counts = links.propose(connect(store))
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), **counts}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, required=True, help="a store built from seed/ (copied, never changed)")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, default=Path("/tmp/watchlist-bench"))
+    parser.add_argument("--step", choices=["import", "floor", "links"], help=argparse.SUPPRESS)
+    parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        result = {"import": lambda: measure_import(args.db, args.csv), "floor": lambda: measure_floor(args.csv, args.keep),
+                  "links": lambda: measure_links(args.db)}[args.step]()
+        print(json.dumps(result))
+        return
+    args.keep.mkdir(parents=True, exist_ok=True)
+    csv_path = args.keep / f"shipments-{args.rows}.csv"
+    if not csv_path.exists():
+        print(f"generating {csv_path} …", file=sys.stderr)
+        generate(csv_path, args.rows)
+    store = args.keep / "import-bench.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{store}{suffix}").unlink(missing_ok=True)
+    (args.keep / "floor.db").unlink(missing_ok=True)
+    src, dst = sqlite3.connect(args.db), sqlite3.connect(store)
+    src.backup(dst)
+    src.close()
+    dst.close()
+
+    def step(name: str) -> dict:
+        out = subprocess.run([sys.executable, __file__, "--db", str(store), "--csv", str(csv_path), "--keep", str(args.keep),
+                              "--step", name], check=True, capture_output=True, text=True)
+        return json.loads(out.stdout)
+
+    size = csv_path.stat().st_size / 1e6
+    imp, floor, link = step("import"), step("floor"), step("links")
+    print(f"{args.rows:,} shipments ({size:.0f} MB CSV)")
+    print(f"  watchlist import   {imp['seconds']:6.1f} s  peak {imp['peak_mb']:5.0f} MB  ({imp['added']:,} added, {imp['rejected']} rejected)")
+    print(f"  floor executemany  {floor['seconds']:6.1f} s  peak {floor['peak_mb']:5.0f} MB  (csv.reader → bare table, no checks)")
+    print(f"  link proposals     {link['seconds']:6.1f} s  peak {link['peak_mb']:5.0f} MB  ({link['parties']:,} parties: "
+          f"{link['exact']} exact, {link['proposed']} proposed)")
+
+
+if __name__ == "__main__":
+    main()

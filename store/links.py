@@ -1,0 +1,126 @@
+"""Links from shipment parties to entities: exact matches link, fuzzy ones are proposed for review.
+
+A party is a (folded name, country) pair seen as exporter or importer in ``shipments``. An exact
+match of the folded name on any name of an entity in the same country (or with no country on
+either side; CN, HK and MO count as one place, since BIS files Hong Kong under CN) links
+directly. Otherwise the search engine's best hit at or above ``threshold`` in an agreeing country
+is *proposed*; the user confirms or rejects it, and that decision (``user_link_decisions``, keyed
+by party and entity key) survives re-imports and rebuilds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import sqlite_utils
+
+from .queries import rows
+from .search import SearchIndex
+
+THRESHOLD = 90.0
+
+
+def propose(db: sqlite_utils.Database, threshold: float = THRESHOLD, index: SearchIndex | None = None,
+            progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Link or propose every party not yet looked at; return counts (parties, exact, proposed)."""
+    conn = db.conn
+    parties: dict[str, str] = {}
+    for key, name in conn.execute(
+        "SELECT exporter_key, min(exporter) FROM shipments GROUP BY exporter_key UNION ALL "
+        "SELECT importer_key, min(importer) FROM shipments WHERE importer_key IS NOT NULL GROUP BY importer_key"
+    ):
+        parties.setdefault(key, name)
+    done = {k for (k,) in conn.execute("SELECT party_key FROM party_seen")}
+    todo = [(k, n) for k, n in parties.items() if k not in done]
+    by_name: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for eid, latn, countries in conn.execute("SELECT n.entity_id, n.latn, e.countries FROM names n JOIN entities e ON e.id = n.entity_id"):
+        by_name[latn].append((eid, countries))
+    index = index or SearchIndex.build(conn)
+    exact = proposed = 0
+    links: list[tuple] = []
+    for i, (key, name) in enumerate(todo):
+        folded, _, country = key.rpartition("|")
+        hits = {eid for eid, cs in by_name.get(folded, ()) if _same_place(country, cs.split(","))}
+        if hits:
+            links += [(key, name, eid, "exact", 100.0) for eid in sorted(hits)]
+            exact += 1
+        else:
+            result = index.search(name + " ", limit=5, min_score=threshold)
+            near = [h for h in (result.hits if result else []) if _same_place(country, h.countries)]
+            if near:
+                links.append((key, name, near[0].entity_id, "fuzzy", round(near[0].score, 1)))
+                proposed += 1
+        if progress and i % 1000 == 0:
+            progress(i, len(todo))
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany("INSERT OR IGNORE INTO party_links (party_key, party_name, entity_id, method, score) VALUES (?,?,?,?,?)",
+                     links)
+    conn.executemany("INSERT OR IGNORE INTO party_seen (party_key) VALUES (?)", [(k,) for k, _ in todo])
+    conn.execute("COMMIT")
+    return {"parties": len(todo), "exact": exact, "proposed": proposed}
+
+
+# BIS files Hong Kong addresses under CN, and customs records say HK: for linking they are one place.
+_GREATER_CHINA = {"CN", "HK", "MO"}
+
+
+def _same_place(country: str, entity_countries: list[str] | tuple[str, ...]) -> bool:
+    """True when a party's country agrees with an entity's (or either is unknown)."""
+    cs = {c for c in entity_countries if c}
+    if not country or not cs or country in cs:
+        return True
+    return country in _GREATER_CHINA and bool(cs & _GREATER_CHINA)
+
+
+def listing(db: sqlite_utils.Database, status: str | None = None) -> list[dict[str, Any]]:
+    """Links with their status: linked (exact), proposed, confirmed or rejected; with shipment counts."""
+    found = rows(db.conn, "SELECT l.id, l.party_key, l.party_name, l.entity_id, e.key AS entity_key, e.name AS entity_name,"
+                          " l.method, l.score, d.decision,"
+                          " (SELECT count(*) FROM shipments s WHERE s.exporter_key = l.party_key"
+                          "  OR s.importer_key = l.party_key) AS shipments"
+                          " FROM party_links l JOIN entities e ON e.id = l.entity_id"
+                          " LEFT JOIN user_link_decisions d ON d.party_key = l.party_key AND d.entity_key = e.key"
+                          " ORDER BY l.method DESC, l.score DESC, l.id")
+    for row in found:
+        row["status"] = row.pop("decision") or ("linked" if row["method"] == "exact" else "proposed")
+    return [r for r in found if status is None or r["status"] == status]
+
+
+def decide(db: sqlite_utils.Database, link_id: int, decision: str) -> dict[str, Any] | None:
+    """Confirm or reject a link (the decision is the user's and outlives rebuilds)."""
+    if decision not in ("confirmed", "rejected"):
+        raise ValueError(decision)
+    row = db.conn.execute("SELECT l.party_key, e.key FROM party_links l JOIN entities e ON e.id = l.entity_id WHERE l.id = ?",
+                          (link_id,)).fetchone()
+    if row is None:
+        return None
+    db.conn.execute("INSERT INTO user_link_decisions (party_key, entity_key, decision, decided_at) VALUES (?,?,?,?)"
+                    " ON CONFLICT(party_key, entity_key) DO UPDATE SET decision = excluded.decision,"
+                    " decided_at = excluded.decided_at", (row[0], row[1], decision, time.strftime("%Y-%m-%dT%H:%M:%S")))
+    return next((r for r in listing(db) if r["id"] == link_id), None)
+
+
+def shipments_of(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
+    """An entity's shipments through its linked or confirmed parties: by HS code and by counterparty, with totals."""
+    keys = [r["party_key"] for r in rows(db.conn, "SELECT l.party_key, l.method, d.decision FROM party_links l"
+                                                  " JOIN entities e ON e.id = l.entity_id LEFT JOIN user_link_decisions d"
+                                                  " ON d.party_key = l.party_key AND d.entity_key = e.key WHERE l.entity_id = ?",
+                                          (entity_id,))
+            if (r["decision"] or ("linked" if r["method"] == "exact" else "proposed")) in ("linked", "confirmed")]
+    if not keys:
+        return {"by_hs": [], "by_counterparty": [], "total_value": 0.0, "count": 0}
+    marks = ",".join("?" * len(keys))
+    where = f"(exporter_key IN ({marks}) OR importer_key IN ({marks}))"
+    params = (*keys, *keys)
+    by_hs = rows(db.conn, f"SELECT hs_code, count(*) AS shipments, sum(value) AS value, sum(weight_kg) AS weight_kg,"
+                          f" min(date) AS first, max(date) AS last FROM shipments WHERE {where} GROUP BY hs_code"
+                          f" ORDER BY value DESC", params)
+    by_party = rows(db.conn, f"SELECT CASE WHEN exporter_key IN ({marks}) THEN importer ELSE exporter END AS counterparty,"
+                             f" CASE WHEN exporter_key IN ({marks}) THEN importer_country ELSE exporter_country END AS country,"
+                             f" count(*) AS shipments, sum(value) AS value FROM shipments WHERE {where}"
+                             f" GROUP BY 1, 2 ORDER BY value DESC LIMIT 100", (*keys, *keys, *params))
+    return {"by_hs": by_hs, "by_counterparty": by_party, "total_value": sum(r["value"] or 0 for r in by_hs),
+            "count": sum(r["shipments"] for r in by_hs)}

@@ -1,0 +1,98 @@
+"""Shipment and trade-statistics imports on the seeded store: rejects, --map, links and their review."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from store import ImportFailed, connect, importers, links, seed
+from tui.cli import main
+
+from .conftest import write
+
+# Test fixture rows (not seed data): real listed exporters, made-up shipments.
+SHIPMENTS = """date,exporter,exporter_country,importer,importer_country,hs_code,goods_description,value,quantity,weight
+2022-07-01,"Sinno Electronics Co., Ltd.",Hong Kong,Test Importer LLC,Russia,8542.31,processors,12000,300,2.5
+2022-08-15,"Sinno Electronics Co., Ltd.",Hong Kong,Test Importer LLC,Russia,854232,memories,8000,,
+2022-09-01,Sinno Electronic Co Ltd,HK,Other Buyer,RU,8542.39,ICs,5000,10,1
+2022-09-02,World Jeta HK Logistics Ltd,HK,Other Buyer,RU,851762,modules,700,,
+2022-13-01,Sinno Electronics Co. Ltd.,HK,X,RU,854231,bad date,1,,
+2022-10-01,,HK,X,RU,854231,no exporter,1,,
+2022-10-02,Someone,HK,X,RU,9999.98,unknown code,1,,
+2022-10-03,Someone,HK,X,RU,854231,negative,-5,,
+"""
+
+
+def run(db, *args):
+    result = CliRunner().invoke(main, ["--db", str(db), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_bad_rows_are_rejected_with_line_and_field_and_the_rest_goes_in(seed_db_copy, tmp_path):
+    db = connect(seed_db_copy)
+    report = importers.run(db, write(tmp_path / "ship.csv", SHIPMENTS))
+    assert report.format == "shipments" and report.added == 4
+    assert [(r.line, r.field) for r in report.rejects] == [(6, "date"), (7, "exporter"), (8, "hs_code"), (9, "value")]
+    assert "negative" in report.rejects[-1].error and "9999.98" in report.rejects[-2].error
+    stored = db.conn.execute("SELECT hs_code, exporter_country, importer_country, weight_kg FROM shipments ORDER BY line").fetchall()
+    assert stored[0] == ("854231", "HK", "RU", 2.5) and stored[1][3] is None
+    assert db.conn.execute("SELECT count(*) FROM rejects WHERE import_id = ?", (report.import_id,)).fetchone()[0] == 4
+
+
+def test_map_renames_other_headers(seed_db_copy, tmp_path):
+    text = SHIPMENTS.splitlines()
+    text[0] = "ship_date,shipper,shipper_country,consignee,consignee_country,hs,description,usd,qty,kg"
+    path = write(tmp_path / "other.csv", "\n".join(text[:3]) + "\n")
+    code, out, err = run(seed_db_copy, "import", str(path), "--format", "shipments", "--map",
+                         "ship_date=date,shipper=exporter,shipper_country=exporter_country,consignee=importer,"
+                         "consignee_country=importer_country,hs=hs_code,description=goods_description,usd=value,"
+                         "qty=quantity,kg=weight")
+    assert code == 0 and "2 added" in out, err
+    code, _, err = run(seed_db_copy, "import", str(path), "--format", "shipments", "--map", "nonsense")
+    assert code == 1 and "THEIR_COLUMN=OUR_COLUMN" in err
+    bad = write(tmp_path / "bad.csv", "when,who\n2022-01-01,x\n")
+    with pytest.raises(ImportFailed, match="bad.csv"):
+        importers.run(connect(seed_db_copy), bad, "shipments")
+
+
+def test_exact_parties_link_fuzzy_ones_are_proposed_and_decisions_survive_a_rebuild(seed_db_copy, tmp_path):
+    db = connect(seed_db_copy)
+    importers.run(db, write(tmp_path / "ship.csv", SHIPMENTS))
+    counts = links.propose(db)
+    assert counts["exact"] >= 1 and counts["proposed"] >= 1
+    found = links.listing(db)
+    exact = [r for r in found if r["party_key"] == "sinno elec co ltd|HK"]  # both spellings of the exporter
+    assert exact and all(r["status"] == "linked" and r["method"] == "exact" for r in exact)
+    assert {r["entity_key"] for r in exact} == {"el:sinno elec co ltd:CN,HK", "ofac:38641"}  # the EL and SDN entries
+    fuzzy = next(r for r in found if r["party_name"] == "World Jeta HK Logistics Ltd")
+    assert fuzzy["status"] == "proposed" and fuzzy["entity_name"].startswith("World Jetta")
+    assert links.propose(db)["parties"] == 0  # parties are looked at once
+    shipped = links.shipments_of(db, exact[0]["entity_id"])
+    assert shipped["count"] == 3 and {r["hs_code"] for r in shipped["by_hs"]} == {"854231", "854232", "854239"}
+    assert shipped["total_value"] == 25000
+    assert shipped["by_counterparty"][0]["counterparty"] == "Test Importer LLC"
+    code, out, _ = run(seed_db_copy, "links", "confirm", str(fuzzy["id"]))
+    assert code == 0 and "confirmed" in out
+    assert links.shipments_of(db, fuzzy["entity_id"])["count"] == 1
+    seed.clear_data(db)
+    seed.build(db)
+    importers.run(db, write(tmp_path / "ship.csv", SHIPMENTS), force=True)
+    links.propose(db)
+    again = next(r for r in links.listing(db) if r["party_name"] == "World Jeta HK Logistics Ltd")
+    assert again["status"] == "confirmed"  # the user's decision outlived the rebuild
+    code, out, _ = run(seed_db_copy, "links", "list", "--status", "confirmed", "--json")
+    assert [r["party_name"] for r in json.loads(out)] == ["World Jeta HK Logistics Ltd"]
+
+
+def test_trade_csv_with_year_and_month_periods(seed_db_copy, tmp_path):
+    path = write(tmp_path / "stats.csv", "reporter,partner,flow,hs_code,period,value,unit\n"
+                                         "China,Russia,X,8542,2023,1000,USD\nCN,RU,export,8542,2023-13,5,USD\n"
+                                         "CN,RU,sideways,8542,2023,5,USD\n")
+    report = importers.run(connect(seed_db_copy), path)
+    assert report.format == "trade-csv" and report.added == 1
+    assert [(r.line, r.field) for r in report.rejects] == [(3, "period"), (4, "flow")]
+    code, out, _ = run(seed_db_copy, "trade", "8542", "--from", "CN", "--to", "RU", "--json")
+    figure = next(f for f in json.loads(out)["figures"] if f["period"] == "2023")
+    assert figure["value"] == 1000 and figure["yoy_ratio"] == round(1000 / 179e6, 3)
