@@ -97,3 +97,45 @@ def test_trade_csv_with_year_and_month_periods(seed_db_copy, tmp_path):
     assert code == 0
     figure = next(f for f in json.loads(out)["figures"] if f["period"] == "2023")
     assert figure["value"] == 1000 and figure["yoy_ratio"] == round(1000 / 179e6, 3)
+
+
+def test_review_links_in_the_app_and_see_shipments_on_the_entity(seed_db_copy, tmp_path):
+    import asyncio
+
+    from textual.widgets import DataTable, Static
+
+    from tui.app import WatchlistApp
+    from tui.screens.entity import EntityScreen
+    from tui.screens.links import LinksScreen
+    from tui.screenshots import settle
+
+    db = connect(seed_db_copy)
+    importers.run(db, write(tmp_path / "ship.csv", SHIPMENTS))
+    links.propose(db)
+    db.conn.close()
+
+    async def scenario():
+        app = WatchlistApp(seed_db_copy)
+        async with app.run_test(size=(150, 42)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("down", "L")
+            await settle(app, pilot)
+            assert isinstance(app.screen, LinksScreen)
+            table = app.screen.query_one("#links", DataTable)
+            first = [str(c) for c in table.get_row_at(0)]
+            assert first[0] == "proposed" and first[2] == "World Jeta HK Logistics Ltd"
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert str(table.get_row_at(0)[0]) == "confirmed"
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, EntityScreen)
+            assert "Shipments      1 linked, value 700" in str(app.screen.query_one("#overview-text", Static).render())
+            await pilot.press("7")  # Trade
+            await settle(app, pilot)
+            shipments = app.screen.query_one("#t-shipments", DataTable)
+            rows = [[str(c) for c in shipments.get_row_at(i)] for i in range(shipments.row_count)]
+            assert rows[0][:2] == ["HS", "8517.62"] and rows[-1][0] == "total"
+
+    asyncio.run(scenario())
+    assert links.listing(connect(seed_db_copy), "confirmed")[0]["party_name"] == "World Jeta HK Logistics Ltd"

@@ -23,6 +23,7 @@ from .render import plain
 from .screens.dialogs import ExportScreen, HelpScreen, NoteScreen, TagsScreen
 from .screens.entity import EntityScreen
 from .screens.goods import GoodsScreen
+from .screens.links import LinksScreen
 from .screens.search import SearchScreen
 from .screens.watchlist import WatchlistScreen
 from .workers import thread_db, thread_writer
@@ -58,6 +59,7 @@ class WatchlistApp(App):
         Binding("f1,question_mark", "help", "Help", tooltip="Every key and the search syntax (? outside the search box)"),
         Binding("g", "goods", "Goods", tooltip="Goods browser: HS tree with CHPL tiers, suppliers per code"),
         Binding("W", "watchlist", "Watchlist", tooltip="Your watchlist: starred entities, notes, changes since starred"),
+        Binding("L", "links", "Links", show=False, tooltip="Review links from shipment parties to entities"),
         Binding("w", "star", "Star", tooltip="Star or unstar the current entity"),
         Binding("n", "note", "Note", tooltip="Write a multi-line note on the current entity"),
         Binding("t", "tags", "Tags", show=False, tooltip="Tag the current entity (stars it too)"),
@@ -105,6 +107,10 @@ class WatchlistApp(App):
     def action_watchlist(self) -> None:
         if not isinstance(self.screen, WatchlistScreen):
             self.push_screen(WatchlistScreen())
+
+    def action_links(self) -> None:
+        if not isinstance(self.screen, LinksScreen):
+            self.push_screen(LinksScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 ACTIONS: list[tuple[str, str, str]] = [
     ("Goods browser", "goods", "HS sections, chapters, headings with CHPL tiers; suppliers per code (g)"),
     ("Watchlist", "watchlist", "Your starred entities, notes, and what changed since (W)"),
+    ("Review links", "links", "Shipment parties linked to entities: confirm or reject proposals (L)"),
     ("Star or unstar", "star", "Put the current entity on your watchlist or take it off (w)"),
     ("Edit note", "note", "Write a note on the current entity (n)"),
     ("Edit tags", "tags", "Tag the current entity; it is starred too (t)"),

@@ -50,12 +50,14 @@ def key_rows() -> list[tuple[str, str, str]]:
     from .screens.dialogs import ExportScreen, NoteScreen, TagsScreen
     from .screens.entity import EntityScreen
     from .screens.goods import GoodsScreen
+    from .screens.links import LinksScreen
     from .screens.search import SearchScreen
     from .screens.watchlist import WatchlistScreen
 
     rows: list[tuple[str, str, str]] = []
     for where, cls in (("Everywhere", WatchlistApp), ("Search", SearchScreen), ("Entity", EntityScreen),
-                       ("Goods", GoodsScreen), ("Watchlist", WatchlistScreen), ("Note editor", NoteScreen), ("Tags", TagsScreen),
+                       ("Goods", GoodsScreen), ("Watchlist", WatchlistScreen), ("Links", LinksScreen),
+                       ("Note editor", NoteScreen), ("Tags", TagsScreen),
                        ("Export", ExportScreen)):
         for b in cls.BINDINGS:
             assert isinstance(b, Binding)

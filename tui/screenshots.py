@@ -111,14 +111,13 @@ def main() -> None:
     args = parser.parse_args()
     SCREENS_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        db_path = args.db
-        if db_path is None:
-            from store import connect, seed
+        from store import connect, seed
 
-            db_path = Path(tmp) / "seed.db"
-            db = connect(db_path)
+        db_path = args.db or Path(tmp) / "seed.db"
+        db = connect(db_path)  # read-write once: builds a new store, upgrades an old one
+        if not seed.is_built(db):
             seed.build(db)
-            db.conn.close()
+        db.conn.close()
         for name in SCENARIOS:
             svg = asyncio.run(capture(db_path, name))
             (SCREENS_DIR / f"{name}.svg").write_text(svg, encoding="utf-8")

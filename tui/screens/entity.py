@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static, TabbedContent, TabPane
 
 from store import queries
 from store.hs import dotted
@@ -89,10 +89,19 @@ class EntityScreen(Screen):
                 yield Static(Text("Loading…"), id="overview-text")
             for pane, title, columns in TABLES:
                 with TabPane(title, id=pane):
+                    if pane == "trade":  # figures over time as a chart, the numbers in the table below
+                        yield Static(Text(""), id="trade-chart-label")
+                        yield Sparkline([], id="trade-chart")
                     table: DataTable = DataTable(id=f"t-{pane}", cursor_type="row", zebra_stripes=True)
                     for column in columns:
                         table.add_column(column, width=WIDTHS.get(column))
                     yield table
+                    if pane == "trade":
+                        yield Static(Text("Shipments linked to this entity", style="bold"), id="shipments-title")
+                        shipments: DataTable = DataTable(id="t-shipments", cursor_type="row", zebra_stripes=True)
+                        for column in ("By", "HS / counterparty", "Country", "Shipments", "Value", "First", "Last"):
+                            shipments.add_column(column)
+                        yield shipments
             with TabPane("Notes", id="notes"), VerticalScroll():
                 yield Static(Text(""), id="notes-text")
         yield Footer()
@@ -140,12 +149,39 @@ class EntityScreen(Screen):
             for i, (values, key) in enumerate(rows[pane]):  # row keys: "<n>:<entity id>", "<n>:hs:<code>" or "<n>:"
                 table.add_row(*[badges(v) if isinstance(v, list) and pane in ("addresses", "relations") else cell(v)
                                 for v in values], key=f"{i}:{key or ''}")
+        self._show_trade(record)
         note = record.get("note") or "No note yet. Press n to write one."
         self.query_one("#notes-text", Static).update(safe(note))
         self._show_crumbs()
         if self.restore is not None and self.restore.entity_id == message.entity_id:
             self._apply(self.restore)
         self.restore = None
+
+    def _show_trade(self, record: dict[str, Any]) -> None:
+        """The best-covered yearly series as a sparkline; shipments by HS code and counterparty."""
+        series: dict[tuple, list[dict]] = {}
+        for t in record.get("trade", []):
+            if len(t["period"]) == 4 and t["period"].isdigit():
+                series.setdefault((t["reporter"], t["partner"], t["hs_code"], t["unit"]), []).append(t)
+        best = sorted(max(series.values(), key=len, default=[]), key=lambda t: t["period"])
+        chart, label = self.query_one("#trade-chart", Sparkline), self.query_one("#trade-chart-label", Static)
+        chart.data, chart.display = [t["value"] for t in best], len(best) >= 2
+        label.update(Text(f"{best[0]['reporter']}→{best[0]['partner']} HS {dotted(best[0]['hs_code'])} by year ({best[0]['unit']}): "
+                          + "  ".join(f"{t['period']} {t['value']:,.0f}" for t in best), style="bold") if len(best) >= 2 else Text(""))
+        shipped = record.get("shipments") or {}
+        table = self.query_one("#t-shipments", DataTable)
+        table.clear()
+        for r in shipped.get("by_hs", []):
+            table.add_row(cell("HS"), cell(dotted(r["hs_code"])), cell(""), cell(r["shipments"]), cell(f"{r['value'] or 0:,.0f}"),
+                          cell(r["first"]), cell(r["last"]))
+        for r in shipped.get("by_counterparty", []):
+            table.add_row(cell("partner"), cell(r["counterparty"]), cell(r["country"]), cell(r["shipments"]),
+                          cell(f"{r['value'] or 0:,.0f}"), cell(""), cell(""))
+        if shipped.get("count"):
+            table.add_row(cell("total", "bold"), cell(""), cell(""), cell(shipped["count"], "bold"),
+                          cell(f"{shipped['total_value']:,.0f}", "bold"), cell(""), cell(""))
+        self.query_one("#shipments-title", Static).update(
+            Text(f"Shipments linked to this entity: {shipped.get('count', 0):,}", style="bold"))
 
     @staticmethod
     def _address_rows(record: dict[str, Any]) -> list[tuple[list[Any], str | None]]:
