@@ -90,3 +90,16 @@ def yearly_from_monthly(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
             sums[(m[1], r["exporter"], r["importer"], r["flow"], r["unit"])].append(r["value"])
     return [{"year": y, "exporter": e, "importer": i, "flow": f, "unit": u, "months": len(v), "value": sum(v)}
             for (y, e, i, f, u), v in sorted(sums.items())]
+
+
+def best_yearly(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The yearly figures of the best-covered reporter→partner series (same code and unit), oldest first.
+
+    For a chart: ``figures`` are ``trade_flows`` rows (``reporter``, ``partner``, ``hs_code``, ``unit``,
+    ``period``, ``value``); monthly and partial-year figures are left out.
+    """
+    series: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for f in figures:
+        if _YEAR.match(f["period"]):
+            series[(f["reporter"], f["partner"], f["hs_code"], f["unit"])].append(f)
+    return sorted(max(series.values(), key=len, default=[]), key=lambda f: f["period"])

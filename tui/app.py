@@ -7,6 +7,7 @@ connections (``workers.py``); workers post messages and the handlers own the wid
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -185,8 +186,7 @@ class WatchlistApp(App):
         self.post_message(Done(f"Note saved on {name}" if text.strip() else f"Note removed from {name}", refresh=True))
 
     async def _record(self, entity_id: int) -> dict | None:
-        import asyncio
-
+        """The entity's record, read in a thread."""
         return await asyncio.to_thread(lambda: queries.entity(thread_db(self.db_path), entity_id))
 
     def action_copy_name(self) -> None:

@@ -98,3 +98,13 @@ def cell(value: Any, style: str = "") -> Text:
 def plain(value: Any) -> str:
     """Sanitised plain text (for notifications and the clipboard)."""
     return safe_text(value)
+
+
+def trade_chart(yearly: list[dict[str, Any]]) -> tuple[list[float], Text]:
+    """Sparkline data and the label with the numbers beside it (empty below two points)."""
+    if len(yearly) < 2:
+        return [], Text("")
+    first = yearly[0]
+    label = Text(f"{first['reporter']}→{first['partner']} HS {dotted(first['hs_code'])} by year ({first['unit']}): ", style="bold")
+    label.append_text(safe("  ".join(f"{f['period']} {f['value']:,.0f}" for f in yearly)))
+    return [f["value"] for f in yearly], label

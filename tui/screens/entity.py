@@ -16,8 +16,9 @@ from textual.widgets import DataTable, Footer, Header, Sparkline, Static, Tabbed
 
 from store import queries
 from store.hs import dotted
+from store.trade import best_yearly
 
-from ..render import badges, cell, overview
+from ..render import badges, cell, overview, trade_chart
 from ..safe import safe
 from ..workers import thread_db
 
@@ -159,15 +160,10 @@ class EntityScreen(Screen):
 
     def _show_trade(self, record: dict[str, Any]) -> None:
         """The best-covered yearly series as a sparkline; shipments by HS code and counterparty."""
-        series: dict[tuple, list[dict]] = {}
-        for t in record.get("trade", []):
-            if len(t["period"]) == 4 and t["period"].isdigit():
-                series.setdefault((t["reporter"], t["partner"], t["hs_code"], t["unit"]), []).append(t)
-        best = sorted(max(series.values(), key=len, default=[]), key=lambda t: t["period"])
-        chart, label = self.query_one("#trade-chart", Sparkline), self.query_one("#trade-chart-label", Static)
-        chart.data, chart.display = [t["value"] for t in best], len(best) >= 2
-        label.update(Text(f"{best[0]['reporter']}→{best[0]['partner']} HS {dotted(best[0]['hs_code'])} by year ({best[0]['unit']}): "
-                          + "  ".join(f"{t['period']} {t['value']:,.0f}" for t in best), style="bold") if len(best) >= 2 else Text(""))
+        data, label = trade_chart(best_yearly(record.get("trade", [])))
+        chart = self.query_one("#trade-chart", Sparkline)
+        chart.data, chart.display = data, bool(data)
+        self.query_one("#trade-chart-label", Static).update(label)
         shipped = record.get("shipments") or {}
         table = self.query_one("#t-shipments", DataTable)
         table.clear()

@@ -15,8 +15,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static,
 from textual.widgets.tree import TreeNode
 
 from store import hs
+from store.trade import best_yearly
 
-from ..render import badges, cell
+from ..render import badges, cell, trade_chart
 from ..safe import safe
 from ..workers import thread_db
 
@@ -196,22 +197,11 @@ class GoodsScreen(Screen):
                           key=f"{s['entity_id']}:{s['hs_code']}")
 
     def _chart(self, trade: list[dict]) -> None:
-        """Yearly figures of the best-covered exporter→importer series as a sparkline, numbers beside it."""
-        series: dict[tuple, list[dict]] = {}
-        for t in trade:
-            if len(t["period"]) == 4 and t["period"].isdigit():
-                series.setdefault((t["reporter"], t["partner"], t["hs_code"], t["unit"]), []).append(t)
-        best = max(series.values(), key=len, default=[])
-        spark, label = self.query_one("#hs-spark", Sparkline), self.query_one("#hs-spark-label", Static)
-        if len(best) < 2:
-            spark.data, spark.display = [], False
-            label.update(Text(""))
-            return
-        best.sort(key=lambda t: t["period"])
-        spark.data, spark.display = [t["value"] for t in best], True
-        first = best[0]
-        label.update(Text(f"\n{first['reporter']}→{first['partner']} HS {hs.dotted(first['hs_code'])} by year ({first['unit']}): ", style="bold")
-                     + Text("  ".join(f"{t['period']} {t['value']:,.0f}" for t in best)))
+        """Yearly figures of the best-covered series as a sparkline, the numbers beside it."""
+        data, label = trade_chart(best_yearly(trade))
+        spark = self.query_one("#hs-spark", Sparkline)
+        spark.data, spark.display = data, bool(data)
+        self.query_one("#hs-spark-label", Static).update(label)
 
     @on(DataTable.RowSelected, "#suppliers")
     def open_supplier(self, event: DataTable.RowSelected) -> None:
