@@ -66,13 +66,31 @@ def node(db: sqlite_utils.Database, code: str) -> dict[str, Any] | None:
 
 
 def suppliers(db: sqlite_utils.Database, code: str) -> list[dict[str, Any]]:
-    """Entities whose goods are this code, a code under it, or the broader code it belongs to."""
+    """Entities whose goods are this code, a code under it, or the broader code it belongs to.
+
+    Goods come from documented evidence (``entity_goods``) and from the entity's shipments as an
+    exporter through linked (exact, not rejected) or confirmed parties.
+    """
     found = rows(db.conn, "SELECT e.id AS entity_id, e.name, e.countries, g.hs_code, g.goods, g.evidence, s.name AS source,"
                           " (SELECT group_concat(l.list, ' ') FROM listings l WHERE l.entity_id = e.id"
                           "  AND l.status = 'active') AS lists"
                           " FROM entity_goods g JOIN entities e ON e.id = g.entity_id"
                           " LEFT JOIN sources s ON s.id = g.source_id"
                           " WHERE g.hs_code LIKE ? || '%' OR ? LIKE g.hs_code || '%' ORDER BY e.name", (code, code))
+    shipped = rows(db.conn, "SELECT e.id AS entity_id, e.name, e.countries, s.hs_code, count(*) AS shipments,"
+                            " sum(s.value) AS value,"
+                            " (SELECT group_concat(x.list, ' ') FROM listings x WHERE x.entity_id = e.id"
+                            "  AND x.status = 'active') AS lists"
+                            " FROM party_links l JOIN entities e ON e.id = l.entity_id"
+                            " LEFT JOIN user_link_decisions d ON d.party_key = l.party_key AND d.entity_key = e.key"
+                            " JOIN shipments s ON s.exporter_key = l.party_key"
+                            " WHERE (s.hs_code LIKE ? || '%' OR ? LIKE s.hs_code || '%')"
+                            " AND (d.decision = 'confirmed' OR (l.method = 'exact' AND d.decision IS NULL))"
+                            " GROUP BY e.id, s.hs_code ORDER BY e.name", (code, code))
+    for row in shipped:
+        row.update(goods=f"{row.pop('shipments')} shipments, value {row.pop('value') or 0:,.0f}",
+                   evidence="linked customs records", source="shipments")
+    found += shipped
     for row in found:
         row["lists"] = sorted(set((row["lists"] or "").split()))
         row["via"] = "" if row["hs_code"] == code else dotted(row["hs_code"])

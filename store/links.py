@@ -115,9 +115,10 @@ def shipments_of(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
     marks = ",".join("?" * len(keys))
     where = f"(exporter_key IN ({marks}) OR importer_key IN ({marks}))"
     params = (*keys, *keys)
-    by_hs = rows(db.conn, f"SELECT hs_code, count(*) AS shipments, sum(value) AS value, sum(weight_kg) AS weight_kg,"
-                          f" min(date) AS first, max(date) AS last FROM shipments WHERE {where} GROUP BY hs_code"
-                          f" ORDER BY value DESC", params)
+    by_hs = rows(db.conn, f"SELECT s.hs_code, h.description, c.tier AS chpl_tier, count(*) AS shipments, sum(s.value) AS value,"
+                          f" sum(s.weight_kg) AS weight_kg, min(s.date) AS first, max(s.date) AS last FROM shipments s"
+                          f" LEFT JOIN hs_codes h ON h.code = s.hs_code LEFT JOIN chpl c ON c.hs6 = s.hs_code"
+                          f" WHERE {where} GROUP BY s.hs_code ORDER BY value DESC", params)
     by_party = rows(db.conn, f"SELECT CASE WHEN exporter_key IN ({marks}) THEN importer ELSE exporter END AS counterparty,"
                              f" CASE WHEN exporter_key IN ({marks}) THEN importer_country ELSE exporter_country END AS country,"
                              f" count(*) AS shipments, sum(value) AS value FROM shipments WHERE {where}"

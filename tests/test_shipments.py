@@ -73,8 +73,16 @@ def test_exact_parties_link_fuzzy_ones_are_proposed_and_decisions_survive_a_rebu
     assert shipped["count"] == 3 and {r["hs_code"] for r in shipped["by_hs"]} == {"854231", "854232", "854239"}
     assert shipped["total_value"] == 25000
     assert shipped["by_counterparty"][0]["counterparty"] == "Test Importer LLC"
+    from store import hs
+
+    via_shipments = [r for r in hs.suppliers(db, "851762") if r["source"] == "shipments"]
+    assert not via_shipments  # only proposed so far: not a supplier yet
     code, out, _ = run(seed_db_copy, "links", "confirm", str(fuzzy["id"]))
     assert code == 0 and "confirmed" in out
+    via_shipments = [r for r in hs.suppliers(db, "851762") if r["source"] == "shipments"]
+    assert [r["name"] for r in via_shipments] == [fuzzy["entity_name"]] and via_shipments[0]["goods"].startswith("1 shipments")
+    sinno = {r["name"] for r in hs.suppliers(db, "854239") if r["source"] == "shipments"}
+    assert "Sinno Electronics Co., Ltd.," in sinno  # exact links count without review
     assert links.shipments_of(db, fuzzy["entity_id"])["count"] == 1
     seed.clear_data(db)
     seed.build(db)
@@ -131,6 +139,11 @@ def test_review_links_in_the_app_and_see_shipments_on_the_entity(seed_db_copy, t
             await settle(app, pilot)
             assert isinstance(app.screen, EntityScreen)
             assert "Shipments      1 linked, value 700" in str(app.screen.query_one("#overview-text", Static).render())
+            await pilot.press("6")  # Goods: categories from the confirmed shipments too
+            await settle(app, pilot)
+            goods = app.screen.query_one("#t-goods", DataTable)
+            assert any(str(goods.get_row_at(i)[0]) == "8517.62" and "1 shipments" in str(goods.get_row_at(i)[3])
+                       for i in range(goods.row_count))
             await pilot.press("7")  # Trade
             await settle(app, pilot)
             shipments = app.screen.query_one("#t-shipments", DataTable)

@@ -136,7 +136,10 @@ class EntityScreen(Screen):
             "identifiers": [([i["kind"], i["value"], i.get("country"), i.get("list")], None)
                             for i in record.get("identifiers", [])],
             "goods": [([dotted(g["hs_code"]), g.get("description"), g.get("chpl_tier"), g.get("goods"), g.get("evidence"),
-                        g.get("source")], f"hs:{g['hs_code']}") for g in record.get("goods", [])],
+                        g.get("source")], f"hs:{g['hs_code']}") for g in record.get("goods", [])]
+            + [([dotted(g["hs_code"]), g.get("description"), g.get("chpl_tier"), f"{g['shipments']} shipments",
+                 f"value {g['value'] or 0:,.0f}, {g['first']} to {g['last']}", "linked customs records"], f"hs:{g['hs_code']}")
+               for g in (record.get("shipments") or {}).get("by_hs", [])],
             "trade": [([dotted(t["hs_code"]), t["reporter"], t["partner"], t["flow"], t["period"], f"{t['value']:,.0f}",
                         t["unit"], t.get("source")], None) for t in record.get("trade", [])],
             "relations": [([r["kind"], r["direction"], r.get("entity_name"), r.get("lists"), r.get("detail")],
