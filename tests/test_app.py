@@ -232,6 +232,11 @@ def test_hostile_names_render_literally(tmp_path):
                 await settle(app, pilot)
             await pilot.press("slash", *"[/ ( \" AND * [link=x]")
             await settle(app, pilot)  # any text typed is fine
+            await pilot.press("ctrl+p", *"link ltd")  # hostile names in the palette's entity hits too
+            await settle(app, pilot, 0.4)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, EntityScreen)
 
     asyncio.run(scenario())
 

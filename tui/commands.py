@@ -53,8 +53,11 @@ class WatchlistCommands(Provider):
             return
         result = await asyncio.to_thread(index.search, query, limit=8)
         for hit in result.hits if result else []:
+            # Data goes only into the Text prompt: the palette parses ``help`` as markup.
             label = Text("Go to entity: ") + Text(safe_text(hit.name), style="bold")
             if hit.lists:
-                label.append("  " + " ".join(hit.lists), style="dim")
+                label.append("  " + " ".join(safe_text(c) for c in hit.lists), style="dim")
+            if hit.matched_name != hit.name:
+                label.append("  ← " + safe_text(hit.matched_name), style="italic dim")
             yield Hit(hit.score / 100 * 0.9, label, partial(self.wl.open_entity, hit.entity_id, "Palette"),
-                      text=f"Go to entity: {safe_text(hit.name)}", help=safe_text(hit.matched_name))
+                      text=f"Go to entity: {safe_text(hit.name)}")
