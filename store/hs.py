@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .links import ACCEPTED, DECISIONS
 from .queries import rows
 
 
@@ -81,12 +82,9 @@ def suppliers(db: sqlite_utils.Database, code: str) -> list[dict[str, Any]]:
                             " sum(s.value) AS value,"
                             " (SELECT group_concat(x.list, ' ') FROM listings x WHERE x.entity_id = e.id"
                             "  AND x.status = 'active') AS lists"
-                            " FROM party_links l JOIN entities e ON e.id = l.entity_id"
-                            " LEFT JOIN user_link_decisions d ON d.party_key = l.party_key AND d.entity_key = e.key"
-                            " JOIN shipments s ON s.exporter_key = l.party_key"
+                            f" FROM party_links l {DECISIONS} JOIN shipments s ON s.exporter_key = l.party_key"
                             " WHERE (s.hs_code LIKE ? || '%' OR ? LIKE s.hs_code || '%')"
-                            " AND (d.decision = 'confirmed' OR (l.method = 'exact' AND d.decision IS NULL))"
-                            " GROUP BY e.id, s.hs_code ORDER BY e.name", (code, code))
+                            f" AND {ACCEPTED} GROUP BY e.id, s.hs_code ORDER BY e.name", (code, code))
     for row in shipped:
         row.update(goods=f"{row.pop('shipments')} shipments, value {row.pop('value') or 0:,.0f}",
                    evidence="linked customs records", source="shipments")

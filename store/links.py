@@ -22,6 +22,14 @@ from .search import SearchIndex
 
 THRESHOLD = 90.0
 
+# One rule for a link's status, used by every query: the user's decision, else linked (exact) or
+# proposed (fuzzy). Shipments count for an entity through linked and confirmed links only.
+# Both expressions need ``party_links l`` and ``LEFT JOIN user_link_decisions d`` (DECISIONS joins them).
+STATUS = "coalesce(d.decision, CASE l.method WHEN 'exact' THEN 'linked' ELSE 'proposed' END)"
+ACCEPTED = f"{STATUS} IN ('linked', 'confirmed')"
+DECISIONS = ("JOIN entities e ON e.id = l.entity_id"
+             " LEFT JOIN user_link_decisions d ON d.party_key = l.party_key AND d.entity_key = e.key")
+
 
 def propose(db: sqlite_utils.Database, threshold: float = THRESHOLD, index: SearchIndex | None = None,
             progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
@@ -77,16 +85,12 @@ def _same_place(country: str, entity_countries: list[str] | tuple[str, ...]) -> 
 
 def listing(db: sqlite_utils.Database, status: str | None = None) -> list[dict[str, Any]]:
     """Links with their status: linked (exact), proposed, confirmed or rejected; with shipment counts."""
-    found = rows(db.conn, "SELECT l.id, l.party_key, l.party_name, l.entity_id, e.key AS entity_key, e.name AS entity_name,"
-                          " l.method, l.score, d.decision,"
-                          " (SELECT count(*) FROM shipments s WHERE s.exporter_key = l.party_key"
-                          "  OR s.importer_key = l.party_key) AS shipments"
-                          " FROM party_links l JOIN entities e ON e.id = l.entity_id"
-                          " LEFT JOIN user_link_decisions d ON d.party_key = l.party_key AND d.entity_key = e.key"
-                          " ORDER BY l.method DESC, l.score DESC, l.id")
-    for row in found:
-        row["status"] = row.pop("decision") or ("linked" if row["method"] == "exact" else "proposed")
-    return [r for r in found if status is None or r["status"] == status]
+    where, params = (f"WHERE {STATUS} = ?", (status,)) if status else ("", ())
+    return rows(db.conn, "SELECT l.id, l.party_key, l.party_name, l.entity_id, e.key AS entity_key, e.name AS entity_name,"
+                         f" l.method, l.score, {STATUS} AS status,"
+                         " (SELECT count(*) FROM shipments s WHERE s.exporter_key = l.party_key"
+                         "  OR s.importer_key = l.party_key) AS shipments"
+                         f" FROM party_links l {DECISIONS} {where} ORDER BY l.method DESC, l.score DESC, l.id", params)
 
 
 def decide(db: sqlite_utils.Database, link_id: int, decision: str) -> dict[str, Any] | None:
@@ -105,11 +109,8 @@ def decide(db: sqlite_utils.Database, link_id: int, decision: str) -> dict[str, 
 
 def shipments_of(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
     """An entity's shipments through its linked or confirmed parties: by HS code and by counterparty, with totals."""
-    keys = [r["party_key"] for r in rows(db.conn, "SELECT l.party_key, l.method, d.decision FROM party_links l"
-                                                  " JOIN entities e ON e.id = l.entity_id LEFT JOIN user_link_decisions d"
-                                                  " ON d.party_key = l.party_key AND d.entity_key = e.key WHERE l.entity_id = ?",
-                                          (entity_id,))
-            if (r["decision"] or ("linked" if r["method"] == "exact" else "proposed")) in ("linked", "confirmed")]
+    keys = [k for (k,) in db.conn.execute(f"SELECT l.party_key FROM party_links l {DECISIONS}"
+                                          f" WHERE l.entity_id = ? AND {ACCEPTED}", (entity_id,))]
     if not keys:
         return {"by_hs": [], "by_counterparty": [], "total_value": 0.0, "count": 0}
     marks = ",".join("?" * len(keys))
