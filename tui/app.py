@@ -89,7 +89,7 @@ class WatchlistApp(App):
         self.index = message.index
         for screen in self.screen_stack:
             if isinstance(screen, SearchScreen):
-                screen.index_ready()
+                screen.refresh_results()
 
     # -- navigation ----------------------------------------------------------------------
     def open_entity(self, entity_id: int, origin: str = "Search") -> None:

@@ -83,11 +83,6 @@ def overview(record: dict[str, Any]) -> Text:
     return out
 
 
-def preview(record: dict[str, Any]) -> Text:
-    """A compact overview for the side pane."""
-    return overview(record) if record else Text("")
-
-
 def cell(value: Any, style: str = "") -> Text:
     """One table cell."""
     if isinstance(value, list | tuple):

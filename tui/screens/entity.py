@@ -37,6 +37,7 @@ TABLES: list[tuple[str, str, tuple[str, ...]]] = [
     ("relations", "Relations", ("Kind", "Direction", "Entity", "Their lists", "Detail")),
     ("sources", "Sources", ("Source", "As of", "File", "URL", "License")),
 ]
+TABLE_PANES = {t[0] for t in TABLES}
 PANES = ["overview", *[t[0] for t in TABLES], "notes"]
 # Columns that hold long text get a fixed width (the Overview and exports show them whole).
 WIDTHS = {"Programs": 16, "Citation": 26, "License requirement": 28, "License policy": 28, "Source": 26, "Address": 44,
@@ -205,12 +206,12 @@ class EntityScreen(Screen):
     def _snapshot(self) -> Stop:
         stop = self.trail[-1]
         pane = self.query_one("#sections", TabbedContent).active or "overview"
-        row = self.query_one(f"#t-{pane}", DataTable).cursor_row if pane in dict((t[0], t) for t in TABLES) else 0
+        row = self.query_one(f"#t-{pane}", DataTable).cursor_row if pane in TABLE_PANES else 0
         return Stop(stop.entity_id, stop.name, pane, row)
 
     def _apply(self, stop: Stop) -> None:
         self.query_one("#sections", TabbedContent).active = stop.pane
-        if stop.pane in {t[0] for t in TABLES}:
+        if stop.pane in TABLE_PANES:
             table = self.query_one(f"#t-{stop.pane}", DataTable)
             table.move_cursor(row=stop.row)
             table.focus()
@@ -257,7 +258,7 @@ class EntityScreen(Screen):
         self.action_pane((PANES.index(active) + by) % len(PANES))
 
     def _focus_pane(self, pane: str) -> None:
-        if pane in {t[0] for t in TABLES}:
+        if pane in TABLE_PANES:
             self.query_one(f"#t-{pane}", DataTable).focus()
 
     def action_cursor_down(self) -> None:

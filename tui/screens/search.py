@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 from store import queries
 from store.search import Filters, Hit, SearchResult, parse_query
 
-from ..render import badges, cell, preview
+from ..render import badges, cell, overview
 from ..safe import safe
 from ..workers import thread_db
 
@@ -112,12 +112,8 @@ class SearchScreen(Screen):
         self.query_one("#search", Input).focus()
 
     # -- searching -----------------------------------------------------------------------
-    def index_ready(self) -> None:
-        """Called by the app once the index is built."""
-        self.run_search(self.latest)
-
     def refresh_results(self) -> None:
-        """Search again (after a star changed the watchlist filter, say)."""
+        """Search again: once the index is built, or after a star changed the watchlist filter."""
         self.run_search(self.latest)
 
     @on(Input.Changed, "#search")
@@ -257,7 +253,7 @@ class SearchScreen(Screen):
 
     def on_search_screen_preview(self, message: Preview) -> None:
         if self.current_id() == message.entity_id:
-            self.query_one("#preview", Static).update(preview(message.record))
+            self.query_one("#preview", Static).update(overview(message.record))
 
     # -- what the app-wide actions act on ------------------------------------------------
     def current_id(self) -> int | None:
