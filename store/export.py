@@ -83,7 +83,8 @@ _SECTIONS = [
     ("Goods", "goods", ("hs_code", "description", "chpl_tier", "goods", "evidence", "source")),
     ("Trade", "trade", ("reporter", "partner", "flow", "hs_code", "period", "value", "unit", "source")),
     ("Relations", "relations", ("kind", "direction", "entity_name", "lists", "detail")),
-    ("History", "changes", ("as_of", "list", "change", "fields", "file")),
+    ("History", "changes", ("as_of", "list", "change", "fields", "citation", "file")),
+    ("Records", "records", ("key", "name", "lists", "reason")),
     ("Sources", "sources", ("name", "file", "url", "as_of", "license")),
 ]
 

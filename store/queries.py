@@ -56,57 +56,68 @@ def entity_id_for(db: sqlite_utils.Database, ref: str) -> int | None:
 
 
 def entity(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any] | None:
-    """Everything known about one entity, each fact with its source."""
+    """Everything known about one entity, each fact with its source and list.
+
+    An entity is a resolved group of list records (see :mod:`store.resolve`): asked for any record,
+    this returns the whole group, known by its first record's id, key and name.
+    """
+    from . import changes as changes_mod  # deferred: changes imports the importers
+    from .resolve import candidates, group_of, members
+
     conn = db.conn
+    gid = group_of(conn, entity_id)
     found = rows(conn, "SELECT id, key, kind, name, countries, ownership, remarks, first_seen, last_seen"
-                        " FROM entities WHERE id = ?", (entity_id,))
+                        " FROM entities WHERE id = ?", (gid,))
     if not found:
         return None
     out = found[0]
-    out["countries"] = [c for c in out["countries"].split(",") if c]
-    out["names"] = rows(conn, "SELECT n.name, n.kind, n.origin AS list, s.name AS source FROM names n"
-                               " LEFT JOIN sources s ON s.id = n.source_id WHERE n.entity_id = ?"
-                               " ORDER BY n.kind != 'primary', n.id", (entity_id,))
-    out["addresses"] = rows(conn, "SELECT a.address, a.country, a.origin AS list, s.name AS source,"
+    ids = members(conn, gid)
+    marks = ",".join("?" * len(ids))
+    of = f"IN ({marks})"
+    records = rows(conn, "SELECT e.id, e.key, e.name, e.kind, e.countries, e.remarks, r.reason,"
+                         " (SELECT group_concat(l.list || ':' || l.status, ' ') FROM listings l WHERE l.entity_id = e.id) AS lists"
+                         f" FROM entities e LEFT JOIN resolution r ON r.entity_id = e.id WHERE e.id {of} ORDER BY e.id", tuple(ids))
+    out["records"] = [{**r, "reason": r["reason"] or ("this record" if len(ids) > 1 else ""),
+                       "countries": [c for c in r["countries"].split(",") if c]} for r in records]
+    out["countries"] = sorted({c for r in out["records"] for c in r["countries"]})
+    if out["kind"] == "other":
+        out["kind"] = next((r["kind"] for r in records if r["kind"] != "other"), "other")
+    out["remarks"] = "\n".join(dict.fromkeys(r["remarks"] for r in records if r["remarks"])) or None
+    seen_names: set[str] = set()
+    out["names"] = [n for n in rows(conn, "SELECT n.name, n.kind, n.origin AS list, s.name AS source FROM names n"
+                                          f" LEFT JOIN sources s ON s.id = n.source_id WHERE n.entity_id {of}"
+                                          " ORDER BY n.entity_id != ?, n.kind != 'primary', n.id", (*ids, gid))
+                    if (n["name"], n["list"]) not in seen_names and not seen_names.add((n["name"], n["list"]))]
+    out["addresses"] = rows(conn, "SELECT a.address, a.country, a.origin AS list, s.name AS source, a.entity_id AS record_id,"
                                    " (SELECT count(DISTINCT a2.entity_id) FROM addresses a2 WHERE a2.norm = a.norm"
-                                   "  AND a2.entity_id != a.entity_id AND " + STREET_LEVEL + ") AS shared_with"
+                                   f"  AND a2.entity_id NOT {of} AND " + STREET_LEVEL + ") AS shared_with"
                                    " FROM addresses a LEFT JOIN sources s ON s.id = a.source_id"
-                                   " WHERE a.entity_id = ? ORDER BY a.id", (entity_id,))
+                                   f" WHERE a.entity_id {of} ORDER BY a.id", (*ids, *ids))
     out["identifiers"] = rows(conn, "SELECT kind, value, country, origin AS list FROM identifiers"
-                                     " WHERE entity_id = ? ORDER BY id", (entity_id,))
+                                     f" WHERE entity_id {of} ORDER BY id", tuple(ids))
     out["listings"] = rows(conn, "SELECT l.list, l.programs, l.citation, l.start_date, l.end_date,"
                                   " l.license_requirement, l.license_policy, l.status, l.removed_date, l.source_url,"
-                                  " l.remarks, s.name AS source, s.as_of AS source_as_of FROM listings l"
-                                  " LEFT JOIN sources s ON s.id = l.source_id WHERE l.entity_id = ?"
-                                  " ORDER BY l.status, l.start_date DESC", (entity_id,))
+                                  " l.remarks, s.name AS source, s.as_of AS source_as_of, e.key AS record FROM listings l"
+                                  " JOIN entities e ON e.id = l.entity_id"
+                                  f" LEFT JOIN sources s ON s.id = l.source_id WHERE l.entity_id {of}"
+                                  " ORDER BY l.status, l.start_date DESC", tuple(ids))
     out["goods"] = rows(conn, "SELECT g.hs_code, h.description, c.tier AS chpl_tier, g.goods, g.evidence, g.period,"
                                " s.name AS source FROM entity_goods g LEFT JOIN hs_codes h ON h.code = g.hs_code"
                                " LEFT JOIN chpl c ON c.hs6 = g.hs_code OR c.hs6 LIKE g.hs_code || '%'"
-                               " LEFT JOIN sources s ON s.id = g.source_id WHERE g.entity_id = ?"
-                               " GROUP BY g.id ORDER BY g.hs_code", (entity_id,))
-    out["relations"] = rows(conn, "SELECT r.kind, r.detail, r.to_id AS entity_id, e.name AS entity_name,"
-                                   " 'out' AS direction FROM relations r LEFT JOIN entities e ON e.id = r.to_id"
-                                   " WHERE r.from_id = ? UNION ALL SELECT r.kind, r.detail, r.from_id, e.name, 'in'"
-                                   " FROM relations r JOIN entities e ON e.id = r.from_id WHERE r.to_id = ?",
-                             (entity_id, entity_id))
-    out["changes"] = rows(conn, "SELECT c.list, c.change, c.fields, c.as_of, i.file FROM changes c"
-                                 " JOIN imports i ON i.id = c.import_id WHERE c.entity_id = ? ORDER BY c.id",
-                           (entity_id,))
+                               f" LEFT JOIN sources s ON s.id = g.source_id WHERE g.entity_id {of}"
+                               " GROUP BY g.hs_code, g.goods, g.evidence ORDER BY g.hs_code", tuple(ids))
+    out["relations"] = _relations(conn, ids)
+    out["changes"] = changes_mod.changes(db, entity_ids=ids, baseline=True)
+    out["candidates"] = candidates(db, gid)
     out["sources"] = rows(conn, "SELECT DISTINCT s.name, s.file, s.url, s.as_of, s.license FROM sources s WHERE s.id IN"
-                                 " (SELECT source_id FROM names WHERE entity_id = :e UNION SELECT source_id FROM"
-                                 " listings WHERE entity_id = :e UNION SELECT source_id FROM addresses WHERE"
-                                 " entity_id = :e UNION SELECT source_id FROM entity_goods WHERE entity_id = :e"
-                                 " UNION SELECT source_id FROM entities WHERE id = :e)", {"e": entity_id})
+                                 f" (SELECT source_id FROM names WHERE entity_id {of} UNION SELECT source_id FROM"
+                                 f" listings WHERE entity_id {of} UNION SELECT source_id FROM addresses WHERE"
+                                 f" entity_id {of} UNION SELECT source_id FROM entity_goods WHERE entity_id {of}"
+                                 f" UNION SELECT source_id FROM entities WHERE id {of})", tuple(ids) * 5)
     for address in out["addresses"]:
-        address["others"] = rows(conn, "SELECT DISTINCT e.id AS entity_id, e.name, e.countries,"
-                                       " (SELECT group_concat(l.list, ' ') FROM listings l WHERE l.entity_id = e.id"
-                                       "  AND l.status = 'active') AS lists FROM addresses a JOIN addresses a2"
-                                       " ON a2.norm = a.norm AND a2.entity_id != a.entity_id JOIN entities e ON e.id = a2.entity_id"
-                                       " WHERE a.entity_id = ? AND a.address = ? AND " + STREET_LEVEL + " ORDER BY e.name LIMIT 100",
-                                 (entity_id, address["address"]))
-    for rel in out["relations"]:
-        rel["lists"] = sorted({code for (code,) in conn.execute(
-            "SELECT list FROM listings WHERE entity_id = ? AND status = 'active'", (rel["entity_id"],))})
+        address["others"] = _neighbours(conn, "SELECT DISTINCT a2.entity_id FROM addresses a JOIN addresses a2"
+                                              " ON a2.norm = a.norm WHERE a.entity_id = ? AND a.address = ? AND " + STREET_LEVEL,
+                                        (address.pop("record_id"), address["address"]), ids)
     codes = sorted({g["hs_code"] for g in out["goods"]})
     out["trade"] = rows(conn, "SELECT t.reporter, t.partner, t.flow, t.hs_code, t.product, t.period, t.value, t.unit,"
                               " s.name AS source FROM trade_flows t LEFT JOIN sources s ON s.id = t.source_id"
@@ -114,13 +125,77 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any] | None:
                         tuple(codes)) if codes else []
     from .links import shipments_of  # deferred: links imports the search engine
 
-    out["shipments"] = shipments_of(db, entity_id)
-    key = out["key"]
-    star = conn.execute("SELECT starred_at, tags FROM user_watchlist WHERE entity_key = ?", (key,)).fetchone()
-    note = conn.execute("SELECT note FROM user_notes WHERE entity_key = ?", (key,)).fetchone()
-    out["watchlist"] = {"starred_at": star[0], "tags": star[1]} if star else None
-    out["note"] = note[0] if note else None
+    out["shipments"] = shipments_of(db, gid)
+    keys = [r["key"] for r in out["records"]]
+    key_marks = ",".join("?" * len(keys))
+    star = conn.execute(f"SELECT min(starred_at), group_concat(tags, ' ') FROM user_watchlist WHERE entity_key IN ({key_marks})",
+                        keys).fetchone()
+    notes = [n for (n,) in conn.execute(f"SELECT note FROM user_notes WHERE entity_key IN ({key_marks})"
+                                        " ORDER BY entity_key != ?", (*keys, out["key"]))]
+    out["watchlist"] = {"starred_at": star[0], "tags": " ".join(dict.fromkeys((star[1] or "").split()))} if star[0] else None
+    out["note"] = "\n\n".join(notes) if notes else None
     return out
+
+
+# Identifiers that link entities when two share them exactly (kind as OFAC writes it → relation).
+CONTACT_KINDS = {"Website": "same website as", "Email Address": "same e-mail as", "Phone Number": "same phone as"}
+
+
+def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]:
+    """Stated relations ("Linked To") both ways, then derived ones (shared street address, website, e-mail, phone)."""
+    marks = ",".join("?" * len(ids))
+    out = rows(conn, "SELECT r.kind, r.detail, coalesce(g.group_id, r.to_id) AS entity_id, 'out' AS direction"
+                     " FROM relations r LEFT JOIN resolution g ON g.entity_id = r.to_id"
+                     f" WHERE r.from_id IN ({marks}) UNION ALL SELECT r.kind, r.detail, coalesce(g.group_id, r.from_id), 'in'"
+                     " FROM relations r LEFT JOIN resolution g ON g.entity_id = r.from_id"
+                     f" WHERE r.to_id IN ({marks})", (*ids, *ids))
+    out = [r for r in out if r["entity_id"] not in ids]
+    derived = rows(conn, "SELECT DISTINCT 'same address as' AS kind, a.address AS detail, a2.entity_id FROM addresses a"
+                         " JOIN addresses a2 ON a2.norm = a.norm AND a2.entity_id NOT IN (" + marks + ")"
+                         f" WHERE a.entity_id IN ({marks}) AND " + STREET_LEVEL +
+                         " UNION SELECT DISTINCT i.kind, i.value, i2.entity_id FROM identifiers i JOIN identifiers i2"
+                         " ON i2.kind = i.kind AND lower(i2.value) = lower(i.value) AND i2.entity_id NOT IN (" + marks + ")"
+                         f" WHERE i.entity_id IN ({marks}) AND i.kind IN ({','.join('?' * len(CONTACT_KINDS))})",
+                   (*ids, *ids, *ids, *ids, *CONTACT_KINDS))
+    groups = dict(conn.execute("SELECT entity_id, group_id FROM resolution WHERE entity_id IN ({})".format(
+        ",".join(str(int(d["entity_id"])) for d in derived) or "NULL")))
+    seen: set[tuple[str, int]] = set()
+    for d in derived:
+        gid = groups.get(d["entity_id"], d["entity_id"])
+        kind = CONTACT_KINDS.get(d["kind"], d["kind"])
+        if gid in ids or (kind, gid) in seen or len(seen) >= 200:
+            continue
+        seen.add((kind, gid))
+        out.append({"kind": kind, "detail": d["detail"], "entity_id": gid, "direction": "both"})
+    names = dict(conn.execute("SELECT id, name FROM entities WHERE id IN ({})".format(
+        ",".join(str(int(r["entity_id"])) for r in out if r["entity_id"]) or "NULL")))
+    for rel in out:
+        rel["entity_name"] = names.get(rel["entity_id"]) if rel["entity_id"] else None
+        rel["lists"] = _active_lists(conn, rel["entity_id"]) if rel["entity_id"] else []
+    return out
+
+
+def _active_lists(conn: sqlite3.Connection, group_id: int) -> list[str]:
+    """Active list codes of a group (of all its records)."""
+    return sorted({code for (code,) in conn.execute(
+        "SELECT l.list FROM listings l LEFT JOIN resolution r ON r.entity_id = l.entity_id"
+        " WHERE coalesce(r.group_id, l.entity_id) = ? AND l.status = 'active'", (group_id,))})
+
+
+def _neighbours(conn: sqlite3.Connection, sql: str, params: tuple, ids: list[int]) -> list[dict[str, Any]]:
+    """Other entities (as groups) found by ``sql`` (which selects entity ids), with their names and lists."""
+    found = [eid for (eid,) in conn.execute(sql, params)]
+    groups = dict(conn.execute("SELECT entity_id, group_id FROM resolution WHERE entity_id IN ({})".format(
+        ",".join(str(int(e)) for e in found) or "NULL")))
+    out, seen = [], set()
+    for eid in found:
+        gid = groups.get(eid, eid)
+        if gid in ids or gid in seen or len(seen) >= 100:
+            continue
+        seen.add(gid)
+        row = conn.execute("SELECT name, countries FROM entities WHERE id = ?", (gid,)).fetchone()
+        out.append({"entity_id": gid, "name": row[0], "countries": row[1], "lists": " ".join(_active_lists(conn, gid))})
+    return sorted(out, key=lambda o: o["name"])
 
 
 def rejects(db: sqlite_utils.Database, import_id: int | None = None) -> list[dict[str, Any]]:

@@ -230,12 +230,41 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (party_key, entity_key)
     );
     """,
+    # 3: entity resolution (groups, candidates, the user's decisions) and what changed in each field
+    """
+    CREATE TABLE resolution (
+        entity_id INTEGER PRIMARY KEY REFERENCES entities(id) ON DELETE CASCADE,
+        group_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        reason TEXT NOT NULL
+    );  -- records merged into a group (the group's own record has no row)
+    CREATE INDEX resolution_group ON resolution(group_id);
+    CREATE TABLE resolve_candidates (
+        id INTEGER PRIMARY KEY,
+        a_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        b_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        score REAL NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX resolve_candidates_a ON resolve_candidates(a_id);
+    CREATE INDEX resolve_candidates_b ON resolve_candidates(b_id);
+    CREATE TABLE user_resolve_decisions (
+        key_a TEXT NOT NULL,
+        key_b TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (key_a, key_b)
+    );
+    ALTER TABLE names ADD COLUMN ident TEXT;  -- resolve.identity_name(name), filled on import
+    ALTER TABLE changes ADD COLUMN detail TEXT;  -- JSON {field: [before, after]}
+    CREATE INDEX changes_list ON changes(list, as_of);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables an import or a rebuild may write; everything named user_* is the user's.
 DATA_TABLES = (
+    "resolve_candidates", "resolution",
     "party_seen", "party_links", "shipments", "changes", "relations", "trade_flows", "entity_goods", "chpl", "hs_codes", "hs_sections",
     "listings", "identifiers", "addresses", "names", "entities", "sources", "rejects", "imports",
 )

@@ -76,6 +76,8 @@ class Hit:
     kind: str
     tiers: list[str]
     listed: str  # latest listing start date ("" if none)
+    records: list[str] = field(default_factory=list)  # keys of the list records resolved into this entity
+
 
     @property
     def status(self) -> str:
@@ -87,7 +89,7 @@ class Hit:
         return {"id": self.entity_id, "key": self.key, "name": self.name, "matched_name": self.matched_name,
                 "matched_kind": self.matched_kind, "score": round(self.score, 1), "lists": self.lists,
                 "removed_lists": self.removed_lists, "status": self.status, "countries": self.countries,
-                "kind": self.kind, "chpl_tiers": self.tiers, "listed": self.listed}
+                "kind": self.kind, "chpl_tiers": self.tiers, "listed": self.listed, "records": self.records or [self.key]}
 
 
 @dataclass(slots=True)
@@ -166,7 +168,9 @@ class SearchIndex:
         self._buckets: dict[tuple[int, str], list[str]] = {}  # by length and first letter
         self._buckets2: dict[tuple[int, str], list[str]] = {}  # by length and second letter
         self._expansions: dict[tuple[str, bool, bool, bool], list[tuple[float, int, int]]] = {}
-        # per entity
+        # per entity (a resolved group is known by its first record's id; the other records map to it)
+        self.group: dict[int, int] = {}
+        self.grouped: set[int] = set()
         self.kind: list[str | None] = []  # by entity id (row ids are dense)
         self.countries: list[tuple[str, ...]] = []
         self.listed: dict[int, _Listed] = {}
@@ -187,17 +191,21 @@ class SearchIndex:
         latn: list[str] = []
         core: list[str] = []
         current, seen = -1, set()
+        merged_seen: dict[int, set[str]] = defaultdict(set)  # names of resolved groups, deduplicated across records
+        group = index.group
         for row, eid, lt, cr in conn.execute(
             "SELECT id, entity_id, latn, core FROM names ORDER BY entity_id, kind != 'primary', id"
         ):
             if eid != current:
                 current, seen = eid, set()
-            if lt in seen or not index.has(eid):
+            gid = group.get(eid, eid)
+            names_seen = merged_seen[gid] if gid in index.grouped else seen
+            if lt in names_seen or not index.has(gid):
                 continue
-            seen.add(lt)
+            names_seen.add(lt)
             nid = len(latn)
             index.name_row.append(row)
-            index.name_entity.append(eid)
+            index.name_entity.append(gid)
             latn.append(lt)
             core.append(cr)
             for tok in {*cr.split(), cr.replace(" ", "")}:
@@ -219,21 +227,25 @@ class SearchIndex:
     def load_entities(self, conn: sqlite3.Connection) -> None:
         """(Re)load entity attributes used for filters, facets and ordering."""
         interned: dict[tuple[str, ...], tuple[str, ...]] = {}
-        lists: dict[int, list[str]] = defaultdict(list)
-        removed: dict[int, list[str]] = defaultdict(list)
+        self.group = group = dict(conn.execute("SELECT entity_id, group_id FROM resolution"))
+        self.grouped = set(group.values())
+        lists: dict[int, set[str]] = defaultdict(set)
+        removed: dict[int, set[str]] = defaultdict(set)
         latest: dict[int, str] = {}
         for eid, code, status, start in conn.execute("SELECT entity_id, list, status, start_date FROM listings"):
-            (lists if status == "active" else removed)[eid].append(code)
+            eid = group.get(eid, eid)
+            (lists if status == "active" else removed)[eid].add(code)
             if start and start[:1].isdigit() and start > latest.get(eid, ""):
                 latest[eid] = start
         self.listed = {eid: _Listed(interned.setdefault(t := tuple(sorted(lists[eid])), t),
-                                    interned.setdefault(r := tuple(sorted(removed[eid])), r), latest.get(eid, ""))
+                                    interned.setdefault(r := tuple(sorted(removed[eid] - lists[eid])), r), latest.get(eid, ""))
                        for eid in lists.keys() | removed.keys()}
         chapters: dict[int, set[str]] = defaultdict(set)
         tiers: dict[int, set[str]] = defaultdict(set)
         for eid, code, tier in conn.execute(
             "SELECT g.entity_id, g.hs_code, c.tier FROM entity_goods g LEFT JOIN chpl c ON c.hs6 LIKE g.hs_code || '%'"
         ):
+            eid = group.get(eid, eid)
             chapters[eid].add(code[:2])
             if tier:
                 tiers[eid].add(tier)
@@ -244,8 +256,15 @@ class SearchIndex:
         self.kind, self.countries = [None] * (top + 1), [()] * (top + 1)
         present = array("i")
         for eid, kind, countries in conn.execute("SELECT id, kind, countries FROM entities ORDER BY id"):
-            self.kind[eid] = kinds.setdefault(kind, kind)
             cs = tuple(c for c in countries.split(",") if c)
+            if eid in group:  # a resolved record: its country and kind count for its group
+                gid = group[eid]
+                merged = tuple(sorted(set(self.countries[gid]) | set(cs)))
+                self.countries[gid] = interned.setdefault(merged, merged)
+                if self.kind[gid] == "other":
+                    self.kind[gid] = kinds.setdefault(kind, kind)
+                continue
+            self.kind[eid] = kinds.setdefault(kind, kind)
             self.countries[eid] = interned.setdefault(cs, cs)
             present.append(eid)
         dated = sorted((e for e in self.listed if self.listed[e].latest and self.has(e)),
@@ -262,7 +281,7 @@ class SearchIndex:
 
     def refresh_watchlist(self, conn: sqlite3.Connection) -> None:
         """Reload the starred entities (the watchlist filter)."""
-        self.watchlist = {eid for (eid,) in conn.execute(
+        self.watchlist = {self.group.get(eid, eid) for (eid,) in conn.execute(
             "SELECT e.id FROM user_watchlist w JOIN entities e ON e.key = w.entity_key")}
 
     def _db(self) -> sqlite3.Connection:
@@ -424,6 +443,11 @@ class SearchIndex:
         rows = [self.name_row[n] for _, n, _ in found if n is not None]
         ents = {r[0]: r[1:] for r in _select(db, "SELECT id, key, name FROM entities WHERE id IN ({})", eids)}
         names = {r[0]: r[1:] for r in _select(db, "SELECT id, name, kind FROM names WHERE id IN ({})", rows)}
+        records: dict[int, list[str]] = defaultdict(list)
+        merged = [e for e in eids if e in self.grouped]
+        for gid, key in _select(db, "SELECT r.group_id, e.key FROM resolution r JOIN entities e ON e.id = r.entity_id"
+                                    " WHERE r.group_id IN ({}) ORDER BY r.entity_id", merged) if merged else ():
+            records[gid].append(key)
         hits = []
         for eid, nid, score in found:
             key, name = ents.get(eid, ("", ""))
@@ -431,7 +455,7 @@ class SearchIndex:
             e = self.listed.get(eid, _UNLISTED)
             hits.append(Hit(eid, key, name, matched, how, score, list(e.lists), list(e.removed),
                             list(self.countries[eid]), self.kind[eid] or "", list(self.tiers.get(eid, ())),
-                            e.latest))
+                            e.latest, [key, *records.get(eid, ())]))
         return hits
 
     def search(self, text: str, filters: Filters | None = None, *, limit: int = 50, min_score: float = 50.0,

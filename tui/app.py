@@ -21,10 +21,12 @@ from store.search import SearchIndex
 
 from .commands import WatchlistCommands
 from .render import plain
+from .screens.changes import ChangesScreen
 from .screens.dialogs import ExportScreen, HelpScreen, NoteScreen, TagsScreen
 from .screens.entity import EntityScreen
 from .screens.goods import GoodsScreen
 from .screens.links import LinksScreen
+from .screens.resolve import ResolveScreen
 from .screens.search import SearchScreen
 from .screens.watchlist import WatchlistScreen
 from .workers import thread_db, thread_writer
@@ -60,6 +62,8 @@ class WatchlistApp(App):
         Binding("f1,question_mark", "help", "Help", tooltip="Every key and the search syntax (? outside the search box)"),
         Binding("g", "goods", "Goods", tooltip="Goods browser: HS tree with CHPL tiers, suppliers per code"),
         Binding("W", "watchlist", "Watchlist", tooltip="Your watchlist: starred entities, notes, changes since starred"),
+        Binding("N", "changes", "What's new", tooltip="What changed between list snapshots: added, changed, removed"),
+        Binding("R", "resolve", "Same entity?", show=False, tooltip="Review records that may be one entity across lists"),
         Binding("L", "links", "Links", show=False, tooltip="Review links from shipment parties to entities"),
         Binding("w", "star", "Star", tooltip="Star or unstar the current entity"),
         Binding("n", "note", "Note", tooltip="Write a multi-line note on the current entity"),
@@ -85,6 +89,10 @@ class WatchlistApp(App):
     def build_index(self) -> None:
         self.post_message(IndexReady(SearchIndex.build(thread_db(self.db_path).conn)))
 
+    def reindex(self) -> None:
+        """Build the search index again (after entities were merged or split)."""
+        self.build_index()
+
     def on_index_ready(self, message: IndexReady) -> None:
         self.index = message.index
         for screen in self.screen_stack:
@@ -108,6 +116,14 @@ class WatchlistApp(App):
     def action_watchlist(self) -> None:
         if not isinstance(self.screen, WatchlistScreen):
             self.push_screen(WatchlistScreen())
+
+    def action_changes(self) -> None:
+        if not isinstance(self.screen, ChangesScreen):
+            self.push_screen(ChangesScreen())
+
+    def action_resolve(self) -> None:
+        if not isinstance(self.screen, ResolveScreen):
+            self.push_screen(ResolveScreen())
 
     def action_links(self) -> None:
         if not isinstance(self.screen, LinksScreen):

@@ -197,8 +197,22 @@ def show(obj: Context, ref: str, as_json: bool) -> None:
     if as_json:
         _echo_json(data)
         return
+    from store.changes import describe
+
     click.echo(f"{data['name']}  [{data['kind']}; {', '.join(data['countries'])}]  id {data['id']}, key {data['key']}")
-    for section in ("listings", "names", "addresses", "identifiers", "goods", "relations", "changes", "sources"):
+    if len(data["records"]) > 1:
+        click.echo("\nRecords (one entity on several lists):")
+        for r in data["records"]:
+            click.echo(f"  {r['key']} | {r['name']} | {r['lists']} | {r['reason']}")
+    for c in data["candidates"]:
+        other = "b" if c["a_id"] in {r["id"] for r in data["records"]} else "a"
+        click.echo(f"  possibly the same as: {c[other + '_name']} ({c[other + '_key']}; {c[other + '_lists']}): {c['reason']}")
+    if data["changes"]:
+        click.echo("\nHistory:")
+        for c in data["changes"]:
+            citation = f"  [{c['citation']}]" if c.get("citation") else ""
+            click.echo(f"  {c['as_of']} {c['list']} {describe(c)}{citation}")
+    for section in ("listings", "names", "addresses", "identifiers", "goods", "relations", "sources"):
         if data[section]:
             click.echo(f"\n{section.capitalize()}:")
             for row in data[section]:
@@ -308,6 +322,149 @@ def goods(obj: Context, hs: str, as_json: bool) -> None:
     for s in node["suppliers"]:
         via = f" (linked at {s['via']})" if s["via"] else ""
         click.echo(f"  {s['entity_id']:>6}  {s['name']}  [{' '.join(s['lists']) or 'not listed'}] {s['countries']}{via}")
+
+
+@main.command()
+@click.option("--list", "list_name", metavar="NAME", help='A list code or name: EL, "Entity List", SDN, "Nonproliferation".')
+@click.option("--since", metavar="DATE", help="Only snapshots dated on or after DATE (YYYY-MM-DD).")
+@click.option("--change", "kind", type=click.Choice(["added", "changed", "removed", "relisted"]))
+@click.option("--baseline", is_flag=True, help="Include each list's first snapshot (everything in it counts as added).")
+@click.option("--limit", type=click.IntRange(1), help="At most this many rows.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def changes(obj: Context, list_name: str | None, since: str | None, kind: str | None, baseline: bool, limit: int | None,
+            as_json: bool) -> None:
+    """What changed between list snapshots: added, changed (which fields, before → after), removed, relisted."""
+    from store import changes as changes_
+
+    code = None
+    if list_name:
+        code = changes_.list_code(list_name)
+        if code is None:
+            _fail(f"no list {list_name!r}; lists: {', '.join(f'{c} ({n})' for c, n in changes_.LIST_NAMES.items())}")
+    if since and not _is_iso_date(since):
+        _fail(f"--since {since!r}: expected a date as YYYY-MM-DD")
+    db = obj.db()
+    found = changes_.changes(db, code, since, kind, baseline=baseline, limit=limit)
+    if as_json:
+        _echo_json({"list": code, "since": since, "change": kind, "count": len(found), "changes": found})
+        return
+    for snap in changes_.summary(db):
+        if (code is None or snap["list"] == code) and (not since or (snap["as_of"] or "") >= since):
+            note = " (baseline: first snapshot of this list)" if snap["baseline"] else ""
+            click.echo(f"{snap['as_of']}  {snap['list_name']}: +{snap['added']} added, ~{snap['changed']} changed, "
+                       f"-{snap['removed']} removed, {snap['relisted']} relisted{note}")
+    click.echo("")
+    for c in found:
+        citation = f"  [{c['citation']}]" if c.get("citation") else ""
+        click.echo(f"{c['as_of']}  {c['list']:<4} {c['change']:<8} {c['name']} ({','.join(c['countries'])}; id {c['entity_id']})"
+                   f"{citation}")
+        if c["change"] == "changed":
+            click.echo(f"      {changes_.describe(c)}")
+    if not found:
+        click.echo("no changes" + ("" if baseline else " (add --baseline to see each list's first snapshot)"))
+
+
+def _is_iso_date(text: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+@main.group()
+def resolve() -> None:
+    """Entity resolution: which records on different lists are one entity; review "possibly the same" candidates."""
+
+
+def _candidate_line(c: dict) -> str:
+    return (f"{c['id']:>5}  {c['score']:3.0f}  {c['a_name']} ({c['a_key']}; {c['a_lists']})\n"
+            f"            ≟ {c['b_name']} ({c['b_key']}; {c['b_lists']})\n            why: {c['reason']}")
+
+
+@resolve.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def resolve_list(obj: Context, as_json: bool) -> None:
+    """Open candidates: records that may be one entity, strongest first."""
+    from store import resolve as resolve_
+
+    found = resolve_.candidates(obj.db())
+    if as_json:
+        _echo_json(found)
+        return
+    for c in found:
+        click.echo(_candidate_line(c))
+    if not found:
+        click.echo("no candidates")
+
+
+@resolve.command("same")
+@click.argument("refs", nargs=2)
+@click.pass_obj
+def resolve_same(obj: Context, refs: tuple[str, str]) -> None:
+    """Say two records (ids or keys) are one entity; they are merged now and after every re-import."""
+    _resolve_decide(obj, refs, "same")
+
+
+@resolve.command("different")
+@click.argument("refs", nargs=2)
+@click.pass_obj
+def resolve_different(obj: Context, refs: tuple[str, str]) -> None:
+    """Say two records are not one entity (undoes a merge between them); kept across re-imports."""
+    _resolve_decide(obj, refs, "different")
+
+
+@resolve.command("split")
+@click.argument("ref")
+@click.pass_obj
+def resolve_split(obj: Context, ref: str) -> None:
+    """Undo a merge: take one record out of the entity it was merged into."""
+    from store import resolve as resolve_
+
+    db = obj.db()
+    eid = queries.entity_id_for(db, ref)
+    if eid is None:
+        _fail(f"no entity {ref!r}")
+    counts = resolve_.split(db, eid)
+    click.echo(f"{ref}: split out; {counts['merged']} records merged in all, {counts['candidates']} candidates")
+
+
+def _resolve_decide(obj: Context, refs: tuple[str, str], decision: str) -> None:
+    from store import resolve as resolve_
+
+    db = obj.db()
+    keys = []
+    for ref in refs:
+        eid = queries.entity_id_for(db, ref)
+        if eid is None:
+            _fail(f"no entity {ref!r}")
+        keys.append(db.conn.execute("SELECT key FROM entities WHERE id = ?", (eid,)).fetchone()[0])
+    counts = resolve_.decide(db, keys[0], keys[1], decision)
+    click.echo(f"{keys[0]} and {keys[1]}: {decision}; {counts['merged']} records merged in all, {counts['candidates']} candidates")
+
+
+@resolve.command("review")
+@click.pass_obj
+def resolve_review(obj: Context) -> None:
+    """Go through the candidates one by one: y same, n different, s skip, q stop."""
+    from store import resolve as resolve_
+
+    db = obj.db()
+    pending = resolve_.candidates(db)
+    if not pending:
+        click.echo("nothing to review")
+    for c in pending:
+        click.echo("\n" + _candidate_line(c))
+        answer = click.prompt("  same entity? [y]es [n]o [s]kip [q]uit", type=click.Choice(["y", "n", "s", "q"]), default="s",
+                              show_choices=False)
+        if answer == "q":
+            break
+        if answer in "yn":
+            resolve_.decide(db, c["a_key"], c["b_key"], "same" if answer == "y" else "different")
 
 
 @main.group()

@@ -37,8 +37,10 @@ def _collapse(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
         elif does.startswith("Section "):
             if out and out[-1][2].startswith("Jump to section"):
                 continue
-            out.append((where, "1 … 0", "Jump to section: Overview, Listings, Aliases, Addresses, Identifiers, "
-                                        "Goods, Trade, Relations, Sources, Notes"))
+            from .screens.entity import PANES
+
+            named = [p.capitalize() for p in PANES]
+            out.append((where, "1 … 0", f"Jump to section: {', '.join(named[:10])} ({', '.join(named[10:])} with [ ])"))
         else:
             out.append((where, keys, does))
     return out
@@ -47,16 +49,19 @@ def _collapse(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 def key_rows() -> list[tuple[str, str, str]]:
     """(where, keys, what it does) for every binding of the app and its screens."""
     from .app import WatchlistApp
+    from .screens.changes import ChangesScreen
     from .screens.dialogs import ExportScreen, NoteScreen, TagsScreen
     from .screens.entity import EntityScreen
     from .screens.goods import GoodsScreen
     from .screens.links import LinksScreen
+    from .screens.resolve import ResolveScreen
     from .screens.search import SearchScreen
     from .screens.watchlist import WatchlistScreen
 
     rows: list[tuple[str, str, str]] = []
     for where, cls in (("Everywhere", WatchlistApp), ("Search", SearchScreen), ("Entity", EntityScreen),
-                       ("Goods", GoodsScreen), ("Watchlist", WatchlistScreen), ("Links", LinksScreen),
+                       ("Goods", GoodsScreen), ("Watchlist", WatchlistScreen), ("What's new", ChangesScreen),
+                       ("Same entity?", ResolveScreen), ("Links", LinksScreen),
                        ("Note editor", NoteScreen), ("Tags", TagsScreen),
                        ("Export", ExportScreen)):
         for b in cls.BINDINGS:
@@ -65,7 +70,8 @@ def key_rows() -> list[tuple[str, str, str]]:
     rows.insert(1, ("Everywhere", "ctrl+p", "Command palette: every action, and go to any entity by name"))
     rows.insert(rows.index(next(r for r in rows if r[0] == "Search")),
                 ("Search", "↓ / Enter", "From the box into the results; Enter on a row opens the entity"))
-    rows.append(("Entity", "Enter", "On an address, relation or goods row: go to that entity or HS code"))
+    rows.append(("Entity", "Enter", "On an address, relation, goods or Records row: go to that entity or HS code"))
+    rows.append(("What's new", "Enter", "Open the entity of the change under the cursor"))
     rows.append(("Goods", "Enter", "Expand a code; on a supplier: open it"))
     rows.append(("Watchlist", "Enter", "Open the entity"))
     order = list(dict.fromkeys(where for where, _, _ in rows))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from .. import resolve
 from ..errors import ImportFailed
 from . import csl, goods, ofac, shipments
 from .apply import SnapshotWriter, group_records, resolve_links, today
@@ -184,3 +185,4 @@ def _write_lists(conn: sqlite3.Connection, records: list[ListRecord], lists: lis
         for code in lists:
             writer.mark_removed(code, seen[code])
     resolve_links(conn)
+    report.notes.append(resolve.summary(resolve.run(conn)))

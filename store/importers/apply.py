@@ -5,17 +5,21 @@ All writes of one file happen in one transaction (see :func:`store.importers.run
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 
 from ..normalize import analyze, key_name
+from ..resolve import identity_name
 from .records import ImportReport, ListRecord
 
 LISTING_FIELDS = ("programs", "citation", "start_date", "end_date", "license_requirement",
                   "license_policy", "source_url", "remarks")
 # Fields whose difference is a change of substance (URLs and remarks differ by format, not by fact).
+_SHOWN = 20  # names or addresses kept per side in a change's detail
 COMPARED_FIELDS = ("programs", "citation", "start_date", "end_date", "license_requirement", "license_policy")
 
 
@@ -96,6 +100,7 @@ class SnapshotWriter:
         """Insert or update the entity and listing of one record; return the entity id."""
         eid = self.find(rec)
         changed: list[str] = []
+        detail: dict[str, object] = {}
         if eid is None:
             key = rec.key or derived_key(rec)
             eid = self.conn.execute(
@@ -110,22 +115,24 @@ class SnapshotWriter:
             old = self.conn.execute("SELECT name, kind FROM entities WHERE id = ?", (eid,)).fetchone()
             if old[0] != rec.name.strip():
                 changed.append("name")
+                detail["name"] = [old[0], rec.name.strip()]
             self.conn.execute("UPDATE entities SET name = ?, kind = CASE WHEN ? = 'other' THEN kind ELSE ? END,"
                               " last_seen = ? WHERE id = ?",
                               (rec.name.strip(), rec.kind, rec.kind, self.as_of, eid))
-        if self._replace_names(eid, rec):
-            changed.append("names")
-        if rec.has_addresses and self._replace_addresses(eid, rec):
-            changed.append("addresses")
-        if self._replace_identifiers(eid, rec):
-            changed.append("identifiers")
+        for field_name, diff in (("names", self._replace_names(eid, rec)),
+                                 ("addresses", self._replace_addresses(eid, rec) if rec.has_addresses else None),
+                                 ("identifiers", self._replace_identifiers(eid, rec))):
+            if diff and (diff := _substantive(diff)):
+                changed.append(field_name)
+                detail[field_name] = diff
         self._replace_relations(eid, rec)
         self._update_countries(eid, rec)
-        change = self._upsert_listing(eid, rec, changed)
+        change = self._upsert_listing(eid, rec, changed, detail)
         if change:
             self.conn.execute(
-                "INSERT INTO changes (import_id, entity_id, list, change, fields, as_of) VALUES (?,?,?,?,?,?)",
-                (self.import_id, eid, rec.list, change[0], ",".join(change[1]) or None, self.as_of),
+                "INSERT INTO changes (import_id, entity_id, list, change, fields, as_of, detail) VALUES (?,?,?,?,?,?,?)",
+                (self.import_id, eid, rec.list, change[0], ",".join(change[1]) or None, self.as_of,
+                 json.dumps(detail, ensure_ascii=False) if detail and change[0] != "added" else None),
             )
             if change[0] == "added":
                 self.report.added += 1
@@ -137,13 +144,16 @@ class SnapshotWriter:
 
     def _replace_set(self, table: str, eid: int, origin: str, cols: tuple[str, ...],
                      new: list[tuple], extra: Callable[[tuple], dict], owner: str = "entity_id",
-                     add_only: bool = False) -> bool:
+                     add_only: bool = False) -> dict[str, list[str]] | None:
+        """Make the rows of one origin equal to ``new``; return what was added and removed (None if nothing, or if new)."""
         cur = self.conn.execute(
             f"SELECT id, {', '.join(cols)} FROM {table} WHERE {owner} = ? AND origin = ?", (eid, origin)
         ).fetchall()
         have = {tuple(r[1:]): r[0] for r in cur}
         want = list(dict.fromkeys(new))
-        gone = [] if add_only else [rid for vals, rid in have.items() if vals not in set(want)]
+        wanted = set(want)
+        gone_vals = [] if add_only else [vals for vals in have if vals not in wanted]
+        gone = [have[vals] for vals in gone_vals]
         if gone:
             self.conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(g,) for g in gone])
         added = [v for v in want if v not in have]
@@ -153,27 +163,29 @@ class SnapshotWriter:
                 f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({', '.join('?' * len(all_cols))})",
                 [(*v, *extra(v).values(), eid, origin, self.source_id) for v in added],
             )
-        return bool(gone or added) and bool(cur)
+        if not (gone or added) or not cur:
+            return None
+        return {"added": [_shown(v, cols) for v in added][:_SHOWN], "removed": [_shown(v, cols) for v in gone_vals][:_SHOWN]}
 
-    def _replace_names(self, eid: int, rec: ListRecord) -> bool:
+    def _replace_names(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
         names = [(rec.name.strip(), "primary")] + [(n.strip(), k) for n, k in rec.aliases if n.strip()]
         seen: set[str] = set()
         unique = [(n, k) for n, k in names if not (n in seen or seen.add(n))]
 
         def keys(v: tuple) -> dict:
             k = analyze(v[0]) if v else None
-            return {"latn": k.latn if k else "", "core": k.core if k else ""}
+            return {"latn": k.latn if k else "", "core": k.core if k else "", "ident": identity_name(v[0]) if v else ""}
 
         if rec.partial:
             known = {n for (n,) in self.conn.execute("SELECT name FROM names WHERE entity_id = ?", (eid,))}
             unique = [(n, k) for n, k in unique if n not in known]
         return self._replace_set("names", eid, rec.list, ("name", "kind"), unique, keys, add_only=rec.partial)
 
-    def _replace_addresses(self, eid: int, rec: ListRecord) -> bool:
+    def _replace_addresses(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
         return self._replace_set("addresses", eid, rec.list, ("address", "country"), rec.addresses,
                                  lambda v: {"norm": analyze(v[0]).latn if v else ""})
 
-    def _replace_identifiers(self, eid: int, rec: ListRecord) -> bool:
+    def _replace_identifiers(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
         ids = rec.identifiers
         if rec.partial:
             known = {_alnum(v) for (v,) in self.conn.execute("SELECT value FROM identifiers WHERE entity_id = ?", (eid,))}
@@ -194,7 +206,8 @@ class SnapshotWriter:
             countries |= set(filter(None, old.split(",")))
         self.conn.execute("UPDATE entities SET countries = ? WHERE id = ?", (",".join(sorted(countries)), eid))
 
-    def _upsert_listing(self, eid: int, rec: ListRecord, changed: list[str]) -> tuple[str, list[str]] | None:
+    def _upsert_listing(self, eid: int, rec: ListRecord, changed: list[str],
+                        detail: dict[str, object]) -> tuple[str, list[str]] | None:
         values = {f: (getattr(rec, f) or "").strip() or None for f in LISTING_FIELDS}
         old = self.conn.execute(
             f"SELECT id, status, {', '.join(LISTING_FIELDS)} FROM listings WHERE entity_id = ? AND list = ?",
@@ -209,6 +222,8 @@ class SnapshotWriter:
             return ("added", [])
         diff = [f for f, v in zip(LISTING_FIELDS, old[2:], strict=True)
                 if f in COMPARED_FIELDS and _same_text(values[f], f) != _same_text(v, f)]
+        before = dict(zip(LISTING_FIELDS, old[2:], strict=True))
+        detail.update({f: [before[f], values[f]] for f in diff})
         relisted = old[1] != "active"
         if diff or relisted or any(values[f] != v for f, v in zip(LISTING_FIELDS, old[2:], strict=True)):
             self.conn.execute(
@@ -236,14 +251,35 @@ class SnapshotWriter:
         self.report.removed += len(gone)
 
 
+_COUNTRY_TAIL = re.compile(r",\s*[A-Z]{2}\s*$")
+
+
+def _comparable(text: str) -> str:
+    """A name or address as compared between snapshots: letters and digits only, no trailing country code."""
+    return _alnum(_COUNTRY_TAIL.sub("", text.strip()).removeprefix("and "))
+
+
+def _substantive(diff: dict[str, list[str]]) -> dict[str, list[str]] | None:
+    """Drop added/removed pairs that differ only in case, punctuation or a country code; None if nothing is left."""
+    added = {_comparable(v): v for v in diff["added"]}
+    removed = {_comparable(v): v for v in diff["removed"]}
+    out = {"added": [v for k, v in added.items() if k not in removed], "removed": [v for k, v in removed.items() if k not in added]}
+    return out if out["added"] or out["removed"] else None
+
+
+def _shown(vals: tuple, cols: tuple[str, ...]) -> str:
+    """A row as a change shows it: the name or address, or "kind: value" for an identifier."""
+    return f"{vals[0]}: {vals[1]}" if cols[0] == "kind" else str(vals[0])
+
+
 def _alnum(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def _same_text(text: str | None, field: str = "") -> str:
-    """Text as compared between snapshots: spacing, case, end punctuation (and program order) don't count."""
-    text = " ".join((text or "").split()).rstrip(". ").lower()
-    return "; ".join(sorted(p.strip() for p in text.split(";"))) if field == "programs" else text
+    """Text as compared between snapshots: spacing, case, punctuation (and program order) don't count."""
+    parts = (text or "").split(";") if field == "programs" else [text or ""]
+    return ";".join(sorted(_alnum(p) for p in parts))
 
 
 def resolve_links(conn: sqlite3.Connection) -> None:

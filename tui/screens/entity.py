@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -14,13 +15,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static, TabbedContent, TabPane
 
-from store import queries
+from store import queries, resolve
+from store.changes import describe
 from store.hs import dotted
 from store.trade import best_yearly
 
 from ..render import badges, cell, overview, trade_chart
 from ..safe import safe
-from ..workers import thread_db
+from ..workers import thread_db, thread_writer
 
 if TYPE_CHECKING:
     from ..app import WatchlistApp
@@ -29,19 +31,26 @@ if TYPE_CHECKING:
 TABLES: list[tuple[str, str, tuple[str, ...]]] = [
     ("listings", "Listings", ("List", "Status", "Programs", "Citation", "Start", "End / removed", "License requirement",
                               "License policy", "Source")),
+    ("history", "History", ("Date", "List", "Change", "What changed", "Citation", "Snapshot")),
     ("aliases", "Aliases", ("Name", "Kind", "From list", "Source")),
     ("addresses", "Addresses", ("Address", "Country", "Also listed here", "Their lists", "From list")),
     ("identifiers", "Identifiers", ("Kind", "Value", "Country", "From list")),
     ("goods", "Goods", ("HS", "Description", "CHPL tier", "Goods", "Evidence", "Source")),
     ("trade", "Trade", ("HS", "Reporter", "Partner", "Flow", "Period", "Value", "Unit", "Source")),
     ("relations", "Relations", ("Kind", "Direction", "Entity", "Their lists", "Detail")),
+    ("records", "Records", ("Status", "Record", "Lists", "Name", "Countries", "Why")),
     ("sources", "Sources", ("Source", "As of", "File", "URL", "License")),
 ]
 TABLE_PANES = {t[0] for t in TABLES}
 PANES = ["overview", *[t[0] for t in TABLES], "notes"]
 # Columns that hold long text get a fixed width (the Overview and exports show them whole).
-WIDTHS = {"Programs": 16, "Citation": 26, "License requirement": 28, "License policy": 28, "Source": 26, "Address": 44,
+WIDTHS = {"What changed": 60, "Why": 50, "Programs": 16, "Citation": 26, "License requirement": 28, "License policy": 28, "Source": 26, "Address": 44,
           "Also listed here": 40, "Description": 36, "Goods": 30, "Evidence": 40, "Detail": 40, "URL": 40, "Name": 50}
+
+
+def _lists(text: str | None) -> list[str]:
+    """"EL:active SDN:removed" as badges: the code, "(removed)" after a removed one."""
+    return [code if status == "active" else f"{code} (removed)" for code, _, status in (p.partition(":") for p in (text or "").split())]
 
 
 @dataclass(slots=True)
@@ -55,13 +64,17 @@ class Stop:
 
 
 class EntityScreen(Screen):
-    """Overview, Listings, Aliases, Addresses, Identifiers, Goods, Trade, Relations, Sources, Notes."""
+    """Overview, Listings, History, Aliases, Addresses, Identifiers, Goods, Trade, Relations, Records, Sources, Notes."""
 
     BINDINGS = [
         Binding("escape,backspace", "back", "Back", tooltip="Back along the trail (to the screen you came from at its start)"),
         Binding("right_square_bracket", "next_pane", "Next section"),
         Binding("left_square_bracket", "previous_pane", "Prev section", show=False),
-        *[Binding(str((i + 1) % 10), f"pane({i})", f"Section {i + 1}: {p}", show=False) for i, p in enumerate(PANES)],
+        *[Binding(str((i + 1) % 10), f"pane({i})", f"Section {i + 1}: {p}", show=False) for i, p in enumerate(PANES[:10])],
+        Binding("m", "same", "Same entity", show=False,
+                tooltip="Records section: merge the 'possibly the same' entity under the cursor into this one"),
+        Binding("x", "not_same", "Not the same", show=False,
+                tooltip="Records section: keep the candidate apart, or take the record under the cursor out of this entity"),
         Binding("j", "cursor_down", "Down", show=False, tooltip="Next row"),
         Binding("k", "cursor_up", "Up", show=False, tooltip="Previous row"),
     ]
@@ -91,6 +104,10 @@ class EntityScreen(Screen):
                 yield Static(Text("Loading…"), id="overview-text")
             for pane, title, columns in TABLES:
                 with TabPane(title, id=pane):
+                    if pane == "records":
+                        yield Static(Text("The list records this entity is made of, then other entities that may be the same."
+                                          "  m: same entity · x: not the same (or split this record out) · Enter: open",
+                                          style="dim"), id="records-hint")
                     if pane == "trade":  # figures over time as a chart, the numbers in the table below
                         yield Static(Text(""), id="trade-chart-label")
                         yield Sparkline([], id="trade-chart")
@@ -147,12 +164,16 @@ class EntityScreen(Screen):
                            str(r["entity_id"]) if r.get("entity_id") else None) for r in record.get("relations", [])],
             "sources": [([s["name"], s.get("as_of"), s.get("file"), s.get("url"), s.get("license")], None)
                         for s in record.get("sources", [])],
+            "history": [([c["as_of"], c["list"], c["change"] + (" (first snapshot)" if c.get("baseline") else ""),
+                          describe(c) if c["change"] == "changed" else "", c.get("citation"), Path(c.get("file") or "").name], None)
+                        for c in reversed(record.get("changes", []))],
+            "records": self._record_rows(record),
         }
         for pane, _, _ in TABLES:
             table = self.query_one(f"#t-{pane}", DataTable)
             table.clear()
             for i, (values, key) in enumerate(rows[pane]):  # row keys: "<n>:<entity id>", "<n>:hs:<code>" or "<n>:"
-                table.add_row(*[badges(v) if isinstance(v, list) and pane in ("addresses", "relations") else cell(v)
+                table.add_row(*[badges(v) if isinstance(v, list) and pane in ("addresses", "relations", "records") else cell(v)
                                 for v in values], key=f"{i}:{key or ''}")
         self._show_trade(record)
         note = record.get("note") or "No note yet. Press n to write one."
@@ -182,6 +203,19 @@ class EntityScreen(Screen):
                           cell(f"{shipped['total_value']:,.0f}", "bold"), cell(""), cell(""))
         self.query_one("#shipments-title", Static).update(
             Text(f"Shipments linked to this entity: {shipped.get('count', 0):,}", style="bold"))
+
+    @staticmethod
+    def _record_rows(record: dict[str, Any]) -> list[tuple[list[Any], str | None]]:
+        """The records resolved into this entity, then the "possibly the same" candidates (Enter opens them)."""
+        mine = {r["id"] for r in record.get("records", [])}
+        out: list[tuple[list[Any], str | None]] = [
+            (["merged" if r["reason"] != "this record" and len(mine) > 1 else "record", r["key"], _lists(r.get("lists")),
+              r["name"], ", ".join(r["countries"]), r["reason"]], None) for r in record.get("records", [])]
+        for c in record.get("candidates", []):
+            side = "b" if c["a_id"] in mine else "a"
+            out.append((["possibly the same", c[f"{side}_key"], (c.get(f"{side}_lists") or "").split(), c[f"{side}_name"],
+                         c.get(f"{side}_countries"), c["reason"]], str(c[f"{side}_id"])))
+        return out
 
     @staticmethod
     def _address_rows(record: dict[str, Any]) -> list[tuple[list[Any], str | None]]:
@@ -268,6 +302,54 @@ class EntityScreen(Screen):
     def action_cursor_up(self) -> None:
         if isinstance(self.focused, DataTable):
             self.focused.action_cursor_up()
+
+    # -- resolution: merge a candidate, keep it apart, split a record out ---------------------
+    def _records_row(self) -> tuple[str, dict[str, Any]] | None:
+        """("record" | "candidate", its row) under the cursor of the Records section, if that is where we are."""
+        if (self.query_one("#sections", TabbedContent).active or "") != "records":
+            self.notify("Go to the Records section (key 0) to merge or split.", severity="warning", markup=False)
+            return None
+        row = self.query_one("#t-records", DataTable).cursor_row
+        records, candidates = self.record.get("records", []), self.record.get("candidates", [])
+        if row < len(records):
+            return "record", records[row]
+        if row - len(records) < len(candidates):
+            return "candidate", candidates[row - len(records)]
+        return None
+
+    def action_same(self) -> None:
+        found = self._records_row()
+        if found and found[0] == "candidate":
+            self.decide(found[1]["a_key"], found[1]["b_key"], resolve.SAME)
+        elif found:
+            self.notify("m merges a 'possibly the same' row; this record is already part of the entity.", markup=False)
+
+    def action_not_same(self) -> None:
+        found = self._records_row()
+        if found is None:
+            return
+        kind, row = found
+        if kind == "candidate":
+            self.decide(row["a_key"], row["b_key"], resolve.DIFFERENT)
+        elif len(self.record.get("records", [])) > 1:
+            self.split(row["id"])
+        else:
+            self.notify("This entity is a single record: nothing to split.", markup=False)
+
+    @work(thread=True, group="user")
+    def decide(self, key_a: str, key_b: str, decision: str) -> None:
+        resolve.decide(thread_writer(self.wl.db_path), key_a, key_b, decision)
+        self.app.call_from_thread(self._resolved, "Merged into this entity" if decision == resolve.SAME else "Kept apart")
+
+    @work(thread=True, group="user")
+    def split(self, record_id: int) -> None:
+        resolve.split(thread_writer(self.wl.db_path), record_id)
+        self.app.call_from_thread(self._resolved, "Record taken out of this entity (undo: m on it in its own Records)")
+
+    def _resolved(self, message: str) -> None:
+        self.notify(message, markup=False)
+        self.wl.reindex()
+        self.reload()
 
     # -- what the app-wide actions act on ------------------------------------------------
     def current_id(self) -> int | None:

@@ -1,0 +1,489 @@
+"""Entity resolution across lists: which records are the same firm or person.
+
+Every list record stays an ``entities`` row with its own facts. Resolution only groups them: a
+record merged into another gets a ``resolution`` row pointing at its group (the group's first
+record, lowest id), and the read side (search, entity page, watchlist) shows the group as one
+entity whose facts each keep their record and list.
+
+Automatic merges need the same *identity name* (the folded name without legal forms, boilerplate
+such as "and its sub-units and successors" or an acronym in brackets, word order ignored) on
+records from different lists, plus one of:
+
+- a shared identifier (registration number, tax id, website, e-mail...), or
+- a shared street-level address, or
+- a shared country (companies only; people need an identifier or an address), or
+- for a record that states no country at all (State's ISN list, for one): the name belongs to just
+  these two records in the whole store.
+
+Conflicts stop a merge: different kinds (person vs company), countries that don't meet, the same
+kind of identifier with different values, or a group that would hold two records of one list.
+Weaker matches (same name without corroboration, same distinctive core, a shared identifier under
+different names) become *candidates*. The user's decisions (``user_resolve_decisions``, keyed by
+the two entity keys) override both and survive re-imports and rebuilds: "same" merges a pair,
+"different" keeps it apart (which is how a merge is undone).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import sqlite_utils
+from rapidfuzz import fuzz
+
+from .normalize import LEGAL, analyze
+from .queries import rows
+
+# Boilerplate after a name: "..., and its sub-units and successors", "and any successor, subunit, or subsidiary thereof".
+_BOILERPLATE = re.compile(r"[,;]?\s*(?:and|&|including)?\s*(?:its|any|all)\s+(?:successors?|sub-?units?|subsidiar(?:y|ies)|"
+                          r"subordinate|affiliates?)\b.*$", re.IGNORECASE)
+# Legal forms beyond normalize.LEGAL, in folded spelling (company → co, limited → ltd), longest first.
+_LEGAL_PHRASES = ("public joint stock co", "open joint stock co", "closed joint stock co", "joint stock co",
+                  "ltd liability co", "ltd liability partnership", "aktsionernoe obshchestvo",
+                  "obshchestvo s ogranichennoi otvetstvennostyu", "obshchestvo s ogranichennoy otvetstvennostyu",
+                  "ltd sirketi", "anonim sirketi")
+_LEGAL_WORDS = frozenset({"ao", "pao", "pjsc", "tov", "too", "oy", "nv", "fzc", "fzllc", "sirketi", "sti", "as"})
+_BRACKETED = re.compile(r"\([^()]{1,40}\)")
+# Identifier kinds that describe rather than identify (sanctions notes, dates, models, types).
+_DESCRIPTIVE = re.compile(r"date|:|executive order|model|operator|type|flag|gender|nationality|citizen|"
+                          r"place of birth|title|effective|designation|risk|listing", re.IGNORECASE)
+_CONTACT = ("website", "email", "e-mail", "phone", "telephone", "fax")
+# BIS files Hong Kong under CN and the British Virgin Islands under GB: for "countries don't meet"
+# a territory and its sovereign are one place.
+_SOVEREIGN = {"HK": "CN", "MO": "CN", "VG": "GB", "KY": "GB", "BM": "GB", "GI": "GB", "AI": "GB", "TC": "GB", "MS": "GB"}
+# Person-like kinds: a shared name and country is not enough for these.
+_PEOPLE = frozenset({"person"})
+# Letters a name needs before being the only record holding it means something (one fewer when it is both records' own name).
+_MIN_NAME_CHARS = 6
+
+SAME, DIFFERENT = "same", "different"
+
+
+def identity_name(name: str) -> str:
+    """The forms of a name that must be equal for two records to be merged automatically, tab-separated.
+
+    Two forms when the name has a bracketed part or boilerplate: as written, and without them
+    ("Duling Technology (HK) Limited" meets both "DULING TECHNOLOGY HK LIMITED" and "Duling Technology").
+    """
+    forms = [_identity(name)]
+    bare = _BOILERPLATE.sub("", _BRACKETED.sub(" ", name))
+    if bare.strip() and bare != name:
+        forms.append(_identity(bare))
+    return "\t".join(dict.fromkeys(f for f in forms if f))
+
+
+def _identity(text: str) -> str:
+    folded = f" {analyze(text).latn} "  # analyze is cached, and importers have just called it on the name
+    for phrase in _LEGAL_PHRASES:
+        folded = folded.replace(f" {phrase} ", " ")
+    toks = folded.split()
+    kept = [t for t in toks if t not in LEGAL and t not in _LEGAL_WORDS] or toks
+    return " ".join(sorted(_translit(t) for t in kept))
+
+
+_TRANSLIT = (("x", "ks"), ("ph", "f"), ("w", "v"), ("ck", "k"), ("kh", "h"), ("y", "i"), ("ie", "e"), ("j", "i"))
+_HARD_C = re.compile(r"c(?!h)")
+
+
+def _translit(word: str) -> str:
+    """Fold the usual romanisation differences: Eniks/ENICS, Duks/Dux, Proyekt/Proekt, Aleksandr/Alexandr."""
+    for a, b in _TRANSLIT:
+        word = word.replace(a, b)
+    return _HARD_C.sub("k", word)
+
+
+# Russian and CIS legal forms fall in two families; "Stroytransgaz LLC" and "Stroytransgaz OJSC" are two firms.
+_LEGAL_FAMILIES = {
+    "llc": ("llc", "ooo", "ltd liability", "tov", "too", "obshchestvo s ogranichennoi", "obshchestvo s ogranichennoy"),
+    "jsc": ("jsc", "ojsc", "cjsc", "oao", "zao", "ao", "pao", "pjsc", "joint stock", "aktsionernoe obshchestvo"),
+}
+
+
+def legal_families(latn: str) -> frozenset[str]:
+    """Which legal-form families a folded name carries."""
+    padded = f" {latn} "
+    return frozenset(f for f, forms in _LEGAL_FAMILIES.items() if any(f" {form} " in padded for form in forms))
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _identifier(kind: str, value: str) -> str | None:
+    """The comparable form of an identifier, or None when it does not identify anything."""
+    if _DESCRIPTIVE.search(kind):
+        return None
+    lowered = kind.lower()
+    if any(c in lowered for c in _CONTACT):
+        value = re.sub(r"^(https?://)?(www\.)?", "", value.strip().lower()).rstrip("/")
+        return f"contact:{value}" if len(value) >= 6 else None
+    norm = _alnum(value)
+    return f"id:{norm}" if len(norm) >= 5 and any(ch.isdigit() for ch in norm) else None
+
+
+def _building(norm: str) -> str | None:
+    """The numbers of an address when they pin down a building: a postcode (5+ digits) and a house number."""
+    numbers = sorted({t for t in norm.split() if t.isdigit()})
+    if len(numbers) >= 2 and any(len(n) >= 5 for n in numbers) and any(len(n) <= 4 for n in numbers):
+        return " ".join(numbers)
+    return None
+
+
+def _by_kind(ids: dict[str, str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for value, kind in ids.items():
+        out["contact" if value.startswith("contact:") else kind.lower()].add(value)
+    return out
+
+
+def _places(countries: frozenset[str]) -> frozenset[str]:
+    return frozenset(_SOVEREIGN.get(c, c) for c in countries)
+
+
+@dataclass(slots=True)
+class Record:
+    """What resolution knows about one list record."""
+
+    id: int
+    key: str
+    kind: str
+    countries: frozenset[str]
+    lists: set[str] = field(default_factory=set)  # lists it is actively on (a removed listing may be its own successor)
+    names: set[str] = field(default_factory=set)
+    primary: set[str] = field(default_factory=set)  # identity names of the record's primary name
+    label: str = ""  # the primary name, folded: a list repeats a party once per address under one label
+    legal: frozenset[str] = frozenset()  # legal-form families of the primary name ("llc", "jsc")
+    cores: set[str] = field(default_factory=set)
+    ids: dict[str, str] = field(default_factory=dict)  # comparable value → identifier kind
+    addresses: set[str] = field(default_factory=set)
+    buildings: set[str] = field(default_factory=set)  # house number + postcode: "19 Promyshlennaya St" = "Ul. Promyshlennaya D. 19"
+
+
+def load(conn: sqlite3.Connection) -> dict[int, Record]:
+    """Every entity with a listing, with the facts resolution compares."""
+    recs: dict[int, Record] = {}
+    for eid, key, kind, countries in conn.execute(
+        "SELECT id, key, kind, countries FROM entities WHERE id IN (SELECT entity_id FROM listings)"
+    ):
+        recs[eid] = Record(eid, key, kind, frozenset(filter(None, countries.split(","))))
+    for eid, code in conn.execute("SELECT entity_id, list FROM listings WHERE status = 'active'"):
+        recs[eid].lists.add(code)
+    for eid, latn in conn.execute("SELECT entity_id, latn FROM names WHERE kind = 'primary'"):
+        if eid in recs:  # records with the source's own id are distinct by that id, never repeats of one another
+            recs[eid].label = recs[eid].key if recs[eid].key.startswith("ofac:") else latn
+            recs[eid].legal = legal_families(latn)
+    missing: list[tuple[str, int]] = []
+    for nid, eid, name, kind, core, ident in conn.execute(
+        "SELECT id, entity_id, name, kind, core, ident FROM names WHERE kind != 'former'"
+    ):
+        if eid in recs:
+            if ident is None:  # a store from before schema 3
+                ident = identity_name(name)
+                missing.append((ident, nid))
+            for form in ident.split("\t"):
+                if len(form.replace(" ", "")) >= 3:
+                    recs[eid].names.add(form)
+                    if kind == "primary":
+                        recs[eid].primary.add(form)
+            if core and len(core.replace(" ", "")) >= _MIN_NAME_CHARS:
+                recs[eid].cores.add(" ".join(sorted(core.split())))
+    if missing and conn.in_transaction:
+        conn.executemany("UPDATE names SET ident = ? WHERE id = ?", missing)
+    for eid, kind, value in conn.execute("SELECT entity_id, kind, value FROM identifiers"):
+        if eid in recs and (norm := _identifier(kind, value)):
+            recs[eid].ids[norm] = kind
+    for eid, norm in conn.execute("SELECT entity_id, norm FROM addresses WHERE norm GLOB '*[0-9]*' AND length(norm) >= 15"):
+        if eid in recs:
+            recs[eid].addresses.add(norm)
+            if building := _building(norm):
+                recs[eid].buildings.add(building)
+    return recs
+
+
+@dataclass(slots=True)
+class Verdict:
+    """How two records compare: merge automatically, propose, or neither, and why."""
+
+    action: str  # "merge", "candidate" or ""
+    reason: str
+    score: float = 0.0
+
+
+def compare(a: Record, b: Record, lone_names: set[str]) -> Verdict:
+    """Decide whether two records of different lists are the same entity."""
+    if a.kind != b.kind and a.key.startswith("ofac:") and b.key.startswith("ofac:") and "other" not in (a.kind, b.kind):
+        return Verdict("", f"kinds differ ({a.kind}, {b.kind})")  # only OFAC states kinds reliably
+    pa, pb = _places(a.countries), _places(b.countries)
+    if pa and pb and not pa & pb:
+        return Verdict("", f"countries differ ({','.join(sorted(a.countries))} / {','.join(sorted(b.countries))})")
+    kinds_a, kinds_b = _by_kind(a.ids), _by_kind(b.ids)
+    clash = [k for k in kinds_a.keys() & kinds_b.keys() if not kinds_a[k] & kinds_b[k] and not k.startswith("contact")]
+    shared_ids = sorted(set(a.ids) & set(b.ids))
+    # A one-word name shared through aliases ("Prometheus", "MMZ") names too many firms to merge on,
+    # unless it is one record's own name and long enough to be distinctive ("Volgogradpromproekt").
+    names = sorted(n for n in a.names & b.names
+                   if " " in n or (n in a.primary and n in b.primary) or ((n in a.primary or n in b.primary) and len(n) >= 8))
+    weak_names = sorted(a.names & b.names) if not names else []
+    if clash and not shared_ids:
+        return Verdict("", f"{clash[0]} differs")
+    shared_address = sorted(a.addresses & b.addresses)
+    same_building = shared_address or sorted(a.buildings & b.buildings)
+    person = a.kind in _PEOPLE or b.kind in _PEOPLE
+    if person and a.key.startswith("ofac:") and b.key.startswith("ofac:") and not (shared_ids or shared_address):
+        return Verdict("candidate" if a.names & b.names else "", "two OFAC entries for people: OFAC keeps them apart", 60)
+    if names:
+        if shared_ids:
+            return Verdict("merge", f"same name, same {a.ids[shared_ids[0]]}", 100)
+        if shared_address:
+            return Verdict("merge", "same name, same address", 99)
+        if same_building:
+            return Verdict("merge", "same name, same building (house number and postcode)", 98)
+        # On a name alone, it must be one record's own name (not two aliases, which may name a parent
+        # company), and the legal forms must agree (an LLC and a JSC of one name are two firms).
+        own = [n for n in names if n in a.primary or n in b.primary] or (names if _alike(a, b) else [])
+        if own and not (a.legal and b.legal and not a.legal & b.legal):
+            if pa & pb and not person:
+                return Verdict("merge", f"same name, same country ({','.join(sorted(a.countries & b.countries) or sorted(pa & pb))})", 97)
+            for name in own:
+                letters = len(name.replace(" ", ""))
+                both_own = name in a.primary and name in b.primary
+                long_enough = letters >= _MIN_NAME_CHARS - 2 * both_own and (not person or len(name.split()) >= 3 or (both_own and letters >= 6))
+                if name in lone_names and long_enough:
+                    return Verdict("merge", "same name, found on no other record", 95)
+        if a.primary & b.names and b.primary & a.names and len(a.names & b.names) >= 2:
+            return Verdict("merge", "each one's own name is among the other's names", 94)
+        return Verdict("candidate", "same name" + (", same country" if pa & pb else ""), 90)
+    if shared_ids:
+        return Verdict("candidate", f"same {a.ids[shared_ids[0]]}, different names", 85)
+    if weak_names and not person:
+        if same_building:
+            return Verdict("merge", "same one-word name, same building", 92)
+        return Verdict("candidate", "same one-word alias", 82)
+    if a.cores & b.cores and (shared_address or pa & pb):
+        return Verdict("candidate", "same distinctive name" + (", same address" if shared_address else ", same country"), 80)
+    if shared_address and not person:
+        return Verdict("candidate", "same address, different names", 70)
+    return Verdict("", "nothing shared")
+
+
+def _alike(a: Record, b: Record) -> bool:
+    """True when the two records' own names are near-identical ("Ukrainian-" / "Ukraine Mediterranean Airlines")."""
+    return any(fuzz.token_sort_ratio(x, y) >= 88 for x in a.primary for y in b.primary)
+
+
+def lone_names(recs: dict[int, Record]) -> set[str]:
+    """Names held only by records that could all be one entity: each on its own list, countries meeting."""
+    owners: dict[str, list[int]] = defaultdict(list)
+    for r in recs.values():
+        for n in r.names:
+            owners[n].append(r.id)
+    out = set()
+    for name, ids in owners.items():
+        if len(ids) < 2 or len(ids) > 5:
+            continue
+        lists: dict[str, str] = {}
+        parties: dict[str, frozenset[str]] = {}  # one party per label: a list repeats it once per address country
+        for i in ids:
+            r = recs[i]
+            if any(lists.get(code, r.label) != r.label for code in r.lists):
+                break
+            lists.update(dict.fromkeys(r.lists, r.label))
+            parties[r.label] = parties.get(r.label, frozenset()) | _places(r.countries)
+        else:
+            known = [p for p in parties.values() if p]
+            if not known or frozenset.intersection(*known):
+                out.add(name)
+    return out
+
+
+def pairs(recs: dict[int, Record]) -> set[tuple[int, int]]:
+    """Record pairs worth comparing: a shared name, core, identifier or address, on different lists."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for r in recs.values():
+        for n in r.names:
+            blocks["n:" + n].append(r.id)
+        for c in r.cores:
+            blocks["c:" + c].append(r.id)
+        for v in r.ids:
+            blocks["i:" + v].append(r.id)
+        for ad in r.addresses:
+            blocks["a:" + ad].append(r.id)
+    out: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        if len(members) > 50:  # a registered agent's address, a generic word: not evidence
+            continue
+        for x, y in combinations(sorted(set(members)), 2):
+            if not recs[x].lists & recs[y].lists or recs[x].label == recs[y].label:
+                out.add((x, y))
+    return out
+
+
+class _Groups:
+    """Union-find over records that never lets a group hold two differently named records of one list."""
+
+    def __init__(self, recs: dict[int, Record]) -> None:
+        self.parent = {i: i for i in recs}
+        self.lists = {i: dict.fromkeys(r.lists, r.label) for i, r in recs.items()}
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int, force: bool = False) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        la, lb = self.lists[ra], self.lists[rb]
+        if not force and any(la[code] != lb[code] for code in la.keys() & lb.keys()):
+            return False
+        keep, gone = min(ra, rb), max(ra, rb)
+        self.parent[gone] = keep
+        self.lists[keep] = {**self.lists.pop(gone), **self.lists[keep]}
+        return True
+
+
+def decisions(conn: sqlite3.Connection) -> dict[frozenset[str], str]:
+    """The user's decisions, by the pair of entity keys."""
+    return {frozenset((a, b)): d for a, b, d in conn.execute("SELECT key_a, key_b, decision FROM user_resolve_decisions")}
+
+
+def run(conn: sqlite3.Connection) -> dict[str, int]:
+    """Recompute groups and candidates from the store and the user's decisions (inside the caller's transaction)."""
+    recs = load(conn)
+    lone = lone_names(recs)
+    by_key = {r.key: r.id for r in recs.values()}
+    decided = decisions(conn)
+    groups = _Groups(recs)
+    merges: list[tuple[float, int, int, str]] = []
+    candidates: list[tuple[int, int, float, str]] = []
+    for pair, decision in decided.items():
+        if decision == SAME and all(k in by_key for k in pair):
+            a, b = sorted(by_key[k] for k in pair)
+            merges.append((1000.0, a, b, "you said: same"))
+    for a, b in pairs(recs):
+        if frozenset((recs[a].key, recs[b].key)) in decided:
+            continue
+        verdict = compare(recs[a], recs[b], lone)
+        if verdict.action == "merge":
+            merges.append((verdict.score, a, b, verdict.reason))
+        elif verdict.action == "candidate":
+            candidates.append((a, b, verdict.score, verdict.reason))
+    apart = {frozenset(by_key[k] for k in pair) for pair, d in decided.items() if d == DIFFERENT and all(k in by_key for k in pair)}
+    reasons: dict[int, str] = {}
+    for score, a, b, reason in sorted(merges, key=lambda m: (-m[0], m[1], m[2])):
+        if _splits(groups, a, b, apart):
+            continue
+        if groups.union(a, b, force=score >= 1000):
+            reasons.setdefault(a, reason)
+            reasons.setdefault(b, reason)
+    resolution = []
+    for i in recs:
+        root = groups.find(i)
+        if root != i:
+            resolution.append((i, root, reasons.get(i, "same group")))
+    best: dict[tuple[int, int], tuple[int, int, float, str]] = {}  # one candidate per pair of groups, the strongest
+    for a, b, score, reason in candidates:
+        pair = tuple(sorted((groups.find(a), groups.find(b))))
+        if pair[0] != pair[1] and (pair not in best or score > best[pair][2]):
+            best[pair] = (pair[0], pair[1], score, reason)  # stored between the groups' own records
+    open_candidates = list(best.values())
+    conn.execute("DELETE FROM resolution")
+    conn.execute("DELETE FROM resolve_candidates")
+    conn.executemany("INSERT INTO resolution (entity_id, group_id, reason) VALUES (?,?,?)", resolution)
+    conn.executemany("INSERT INTO resolve_candidates (a_id, b_id, score, reason) VALUES (?,?,?,?)", open_candidates)
+    return {"records": len(recs), "merged": len(resolution), "candidates": len(open_candidates)}
+
+
+def summary(counts: dict[str, int]) -> str:
+    """One line for an import report."""
+    return f"resolution: {counts['merged']} records merged into others, {counts['candidates']} candidates to review"
+
+
+def _splits(groups: _Groups, a: int, b: int, apart: set[frozenset[int]]) -> bool:
+    """True if joining a's and b's groups would put together two records the user said are different."""
+    if not apart:
+        return False
+    ra, rb = groups.find(a), groups.find(b)
+    left = [i for i in groups.parent if groups.find(i) == ra]
+    right = [i for i in groups.parent if groups.find(i) == rb]
+    return any(frozenset((x, y)) in apart for x in left for y in right)
+
+
+# -- read side ---------------------------------------------------------------------------------
+
+def group_of(conn: sqlite3.Connection, entity_id: int) -> int:
+    """The group an entity belongs to (its own id when it was not merged)."""
+    row = conn.execute("SELECT group_id FROM resolution WHERE entity_id = ?", (entity_id,)).fetchone()
+    return row[0] if row else entity_id
+
+
+def members(conn: sqlite3.Connection, group_id: int) -> list[int]:
+    """The records of a group, the group's own record first."""
+    return [group_id] + [i for (i,) in conn.execute(
+        "SELECT entity_id FROM resolution WHERE group_id = ? ORDER BY entity_id", (group_id,))]
+
+
+def groups_map(conn: sqlite3.Connection) -> dict[int, int]:
+    """Every merged record → its group."""
+    return dict(conn.execute("SELECT entity_id, group_id FROM resolution"))
+
+
+def candidates(db: sqlite_utils.Database, entity_id: int | None = None) -> list[dict[str, Any]]:
+    """Open "possibly the same as" candidates (of one entity's group, or all), strongest first."""
+    sql = ("SELECT c.id, c.a_id, ea.key AS a_key, ea.name AS a_name, ea.countries AS a_countries,"
+           " (SELECT group_concat(list, ' ') FROM listings WHERE entity_id = c.a_id) AS a_lists,"
+           " c.b_id, eb.key AS b_key, eb.name AS b_name, eb.countries AS b_countries,"
+           " (SELECT group_concat(list, ' ') FROM listings WHERE entity_id = c.b_id) AS b_lists,"
+           " c.score, c.reason FROM resolve_candidates c JOIN entities ea ON ea.id = c.a_id"
+           " JOIN entities eb ON eb.id = c.b_id")
+    if entity_id is None:
+        return rows(db.conn, sql + " ORDER BY c.score DESC, ea.name")
+    ids = members(db.conn, group_of(db.conn, entity_id))
+    marks = ",".join("?" * len(ids))
+    return rows(db.conn, sql + f" WHERE c.a_id IN ({marks}) OR c.b_id IN ({marks}) ORDER BY c.score DESC",
+                (*ids, *ids))
+
+
+def decide(db: sqlite_utils.Database, key_a: str, key_b: str, decision: str) -> dict[str, int]:
+    """Record that two records are the same or different, then regroup; return the new counts."""
+    if decision not in (SAME, DIFFERENT):
+        raise ValueError(f"decision must be {SAME!r} or {DIFFERENT!r}")
+    return _record(db.conn, [(key_a, key_b)], decision)
+
+
+def split(db: sqlite_utils.Database, entity_id: int) -> dict[str, int]:
+    """Undo a merge: take one record out of its group (recorded as "different" from every other member)."""
+    conn = db.conn
+    ids = members(conn, group_of(conn, entity_id))
+    keys = dict(conn.execute(f"SELECT id, key FROM entities WHERE id IN ({','.join('?' * len(ids))})", ids))
+    return _record(conn, [(keys[entity_id], keys[other]) for other in ids if other != entity_id], DIFFERENT)
+
+
+def _record(conn: sqlite3.Connection, pairs_of_keys: list[tuple[str, str]], decision: str) -> dict[str, int]:
+    """Save the user's decision on each pair of entity keys and regroup, in one transaction."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany("INSERT INTO user_resolve_decisions (key_a, key_b, decision, decided_at) VALUES (?,?,?,?)"
+                         " ON CONFLICT(key_a, key_b) DO UPDATE SET decision = excluded.decision, decided_at = excluded.decided_at",
+                         [(*sorted(pair), decision, now) for pair in pairs_of_keys])
+        counts = run(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def explain(conn: sqlite3.Connection, a_id: int, b_id: int) -> Verdict:
+    """Why two records are (not) merged, for tests and the review screen."""
+    recs = load(conn)
+    return compare(recs[a_id], recs[b_id], lone_names(recs))
+

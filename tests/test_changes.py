@@ -1,0 +1,107 @@
+"""What changed between list snapshots, from the real seed (2022-04 CSL, then the 2025-11 Entity List)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from store import changes, connect, importers, queries, resolve, userdata
+from tui.cli import main
+
+SEED = Path(__file__).resolve().parent.parent / "seed"
+ADDED_IN_JUNE_2022 = ["Connec Electronic", "Sinno Electronics", "Winninc Electronic", "World Jetta (H.K.) Logistics",
+                      "King Pai Technology"]
+
+
+def test_changes_cli_reports_the_entity_list_between_snapshots(seed_db_path: Path):
+    out = CliRunner().invoke(main, ["--db", str(seed_db_path), "changes", "--list", "Entity List", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["list"] == "EL" and data["count"] == len(data["changes"])
+    found = data["changes"]
+    assert {c["list"] for c in found} == {"EL"} and not any(c["baseline"] for c in found)
+    for firm in ADDED_IN_JUNE_2022:
+        hits = [c for c in found if c["name"].startswith(firm)]
+        assert hits and all(c["change"] == "added" and "87 FR 38925" in c["citation"] for c in hits), firm
+    kinds = {c["change"] for c in found}
+    assert {"added", "changed", "removed"} <= kinds
+    amended = [c for c in found if c["change"] == "changed" and "citation" in c["fields"]]
+    assert amended and all(len(c["detail"]["citation"]) == 2 for c in amended)  # before and after
+    assert any(c["detail"]["citation"][1].startswith(c["detail"]["citation"][0]) for c in amended)  # a new rule appended
+
+
+def test_changes_cli_filters_and_explains(seed_db_path: Path):
+    runner = CliRunner()
+    db = ["--db", str(seed_db_path)]
+    removed = json.loads(runner.invoke(main, [*db, "changes", "--list", "EL", "--change", "removed", "--json"]).output)
+    assert removed["count"] > 10 and {c["change"] for c in removed["changes"]} == {"removed"}
+    later = json.loads(runner.invoke(main, [*db, "changes", "--since", "2025-12-01", "--json"]).output)
+    assert later["count"] and all(c["as_of"] >= "2025-12-01" for c in later["changes"])
+    text = runner.invoke(main, [*db, "changes", "--list", "entity list", "--change", "changed", "--limit", "3"]).output
+    assert "Entity List (BIS): +" in text and "→" in text
+    bad = runner.invoke(main, [*db, "changes", "--list", "No Such List"])
+    assert bad.exit_code == 1 and "no list 'No Such List'" in bad.output
+    bad = runner.invoke(main, [*db, "changes", "--since", "last week"])
+    assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.output
+
+
+def test_list_names_resolve_to_codes():
+    assert changes.list_code("Entity List") == "EL"
+    assert changes.list_code("sdn") == "SDN"
+    assert changes.list_code("Nonproliferation") == "ISN"
+    assert changes.list_code("List") is None  # ambiguous
+
+
+def test_entity_history_shows_listed_amended_removed_with_citations(seed_db):
+    eid = queries.entity_id_for(seed_db, "el:poly tech inc:CN")
+    history = queries.entity(seed_db, eid)["changes"]
+    assert history[-1]["baseline"] and history[-1]["change"] == "added"  # first listed (2022-04 snapshot); newest first
+    assert {c["list"] for c in history} >= {"EL"}
+    removed = changes.changes(seed_db, "EL", kind="removed", limit=1)[0]
+    record = queries.entity(seed_db, removed["entity_id"])
+    assert any(c["change"] == "removed" and c["list"] == "EL" for c in record["changes"])
+    assert any(x["list"] == "EL" and x["status"] == "removed" and x["removed_date"] == "2025-11-08" for x in record["listings"])
+
+
+def _newer_entity_list(tmp_path: Path) -> Path:
+    """The real 2025-11 Entity List with King Pai gone and one license policy rewritten: a later snapshot."""
+    with gzip.open(SEED / "entity_list_2025-11-08.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    kept = [r for r in rows if not r["name"].startswith("King Pai")]
+    target = next(r for r in kept if r["name"].startswith("Winninc"))
+    target["license_policy"] = "Presumption of denial (amended in this test snapshot)"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(kept)
+    path = tmp_path / "entity_list_2026-01.csv.gz"
+    with gzip.open(path, "wt", encoding="utf-8", newline="") as f:
+        f.write(out.getvalue())
+    return path
+
+
+def test_a_newer_snapshot_reports_its_changes_and_keeps_user_data(seed_db_copy: Path, tmp_path: Path):
+    db = connect(seed_db_copy)
+    king_pai = next(c for c in changes.changes(db, "EL") if c["name"].startswith("King Pai"))
+    userdata.star(db, king_pai["key"], "watch")
+    db.conn.execute("UPDATE user_watchlist SET starred_at = '2025-12-01T09:00:00'")  # starred before the new snapshot
+    userdata.set_note(db, king_pai["key"], "Check the 2026 list")
+    candidate = resolve.candidates(db)[0]
+    resolve.decide(db, candidate["a_key"], candidate["b_key"], resolve.DIFFERENT)
+    report = importers.run(db, _newer_entity_list(tmp_path), as_of="2026-01-15")
+    assert report.removed == 1 and report.updated >= 1
+    latest = changes.changes(db, "EL", since="2026-01-15")
+    assert next(c["name"] for c in latest if c["change"] == "removed").startswith("King Pai")
+    amended = next(c for c in latest if c["change"] == "changed" and c["name"].startswith("Winninc"))
+    assert amended["fields"] == ["license_policy"] and amended["detail"]["license_policy"][1].endswith("test snapshot)")
+    starred = userdata.watchlist(db)
+    assert starred[0]["tags"] == "watch" and starred[0]["note"] == "Check the 2026 list"
+    assert [c["change"] for c in starred[0]["changes"]] == ["removed"]  # what changed since the star
+    ids = dict(db.conn.execute("SELECT key, id FROM entities"))
+    assert resolve.group_of(db.conn, ids[candidate["a_key"]]) != resolve.group_of(db.conn, ids[candidate["b_key"]])
+    db.conn.close()

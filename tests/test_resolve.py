@@ -1,0 +1,130 @@
+"""Entity resolution across lists, measured on pairs labelled from the real seed data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from store import connect, queries, resolve, seed, userdata
+from store.resolve import identity_name
+from store.search import SearchIndex
+from tui.cli import main
+
+PAIRS = Path(__file__).parent / "data" / "resolution_pairs.csv"
+
+
+def test_automatic_merges_are_precise_and_find_most_pairs(seed_db, capsys):
+    """Precision and recall of automatic merges on labelled record pairs (tests/data/README.md says how they were chosen)."""
+    ids = dict(seed_db.conn.execute("SELECT key, id FROM entities"))
+    tp = fp = fn = tn = 0
+    missed: list[str] = []
+    for row in csv.DictReader(PAIRS.open(encoding="utf-8")):
+        a, b = ids[row["key_a"]], ids[row["key_b"]]
+        merged = resolve.group_of(seed_db.conn, a) == resolve.group_of(seed_db.conn, b)
+        same = row["same"] == "1"
+        tp += merged and same
+        fp += merged and not same
+        fn += same and not merged
+        tn += not (same or merged)
+        if merged and not same:
+            missed.append(f"wrongly merged: {row['key_a']} + {row['key_b']}")
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    with capsys.disabled():
+        print(f"\nresolution on {tp + fp + fn + tn} labelled pairs: precision {precision:.3f}, recall {recall:.3f} "
+              f"(merged right {tp}, wrongly {fp}; missed {fn}; kept apart right {tn})")
+    assert precision >= 0.99, missed
+    assert recall >= 0.9
+
+
+@pytest.mark.parametrize(("name", "forms"), [
+    ("Sinno Electronics Co., Ltd.,", {"elek sinno"}),
+    ("SINNO ELECTRONICS CO., LIMITED", {"elek sinno"}),
+    ("Poly Technologies Incorporated (PTI), and its sub-units and successors", {"poli tech"}),
+    ("Duling Technology (HK) Limited", {"duling hk tech", "duling tech"}),
+    ("LIMITED LIABILITY COMPANY VOLGOGRADPROMPROEKT", {"volgogradpromproekt"}),
+    ("LLC Volgogradpromproyekt", {"volgogradpromproekt"}),
+    ("JOINT STOCK COMPANY ENIKS", {"eniks"}),
+    ("Joint Stock Company ENICS", {"eniks"}),
+])
+def test_identity_name_folds_legal_forms_boilerplate_and_spelling(name, forms):
+    assert forms <= set(identity_name(name).split("\t"))
+
+
+def test_poly_technologies_is_one_entity_with_both_listings(seed_db):
+    hit = SearchIndex.build(seed_db.conn).search("Poly Technologies").hits[0]
+    assert {"EL", "ISN"} <= set(hit.lists) and len(hit.records) == 2
+    record = queries.entity(seed_db, hit.entity_id)
+    assert {x["list"] for x in record["listings"]} == {"EL", "ISN"}
+    assert any(r["reason"].startswith("same name") for r in record["records"])
+
+
+def test_search_json_returns_one_sinno_entity_with_both_listings(seed_db_path):
+    out = CliRunner().invoke(main, ["--db", str(seed_db_path), "search", "sinno electronics", "--json"]).output
+    results = json.loads(out)["results"]
+    both = [r for r in results if {"EL", "SDN"} <= set(r["lists"])]
+    assert len(both) == 1 and "ofac:38641" in both[0]["records"]
+    assert not any(r["id"] != both[0]["id"] and "ofac:38641" in r["records"] for r in results)
+
+
+def test_different_countries_and_legal_forms_keep_records_apart(seed_db):
+    ids = dict(seed_db.conn.execute("SELECT key, id FROM entities"))
+    group = lambda key: resolve.group_of(seed_db.conn, ids[key])  # noqa: E731
+    assert group("el:sinno elec:LT") != group("ofac:38641")  # Vilnius vs Hong Kong
+    assert group("ofac:16832") != group("el:stroytransgaz llc:RU")  # Stroytransgaz OJSC vs LLC
+    assert group("ofac:16834") == group("el:stroytransgaz llc:RU")  # Stroytransgaz LLC on SDN and on the Entity List
+
+
+def test_split_and_merge_are_kept_across_a_rebuild(seed_db_copy: Path):
+    db = connect(seed_db_copy)
+    ids = dict(db.conn.execute("SELECT key, id FROM entities"))
+    sinno = ids["el:sinno elec co ltd:CN,HK"]
+    # the user stars the SDN record and writes a note on it: both count for the merged entity
+    userdata.star(db, "ofac:38641", "hk")
+    userdata.set_note(db, "ofac:38641", "Supplier of SMT-iLogic")
+    record = queries.entity(db, sinno)
+    assert record["watchlist"]["tags"] == "hk" and record["note"] == "Supplier of SMT-iLogic"
+    # undo the merge; accept a candidate
+    resolve.split(db, ids["ofac:38641"])
+    assert resolve.group_of(db.conn, ids["ofac:38641"]) != resolve.group_of(db.conn, sinno)
+    candidate = resolve.candidates(db)[0]
+    resolve.decide(db, candidate["a_key"], candidate["b_key"], resolve.SAME)
+    # rebuild everything imported: decisions, the star and the note survive
+    seed.clear_data(db)
+    seed.build(db)
+    ids = dict(db.conn.execute("SELECT key, id FROM entities"))
+    assert resolve.group_of(db.conn, ids["ofac:38641"]) != resolve.group_of(db.conn, ids["el:sinno elec co ltd:CN,HK"])
+    assert resolve.group_of(db.conn, ids[candidate["a_key"]]) == resolve.group_of(db.conn, ids[candidate["b_key"]])
+    starred = userdata.watchlist(db)
+    assert [(r["key"], r["tags"], r["note"]) for r in starred] == [("ofac:38641", "hk", "Supplier of SMT-iLogic")]
+    # and merging back is one decision
+    resolve.decide(db, "ofac:38641", "el:sinno elec co ltd:CN,HK", resolve.SAME)
+    assert resolve.group_of(db.conn, ids["ofac:38641"]) == resolve.group_of(db.conn, ids["el:sinno elec co ltd:CN,HK"])
+    db.conn.close()
+
+
+def test_resolve_cli_lists_and_decides(seed_db_copy: Path):
+    runner = CliRunner()
+    listed = json.loads(runner.invoke(main, ["--db", str(seed_db_copy), "resolve", "list", "--json"]).output)
+    assert listed and {"a_key", "b_key", "reason", "score"} <= set(listed[0])
+    first = listed[0]
+    out = runner.invoke(main, ["--db", str(seed_db_copy), "resolve", "same", first["a_key"], first["b_key"]])
+    assert out.exit_code == 0 and "same" in out.output
+    shown = json.loads(runner.invoke(main, ["--db", str(seed_db_copy), "show", first["b_key"], "--json"]).output)
+    assert {first["a_key"], first["b_key"]} <= {r["key"] for r in shown["records"]}
+    out = runner.invoke(main, ["--db", str(seed_db_copy), "resolve", "split", first["b_key"]])
+    assert out.exit_code == 0
+    shown = json.loads(runner.invoke(main, ["--db", str(seed_db_copy), "show", first["b_key"], "--json"]).output)
+    assert first["a_key"] not in {r["key"] for r in shown["records"]}
+    bad = runner.invoke(main, ["--db", str(seed_db_copy), "resolve", "same", "no-such-key", first["b_key"]])
+    assert bad.exit_code == 1 and "no entity 'no-such-key'" in bad.output
+
+
+def test_derived_relations_link_entities_at_one_street_address(seed_db):
+    record = queries.entity(seed_db, queries.entity_id_for(seed_db, "ofac:6348"))
+    same = [r for r in record["relations"] if r["kind"] == "same address as"]
+    assert len(same) >= 5 and all("Calle 74 No. 53-30" in r["detail"] for r in same)
+    assert all(r["entity_id"] != record["id"] for r in same)

@@ -1,0 +1,114 @@
+"""A review screen: a table of proposals decided one by one with y / n; Enter opens the row's entity."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ..workers import thread_db, thread_writer
+
+if TYPE_CHECKING:
+    from ..app import WatchlistApp
+
+
+class ReviewScreen(Screen):
+    """Subclasses say what the rows are (``fetch``, ``cells``), how a decision is saved and what Enter opens."""
+
+    TABLE = "review"  # widget id of the table (the title is "<TABLE>-title")
+    COLUMNS: tuple[tuple[str, int], ...] = ()
+    ORIGIN = "Review"  # shown first in the entity screen's breadcrumb
+    REINDEX = False  # decisions change the search index (entities merged or split)
+
+    class Loaded(Message):
+        def __init__(self, rows: list[dict[str, Any]]) -> None:
+            super().__init__()
+            self.rows = rows
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[dict[str, Any]] = []
+
+    @property
+    def wl(self) -> WatchlistApp:
+        return self.app  # type: ignore[return-value]
+
+    # -- what subclasses fill in -----------------------------------------------------------
+    def fetch(self, db: sqlite_utils.Database) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def cells(self, row: dict[str, Any]) -> list[Text]:
+        raise NotImplementedError
+
+    def heading(self) -> str:
+        raise NotImplementedError
+
+    def save_decision(self, db: sqlite_utils.Database, row: dict[str, Any], decision: str) -> None:
+        raise NotImplementedError
+
+    def entity_of(self, row: dict[str, Any]) -> int:
+        raise NotImplementedError
+
+    # -- the shared machinery -------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text(""), id=f"{self.TABLE}-title", classes="review-title")
+        table: DataTable = DataTable(id=self.TABLE, cursor_type="row", zebra_stripes=True)
+        for label, width in self.COLUMNS:
+            table.add_column(label, width=width)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="review")
+    def load(self) -> None:
+        self.post_message(self.Loaded(self.fetch(thread_db(self.wl.db_path))))
+
+    def on_review_screen_loaded(self, message: Loaded) -> None:
+        self.rows = message.rows
+        table = self.query_one(f"#{self.TABLE}", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for i, r in enumerate(self.rows):
+            table.add_row(*self.cells(r), key=str(i))
+        if self.rows:
+            table.move_cursor(row=min(row, len(self.rows) - 1))
+        self.query_one(f"#{self.TABLE}-title", Static).update(Text(self.heading()))
+        table.focus()
+
+    def action_decide(self, decision: str) -> None:
+        if (row := self.current_row()) is not None:
+            self.save(row, decision)
+
+    @work(thread=True, group="user")
+    def save(self, row: dict[str, Any], decision: str) -> None:
+        self.save_decision(thread_writer(self.wl.db_path), row, decision)
+        if self.REINDEX:
+            self.app.call_from_thread(self.wl.reindex)
+        self.load()
+
+    @on(DataTable.RowSelected)
+    def open_entity(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if (entity_id := self.current_id()) is not None:
+            self.wl.open_entity(entity_id, self.ORIGIN)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def current_row(self) -> dict[str, Any] | None:
+        if not self.rows:
+            return None
+        return self.rows[min(self.query_one(f"#{self.TABLE}", DataTable).cursor_row, len(self.rows) - 1)]
+
+    def current_id(self) -> int | None:
+        row = self.current_row()
+        return self.entity_of(row) if row is not None else None
