@@ -7,3 +7,7 @@ class StoreError(Exception):
 
 class ImportFailed(Exception):
     """An import that could not run at all; nothing was written."""
+
+
+class ReadOnlyStore(StoreError):
+    """The store file (or its folder) cannot be written: it can still be opened for browsing."""

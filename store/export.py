@@ -16,6 +16,15 @@ _RESULT_FIELDS = ("id", "key", "name", "matched_name", "score", "status", "lists
                   "kind", "chpl_tiers", "listed")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run: text starting like a formula gets a leading apostrophe."""
+    text = _cell(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, list | tuple):
         return " ".join(map(str, value))
@@ -65,7 +74,7 @@ def results_text(results: list[dict[str, Any]], fmt: str, query: str = "") -> st
         writer = csv.writer(out)
         writer.writerow(_RESULT_FIELDS)
         for row in results:
-            writer.writerow([_cell(row.get(f)) for f in _RESULT_FIELDS])
+            writer.writerow([_csv(row.get(f)) for f in _RESULT_FIELDS])
         return out.getvalue()
     lines = [f"# Search results: {_md(query) or '(all entities)'}", "",
              f"Exported {time.strftime('%Y-%m-%d %H:%M')} from the watchlist store.", "",
@@ -99,14 +108,14 @@ def dossier_text(record: dict[str, Any], fmt: str) -> str:
         writer = csv.writer(out)
         writer.writerow(["section", "field", "value"])
         for field in ("id", "key", "name", "kind", "countries", "ownership", "remarks", "first_seen", "last_seen"):
-            writer.writerow(["entity", field, _cell(record.get(field))])
+            writer.writerow(["entity", field, _csv(record.get(field))])
         for title, key, fields in _SECTIONS:
             for i, row in enumerate(record.get(key) or []):
                 for field in fields:
                     if row.get(field) not in (None, ""):
-                        writer.writerow([f"{title.lower()}[{i}]", field, _cell(row[field])])
+                        writer.writerow([f"{title.lower()}[{i}]", field, _csv(row[field])])
         if record.get("note"):
-            writer.writerow(["note", "text", record["note"]])
+            writer.writerow(["note", "text", _csv(record["note"])])
         return out.getvalue()
     lines = [f"# {_md(record['name'])}", "", summary(record), ""]
     for title, key, fields in _SECTIONS:

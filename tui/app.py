@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from pathlib import Path
 
 from textual import work
@@ -16,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
-from store import export, queries, userdata
+from store import StoreError, export, queries, userdata
 from store.search import SearchIndex
 
 from .commands import WatchlistCommands
@@ -30,6 +31,8 @@ from .screens.resolve import ResolveScreen
 from .screens.search import SearchScreen
 from .screens.watchlist import WatchlistScreen
 from .workers import thread_db, thread_writer
+
+IMPORT_POLL_S = 3.0  # how often the app looks for imports finished by another process
 
 
 class IndexReady(Message):
@@ -73,9 +76,10 @@ class WatchlistApp(App):
         Binding("e", "export", "Export", tooltip="Export the results or the entity dossier (CSV, JSON, Markdown)"),
     ]
 
-    def __init__(self, db_path: Path, export_dir: Path | None = None) -> None:
+    def __init__(self, db_path: Path, export_dir: Path | None = None, readonly: bool = False) -> None:
         super().__init__()
         self.db_path = db_path
+        self.readonly = readonly
         self.export_dir = export_dir or Path(os.environ.get("WATCHLIST_EXPORT_DIR", "."))
         self.index: SearchIndex | None = None
 
@@ -83,11 +87,39 @@ class WatchlistApp(App):
         return SearchScreen()
 
     def on_mount(self) -> None:
+        if self.readonly:
+            self.sub_title = "read-only store: browsing only"
         self.build_index()
+        self._imports_seen: tuple | None = None
+        self.set_interval(IMPORT_POLL_S, self.watch_imports)
+
+    @work(thread=True, exclusive=True, group="poll")
+    def watch_imports(self) -> None:
+        """Notice an import finished by another process (watchlist import in a terminal) and reload the index."""
+        try:
+            seen = thread_db(self.db_path).conn.execute("SELECT max(id), count(*) FROM imports WHERE status = 'ok'").fetchone()
+        except sqlite3.Error:
+            return  # a busy or damaged store shows up where it is read; the poll just tries again
+        if self._imports_seen is not None and seen != self._imports_seen:
+            self.call_from_thread(self.notify, "The store changed (an import finished): search reloaded.", markup=False)
+            self.call_from_thread(self.reindex)
+        self._imports_seen = seen
 
     @work(thread=True, exclusive=True, group="index")
     def build_index(self) -> None:
-        self.post_message(IndexReady(SearchIndex.build(thread_db(self.db_path).conn)))
+        try:
+            index = SearchIndex.build(thread_db(self.db_path).conn)
+        except (sqlite3.DatabaseError, StoreError) as exc:  # a store damaged under us: say so in one line, don't trace
+            self.call_from_thread(self.exit, None, 1, f"{self.db_path}: store is damaged or unreadable ({exc})")
+            return
+        self.post_message(IndexReady(index))
+
+    def can_write(self) -> bool:
+        """False (and say why) when the store is read-only."""
+        if self.readonly:
+            self.notify("This store is read-only (the file or its folder cannot be written): browsing only.",
+                        severity="warning", markup=False)
+        return not self.readonly
 
     def reindex(self) -> None:
         """Build the search index again (after entities were merged or split)."""
@@ -148,7 +180,7 @@ class WatchlistApp(App):
         return entity_id
 
     def action_star(self) -> None:
-        if (entity_id := self._current()) is not None:
+        if self.can_write() and (entity_id := self._current()) is not None:
             self.toggle_star(entity_id)
 
     @work(thread=True, group="user")
@@ -163,7 +195,7 @@ class WatchlistApp(App):
         self.post_message(Done(("★ Starred " if starred else "Unstarred ") + plain(record["name"]), refresh=True))
 
     def action_note(self) -> None:
-        if (entity_id := self._current()) is not None:
+        if self.can_write() and (entity_id := self._current()) is not None:
             self.edit_note(entity_id)
 
     @work(group="dialog-note")
@@ -176,7 +208,7 @@ class WatchlistApp(App):
             self.save_note(record["key"], plain(record["name"]), text)
 
     def action_tags(self) -> None:
-        if (entity_id := self._current()) is not None:
+        if self.can_write() and (entity_id := self._current()) is not None:
             self.edit_tags(entity_id)
 
     @work(group="dialog-tags")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import click
 
-from store import ImportFailed, StoreError, connect, default_path, importers, queries, seed
+from store import ImportFailed, ReadOnlyStore, StoreError, connect, default_path, importers, queries, seed
 from store.importers.records import ImportReport
 
 
@@ -36,12 +37,22 @@ class Context:
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
         self._db = None
+        self.readonly = False
 
-    def db(self, *, build: bool = True):
-        """The open store, built from the seed first if it is empty."""
+    def db(self, *, build: bool = True, write: bool = False):
+        """The open store, built from the seed first if it is empty; read-only (browsing) if it cannot be written."""
         if self._db is None:
             try:
-                self._db = connect(self.db_path)
+                try:
+                    self._db = connect(self.db_path)
+                except ReadOnlyStore as exc:
+                    if write:
+                        raise
+                    self._db = connect(self.db_path, readonly=True)
+                    self.readonly = True
+                    if not seed.is_built(self._db):
+                        raise StoreError(f"{self.db_path}: the store is read-only and empty; nothing to show") from exc
+                    click.echo(f"watchlist: {self.db_path}: read-only store, browsing only", err=True)
                 if build and not seed.is_built(self._db):
                     click.echo(f"Building the store at {self.db_path} from the bundled seed…", err=True)
                     started = time.perf_counter()
@@ -52,7 +63,18 @@ class Context:
         return self._db
 
 
-@click.group(invoke_without_command=True)
+class _Group(click.Group):
+    """The command group: a damaged store ends in one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.DatabaseError as exc:
+            path = getattr(ctx.obj, "db_path", "store")
+            _fail(f"{path}: store is damaged or unreadable ({exc}); restore a backup, or delete it and run watchlist seed")
+
+
+@click.group(cls=_Group, invoke_without_command=True)
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="WATCHLIST_DB",
               help="Store file (default: $WATCHLIST_DB or the user data directory).")
 @click.version_option(package_name="watchlist")
@@ -71,7 +93,10 @@ def explore(obj: Context) -> None:
     obj.db()
     from .app import WatchlistApp  # deferred: Textual loads only for the app
 
-    WatchlistApp(obj.db_path).run()
+    app = WatchlistApp(obj.db_path, readonly=obj.readonly)
+    app.run()
+    if app.return_code:  # the app printed why (a store damaged while open)
+        sys.exit(app.return_code)
 
 
 @main.command("import")
@@ -88,7 +113,7 @@ def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, 
     """Import list snapshots, HS/CHPL tables, trade statistics or shipments. Each file goes in whole or not at all."""
     from store.importers.shipments import parse_map
 
-    db = obj.db()
+    db = obj.db(write=True)
     reports, failed = [], False
     try:
         mapping = parse_map(column_map)
@@ -119,7 +144,7 @@ def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, 
 @click.pass_obj
 def seed_(obj: Context, rebuild: bool) -> None:
     """Build the store from the bundled seed files."""
-    db = obj.db(build=False)
+    db = obj.db(build=False, write=True)
     if rebuild:
         seed.clear_data(db)
     started = time.perf_counter()
@@ -232,8 +257,10 @@ def stats(obj: Context, as_json: bool) -> None:
         if key == "imports":
             click.echo("imports:")
             for imp in value:
+                status = {"running": "did not finish (interrupted, or still running elsewhere); nothing of it was kept",
+                          "failed": "failed; nothing of it was kept"}.get(imp["status"], imp["status"])
                 click.echo(f"  #{imp['id']} {Path(imp['file']).name} ({imp['format']}, as of {imp['as_of']}): "
-                           f"{imp['status']}, {imp['rows']} rows, +{imp['added']} ~{imp['changed']} "
+                           f"{status}, {imp['rows']} rows, +{imp['added']} ~{imp['changed']} "
                            f"-{imp['removed']} !{imp['rejected']}")
         else:
             click.echo(f"{key}: {value}")
@@ -425,7 +452,7 @@ def resolve_split(obj: Context, ref: str) -> None:
     """Undo a merge: take one record out of the entity it was merged into."""
     from store import resolve as resolve_
 
-    db = obj.db()
+    db = obj.db(write=True)
     eid = queries.entity_id_for(db, ref)
     if eid is None:
         _fail(f"no entity {ref!r}")
@@ -436,7 +463,7 @@ def resolve_split(obj: Context, ref: str) -> None:
 def _resolve_decide(obj: Context, refs: tuple[str, str], decision: str) -> None:
     from store import resolve as resolve_
 
-    db = obj.db()
+    db = obj.db(write=True)
     keys = []
     for ref in refs:
         eid = queries.entity_id_for(db, ref)
@@ -453,7 +480,7 @@ def resolve_review(obj: Context) -> None:
     """Go through the candidates one by one: y same, n different, s skip, q stop."""
     from store import resolve as resolve_
 
-    db = obj.db()
+    db = obj.db(write=True)
     pending = resolve_.candidates(db)
     if not pending:
         click.echo("nothing to review")
@@ -481,7 +508,7 @@ def links_propose(obj: Context, threshold: float) -> None:
     from store import links as links_
 
     started = time.perf_counter()
-    counts = links_.propose(obj.db(), threshold)
+    counts = links_.propose(obj.db(write=True), threshold)
     click.echo(f"{counts['parties']} new parties: {counts['exact']} linked exactly, {counts['proposed']} proposed "
                f"({time.perf_counter() - started:.1f} s); review with: watchlist links review")
 
@@ -524,7 +551,7 @@ def links_reject(obj: Context, link_ids: tuple[int, ...]) -> None:
 def _decide(obj: Context, link_ids: tuple[int, ...], decision: str) -> None:
     from store import links as links_
 
-    db = obj.db()
+    db = obj.db(write=True)
     for link_id in link_ids:
         row = links_.decide(db, link_id, decision)
         if row is None:
@@ -538,7 +565,7 @@ def links_review(obj: Context) -> None:
     """Go through the proposals one by one: y confirm, n reject, s skip, q stop."""
     from store import links as links_
 
-    db = obj.db()
+    db = obj.db(write=True)
     pending = links_.listing(db, "proposed")
     if not pending:
         click.echo("nothing to review")

@@ -38,15 +38,42 @@ def content_hash(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+GB18030_BOM = b"\x84\x31\x95\x33"
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when the text is plainly UTF-16 without a BOM (every other byte NUL in ASCII text)."""
+    sample = data[:4096]
+    if len(sample) < 8 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.8 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.8 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def decode(path: Path, data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM, or UTF-16 with BOM); name the line of a bad byte."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
+    """Decode UTF-8 (with or without BOM), UTF-16 (with a BOM, or plainly without) or GB18030 with its BOM.
+
+    Anything else that is not UTF-8 is refused with the line of the first bad byte (GB18030 or GBK
+    without a BOM cannot be told from other encodings with certainty, so it is named as a likely cause).
+    """
+    try:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return data.decode("utf-16")
+        if data[:4] == GB18030_BOM:
+            return data[4:].decode("gb18030")
+        if encoding := _utf16_without_bom(data):
+            return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(f"{path}: not valid {exc.encoding} text at byte {exc.start}; save the file as UTF-8 and import again") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise ImportFailed(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+        raise ImportFailed(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}; GB18030/GBK or Windows-1252?); "
                            "save the file as UTF-8 and import again") from None
 
 

@@ -42,6 +42,7 @@ TABLES: list[tuple[str, str, tuple[str, ...]]] = [
     ("sources", "Sources", ("Source", "As of", "File", "URL", "License")),
 ]
 TABLE_PANES = {t[0] for t in TABLES}
+MAX_ROWS = 1000  # rows put in one section's table
 PANES = ["overview", *[t[0] for t in TABLES], "notes"]
 # Columns that hold long text get a fixed width (the Overview and exports show them whole).
 WIDTHS = {"What changed": 60, "Why": 50, "Programs": 16, "Citation": 26, "License requirement": 28, "License policy": 28, "Source": 26, "Address": 44,
@@ -169,12 +170,15 @@ class EntityScreen(Screen):
                         for c in reversed(record.get("changes", []))],
             "records": self._record_rows(record),
         }
-        for pane, _, _ in TABLES:
+        for pane, _, columns in TABLES:
             table = self.query_one(f"#t-{pane}", DataTable)
             table.clear()
-            for i, (values, key) in enumerate(rows[pane]):  # row keys: "<n>:<entity id>", "<n>:hs:<code>" or "<n>:"
+            for i, (values, key) in enumerate(rows[pane][:MAX_ROWS]):  # row keys: "<n>:<entity id>", "<n>:hs:<code>" or "<n>:"
                 table.add_row(*[badges(v) if isinstance(v, list) and pane in ("addresses", "relations", "records") else cell(v)
                                 for v in values], key=f"{i}:{key or ''}")
+            if len(rows[pane]) > MAX_ROWS:  # a table stays quick to draw; the export has every row
+                table.add_row(cell(f"… {len(rows[pane]) - MAX_ROWS:,} more: export the dossier (e) for all", "italic"),
+                              *[cell("") for _ in columns[1:]], key=f"{MAX_ROWS}:")
         self._show_trade(record)
         note = record.get("note") or "No note yet. Press n to write one."
         self.query_one("#notes-text", Static).update(safe(note))
@@ -318,14 +322,14 @@ class EntityScreen(Screen):
         return None
 
     def action_same(self) -> None:
-        found = self._records_row()
+        found = self._records_row() if self.wl.can_write() else None
         if found and found[0] == "candidate":
             self.decide(found[1]["a_key"], found[1]["b_key"], resolve.SAME)
         elif found:
             self.notify("m merges a 'possibly the same' row; this record is already part of the entity.", markup=False)
 
     def action_not_same(self) -> None:
-        found = self._records_row()
+        found = self._records_row() if self.wl.can_write() else None
         if found is None:
             return
         kind, row = found

@@ -85,7 +85,7 @@ class ReviewScreen(Screen):
         table.focus()
 
     def action_decide(self, decision: str) -> None:
-        if (row := self.current_row()) is not None:
+        if self.wl.can_write() and (row := self.current_row()) is not None:
             self.save(row, decision)
 
     @work(thread=True, group="user")

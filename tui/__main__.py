@@ -1,0 +1,5 @@
+"""python -m tui: the watchlist command."""
+
+from .cli import main
+
+main()
