@@ -7,6 +7,28 @@ Tables under "user data" belong to the user and are never touched by imports.
 
 from __future__ import annotations
 
+
+def _fts(table: str, columns: tuple[str, ...]) -> str:
+    """Full-text search on ``table`` the way sqlite-utils ``enable_fts(create_triggers=True)`` sets it up (Datasette finds it)."""
+    cols = ", ".join(f"[{c}]" for c in columns)
+    new = ", ".join(f"new.[{c}]" for c in columns)
+    old = ", ".join(f"old.[{c}]" for c in columns)
+    return f"""
+    CREATE VIRTUAL TABLE [{table}_fts] USING FTS5 ({cols}, content=[{table}]);
+    INSERT INTO [{table}_fts] (rowid, {cols}) SELECT rowid, {cols} FROM [{table}];
+    CREATE TRIGGER [{table}_ai] AFTER INSERT ON [{table}] BEGIN
+        INSERT INTO [{table}_fts] (rowid, {cols}) VALUES (new.rowid, {new});
+    END;
+    CREATE TRIGGER [{table}_ad] AFTER DELETE ON [{table}] BEGIN
+        INSERT INTO [{table}_fts] ([{table}_fts], rowid, {cols}) VALUES('delete', old.rowid, {old});
+    END;
+    CREATE TRIGGER [{table}_au] AFTER UPDATE ON [{table}] BEGIN
+        INSERT INTO [{table}_fts] ([{table}_fts], rowid, {cols}) VALUES('delete', old.rowid, {old});
+        INSERT INTO [{table}_fts] (rowid, {cols}) VALUES (new.rowid, {new});
+    END;
+    """
+
+
 MIGRATIONS: list[str] = [
     # 1: the first schema
     """
@@ -258,6 +280,45 @@ MIGRATIONS: list[str] = [
     ALTER TABLE changes ADD COLUMN detail TEXT;  -- JSON {field: [before, after]}
     CREATE INDEX changes_list ON changes(list, as_of);
     """,
+    # 4: screening runs, their rows and the user's triage decisions (all user data)
+    """
+    CREATE TABLE user_screening_runs (
+        id INTEGER PRIMARY KEY,
+        file TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        started TEXT NOT NULL,
+        user TEXT NOT NULL,
+        threshold REAL NOT NULL,
+        snapshot TEXT NOT NULL,  -- JSON {list: newest snapshot date} screened against
+        summary TEXT NOT NULL
+    );
+    CREATE TABLE user_screening_rows (
+        run_id INTEGER NOT NULL REFERENCES user_screening_runs(id) ON DELETE CASCADE,
+        line INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        country TEXT,
+        input TEXT NOT NULL,
+        status TEXT NOT NULL,
+        entity_key TEXT,
+        score REAL,
+        lists TEXT,
+        matches TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        PRIMARY KEY (run_id, line)
+    );
+    CREATE TABLE user_screening_decisions (
+        run_id INTEGER NOT NULL REFERENCES user_screening_runs(id) ON DELETE CASCADE,
+        line INTEGER NOT NULL,
+        entity_key TEXT,
+        decision TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        decided_at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        PRIMARY KEY (run_id, line)
+    );
+    """,
+    # 5: full-text search on names and entities, for Datasette and SQL users (the app has its own index)
+    _fts("names", ("name",)) + _fts("entities", ("name", "remarks")),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

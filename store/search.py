@@ -168,6 +168,7 @@ class SearchIndex:
         self._buckets: dict[tuple[int, str], list[str]] = {}  # by length and first letter
         self._buckets2: dict[tuple[int, str], list[str]] = {}  # by length and second letter
         self._expansions: dict[tuple[str, bool, bool, bool], list[tuple[float, int, int]]] = {}
+        self.cache_limit = 2000  # term expansions kept (batch screening raises it: its names share words)
         # per entity (a resolved group is known by its first record's id; the other records map to it)
         self.group: dict[int, int] = {}
         self.grouped: set[int] = set()
@@ -320,7 +321,7 @@ class SearchIndex:
         """
         cached = self._expansions.get((term, prefix, wide, typos))
         if cached is None:
-            if len(self._expansions) > 2000:
+            if len(self._expansions) > self.cache_limit:
                 self._expansions.clear()
             cached = self._expansions[(term, prefix, wide, typos)] = self._expand_uncached(term, prefix, wide, typos)
         return cached
@@ -361,11 +362,12 @@ class SearchIndex:
                     out.setdefault(bisect.bisect_left(vocab, tok), 0.8 - 0.1 * dist)
         return [(w, at[j], at[j + 1]) for j, w in out.items()]
 
-    def _candidates(self, q: NameKeys, typing: bool, allowed: Callable[[int], bool], wide: bool = False) -> list[int]:
+    def _candidates(self, q: NameKeys, typing: bool, allowed: Callable[[int], bool], wide: bool = False,
+                    typos: bool = True) -> list[int]:
         """The names most worth scoring: postings of the rarest terms first, within a fixed budget."""
         core = list(dict.fromkeys(q.core.split()))
         last = q.latn.split()[-1]
-        terms = [(t, typing and t == last, True) for t in core]
+        terms = [(t, typing and t == last, typos) for t in core]
         if len(core) > 1:  # the joined core meets names spaced differently; its typos are the words' typos
             terms.append((q.joined, typing, False))
         expanded = [self._expand(t, p, wide, typos) for t, p, typos in terms]
@@ -459,8 +461,12 @@ class SearchIndex:
         return hits
 
     def search(self, text: str, filters: Filters | None = None, *, limit: int = 50, min_score: float = 50.0,
-               cancelled: Callable[[], bool] = lambda: False) -> SearchResult | None:
-        """Search names; ``None`` if ``cancelled()`` turned true before the end."""
+               cancelled: Callable[[], bool] = lambda: False, typos: bool = True) -> SearchResult | None:
+        """Search names; ``None`` if ``cancelled()`` turned true before the end.
+
+        ``typos=False`` looks only at words as typed (and their completions): batch screening tries
+        that first and spends the typo search only on rows it left without a match.
+        """
         started = time.perf_counter()
         text = text[:MAX_QUERY]
         typed, parsed = parse_query(text)
@@ -471,8 +477,8 @@ class SearchIndex:
             return self._browse(text, filters, allowed, limit, started)
         typing = not text.endswith(" ")
         best: dict[int, tuple[float, int]] = {}
-        for wide in (False, True):
-            cands = self._candidates(q, typing, allowed, wide)
+        for wide in (False, True) if typos else (False,):
+            cands = self._candidates(q, typing, allowed, wide, typos)
             for start in range(0, len(cands), CHUNK):
                 if cancelled():
                     return None

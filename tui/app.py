@@ -28,6 +28,7 @@ from .screens.entity import EntityScreen
 from .screens.goods import GoodsScreen
 from .screens.links import LinksScreen
 from .screens.resolve import ResolveScreen
+from .screens.screening import RunScreen, RunsScreen
 from .screens.search import SearchScreen
 from .screens.watchlist import WatchlistScreen
 from .workers import thread_db, thread_writer
@@ -67,6 +68,7 @@ class WatchlistApp(App):
         Binding("W", "watchlist", "Watchlist", tooltip="Your watchlist: starred entities, notes, changes since starred"),
         Binding("N", "changes", "What's new", tooltip="What changed between list snapshots: added, changed, removed"),
         Binding("R", "resolve", "Same entity?", show=False, tooltip="Review records that may be one entity across lists"),
+        Binding("S", "screenings", "Screening", show=False, tooltip="Screening runs: triage each row, export the audit record"),
         Binding("L", "links", "Links", show=False, tooltip="Review links from shipment parties to entities"),
         Binding("w", "star", "Star", tooltip="Star or unstar the current entity"),
         Binding("n", "note", "Note", tooltip="Write a multi-line note on the current entity"),
@@ -156,6 +158,10 @@ class WatchlistApp(App):
     def action_resolve(self) -> None:
         if not isinstance(self.screen, ResolveScreen):
             self.push_screen(ResolveScreen())
+
+    def action_screenings(self) -> None:
+        if not isinstance(self.screen, RunsScreen):
+            self.push_screen(RunsScreen())
 
     def action_links(self) -> None:
         if not isinstance(self.screen, LinksScreen):
@@ -257,6 +263,11 @@ class WatchlistApp(App):
     @work(group="dialog-export")
     async def action_export(self) -> None:
         screen = self.screen
+        if isinstance(screen, RunScreen):  # the audit record, in both formats
+            for fmt in ("csv", "json"):
+                text = await asyncio.to_thread(screen.audit, fmt)
+                self.write_export(text, f"screening-run-{screen.run_id}-audit", fmt)
+            return
         if isinstance(screen, SearchScreen):
             query, results = screen.export_payload()
             fmt = await self.push_screen_wait(ExportScreen(f"{len(results)} results"))

@@ -352,6 +352,196 @@ def goods(obj: Context, hs: str, as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--name-column", metavar="C", help="Column (or JSON key) holding the name (default: name, company, counterparty…).")
+@click.option("--country-column", metavar="C", help="Column holding an ISO-2 country (default: country, jurisdiction… if present).")
+@click.option("--threshold", default=85.0, show_default=True, type=click.FloatRange(50, 100), help="Lowest score reported as a match.")
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write every row with its result here.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl"]), help="Output format (default: from OUT's extension).")
+@click.option("--changed-only", is_flag=True, help="Write only rows whose result changed since the last run of this file.")
+@click.option("--no-save", is_flag=True, help="Do not keep the run for triage.")
+@click.pass_obj
+def screen(obj: Context, file: Path, name_column: str | None, country_column: str | None, threshold: float, out: Path | None,
+           fmt: str | None, changed_only: bool, no_save: bool) -> None:
+    """Screen a file of counterparties (CSV, TSV or JSON lines): every row with its best matches, why, and a summary by list."""
+    from store import screening
+    from store.search import SearchIndex
+
+    if not file.exists():
+        _fail(f"{file}: no such file")
+    try:
+        columns, rows, rejected = screening.read_rows(file, name_column, country_column)
+    except ImportFailed as exc:
+        _fail(str(exc))
+    db = obj.db(write=not no_save)
+    started = time.perf_counter()
+    index = SearchIndex.build(db.conn)
+    results: list = []
+    show_bar = len(rows) >= 500 and sys.stderr.isatty()
+    with click.progressbar(length=len(rows), label="screening", file=sys.stderr) if show_bar else _nullbar() as bar:
+        for result in screening.screen(index, rows, threshold):
+            results.append(result)
+            bar.update(1)
+    results += [screening.Result(r, status="rejected", error="empty name") for r in rejected]
+    results.sort(key=lambda r: r.row.line)
+    run_id = changed = None
+    if not no_save:
+        run_id = screening.save_run(db, file, results, threshold)
+        earlier = screening.previous_run(db, file, before=run_id)
+        changed = screening.changed_lines(db, run_id, earlier) if earlier else None
+    shown = [r for r in results if changed is None or r.row.line in changed] if changed_only else results
+    if out:
+        fmt = fmt or {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".tsv": "tsv"}.get(out.suffix.lower(), "csv")
+        screening.write_results(shown, columns, out, fmt)
+    elif fmt == "jsonl":
+        for r in shown:
+            click.echo(json.dumps({"line": r.row.line, "name": r.row.name, "status": r.status, "matches": r.matches}, ensure_ascii=False))
+    else:
+        for r in shown:
+            if r.best:
+                b = r.best
+                click.echo(f"{r.row.line:>6}  {r.row.name}  →  {b['name']} [{' '.join(b['lists']) or 'not listed'}] "
+                           f"{b['score']:.0f}  ({b['why']})")
+    total = screening.summary(results)
+    by_list = ", ".join(f"{k} {v}" for k, v in total["by_list"].items()) or "none"
+    click.echo(f"{file}: {total['rows']} rows, {total['potential_matches']} potential matches ({by_list}), "
+               f"{total['no_match']} no match, {total['rejected']} rejected; {time.perf_counter() - started:.1f} s"
+               + (f"; run {run_id} saved for triage (watchlist screenings, or S in the app)" if run_id else "")
+               + (f"; {len(changed)} rows changed since the last run" if changed is not None else "")
+               + (f"; written to {out}" if out else ""), err=True)
+
+
+class _nullbar:
+    """A progress bar that shows nothing (short runs, or output not to a terminal)."""
+
+    def __enter__(self) -> _nullbar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["ftm", "csv", "json"]), default="ftm", show_default=True,
+              help="ftm: FollowTheMoney JSON lines (OpenSanctions); csv/json: one row per entity.")
+@click.option("--query", "query", metavar="TEXT", help="Only the entities a search finds (filters allowed: list:EL country:HK …).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="With --query: at most this many entities (default all).")
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here (default: stdout).")
+@click.pass_obj
+def export_(obj: Context, fmt: str, query: str | None, limit: int | None, out: Path | None) -> None:
+    """Export the store, or a search's results, as FollowTheMoney, CSV or JSON (written whole or not at all)."""
+    import os
+    import tempfile
+
+    from store import export as export_mod
+    from store import ftm
+    from store.search import SearchIndex
+
+    db = obj.db()
+    index = SearchIndex.build(db.conn)
+    result = index.search(query or "", limit=limit or len(index.kind) + 1, min_score=70)
+    if fmt == "ftm":
+        ids = [i for h in result.hits for i in _record_ids(db, h.entity_id)] if query else None
+        chunks = ftm.lines(db, ids)
+    else:
+        chunks = iter([export_mod.results_text([h.as_dict() for h in result.hits], fmt, query or "")])
+    if out is None:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            f.writelines(chunks)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    click.echo(f"wrote {out} ({fmt}, {result.total if query else 'every'} entities)", err=True)
+
+
+def _record_ids(db, entity_id: int) -> list[int]:
+    from store.resolve import members
+
+    return members(db.conn, entity_id)
+
+
+@main.command("datasette-metadata")
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("metadata.json"), show_default=True)
+@click.pass_obj
+def datasette_metadata(obj: Context, out: Path) -> None:
+    """Write a Datasette metadata.json describing the store's tables and the sources of its data."""
+    from store.datasette import metadata
+
+    out.write_text(json.dumps(metadata(obj.db(), obj.db_path.stem), ensure_ascii=False, indent=2), encoding="utf-8")
+    click.echo(f"wrote {out}; open the store with: datasette {obj.db_path} -m {out}", err=True)
+
+
+@main.group()
+def screenings() -> None:
+    """Screening runs kept for triage: list them, decide rows, export the audit record."""
+
+
+@screenings.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def screenings_list(obj: Context, as_json: bool) -> None:
+    """Every run, newest first."""
+    from store import screening
+
+    found = screening.runs(obj.db())
+    if as_json:
+        _echo_json(found)
+        return
+    for r in found:
+        click.echo(f"{r['id']:>4}  {r['started']}  {r['user']}  {r['file']}  {r['rows']} rows, "
+                   f"{r['summary']['potential_matches']} potential matches, {r['decided']} decided")
+    if not found:
+        click.echo("no screening runs yet: watchlist screen FILE")
+
+
+@screenings.command("decide")
+@click.argument("run_id", type=int)
+@click.argument("line", type=int)
+@click.argument("decision", type=click.Choice(["match", "no-match", "review"]))
+@click.option("--note", default="", help="Why.")
+@click.pass_obj
+def screenings_decide(obj: Context, run_id: int, line: int, decision: str, note: str) -> None:
+    """Mark one row of a run: match, no-match or review (who and when are recorded)."""
+    from store import screening
+
+    try:
+        screening.decide(obj.db(write=True), run_id, line, decision.replace("-", " "), note)
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(f"run {run_id} line {line}: {decision}")
+
+
+@screenings.command("audit")
+@click.argument("run_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def screenings_audit(obj: Context, run_id: int, fmt: str, out: Path | None) -> None:
+    """The audit record of a run: snapshot, threshold, who, when, and every row with its decision."""
+    from store import screening
+
+    try:
+        text = screening.audit_text(screening.audit(obj.db(), run_id), fmt)
+    except ValueError as exc:
+        _fail(str(exc))
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
 @click.option("--list", "list_name", metavar="NAME", help='A list code or name: EL, "Entity List", SDN, "Nonproliferation".')
 @click.option("--since", metavar="DATE", help="Only snapshots dated on or after DATE (YYYY-MM-DD).")
 @click.option("--change", "kind", type=click.Choice(["added", "changed", "removed", "relisted"]))

@@ -20,6 +20,7 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("Watchlist", "watchlist", "Your starred entities, notes, and what changed since (W)"),
     ("What's new", "changes", "What changed between list snapshots: added, changed, removed (N)"),
     ("Same entity? review", "resolve", "Records on different lists that may be one entity: say same or different (R)"),
+    ("Screening runs", "screenings", "Triage screening runs: match, no match, review; export the audit record (S)"),
     ("Review links", "links", "Shipment parties linked to entities: confirm or reject proposals (L)"),
     ("Star or unstar", "star", "Put the current entity on your watchlist or take it off (w)"),
     ("Edit note", "note", "Write a note on the current entity (n)"),

@@ -55,13 +55,15 @@ def key_rows() -> list[tuple[str, str, str]]:
     from .screens.goods import GoodsScreen
     from .screens.links import LinksScreen
     from .screens.resolve import ResolveScreen
+    from .screens.screening import RunScreen, RunsScreen
     from .screens.search import SearchScreen
     from .screens.watchlist import WatchlistScreen
 
     rows: list[tuple[str, str, str]] = []
     for where, cls in (("Everywhere", WatchlistApp), ("Search", SearchScreen), ("Entity", EntityScreen),
                        ("Goods", GoodsScreen), ("Watchlist", WatchlistScreen), ("What's new", ChangesScreen),
-                       ("Same entity?", ResolveScreen), ("Links", LinksScreen),
+                       ("Same entity?", ResolveScreen), ("Screening runs", RunsScreen), ("Screening run", RunScreen),
+                       ("Links", LinksScreen),
                        ("Note editor", NoteScreen), ("Tags", TagsScreen),
                        ("Export", ExportScreen)):
         for b in cls.BINDINGS:

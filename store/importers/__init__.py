@@ -17,7 +17,7 @@ import sqlite_utils
 
 from .. import resolve
 from ..errors import ImportFailed
-from . import csl, goods, ofac, shipments
+from . import csl, ftm, goods, ofac, shipments
 from .apply import SnapshotWriter, group_records, resolve_links, today
 from .reading import content_hash, read_bytes
 from .records import ImportReport, ListRecord, Reject
@@ -30,6 +30,7 @@ LIST_FORMATS: dict[str, ListReader] = {
     "csl-json": csl.read_json,
     "ofac-sdn": ofac.read_sdn,
     "ofac-cons": ofac.read_cons,
+    "ftm": ftm.read_ftm,
 }
 TABLE_FORMATS: dict[str, TableWriter] = {
     "hs": goods.import_hs,
@@ -64,6 +65,8 @@ def detect(path: Path) -> str:
     for prefix, fmt in _HEADERS:
         if first.startswith(prefix):
             return fmt
+    if head.lstrip().startswith("{") and '"schema"' in first:
+        return "ftm"
     if head.lstrip().startswith(("{", "[")):
         return "csl-json"
     if first.split(",", 1)[0].strip().isdigit() and first.count(",") >= 11:
@@ -184,5 +187,6 @@ def _write_lists(conn: sqlite3.Connection, records: list[ListRecord], lists: lis
     else:
         for code in lists:
             writer.mark_removed(code, seen[code])
+    writer.point_links()
     resolve_links(conn)
     report.notes.append(resolve.summary(resolve.run(conn)))

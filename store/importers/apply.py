@@ -71,6 +71,7 @@ class SnapshotWriter:
         self.as_of = as_of
         self.report = report
         self._derived: dict[str, dict[str, list[tuple[int, set[str]]]]] = {}
+        self._link_keys: list[tuple[str, int, str]] = []  # (target key, from entity, detail), pointed once all are written
 
     # -- matching -------------------------------------------------------------------------
     def _derived_index(self, list_code: str) -> dict[str, list[tuple[int, set[str]]]]:
@@ -196,6 +197,12 @@ class SnapshotWriter:
     def _replace_relations(self, eid: int, rec: ListRecord) -> None:
         self._replace_set("relations", eid, rec.list, ("kind", "detail"),
                           [("linked to", t) for t in rec.linked_to], lambda v: {}, owner="from_id")
+        self._link_keys += [(key, eid, detail) for detail, key in rec.link_keys.items()]
+
+    def point_links(self) -> None:
+        """Point relations whose target the file named by key (FollowTheMoney links) at that entity."""
+        self.conn.executemany("UPDATE relations SET to_id = (SELECT id FROM entities WHERE key = ?)"
+                              " WHERE from_id = ? AND detail = ? AND to_id IS NULL", self._link_keys)
 
     def _update_countries(self, eid: int, rec: ListRecord) -> None:
         countries = rec.all_countries()
@@ -215,9 +222,10 @@ class SnapshotWriter:
         ).fetchone()
         if old is None:
             self.conn.execute(
-                f"INSERT INTO listings (entity_id, list, status, source_id, {', '.join(LISTING_FIELDS)})"
-                f" VALUES (?, ?, 'active', ?, {', '.join('?' * len(LISTING_FIELDS))})",
-                (eid, rec.list, self.source_id, *values.values()),
+                f"INSERT INTO listings (entity_id, list, status, removed_date, source_id, {', '.join(LISTING_FIELDS)})"
+                f" VALUES (?, ?, ?, ?, ?, {', '.join('?' * len(LISTING_FIELDS))})",
+                (eid, rec.list, "removed" if rec.removed else "active", rec.removed_date or None, self.source_id,
+                 *values.values()),
             )
             return ("added", [])
         diff = [f for f, v in zip(LISTING_FIELDS, old[2:], strict=True)

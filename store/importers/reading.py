@@ -121,3 +121,15 @@ def require_columns(path: Path, have: list[str] | dict, need: list[str]) -> None
 def split_multi(value: str, sep: str = "; ") -> list[str]:
     """Split a CSL multi-valued field."""
     return [v.strip() for v in value.split(sep) if v.strip()] if value else []
+
+
+def json_lines(path: Path, text: str) -> Iterator[tuple[int, object]]:
+    """(line, value) for each non-empty line of a JSON-lines text; one line naming file and line if one is broken."""
+    import json
+
+    for number, raw in enumerate(text.splitlines(), 1):
+        if raw.strip():
+            try:
+                yield number, json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ImportFailed(f"{path}:{number}: not valid JSON ({exc.msg})") from None

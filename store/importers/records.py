@@ -42,8 +42,11 @@ class ListRecord:
     source_url: str = ""
     remarks: str = ""
     linked_to: list[str] = field(default_factory=list)
+    link_keys: dict[str, str] = field(default_factory=dict)  # linked_to detail → the target's key, when the source says
     has_addresses: bool = True  # False where the format carries none (legacy sdn.csv)
     partial: bool = False  # names and ids are a subset (legacy sdn.csv): add, never remove
+    removed: bool = False  # the source says the listing was removed (FollowTheMoney Sanction status), and when
+    removed_date: str = ""
 
     def all_countries(self) -> set[str]:
         """Countries from addresses plus those stated elsewhere in the row."""

@@ -1,0 +1,368 @@
+"""Batch screening: a file of counterparties in, each row's best matches out, with why and a summary by list.
+
+The same engine and normalisation as search (:class:`store.search.SearchIndex`). A country given for a
+row counts against a match in a country that does not meet it (Hong Kong and Macau meet China).
+Runs, their rows and the user's triage decisions are user data (``user_screening_*``), kept across
+re-imports and rebuilds, each run with the list snapshots it was screened against.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import hashlib
+import io
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .errors import ImportFailed
+from .importers.reading import json_lines, read_text
+from .normalize import analyze
+from .queries import rows as query_rows
+from .search import MAX_QUERY, Hit, SearchIndex
+
+THRESHOLD = 85.0
+NAME_COLUMNS = ("name", "company", "company_name", "counterparty", "party", "entity", "supplier", "customer", "exporter",
+                "importer", "consignee", "shipper", "beneficiary")
+COUNTRY_COLUMNS = ("country", "country_code", "jurisdiction", "nationality")
+DECISIONS = ("match", "no match", "review")
+_SOVEREIGN = {"HK": "CN", "MO": "CN"}
+COUNTRY_PENALTY = 15.0
+
+
+class ScreenFailed(ImportFailed):
+    """A screening input that cannot be read at all (one line naming file, line and field)."""
+
+
+@dataclass(slots=True)
+class Row:
+    """One counterparty as read from the input."""
+
+    line: int
+    name: str
+    country: str
+    fields: dict[str, str]
+
+
+@dataclass(slots=True)
+class Result:
+    """One row screened: its best matches (score ≥ threshold first), why, and the status."""
+
+    row: Row
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    status: str = "no match"  # "potential match", "no match", "rejected"
+    error: str = ""
+
+    @property
+    def best(self) -> dict[str, Any] | None:
+        return self.matches[0] if self.matches else None
+
+    def fingerprint(self) -> str:
+        """What a rerun compares: status, best entity, its lists."""
+        b = self.best
+        return json.dumps([self.status, b["key"] if b else None, b["lists"] if b else []])
+
+
+# -- reading the input ---------------------------------------------------------------------------
+
+def read_rows(path: Path, name_column: str | None = None, country_column: str | None = None) -> tuple[list[str], list[Row], list[Row]]:
+    """(columns, rows, rejected rows) of a CSV, TSV or JSON-lines file; one-line errors for what cannot be read."""
+    try:
+        text = read_text(path)
+    except ImportFailed as exc:
+        raise ScreenFailed(str(exc)) from None
+    if not text.strip():
+        raise ScreenFailed(f"{path}: file is empty")
+    records = _json_lines(path, text) if text.lstrip().startswith("{") else _delimited(path, text)
+    columns = list(dict.fromkeys(k for _, rec in records[:1000] for k in rec))
+    name_col = _pick(path, columns, name_column, NAME_COLUMNS, "name", required=True)
+    country_col = _pick(path, columns, country_column, COUNTRY_COLUMNS, "country", required=False)
+    good, bad = [], []
+    for line, rec in records:
+        name = str(rec.get(name_col) or "").strip()
+        country = str(rec.get(country_col) or "").strip().upper()[:2] if country_col else ""
+        row = Row(line, name[:MAX_QUERY], country, {k: "" if v is None else str(v) for k, v in rec.items()})
+        (good if name else bad).append(row)
+    return columns, good, bad
+
+
+def _delimited(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    out: list[tuple[int, dict[str, Any]]] = []
+    header: list[str] | None = None
+    line = 1
+    try:
+        for cells in reader:
+            here, line = line, reader.line_num + 1
+            if not cells or not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header = [c.strip() for c in cells]
+                continue
+            out.append((here, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=False))))
+    except csv.Error as exc:
+        raise ScreenFailed(f"{path}:{line}: CSV error ({exc})") from None
+    return out
+
+
+def _json_lines(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    out = []
+    for number, item in json_lines(path, text):
+        if not isinstance(item, dict):
+            raise ScreenFailed(f"{path}:{number}: expected one JSON object per line")
+        out.append((number, item))
+    return out
+
+
+def _pick(path: Path, columns: list[str], given: str | None, known: tuple[str, ...], what: str, required: bool) -> str | None:
+    if given:
+        if given not in columns:
+            raise ScreenFailed(f"{path}:1: no column {given!r} (columns: {', '.join(columns[:20]) or 'none'})")
+        return given
+    lowered = {c.lower().strip(): c for c in columns}
+    found = next((lowered[k] for k in known if k in lowered), None)
+    if found is None and required:
+        raise ScreenFailed(f"{path}:1: no {what} column found; pass --{what}-column (columns: {', '.join(columns[:20]) or 'none'})")
+    return found
+
+
+# -- screening ------------------------------------------------------------------------------------
+
+def _place(code: str) -> str:
+    return _SOVEREIGN.get(code, code)
+
+
+def why(query: str, hit: Hit) -> str:
+    """Which name matched and which normalisation made it match."""
+    q, m = analyze(query), analyze(hit.matched_name)
+    kind = "primary name" if hit.matched_kind == "primary" else f"{hit.matched_kind} alias"
+    if q.latn == m.latn:
+        how = "same name once folded (case, punctuation, legal form spelling, script)"
+    elif q.core == m.core:
+        how = "same distinctive name; legal form, place or industry words differ"
+    elif sorted(q.core.split()) == sorted(m.core.split()):
+        how = "same words in another order"
+    else:
+        how = "close spelling (fuzzy)"
+    return f"{kind} {hit.matched_name!r}: {how}"
+
+
+def screen_row(index: SearchIndex, row: Row, threshold: float = THRESHOLD, keep: int = 3) -> Result:
+    """Screen one row: its best ``keep`` matches scoring at least ``threshold`` after the country check."""
+    floor = max(threshold - COUNTRY_PENALTY, 50)
+    found = index.search(row.name + " ", limit=10, min_score=floor, typos=False)  # words as written first: cheap
+    if not found or not found.hits or found.hits[0].score < threshold:
+        found = index.search(row.name + " ", limit=10, min_score=floor)  # then allow for misspellings
+    matches = []
+    for hit in found.hits if found else []:
+        score = hit.score
+        note = why(row.name, hit)
+        theirs = {_place(c) for c in hit.countries}
+        if row.country and theirs and _place(row.country) not in theirs:
+            score -= COUNTRY_PENALTY
+            note += f"; country differs ({row.country} vs {', '.join(hit.countries)})"
+        if score >= threshold:
+            matches.append({"entity_id": hit.entity_id, "key": hit.key, "name": hit.name, "matched_name": hit.matched_name,
+                            "score": round(score, 1), "lists": hit.lists, "status": hit.status, "countries": hit.countries,
+                            "records": hit.records, "why": note})
+    matches.sort(key=lambda m: -m["score"])
+    return Result(row, matches[:keep], "potential match" if matches else "no match")
+
+
+def screen(index: SearchIndex, rows: list[Row], threshold: float = THRESHOLD,
+           progress: Callable[[int], None] | None = None) -> Iterator[Result]:
+    """Screen every row, in order; ``progress(n)`` after each."""
+    index.cache_limit = max(index.cache_limit, 500_000)  # rows share words: expand each once
+    for n, row in enumerate(rows, 1):
+        yield screen_row(index, row, threshold)
+        if progress:
+            progress(n)
+
+
+def summary(results: list[Result]) -> dict[str, Any]:
+    """Counts: rows, potential matches, rejected, and rows with a match per list."""
+    by_list: Counter[str] = Counter()
+    for r in results:
+        if r.best:
+            by_list.update(set(r.best["lists"]))
+    return {"rows": len(results), "potential_matches": sum(r.status == "potential match" for r in results),
+            "no_match": sum(r.status == "no match" for r in results), "rejected": sum(r.status == "rejected" for r in results),
+            "by_list": dict(by_list.most_common())}
+
+
+# -- writing the output (all or nothing) ------------------------------------------------------------
+
+OUT_FIELDS = ("status", "score", "entity_id", "entity_key", "matched_name", "entity_name", "lists", "listing_status", "why",
+              "other_matches")
+
+
+def _out_row(r: Result) -> dict[str, Any]:
+    b = r.best or {}
+    return {"status": r.status if not r.error else f"rejected: {r.error}", "score": b.get("score", ""),
+            "entity_id": b.get("entity_id", ""), "entity_key": b.get("key", ""), "matched_name": b.get("matched_name", ""),
+            "entity_name": b.get("name", ""), "lists": " ".join(b.get("lists", [])), "listing_status": b.get("status", ""),
+            "why": b.get("why", ""),
+            "other_matches": "; ".join(f"{m['name']} ({m['score']}, {' '.join(m['lists'])})" for m in r.matches[1:])}
+
+
+def write_results(results: list[Result], columns: list[str], out: Path, fmt: str) -> None:
+    """Write every input row with its result to ``out`` atomically (a temporary file renamed at the end)."""
+    from .export import _csv  # the formula-safe CSV cell
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
+            if fmt == "jsonl":
+                for r in results:
+                    f.write(json.dumps({"line": r.row.line, "input": r.row.fields, **_out_row(r), "matches": r.matches},
+                                       ensure_ascii=False) + "\n")
+            else:
+                writer = csv.writer(f, delimiter="\t" if fmt == "tsv" else ",")
+                writer.writerow(["line", *columns, *OUT_FIELDS])
+                for r in results:
+                    cells = _out_row(r)
+                    writer.writerow([r.row.line, *[_csv(r.row.fields.get(c, "")) for c in columns], *[_csv(cells[k]) for k in OUT_FIELDS]])
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- runs, reruns, triage (user data) -------------------------------------------------------------
+
+def snapshot(db: sqlite_utils.Database) -> dict[str, str]:
+    """The newest snapshot date of each list in the store: what a run was screened against."""
+    out: dict[str, str] = {}
+    for lists, as_of in db.conn.execute("SELECT lists, as_of FROM imports WHERE status = 'ok' AND format IN "
+                                        "('csl', 'csl-json', 'ofac-sdn', 'ofac-cons', 'ftm') ORDER BY id"):
+        for code in (lists or "").split(","):
+            if code and as_of:
+                out[code] = max(out.get(code, ""), as_of)
+    return out
+
+
+def user() -> str:
+    """Who is screening (the OS user)."""
+    try:
+        return getpass.getuser()
+    except OSError:
+        return "unknown"
+
+
+def save_run(db: sqlite_utils.Database, path: Path, results: list[Result], threshold: float) -> int:
+    """Keep a run and its rows; return its id."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        run_id = conn.execute(
+            "INSERT INTO user_screening_runs (file, content_hash, started, user, threshold, snapshot, summary)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (str(path), digest, time.strftime("%Y-%m-%dT%H:%M:%S"), user(), threshold, json.dumps(snapshot(db)),
+             json.dumps(summary(results))),
+        ).lastrowid
+        conn.executemany(
+            "INSERT INTO user_screening_rows (run_id, line, name, country, input, status, entity_key, score, lists, matches,"
+            " fingerprint) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [(run_id, r.row.line, r.row.name, r.row.country, json.dumps(r.row.fields, ensure_ascii=False), r.status,
+              r.best["key"] if r.best else None, r.best["score"] if r.best else None,
+              " ".join(r.best["lists"]) if r.best else "", json.dumps(r.matches, ensure_ascii=False), r.fingerprint())
+             for r in results],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return run_id
+
+
+def previous_run(db: sqlite_utils.Database, path: Path, before: int | None = None) -> int | None:
+    """The latest earlier run of the same file (by name or content)."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    row = db.conn.execute("SELECT max(id) FROM user_screening_runs WHERE (file = ? OR content_hash = ?) AND id < ?",
+                          (str(path), digest, before or 1 << 62)).fetchone()
+    return row[0]
+
+
+def changed_lines(db: sqlite_utils.Database, run_id: int, earlier: int) -> set[int]:
+    """Lines whose result (status, best entity, its lists) differs from an earlier run of the file."""
+    old = dict(db.conn.execute("SELECT line, fingerprint FROM user_screening_rows WHERE run_id = ?", (earlier,)))
+    return {line for line, fp in db.conn.execute("SELECT line, fingerprint FROM user_screening_rows WHERE run_id = ?", (run_id,))
+            if old.get(line) != fp}
+
+
+def runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every run, newest first, with counts of triaged rows."""
+    out = query_rows(db.conn, "SELECT r.id, r.file, r.started, r.user, r.threshold, r.snapshot, r.summary,"
+                              " (SELECT count(*) FROM user_screening_rows x WHERE x.run_id = r.id) AS rows,"
+                              " (SELECT count(*) FROM user_screening_decisions d WHERE d.run_id = r.id) AS decided"
+                              " FROM user_screening_runs r ORDER BY r.id DESC")
+    for r in out:
+        r["snapshot"], r["summary"] = json.loads(r["snapshot"]), json.loads(r["summary"])
+    return out
+
+
+def run_rows(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
+    """A run's rows with their matches and the user's decision, potential matches first."""
+    out = query_rows(db.conn, "SELECT x.line, x.name, x.country, x.status, x.entity_key, x.score, x.lists, x.matches,"
+                              " d.decision, d.note, d.decided_at, d.user FROM user_screening_rows x"
+                              " LEFT JOIN user_screening_decisions d ON d.run_id = x.run_id AND d.line = x.line"
+                              " WHERE x.run_id = ? ORDER BY x.status != 'potential match', x.score DESC, x.line", (run_id,))
+    for r in out:
+        r["matches"] = json.loads(r["matches"])
+    return out
+
+
+def decide(db: sqlite_utils.Database, run_id: int, line: int, decision: str, note: str = "") -> None:
+    """Mark a row: match, no match or review, with a note; who and when are recorded."""
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+    key = db.conn.execute("SELECT entity_key FROM user_screening_rows WHERE run_id = ? AND line = ?", (run_id, line)).fetchone()
+    if key is None:
+        raise ValueError(f"run {run_id} has no line {line}")
+    db.conn.execute("INSERT INTO user_screening_decisions (run_id, line, entity_key, decision, note, decided_at, user)"
+                    " VALUES (?,?,?,?,?,?,?) ON CONFLICT(run_id, line) DO UPDATE SET entity_key = excluded.entity_key,"
+                    " decision = excluded.decision, note = excluded.note, decided_at = excluded.decided_at, user = excluded.user",
+                    (run_id, line, key[0], decision, note, time.strftime("%Y-%m-%dT%H:%M:%S"), user()))
+
+
+def audit(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
+    """The audit record of a run: what was screened against what, and every row with its decision."""
+    found = [r for r in runs(db) if r["id"] == run_id]
+    if not found:
+        raise ValueError(f"no screening run {run_id}")
+    return {"run": found[0], "rows": run_rows(db, run_id)}
+
+
+AUDIT_FIELDS = ("run_id", "file", "screened_at", "screened_by", "threshold", "snapshot", "line", "name", "country", "status",
+                "entity_key", "score", "lists", "decision", "note", "decided_at", "decided_by")
+
+
+def audit_text(record: dict[str, Any], fmt: str) -> str:
+    """The audit record as JSON or CSV (one row per screened line)."""
+    if fmt == "json":
+        return json.dumps(record, ensure_ascii=False, indent=2)
+    from .export import _csv
+
+    run = record["run"]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_FIELDS)
+    snap = "; ".join(f"{k} {v}" for k, v in sorted(run["snapshot"].items()))
+    for r in record["rows"]:
+        writer.writerow([_csv(v) for v in (run["id"], run["file"], run["started"], run["user"], run["threshold"], snap, r["line"],
+                                           r["name"], r["country"], r["status"], r["entity_key"], r["score"], r["lists"],
+                                           r["decision"], r["note"], r["decided_at"], r["user"])])
+    return out.getvalue()

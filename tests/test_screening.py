@@ -1,0 +1,145 @@
+"""Batch screening: a labelled file of real listed names (as people write them) and real unlisted firms."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from textual.widgets import DataTable
+
+from store import connect, resolve, screening
+from tui.app import WatchlistApp
+from tui.cli import main
+from tui.screens.screening import RunScreen, RunsScreen
+from tui.screenshots import settle
+
+SAMPLE = Path(__file__).parent / "data" / "screening_sample.csv"
+
+
+def _screen(store: Path, *args: str):
+    return CliRunner().invoke(main, ["--db", str(store), "screen", *args])
+
+
+def test_screening_finds_listed_names_and_spares_unlisted_firms(seed_db_copy: Path, tmp_path: Path, capsys):
+    out = tmp_path / "screened.jsonl"
+    result = _screen(seed_db_copy, str(SAMPLE), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    labels = {i + 2: row for i, row in enumerate(csv.DictReader(SAMPLE.open(encoding="utf-8")))}  # line 1 is the header
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [w["line"] for w in written] == sorted(labels)  # every input row, in order
+    found = missed = flagged = right = 0
+    for w in written:
+        label = labels[w["line"]]
+        expected = set(filter(None, label["expected_keys"].split(";")))
+        keys = {k for m in w["matches"] for k in m["records"]}
+        correct = bool(expected & keys)
+        if label["kind"] == "listed":
+            found += correct
+            missed += not correct
+        if w["matches"]:
+            flagged += 1
+            right += correct
+            assert all(m["score"] >= 85 and m["why"] for m in w["matches"])
+    recall, precision = found / (found + missed), right / flagged
+    with capsys.disabled():
+        print(f"\nscreening {len(written)} rows ({found + missed} listed names as people write them, "
+              f"{len(written) - found - missed} real unlisted firms) at the default threshold 85: "
+              f"recall {recall:.3f} on the listed, precision {precision:.3f} of flagged rows")
+    assert recall >= 0.98
+    assert precision >= 0.95
+    assert "potential matches" in result.output and "EL " in result.output  # the summary by list
+
+
+def test_malformed_input_gives_one_line_and_never_a_partial_output(seed_db_copy: Path, tmp_path: Path):
+    out = tmp_path / "out.csv"
+    out.write_text("an earlier result\n", encoding="utf-8")
+    cases = {
+        "wrong column": (b"firm,country\nSinno Electronics,HK\n", ("--name-column", "company"), "no column 'company'"),
+        "no name column": (b"firm,country\nSinno Electronics,HK\n", (), "no name column found"),
+        "empty": (b"", (), "file is empty"),
+        "mixed encodings": (b"name\nSinno Electronics\n" + "Caf\xe9 Trading\n".encode("cp1252"), (), ":3: not UTF-8"),
+        "100 MB field": (b"name\n" + b"A" * (100 * 2**20) + b"\n", (), "CSV error"),
+        "bad JSON line": (b'{"name": "Sinno"}\n{"name": \n', (), ":2: not valid JSON"),
+    }
+    for label, (content, args, message) in cases.items():
+        source = tmp_path / f"{label.replace(' ', '_')}.csv"
+        source.write_bytes(content)
+        result = _screen(seed_db_copy, str(source), *args, "-o", str(out))
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert result.exit_code == 1 and len(lines) == 1 and message in lines[0], (label, result.output)
+        assert out.read_text(encoding="utf-8") == "an earlier result\n", label  # nothing half-written
+    rejected = tmp_path / "rejects.tsv"
+    rejected.write_text("name\tcountry\n\tHK\nSinno Electronics Co Ltd\tHK\n", encoding="utf-8")
+    result = _screen(seed_db_copy, str(rejected), "-o", str(out))
+    assert result.exit_code == 0 and "1 rejected" in result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["status"] for r in rows] == ["rejected: empty name", "potential match"]
+
+
+def test_a_rerun_shows_only_rows_whose_result_changed(seed_db_copy: Path, tmp_path: Path):
+    source = tmp_path / "counterparties.csv"
+    source.write_text("name,country\n\"Sinno Electronics Co., Limited\",HK\nKing Pai Technology Co Ltd,HK\nApple Inc.,US\n", encoding="utf-8")
+    out = tmp_path / "changed.csv"
+    assert _screen(seed_db_copy, str(source)).exit_code == 0
+    again = _screen(seed_db_copy, str(source), "--changed-only", "-o", str(out))
+    assert "0 rows changed since the last run" in again.output
+    assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == 0
+    db = connect(seed_db_copy)
+    resolve.split(db, db.conn.execute("SELECT id FROM entities WHERE key = 'ofac:38641'").fetchone()[0])  # the store changed
+    db.conn.close()
+    third = _screen(seed_db_copy, str(source), "--changed-only", "-o", str(out))
+    assert "1 rows changed since the last run" in third.output
+    assert [r["name"] for r in csv.DictReader(out.open(encoding="utf-8"))] == ["Sinno Electronics Co., Limited"]
+
+
+def test_triage_decisions_and_the_audit_record(seed_db_copy: Path, tmp_path: Path):
+    source = tmp_path / "counterparties.csv"
+    source.write_text("name,country\n\"Sinno Electronics Co., Limited\",HK\nApple Inc.,US\n", encoding="utf-8")
+    assert _screen(seed_db_copy, str(source)).exit_code == 0
+    runner = CliRunner()
+    db_args = ["--db", str(seed_db_copy)]
+    assert runner.invoke(main, [*db_args, "screenings", "decide", "1", "2", "match", "--note", "Same HK registration"]).exit_code == 0
+    bad = runner.invoke(main, [*db_args, "screenings", "decide", "1", "99", "match"])
+    assert bad.exit_code == 1 and "no line 99" in bad.output
+    record = json.loads(runner.invoke(main, [*db_args, "screenings", "audit", "1", "--format", "json"]).output)
+    assert record["run"]["threshold"] == 85.0 and record["run"]["snapshot"]["EL"] == "2025-11-08" and record["run"]["user"]
+    row = next(r for r in record["rows"] if r["line"] == 2)
+    assert row["decision"] == "match" and row["note"] == "Same HK registration" and row["user"] and row["decided_at"]
+    audit_csv = runner.invoke(main, [*db_args, "screenings", "audit", "1"]).output
+    first = next(csv.DictReader(audit_csv.splitlines()))
+    assert first["decision"] == "match" and "EL 2025-11-08" in first["snapshot"]
+
+
+def test_triage_in_the_app(seed_db_copy: Path, tmp_path: Path):
+    source = tmp_path / "counterparties.csv"
+    source.write_text("name,country\n\"Sinno Electronics Co., Limited\",HK\nApple Inc.,US\n", encoding="utf-8")
+    assert _screen(seed_db_copy, str(source)).exit_code == 0
+
+    async def scenario():
+        app = WatchlistApp(seed_db_copy, export_dir=tmp_path / "exports")
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("tab", "S")
+            await settle(app, pilot)
+            assert isinstance(app.screen, RunsScreen)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, RunScreen)
+            table = app.screen.query_one("#run-rows", DataTable)
+            first = [str(c) for c in table.get_row_at(0)]
+            assert first[1].startswith("Sinno") and first[3] == "potential match" and "Sinno Electronics" in first[4]
+            await pilot.press("m")
+            await settle(app, pilot)
+            assert str(table.get_row_at(0)[7]) == "match"
+            await pilot.press("e")
+            await settle(app, pilot)
+        exported = sorted(p.suffix for p in (tmp_path / "exports").iterdir())
+        assert exported == [".csv", ".json"]
+
+    asyncio.run(scenario())
+    db = connect(seed_db_copy, readonly=True)
+    assert screening.run_rows(db, 1)[0]["decision"] == "match"
+    db.conn.close()

@@ -1,0 +1,118 @@
+"""Triage of screening runs: pick a run, walk its rows, mark each match / no match / review with a note."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from store import screening
+
+from ..render import badges, cell
+from ..workers import thread_writer
+from .dialogs import NoteScreen
+from .review import ReviewScreen
+
+
+class RunsScreen(ReviewScreen):
+    """Screening runs, newest first; Enter opens one for triage."""
+
+    TABLE = "runs"
+    COLUMNS = (("Run", 4), ("Screened", 19), ("By", 10), ("File", 44), ("Rows", 6), ("Potential", 9), ("Decided", 7),
+               ("Against", 40))
+    ORIGIN = "Screening"
+    BINDINGS = [Binding("escape,backspace", "back", "Back")]
+
+    def fetch(self, db: sqlite_utils.Database) -> list[dict[str, Any]]:
+        return screening.runs(db)
+
+    def cells(self, r: dict[str, Any]) -> list[Text]:
+        against = ", ".join(f"{k} {v}" for k, v in sorted(r["snapshot"].items()))
+        return [cell(r["id"]), cell(r["started"]), cell(r["user"]), cell(r["file"]), cell(r["rows"]),
+                cell(r["summary"]["potential_matches"]), cell(r["decided"]), cell(against)]
+
+    def heading(self) -> str:
+        return (f"{len(self.rows)} screening runs · Enter triage a run" if self.rows
+                else "No screening runs yet: watchlist screen FILE screens a file of counterparties")
+
+    def entity_of(self, row: dict[str, Any]) -> int:
+        return 0
+
+    @on(DataTable.RowSelected)
+    def open_entity(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if (row := self.current_row()) is not None:
+            self.app.push_screen(RunScreen(row["id"], row["file"]))
+
+    def current_id(self) -> int | None:
+        return None  # app-wide actions (star, note) have no entity here
+
+
+class RunScreen(ReviewScreen):
+    """One run's rows, potential matches first: m match, x no match, v review, o note, Enter open the match, e audit."""
+
+    TABLE = "run-rows"
+    COLUMNS = (("Line", 5), ("Counterparty", 34), ("Ctry", 4), ("Status", 15), ("Best match", 34), ("Score", 5),
+               ("Lists", 10), ("Decision", 9), ("Note", 30))
+    ORIGIN = "Screening"
+    BINDINGS = [
+        Binding("escape,backspace", "back", "Back"),
+        Binding("m", "decide('match')", "Match", tooltip="Screening: the counterparty is the listed entity"),
+        Binding("x", "decide('no match')", "No match", tooltip="Screening: the counterparty is not the listed entity"),
+        Binding("v", "decide('review')", "Review", tooltip="Screening: needs review by someone else"),
+        Binding("o", "note", "Note", tooltip="Screening: write a note on the row's decision"),
+    ]
+
+    def __init__(self, run_id: int, file: str) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.file = file
+
+    def fetch(self, db: sqlite_utils.Database) -> list[dict[str, Any]]:
+        return screening.run_rows(db, self.run_id)
+
+    def cells(self, r: dict[str, Any]) -> list[Text]:
+        best = r["matches"][0] if r["matches"] else {}
+        return [cell(r["line"]), cell(r["name"]), cell(r["country"]), cell(r["status"], "bold" if r["status"] == "potential match" else ""),
+                cell(best.get("name")), cell(f"{r['score']:.0f}" if r["score"] else ""), badges((r["lists"] or "").split()),
+                cell(r["decision"], "bold"), cell((r["note"] or "").splitlines()[0] if r["note"] else "")]
+
+    def heading(self) -> str:
+        pending = sum(r["status"] == "potential match" and not r["decision"] for r in self.rows)
+        return (f"Run {self.run_id}: {self.file} · {len(self.rows)} rows, {pending} potential matches to decide · "
+                "m match · x no match · v review · o note · Enter open · e audit record")
+
+    def save_decision(self, db: sqlite_utils.Database, row: dict[str, Any], decision: str) -> None:
+        screening.decide(db, self.run_id, row["line"], decision, row.get("note") or "")
+
+    def entity_of(self, row: dict[str, Any]) -> int:
+        return row["matches"][0]["entity_id"] if row["matches"] else 0
+
+    def current_id(self) -> int | None:
+        row = self.current_row()
+        return self.entity_of(row) or None if row is not None else None
+
+    def action_note(self) -> None:
+        if self.wl.can_write() and (row := self.current_row()) is not None:
+            self.edit_note(row)
+
+    @work(group="dialog-screening-note")
+    async def edit_note(self, row: dict[str, Any]) -> None:
+        text = await self.app.push_screen_wait(NoteScreen(f"line {row['line']}: {row['name']}", row.get("note") or ""))
+        if text is not None:
+            self.save_note(row, text)
+
+    @work(thread=True, group="user")
+    def save_note(self, row: dict[str, Any], text: str) -> None:
+        screening.decide(thread_writer(self.wl.db_path), self.run_id, row["line"], row.get("decision") or "review", text)
+        self.load()
+
+    def audit(self, fmt: str) -> str:
+        """The run's audit record (read on the caller's thread connection)."""
+        from ..workers import thread_db
+
+        return screening.audit_text(screening.audit(thread_db(self.wl.db_path), self.run_id), fmt)
