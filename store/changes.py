@@ -37,10 +37,10 @@ def list_name(code: str) -> str:
 
 
 _SELECT = (
-    "SELECT c.id, c.list, c.change, c.fields, c.detail, c.as_of, i.file, coalesce(r.group_id, c.entity_id) AS entity_id,"
-    " g.key, g.name, g.countries, l.citation, l.start_date, l.status AS listing_status,"
-    " c.import_id = (SELECT min(c2.import_id) FROM changes c2 WHERE c2.list = c.list) AS baseline"
-    " FROM changes c JOIN imports i ON i.id = c.import_id"
+    "WITH first AS (SELECT list, min(import_id) AS import_id FROM changes GROUP BY list)"  # each list's baseline
+    " SELECT c.id, c.list, c.change, c.fields, c.detail, c.as_of, i.file, coalesce(r.group_id, c.entity_id) AS entity_id,"
+    " g.key, g.name, g.countries, l.citation, l.start_date, l.status AS listing_status, c.import_id = f.import_id AS baseline"
+    " FROM changes c JOIN first f ON f.list = c.list JOIN imports i ON i.id = c.import_id"
     " LEFT JOIN resolution r ON r.entity_id = c.entity_id"
     " JOIN entities g ON g.id = coalesce(r.group_id, c.entity_id)"
     " LEFT JOIN listings l ON l.entity_id = c.entity_id AND l.list = c.list"
@@ -83,12 +83,13 @@ def changes(db: sqlite_utils.Database, list_code: str | None = None, since: str 
 
 def summary(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Per list snapshot: how many entities were added, changed, removed, relisted (baseline snapshots flagged)."""
-    out = rows(db.conn, "SELECT c.list, c.as_of, i.file, c.import_id,"
+    out = rows(db.conn, "WITH first AS (SELECT list, min(import_id) AS import_id FROM changes GROUP BY list)"
+                        " SELECT c.list, c.as_of, i.file, c.import_id,"
                         " sum(c.change = 'added') AS added, sum(c.change = 'changed') AS changed,"
                         " sum(c.change = 'removed') AS removed, sum(c.change = 'relisted') AS relisted,"
-                        " c.import_id = (SELECT min(c2.import_id) FROM changes c2 WHERE c2.list = c.list) AS baseline"
-                        " FROM changes c JOIN imports i ON i.id = c.import_id GROUP BY c.list, c.import_id"
-                        " ORDER BY c.as_of DESC, c.list")
+                        " c.import_id = f.import_id AS baseline"
+                        " FROM changes c JOIN first f ON f.list = c.list JOIN imports i ON i.id = c.import_id"
+                        " GROUP BY c.list, c.import_id ORDER BY c.as_of DESC, c.list")
     for row in out:
         row["list_name"] = list_name(row["list"])
         row["baseline"] = bool(row["baseline"])

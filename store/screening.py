@@ -37,6 +37,7 @@ COUNTRY_COLUMNS = ("country", "country_code", "jurisdiction", "nationality")
 DECISIONS = ("match", "no match", "review")
 _SOVEREIGN = {"HK": "CN", "MO": "CN"}
 COUNTRY_PENALTY = 15.0
+SCREEN_CANDIDATES = 250  # names rescored per row (search rescores 400: it shows a page, screening keeps three)
 
 
 class ScreenFailed(ImportFailed):
@@ -161,9 +162,9 @@ def why(query: str, hit: Hit) -> str:
 def screen_row(index: SearchIndex, row: Row, threshold: float = THRESHOLD, keep: int = 3) -> Result:
     """Screen one row: its best ``keep`` matches scoring at least ``threshold`` after the country check."""
     floor = max(threshold - COUNTRY_PENALTY, 50)
-    found = index.search(row.name + " ", limit=10, min_score=floor, typos=False)  # words as written first: cheap
+    found = index.search(row.name + " ", limit=10, min_score=floor, typos=False, candidates=SCREEN_CANDIDATES)  # words as written
     if not found or not found.hits or found.hits[0].score < threshold:
-        found = index.search(row.name + " ", limit=10, min_score=floor)  # then allow for misspellings
+        found = index.search(row.name + " ", limit=10, min_score=floor, candidates=SCREEN_CANDIDATES)  # then misspellings
     matches = []
     for hit in found.hits if found else []:
         score = hit.score

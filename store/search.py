@@ -363,7 +363,7 @@ class SearchIndex:
         return [(w, at[j], at[j + 1]) for j, w in out.items()]
 
     def _candidates(self, q: NameKeys, typing: bool, allowed: Callable[[int], bool], wide: bool = False,
-                    typos: bool = True) -> list[int]:
+                    typos: bool = True, keep: int = CANDIDATES) -> list[int]:
         """The names most worth scoring: postings of the rarest terms first, within a fixed budget."""
         core = list(dict.fromkeys(q.core.split()))
         last = q.latn.split()[-1]
@@ -391,7 +391,7 @@ class SearchIndex:
         if allowed is not _EVERYTHING:
             entity = self.name_entity
             acc = {nid: w for nid, w in acc.items() if allowed(entity[nid])}
-        return heapq.nlargest(CANDIDATES, acc, key=acc.__getitem__)
+        return heapq.nlargest(keep, acc, key=acc.__getitem__)
 
     # -- scoring -------------------------------------------------------------------------
     @staticmethod
@@ -461,11 +461,13 @@ class SearchIndex:
         return hits
 
     def search(self, text: str, filters: Filters | None = None, *, limit: int = 50, min_score: float = 50.0,
-               cancelled: Callable[[], bool] = lambda: False, typos: bool = True) -> SearchResult | None:
+               cancelled: Callable[[], bool] = lambda: False, typos: bool = True,
+               candidates: int = CANDIDATES) -> SearchResult | None:
         """Search names; ``None`` if ``cancelled()`` turned true before the end.
 
         ``typos=False`` looks only at words as typed (and their completions): batch screening tries
-        that first and spends the typo search only on rows it left without a match.
+        that first and spends the typo search only on rows it left without a match. ``candidates``
+        is how many names are rescored (screening, which keeps three matches, needs fewer).
         """
         started = time.perf_counter()
         text = text[:MAX_QUERY]
@@ -478,7 +480,7 @@ class SearchIndex:
         typing = not text.endswith(" ")
         best: dict[int, tuple[float, int]] = {}
         for wide in (False, True) if typos else (False,):
-            cands = self._candidates(q, typing, allowed, wide, typos)
+            cands = self._candidates(q, typing, allowed, wide, typos, candidates)
             for start in range(0, len(cands), CHUNK):
                 if cancelled():
                     return None

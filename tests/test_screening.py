@@ -71,6 +71,10 @@ def test_malformed_input_gives_one_line_and_never_a_partial_output(seed_db_copy:
         lines = [line for line in result.output.splitlines() if line.strip()]
         assert result.exit_code == 1 and len(lines) == 1 and message in lines[0], (label, result.output)
         assert out.read_text(encoding="utf-8") == "an earlier result\n", label  # nothing half-written
+    good = tmp_path / "good.csv"
+    good.write_text("name\nSinno Electronics\n", encoding="utf-8")
+    unwritable = _screen(seed_db_copy, str(good), "--no-save", "-o", "/proc/no-such-folder/out.csv")
+    assert unwritable.exit_code == 1 and unwritable.output.strip().endswith("cannot write (No such file or directory)")
     rejected = tmp_path / "rejects.tsv"
     rejected.write_text("name\tcountry\n\tHK\nSinno Electronics Co Ltd\tHK\n", encoding="utf-8")
     result = _screen(seed_db_copy, str(rejected), "-o", str(out))

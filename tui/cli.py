@@ -64,7 +64,7 @@ class Context:
 
 
 class _Group(click.Group):
-    """The command group: a damaged store ends in one line, not a traceback."""
+    """The command group: a damaged store or an unwritable output ends in one line, not a traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -72,6 +72,8 @@ class _Group(click.Group):
         except sqlite3.DatabaseError as exc:
             path = getattr(ctx.obj, "db_path", "store")
             _fail(f"{path}: store is damaged or unreadable ({exc}); restore a backup, or delete it and run watchlist seed")
+        except OSError as exc:  # an output file or folder that cannot be written
+            _fail(f"{exc.filename or 'output'}: cannot write ({exc.strerror or exc})")
 
 
 @click.group(cls=_Group, invoke_without_command=True)
