@@ -92,6 +92,8 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite_utils.Databas
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             _migrate(conn, version)
+            if 0 < version < 3:  # a store from before entity resolution: group its records once, now
+                _resolve_once(conn)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: cannot prepare store ({exc})") from None
     elif version < SCHEMA_VERSION:
@@ -110,6 +112,18 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
         conn.close()
         conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True, check_same_thread=False)
     return conn
+
+
+def _resolve_once(conn: sqlite3.Connection) -> None:
+    from .resolve import run  # deferred: resolution imports the normalisation tables
+
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        run(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _migrate(conn: sqlite3.Connection, version: int) -> None:

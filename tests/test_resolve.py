@@ -128,3 +128,25 @@ def test_derived_relations_link_entities_at_one_street_address(seed_db):
     same = [r for r in record["relations"] if r["kind"] == "same address as"]
     assert len(same) >= 5 and all("Calle 74 No. 53-30" in r["detail"] for r in same)
     assert all(r["entity_id"] != record["id"] for r in same)
+
+
+def test_a_store_from_before_resolution_is_grouped_when_upgraded(seed_db_copy: Path):
+    """Schema 2 → now: the upgrade adds the tables and groups the records once, without a re-import."""
+    import sqlite3
+
+    conn = sqlite3.connect(seed_db_copy, isolation_level=None)
+    for trigger in ("names_ai", "names_ad", "names_au", "entities_ai", "entities_ad", "entities_au"):
+        conn.execute(f"DROP TRIGGER {trigger}")
+    for table in ("names_fts", "entities_fts", "user_screening_decisions", "user_screening_rows", "user_screening_runs",
+                  "resolve_candidates", "resolution", "user_resolve_decisions"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("DROP INDEX changes_list")
+    conn.execute("ALTER TABLE names DROP COLUMN ident")
+    conn.execute("ALTER TABLE changes DROP COLUMN detail")
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    db = connect(seed_db_copy)
+    ids = dict(db.conn.execute("SELECT key, id FROM entities"))
+    assert resolve.group_of(db.conn, ids["ofac:38641"]) == ids["el:sinno elec co ltd:CN,HK"]
+    assert db.conn.execute("SELECT count(*) FROM names_fts WHERE names_fts MATCH 'sinno'").fetchone()[0] >= 2
+    db.conn.close()
