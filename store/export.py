@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +150,16 @@ def write(text: str, folder: Path, stem: str, fmt: str) -> Path:
         path = folder / f"{base}-{n}.{fmt}"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def write_whole(out: Path, chunks: Iterable[str]) -> None:
+    """Write ``chunks`` to ``out`` whole or not at all: a temporary file beside it, renamed at the end."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
+            f.writelines(chunks)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

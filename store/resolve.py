@@ -480,10 +480,3 @@ def _record(conn: sqlite3.Connection, pairs_of_keys: list[tuple[str, str]], deci
         conn.execute("ROLLBACK")
         raise
     return counts
-
-
-def explain(conn: sqlite3.Connection, a_id: int, b_id: int) -> Verdict:
-    """Why two records are (not) merged, for tests and the review screen."""
-    recs = load(conn)
-    return compare(recs[a_id], recs[b_id], lone_names(recs))
-

@@ -13,8 +13,6 @@ import getpass
 import hashlib
 import io
 import json
-import os
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -218,27 +216,21 @@ def _out_row(r: Result) -> dict[str, Any]:
 
 
 def write_results(results: list[Result], columns: list[str], out: Path, fmt: str) -> None:
-    """Write every input row with its result to ``out`` atomically (a temporary file renamed at the end)."""
-    from .export import _csv  # the formula-safe CSV cell
+    """Write every input row with its result to ``out``, whole or not at all."""
+    from .export import _csv, write_whole
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
-            if fmt == "jsonl":
-                for r in results:
-                    f.write(json.dumps({"line": r.row.line, "input": r.row.fields, **_out_row(r), "matches": r.matches},
-                                       ensure_ascii=False) + "\n")
-            else:
-                writer = csv.writer(f, delimiter="\t" if fmt == "tsv" else ",")
-                writer.writerow(["line", *columns, *OUT_FIELDS])
-                for r in results:
-                    cells = _out_row(r)
-                    writer.writerow([r.row.line, *[_csv(r.row.fields.get(c, "")) for c in columns], *[_csv(cells[k]) for k in OUT_FIELDS]])
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    if fmt == "jsonl":
+        chunks = [json.dumps({"line": r.row.line, "input": r.row.fields, **_out_row(r), "matches": r.matches},
+                             ensure_ascii=False) + "\n" for r in results]
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="\t" if fmt == "tsv" else ",")
+        writer.writerow(["line", *columns, *OUT_FIELDS])
+        for r in results:
+            cells = _out_row(r)
+            writer.writerow([r.row.line, *[_csv(r.row.fields.get(c, "")) for c in columns], *[_csv(cells[k]) for k in OUT_FIELDS]])
+        chunks = [buffer.getvalue()]
+    write_whole(out, chunks)
 
 
 # -- runs, reruns, triage (user data) -------------------------------------------------------------

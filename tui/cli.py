@@ -435,9 +435,6 @@ class _nullbar:
 @click.pass_obj
 def export_(obj: Context, fmt: str, query: str | None, limit: int | None, out: Path | None) -> None:
     """Export the store, or a search's results, as FollowTheMoney, CSV or JSON (written whole or not at all)."""
-    import os
-    import tempfile
-
     from store import export as export_mod
     from store import ftm
     from store.search import SearchIndex
@@ -454,15 +451,7 @@ def export_(obj: Context, fmt: str, query: str | None, limit: int | None, out: P
         for chunk in chunks:
             click.echo(chunk, nl=False)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.writelines(chunks)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    export_mod.write_whole(out, chunks)
     click.echo(f"wrote {out} ({fmt}, {result.total if query else 'every'} entities)", err=True)
 
 
