@@ -5,9 +5,11 @@
 
 Counterparties are generated (never committed): half are names of the store's entities as people
 write them (a letter changed, the legal form dropped, words moved), half are fresh generated names.
-The index is built once, then ``--workers`` forked processes share it (copy-on-write) and screen
-their share of the rows with the same engine as ``watchlist screen``. The brute-force baseline is
-``rapidfuzz.process.cdist`` (WRatio, all cores; ``process.extract`` on one core when numpy is absent) of a sample of the rows against every name of the
+The index is built once, then rows are screened exactly as ``watchlist screen --workers N`` does
+(``store.screening.screen``: forked processes share the index copy-on-write). Variants know the
+entity they came from, so their recall is printed too. The brute-force baseline is
+``rapidfuzz.process.cdist`` (WRatio, all cores; needs numpy: ``pip install -e '.[bench]'``;
+``process.extract`` on one core without it) of a sample of the rows against every name of the
 store, extrapolated to all rows. Peak memory is the largest resident size of the parent and of a
 worker.
 """
@@ -15,7 +17,6 @@ worker.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import random
 import resource
 import sqlite3
@@ -26,17 +27,19 @@ from rapidfuzz import fuzz, process
 from synthetic import entity_names  # bench/synthetic.py, beside this script
 
 from store import connect, screening
+from store.normalize import analyze
 from store.search import SearchIndex
 
-_INDEX: SearchIndex | None = None
 
-
-def counterparties(conn: sqlite3.Connection, count: int, seed: int = 11) -> list[str]:
-    """Generated rows: variants of stored names and fresh generated names, shuffled."""
+def counterparties(conn: sqlite3.Connection, count: int, seed: int = 11) -> list[tuple[str, int | None]]:
+    """Generated rows, shuffled: variants of stored names (with the entity they came from) and fresh generated names (None)."""
     rng = random.Random(seed)
-    stored = [n for (n,) in conn.execute("SELECT name FROM names WHERE kind = 'primary' ORDER BY random() LIMIT ?", (count // 2,))]
-    out = []
-    for name in stored:
+    ids = [i for (i,) in conn.execute("SELECT id FROM names WHERE kind = 'primary' ORDER BY id")]
+    picked = sorted(rng.sample(ids, min(len(ids), count // 2)))
+    stored = [row for i in range(0, len(picked), 500) for row in conn.execute(
+        f"SELECT name, entity_id FROM names WHERE id IN ({','.join('?' * len(picked[i:i + 500]))})", picked[i:i + 500])]
+    out: list[tuple[str, int | None]] = []
+    for name, eid in stored:
         words = name.split()
         roll = rng.random()
         if roll < 0.4 and len(words) > 1:  # a letter changed in the longest word
@@ -48,23 +51,14 @@ def counterparties(conn: sqlite3.Connection, count: int, seed: int = 11) -> list
             words = words[:-2]
         elif len(words) > 2:  # the first word moved last
             words = words[1:] + words[:1]
-        out.append(" ".join(words))
+        out.append((" ".join(words), eid))
     while len(out) < count:
-        out.append(entity_names(rng)[2][0][0])
+        out.append((entity_names(rng)[2][0][0], None))
     rng.shuffle(out)
     return out
 
 
-def _screen_share(args: tuple[list[str], float]) -> tuple[int, int, float]:
-    rows, threshold = args
-    assert _INDEX is not None
-    flagged = sum(1 for r in screening.screen(_INDEX, [screening.Row(i, n, "", {}) for i, n in enumerate(rows)], threshold)
-                  if r.matches)
-    return flagged, len(rows), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
-    global _INDEX
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -75,23 +69,32 @@ def main() -> None:
     conn = connect(args.db).conn
     rows = counterparties(conn, args.rows)
     started = time.perf_counter()
-    _INDEX = SearchIndex.build(conn)
+    index = SearchIndex.build(conn)
     built = time.perf_counter() - started
-    shares = [rows[i::args.workers] for i in range(args.workers)]
     started = time.perf_counter()
-    with mp.get_context("fork").Pool(args.workers) as pool:
-        results = pool.map(_screen_share, [(share, args.threshold) for share in shares])
+    results = list(screening.screen(index, [screening.Row(i, n, "", {}) for i, (n, _) in enumerate(rows)], args.threshold,
+                                    workers=args.workers))
     screened = time.perf_counter() - started
-    flagged = sum(r[0] for r in results)
-    worker_rss = max(r[2] for r in results)
+    flagged = sum(1 for r in results if r.matches)
+    variants = sum(1 for _, expected in rows if expected is not None)
+    missed = [(expected, r) for (_, expected), r in zip(rows, results, strict=True) if expected is not None
+              and not any(m["entity_id"] == index.group.get(expected, expected) for m in r.matches)]
+    found = variants - len(missed)
+    own = {eid: name for i in range(0, len(missed), 500) for eid, name in conn.execute(
+        f"SELECT id, name FROM entities WHERE id IN ({','.join('?' * len(missed[i:i + 500]))})", [e for e, _ in missed[i:i + 500]])}
+    twins = sum(1 for e, r in missed if any(analyze(m["name"]).latn == analyze(own[e]).latn for m in r.matches))
+    worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     parent_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"store: {len(_INDEX.kind) - 1:,} entities, {len(_INDEX):,} names; index built in {built:.1f} s")
+    print(f"store: {len(index.kind) - 1:,} entities, {len(index):,} names; index built in {built:.1f} s")
     print(f"engine: {len(rows):,} rows screened in {screened:.1f} s with {args.workers} workers "
-          f"({screened / len(rows) * 1000 * args.workers:.2f} ms a row per worker); {flagged:,} rows with a match ≥ {args.threshold:.0f}; "
-          f"total with the index build {built + screened:.1f} s")
+          f"({screened / len(rows) * 1000 * args.workers:.2f} ms a row per worker); total with the index build {built + screened:.1f} s")
+    print(f"results: {flagged:,} rows with a match ≥ {args.threshold:.0f}; {found:,} of {variants:,} variants of stored names "
+          f"matched their own entity (recall {found / max(1, variants):.3f}); {twins:,} of the others matched entities with "
+          f"the very same name (generated names repeat: a person's name may be 30 people), so {found + twins:,} "
+          f"({(found + twins) / max(1, variants):.3f}) found the name")
     print(f"peak memory: parent {parent_rss:,.0f} MB, largest worker {worker_rss:,.0f} MB (shared pages counted in each)")
     names = [n for (n,) in conn.execute("SELECT name FROM names")]
-    sample = rows[: args.cdist_sample]
+    sample = [name for name, _ in rows[: args.cdist_sample]]
     started = time.perf_counter()
     if _has_numpy():  # cdist needs numpy, which watchlist does not depend on
         process.cdist(sample, names, scorer=fuzz.WRatio, processor=None, workers=-1, dtype="uint8", score_cutoff=int(args.threshold))

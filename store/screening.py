@@ -9,10 +9,12 @@ re-imports and rebuilds, each run with the list snapshots it was screened agains
 from __future__ import annotations
 
 import csv
+import gc
 import getpass
 import hashlib
 import io
 import json
+import multiprocessing as mp
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -24,7 +26,7 @@ import sqlite_utils
 
 from .errors import ImportFailed
 from .importers.reading import json_lines, read_text
-from .normalize import analyze
+from .normalize import NameKeys, analyze
 from .queries import rows as query_rows
 from .search import MAX_QUERY, Hit, SearchIndex
 
@@ -36,6 +38,7 @@ DECISIONS = ("match", "no match", "review")
 _SOVEREIGN = {"HK": "CN", "MO": "CN"}
 COUNTRY_PENALTY = 15.0
 SCREEN_CANDIDATES = 250  # names rescored per row (search rescores 400: it shows a page, screening keeps three)
+SCREEN_BUDGET = 5_000  # postings read per row (search reads 30,000: a word being typed may stand for many)
 
 
 class ScreenFailed(ImportFailed):
@@ -142,9 +145,8 @@ def _place(code: str) -> str:
     return _SOVEREIGN.get(code, code)
 
 
-def why(query: str, hit: Hit) -> str:
-    """Which name matched and which normalisation made it match."""
-    q, m = analyze(query), analyze(hit.matched_name)
+def why(q: NameKeys, m: NameKeys, hit: Hit) -> str:
+    """Which name matched and which normalisation made it match (``q``, ``m``: the keys of the row and of the matched name)."""
     kind = "primary name" if hit.matched_kind == "primary" else f"{hit.matched_kind} alias"
     if q.latn == m.latn:
         how = "same name once folded (case, punctuation, legal form spelling, script)"
@@ -159,34 +161,92 @@ def why(query: str, hit: Hit) -> str:
 
 def screen_row(index: SearchIndex, row: Row, threshold: float = THRESHOLD, keep: int = 3) -> Result:
     """Screen one row: its best ``keep`` matches scoring at least ``threshold`` after the country check."""
-    floor = max(threshold - COUNTRY_PENALTY, 50)
-    found = index.search(row.name + " ", limit=10, min_score=floor, typos=False, candidates=SCREEN_CANDIDATES)  # words as written
-    if not found or not found.hits or found.hits[0].score < threshold:
-        found = index.search(row.name + " ", limit=10, min_score=floor, candidates=SCREEN_CANDIDATES)  # then misspellings
-    matches = []
-    for hit in found.hits if found else []:
-        score = hit.score
-        note = why(row.name, hit)
-        theirs = {_place(c) for c in hit.countries}
-        if row.country and theirs and _place(row.country) not in theirs:
-            score -= COUNTRY_PENALTY
-            note += f"; country differs ({row.country} vs {', '.join(hit.countries)})"
-        if score >= threshold:
+    return screen_rows(index, [row], threshold, keep)[0]
+
+
+def screen_rows(index: SearchIndex, rows: list[Row], threshold: float = THRESHOLD, keep: int = 3) -> list[Result]:
+    """Screen rows together: each matched on its own, then one read of the store for all their matches' names."""
+    ranked = [_rank(index, row, threshold, keep) for row in rows]
+    hits = iter(index.hits([k for _, kept in ranked for k in kept]))
+    results = []
+    for row, (q, kept) in zip(rows, ranked, strict=True):
+        matches = []
+        for _, nid, _ in kept:
+            hit = next(hits)
+            note = why(q, NameKeys(index.latn(nid), index.core(nid)), hit)
+            if row.country and hit.countries and _place(row.country) not in {_place(c) for c in hit.countries}:
+                note += f"; country differs ({row.country} vs {', '.join(hit.countries)})"
             matches.append({"entity_id": hit.entity_id, "key": hit.key, "name": hit.name, "matched_name": hit.matched_name,
-                            "score": round(score, 1), "lists": hit.lists, "status": hit.status, "countries": hit.countries,
+                            "score": round(hit.score, 1), "lists": hit.lists, "status": hit.status, "countries": hit.countries,
                             "records": hit.records, "why": note})
-    matches.sort(key=lambda m: -m["score"])
-    return Result(row, matches[:keep], "potential match" if matches else "no match")
+        results.append(Result(row, matches, "potential match" if matches else "no match"))
+    return results
+
+
+def _rank(index: SearchIndex, row: Row, threshold: float, keep: int) -> tuple[NameKeys, list[tuple[int, int, float]]]:
+    """The row's keys and its best ``keep`` (entity, name number, score) at ``threshold`` or more.
+
+    Words as written are tried first; misspellings only when that left the row without a match.
+    """
+    floor = max(threshold - COUNTRY_PENALTY, 50) if row.country else threshold
+    q = analyze(row.name[:MAX_QUERY])
+    if not q.latn:
+        return q, []
+    scored: dict[int, float] = {}
+    found = index.ranked(q, min_score=floor, typos=False, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
+    if not found or found[0][2] < threshold:
+        found = index.ranked(q, min_score=floor, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
+    if row.country:
+        mine = _place(row.country)
+        found = [(e, n, s - COUNTRY_PENALTY if index.countries[e] and mine not in {_place(c) for c in index.countries[e]} else s)
+                 for e, n, s in found]
+        found.sort(key=lambda f: -f[2])
+    return q, [f for f in found if f[2] >= threshold][:keep]
 
 
 def screen(index: SearchIndex, rows: list[Row], threshold: float = THRESHOLD,
-           progress: Callable[[int], None] | None = None) -> Iterator[Result]:
-    """Screen every row, in order; ``progress(n)`` after each."""
+           progress: Callable[[int], None] | None = None, workers: int = 1) -> Iterator[Result]:
+    """Screen every row, in order; ``progress(n)`` after each slice of ``SLICE`` rows.
+
+    With ``workers`` > 1 (and ``fork``, so not on Windows) forked processes share the index
+    copy-on-write and screen slices of ``PARALLEL_SLICE`` rows; results come back in order.
+    """
     index.cache_limit = max(index.cache_limit, 500_000)  # rows share words: expand each once
-    for n, row in enumerate(rows, 1):
-        yield screen_row(index, row, threshold)
+    gc.freeze()  # the index lives as long as the run: keep the cyclic collector (and forked copies) off its objects
+    if workers > 1 and len(rows) > PARALLEL_SLICE and "fork" in mp.get_all_start_methods():
+        yield from _screen_forked(index, rows, threshold, progress, workers)
+        return
+    for start in range(0, len(rows), SLICE):
+        yield from screen_rows(index, rows[start:start + SLICE], threshold)
         if progress:
-            progress(n)
+            progress(min(len(rows), start + SLICE))
+
+
+SLICE = 100  # rows screened between two progress reports (their display names are read in one go)
+PARALLEL_SLICE = 500  # rows a worker screens at a time
+_SHARED: tuple[SearchIndex, list[Row], float] | None = None  # what forked workers read (set before the fork)
+
+
+def _screen_forked(index: SearchIndex, rows: list[Row], threshold: float, progress: Callable[[int], None] | None,
+                   workers: int) -> Iterator[Result]:
+    global _SHARED
+    _SHARED = (index, rows, threshold)
+    try:
+        with mp.get_context("fork").Pool(workers, initializer=index.forget_connections) as pool:
+            done = 0
+            for results in pool.imap(_screen_slice, range(0, len(rows), PARALLEL_SLICE)):
+                yield from results
+                done += len(results)
+                if progress:
+                    progress(done)
+    finally:
+        _SHARED = None
+
+
+def _screen_slice(start: int) -> list[Result]:
+    assert _SHARED is not None
+    index, rows, threshold = _SHARED
+    return screen_rows(index, rows[start:start + PARALLEL_SLICE], threshold)
 
 
 def summary(results: list[Result]) -> dict[str, Any]:

@@ -3,11 +3,12 @@
 Only each name's *core* (its trade name: no legal form, place or industry word, see
 ``normalize.py``) is indexed, as tokens plus the joined core, so "Xin Rui Tai" meets "Xinruitai".
 A query's core terms generate candidates: exact tokens, prefixes of the word being typed, and one-
-or two-edit typos (a transposition counts as one edit; rapidfuzz OSA over vocabulary buckets of
-the same length and first letter, then, when nothing good came back, buckets that catch a slip in
-the first letter). The best few hundred candidates by IDF weight are
-rescored with ``0.7·max(WRatio, ratio)(core) + 0.3·(token_set + token_sort without legal forms)``
-in small chunks, between which the caller's ``cancelled()`` is checked, then grouped by entity.
+or two-edit typos (``typos.py``; the first letter is held, then, when nothing good came back, a
+slip in the first letter is tried). Each term weighs by how rare it is with all its variants, a
+variant less than the word itself. The best few hundred candidates are rescored with
+``0.7·max(WRatio, ratio)(core) + 0.3·(token_set + token_sort without legal forms)`` in chunks,
+between which the caller's ``cancelled()`` is checked (a finished query is scored in rapidfuzz
+batch calls, bounds first), then grouped by entity.
 
 Memory is kept flat so a million entities fit: keys live in two large strings with offset arrays,
 postings in one CSR array, entity attributes in interned tuples; display names are read back from
@@ -17,7 +18,6 @@ the store only for the hits shown (``research/name-matching.md`` measures the al
 from __future__ import annotations
 
 import bisect
-import heapq
 import math
 import re
 import sqlite3
@@ -27,12 +27,13 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate, chain
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 from .normalize import LEGAL, NameKeys, analyze
+from .typos import TypoIndex
 
 MAX_QUERY = 256  # characters of a query that are read; the rest is ignored
 CANDIDATES = 400  # names rescored per query
@@ -165,8 +166,7 @@ class SearchIndex:
         # core vocabulary (sorted) and postings in CSR form
         self.vocab: list[str] = []
         self._post, self._post_at = array("i"), array("I", [0])
-        self._buckets: dict[tuple[int, str], list[str]] = {}  # by length and first letter
-        self._buckets2: dict[tuple[int, str], list[str]] = {}  # by length and second letter
+        self._typos = TypoIndex([])
         self._expansions: dict[tuple[str, bool, bool, bool], list[tuple[float, int, int]]] = {}
         self.cache_limit = 2000  # term expansions kept (batch screening raises it: its names share words)
         # per entity (a resolved group is known by its first record's id; the other records map to it)
@@ -191,38 +191,43 @@ class SearchIndex:
         postings: dict[str, list[int]] = defaultdict(list)
         latn: list[str] = []
         core: list[str] = []
+        rows: list[int] = []
+        entities: list[int] = []
         current, seen = -1, set()
         merged_seen: dict[int, set[str]] = defaultdict(set)  # names of resolved groups, deduplicated across records
-        group = index.group
+        group, grouped = index.group, index.grouped
         for row, eid, lt, cr in conn.execute(
             "SELECT id, entity_id, latn, core FROM names ORDER BY entity_id, kind != 'primary', id"
         ):
             if eid != current:
                 current, seen = eid, set()
             gid = group.get(eid, eid)
-            names_seen = merged_seen[gid] if gid in index.grouped else seen
+            names_seen = merged_seen[gid] if gid in grouped else seen
             if lt in names_seen or not index.has(gid):
                 continue
             names_seen.add(lt)
             nid = len(latn)
-            index.name_row.append(row)
-            index.name_entity.append(gid)
+            rows.append(row)
+            entities.append(gid)
             latn.append(lt)
             core.append(cr)
+            if " " not in cr:  # most cores are one word: its token is its joined form
+                if cr:
+                    postings[cr].append(nid)
+                continue
             for tok in {*cr.split(), cr.replace(" ", "")}:
-                if tok:
-                    postings[tok].append(nid)
+                postings[tok].append(nid)
+        index.name_row, index.name_entity = array("i", rows), array("i", entities)
+        del rows, entities
         index._latn, index._latn_at = _pack(latn)
         index._core, index._core_at = _pack(core)
         del latn, core
         index.vocab = sorted(postings)
-        for tok in index.vocab:
-            index._post.extend(postings[tok])
-            index._post_at.append(len(index._post))
-            index._buckets.setdefault((len(tok), tok[0]), []).append(tok)
-            if len(tok) > 1:
-                index._buckets2.setdefault((len(tok), tok[1]), []).append(tok)
-        analyze("保利")  # load the pinyin dictionary now, not on the first Chinese keystroke
+        index._post = array("i")
+        index._post.fromlist(list(chain.from_iterable(postings[tok] for tok in index.vocab)))
+        index._post_at = array("I", accumulate((len(postings[tok]) for tok in index.vocab), initial=0))
+        del postings
+        index._typos = TypoIndex(index.vocab)
         return index
 
     def load_entities(self, conn: sqlite3.Connection) -> None:
@@ -285,6 +290,10 @@ class SearchIndex:
         self.watchlist = {self.group.get(eid, eid) for (eid,) in conn.execute(
             "SELECT e.id FROM user_watchlist w JOIN entities e ON e.key = w.entity_key")}
 
+    def forget_connections(self) -> None:
+        """Drop the per-thread store connections (in a forked child: never use the parent's)."""
+        self._local = threading.local()
+
     def _db(self) -> sqlite3.Connection:
         """A read-only connection for this thread (hits read their display names from the store)."""
         if self._fallback is not None:
@@ -333,14 +342,8 @@ class SearchIndex:
         exact = i < len(vocab) and vocab[i] == term
         if wide:  # second pass: a slip in the first letter of a finished word that matched nothing
             if not exact and not prefix and len(term) >= 5:
-                n = len(term)
-                buckets = (self._buckets2.get((n, term[1]), ()),  # first letter replaced
-                           self._buckets.get((n, term[1]), ()),  # first two letters swapped
-                           self._buckets2.get((n + 1, term[0]), ()),  # first letter dropped
-                           self._buckets.get((n - 1, term[1]), ()))  # a letter added in front
-                for bucket in buckets:
-                    for tok, dist, _ in process.extract(term, bucket, scorer=OSA.distance, score_cutoff=1, limit=None)[:50]:
-                        out.setdefault(bisect.bisect_left(vocab, tok), 0.8 - 0.1 * dist)
+                for tok, dist in self._typos.neighbours(term, first=True):
+                    out.setdefault(bisect.bisect_left(vocab, tok), 0.8 - 0.1 * dist)
             return [(w, at[j], at[j + 1]) for j, w in out.items()]
         if exact:
             out[i] = 1.0
@@ -354,17 +357,13 @@ class SearchIndex:
         # typos, unless the term is a common word as typed (a slip is unlikely to matter) or a word
         # being typed that still has completions (it is probably typed right so far)
         if typos and len(term) >= 4 and (not exact or at[i + 1] - at[i] < TYPO_BELOW) and not (prefix and completions > 2):
-            limit = 1 if len(term) < 8 else 2
-            for length in range(len(term) - limit, len(term) + limit + 1):
-                found = process.extract(term, self._buckets.get((length, term[0]), ()), scorer=OSA.distance,
-                                        score_cutoff=limit, limit=None)
-                for tok, dist, _ in sorted(found, key=lambda f: f[1])[:50]:
-                    out.setdefault(bisect.bisect_left(vocab, tok), 0.8 - 0.1 * dist)
+            for tok, dist in self._typos.neighbours(term):
+                out.setdefault(bisect.bisect_left(vocab, tok), 0.8 - 0.1 * dist)
         return [(w, at[j], at[j + 1]) for j, w in out.items()]
 
     def _candidates(self, q: NameKeys, typing: bool, allowed: Callable[[int], bool], wide: bool = False,
-                    typos: bool = True, keep: int = CANDIDATES) -> list[int]:
-        """The names most worth scoring: postings of the rarest terms first, within a fixed budget."""
+                    typos: bool = True, keep: int = CANDIDATES, budget: int = BUDGET) -> list[int]:
+        """The names most worth scoring: postings of the rarest terms first, ``budget`` postings at most."""
         core = list(dict.fromkeys(q.core.split()))
         last = q.latn.split()[-1]
         terms = [(t, typing and t == last, typos) for t in core]
@@ -374,24 +373,32 @@ class SearchIndex:
         expanded.sort(key=lambda ex: sum(e - s for _, s, e in ex))
         n = max(1, len(self.name_entity))
         post = self._post
-        acc: dict[int, float] = defaultdict(float)
+        acc: dict[int, float] = {}
         spent = 0
         for postings in expanded:
             size = sum(e - s for _, s, e in postings)
-            if acc and spent + size > BUDGET:
+            if acc and spent + size > budget:
                 break  # commoner terms only weigh in when the candidates are rescored
+            idf = math.log(1 + n / max(1, size))  # of the term with all its variants: a rare completion never outweighs the word itself
+            taken = []
             for weight, s, e in sorted(postings, reverse=True):
-                take = min(e - s, max(0, BUDGET - spent))
-                if not take:
+                take = min(e - s, budget - spent)
+                if take <= 0:
                     break
-                w = weight * math.log(1 + n / (e - s))
-                for nid in post[s:s + take]:
-                    acc[nid] += w
+                taken.append((weight * idf, s, s + take))
                 spent += take
+            term: dict[int, float] = {}
+            for w, s, e in reversed(taken):  # lightest first: a name keeps the weight of its best variant
+                term.update(dict.fromkeys(post[s:e], w))
+            both = term.keys() & acc.keys()
+            earlier = {nid: acc[nid] for nid in both}
+            acc.update(term)
+            for nid in both:
+                acc[nid] += earlier[nid]
         if allowed is not _EVERYTHING:
             entity = self.name_entity
             acc = {nid: w for nid, w in acc.items() if allowed(entity[nid])}
-        return heapq.nlargest(keep, acc, key=acc.__getitem__)
+        return sorted(acc, key=acc.__getitem__, reverse=True)[:keep]
 
     # -- scoring -------------------------------------------------------------------------
     @staticmethod
@@ -436,7 +443,7 @@ class SearchIndex:
 
         return ok
 
-    def _hits(self, found: list[tuple[int, int | None, float]]) -> list[Hit]:
+    def hits(self, found: list[tuple[int, int | None, float]]) -> list[Hit]:
         """Hits for (entity, name number, score), with display names read from the store."""
         if not found:
             return []
@@ -478,14 +485,38 @@ class SearchIndex:
         if not q.latn:
             return self._browse(text, filters, allowed, limit, started)
         typing = not text.endswith(" ")
+        order = self.ranked(q, typing, allowed, min_score=min_score, typos=typos, candidates=candidates, cancelled=cancelled)
+        if order is None:
+            return None
+        hits = self.hits(order[:limit])
+        return SearchResult(text, hits, len(order), self._facets(e for e, _, _ in order), (time.perf_counter() - started) * 1000)
+
+    def ranked(self, q: NameKeys, typing: bool = False, allowed: Callable[[int], bool] = _EVERYTHING, *,
+               min_score: float = 50.0, typos: bool = True, candidates: int = CANDIDATES,
+               cancelled: Callable[[], bool] = lambda: False, budget: int = BUDGET,
+               scored: dict[int, float] | None = None) -> list[tuple[int, int, float]] | None:
+        """Entities matching ``q`` at ``min_score`` or more, best first: (entity, best name number, score).
+
+        ``scored`` (name number → score, 0 for a name that cannot reach ``min_score``) carries scores
+        between calls for the same query and ``min_score``, so a second call with typos rescores only
+        the names the first did not see. ``budget`` caps the postings read (see ``_candidates``).
+        """
+        scored = {} if scored is None else scored
         best: dict[int, tuple[float, int]] = {}
         for wide in (False, True) if typos else (False,):
-            cands = self._candidates(q, typing, allowed, wide, typos, candidates)
-            for start in range(0, len(cands), CHUNK):
+            cands = self._candidates(q, typing, allowed, wide, typos, candidates, budget)
+            step = CHUNK if typing else 4 * CHUNK  # a batch in rapidfuzz scores four times as many in the same time
+            for start in range(0, len(cands), step):
                 if cancelled():
                     return None
-                for nid in cands[start:start + CHUNK]:
-                    s = self.score(q, self.latn(nid), self.core(nid), typing)
+                chunk = [nid for nid in cands[start:start + step] if nid not in scored]
+                if typing:
+                    scored.update((nid, self.score(q, self.latn(nid), self.core(nid), True)) for nid in chunk)
+                else:
+                    scored.update(dict.fromkeys(chunk, 0.0))  # below min_score unless scored next
+                    scored.update(self._score_batch(q, chunk, min_score))
+                for nid in cands[start:start + step]:
+                    s = scored[nid]
                     eid = self.name_entity[nid]
                     if s >= min_score and s > best.get(eid, (-1.0, 0))[0]:
                         best[eid] = (s, nid)
@@ -494,8 +525,41 @@ class SearchIndex:
         listed = self.listed
         order = sorted(best, key=lambda e: (-best[e][0], not listed.get(e, _UNLISTED).lists,
                                             _neg(listed.get(e, _UNLISTED).latest), e))
-        hits = self._hits([(e, best[e][1], best[e][0]) for e in order[:limit]])
-        return SearchResult(text, hits, len(order), self._facets(order), (time.perf_counter() - started) * 1000)
+        return [(e, best[e][1], best[e][0]) for e in order]
+
+    def _score_batch(self, q: NameKeys, nids: list[int], min_score: float) -> list[tuple[int, float]]:
+        """``score`` of each name that can reach ``min_score`` (the others are left out), most of it in rapidfuzz's batch calls.
+
+        ``score`` is at most ``0.7 · core + 30`` and at most ``0.7 · core + 0.15 · token_set + 15``:
+        each bound drops names before the next, dearer part is computed.
+        """
+        cut = max(0.0, (min_score - 30) / 0.7)
+        keys, at = self._core, self._core_at
+        cores = [keys[at[n]:at[n + 1]] for n in nids]
+        core_score = {i: c for _, c, i in process.extract(q.core, cores, scorer=fuzz.WRatio, score_cutoff=cut, limit=None)}
+        spaced = range(len(cores)) if " " in q.core else [i for i, c in enumerate(cores) if " " in c]
+        for _, c, k in process.extract(q.joined, [cores[i].replace(" ", "") for i in spaced], scorer=fuzz.ratio,
+                                        score_cutoff=cut, limit=None):  # (with no space on either side WRatio ≥ ratio)
+            if c > core_score.get(spaced[k], -1.0):
+                core_score[spaced[k]] = c
+        if not core_score:
+            return []
+        alive = sorted(core_score)
+        keys, at = self._latn, self._latn_at
+        latns = [keys[at[nids[i]]:at[nids[i] + 1]] for i in alive]
+        out = []
+        last: list[tuple[int, float, float]] = []  # (index, core, token_set) of names still in the running
+        for (_, token_set, k) in process.extract(q.latn, latns, scorer=fuzz.token_set_ratio, limit=None):
+            if latns[k] == q.latn:
+                out.append((nids[alive[k]], 100.0))
+            elif 0.7 * core_score[alive[k]] + 0.15 * token_set + 15 >= min_score:
+                last.append((k, core_score[alive[k]], token_set))
+        if last:
+            bodies = [_LEGAL_WORDS.sub(" ", latns[k]) for k, _, _ in last]  # token_sort splits on any run of spaces
+            for _, token_sort, j in process.extract(_LEGAL_WORDS.sub(" ", q.latn), bodies, scorer=fuzz.token_sort_ratio, limit=None):
+                k, c, token_set = last[j]
+                out.append((nids[alive[k]], min(99.9, 0.7 * c + 0.3 * (0.5 * token_set + 0.5 * token_sort))))
+        return out
 
     def _browse(self, text: str, filters: Filters, allowed: Callable[[int], bool], limit: int,
                 started: float) -> SearchResult:
@@ -505,7 +569,7 @@ class SearchIndex:
         else:
             matching = [e for e in self.recent if allowed(e)]
             eids, total, facets = matching[:limit], len(matching), self._facets(matching)
-        hits = self._hits([(e, None, 0.0) for e in eids])
+        hits = self.hits([(e, None, 0.0) for e in eids])
         return SearchResult(text, hits, total, facets, (time.perf_counter() - started) * 1000)
 
     def _facets(self, eids: Iterable[int]) -> dict[str, dict[str, int]]:
@@ -522,14 +586,12 @@ class SearchIndex:
                 "kind": dict(kinds.most_common())}
 
 
+_LEGAL_WORDS = re.compile(r"(?<!\S)(?:" + "|".join(sorted(map(re.escape, LEGAL), key=len, reverse=True)) + r")(?!\S)")
+
+
 def _pack(strings: list[str]) -> tuple[str, array]:
     """Many short strings as one string and an offset array (a tenth of the memory of a list)."""
-    offsets = array("I", [0])
-    total = 0
-    for s in strings:
-        total += len(s)
-        offsets.append(total)
-    return "".join(strings), offsets
+    return "".join(strings), array("I", accumulate(map(len, strings), initial=0))
 
 
 def _select(db: sqlite3.Connection, sql: str, ids: list[int]) -> list[tuple]:

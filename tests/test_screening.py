@@ -53,6 +53,20 @@ def test_screening_finds_listed_names_and_spares_unlisted_firms(seed_db_copy: Pa
     assert "potential matches" in result.output and "EL " in result.output  # the summary by list
 
 
+def test_workers_give_the_same_results_in_the_same_order(seed_db_copy: Path, tmp_path: Path):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    big = tmp_path / "big.csv"  # over 500 rows, so forked workers screen it in slices
+    big.write_text("\n".join([lines[0], *lines[1:] * 3]) + "\n", encoding="utf-8")
+    outputs = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"out-{workers}.jsonl"
+        result = _screen(seed_db_copy, str(big), "--no-save", "--workers", workers, "-o", str(out))
+        assert result.exit_code == 0, result.output
+        outputs[workers] = out.read_text(encoding="utf-8")
+    assert len(outputs["1"].splitlines()) == 3 * (len(lines) - 1)
+    assert outputs["1"] == outputs["2"]
+
+
 def test_malformed_input_gives_one_line_and_never_a_partial_output(seed_db_copy: Path, tmp_path: Path):
     out = tmp_path / "out.csv"
     out.write_text("an earlier result\n", encoding="utf-8")

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from store import StoreError, export, queries, userdata
+from store.normalize import analyze
 from store.search import SearchIndex
 
 from .commands import WatchlistCommands
@@ -111,6 +112,7 @@ class WatchlistApp(App):
     def build_index(self) -> None:
         try:
             index = SearchIndex.build(thread_db(self.db_path).conn)
+            analyze("保利")  # load the pinyin dictionary now, not on the first Chinese keystroke
         except (sqlite3.DatabaseError, StoreError) as exc:  # a store damaged under us: say so in one line, don't trace
             self.call_from_thread(self.exit, None, 1, f"{self.db_path}: store is damaged or unreadable ({exc})")
             return

@@ -1,0 +1,70 @@
+"""Misspelling lookup over the search vocabulary: the words one or two edits from a query word.
+
+One edit (a letter dropped, added, replaced, or two neighbours swapped) is found exactly by
+generating every such variant of the word and keeping those in the vocabulary (a hash set): about
+70 lookups a letter, tens of microseconds whatever the size of the vocabulary.
+
+Two edits, for words of 8 letters or more, are looked for only when nothing is one edit away
+(SymSpell's "closest" rule): rapidfuzz's OSA distance over the words of the same first letter and
+the same length, then a length one and two off, until 4,000 words have been compared. A store of
+real names rarely reaches that budget; a million generated pinyin names does, at the same length.
+
+The first letter is held fixed (people rarely get it wrong); ``first=True`` asks for the variants
+that change only the first letter, tried when nothing good came back otherwise.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"  # the alphabet of folded tokens
+TWO_EDITS_FROM = 8  # words this long may be two edits away
+TWO_EDITS_BUDGET = 4_000  # words compared in a two-edit scan (a dense vocabulary has many of one length)
+PER_DISTANCE = 50  # neighbours kept at each distance (closest first, then vocabulary order)
+
+
+def edits1(word: str, start: int, stop: int) -> set[str]:
+    """Every string one edit from ``word`` whose edit starts at a position in ``start..stop-1``."""
+    out: set[str] = set()
+    for i in range(start, min(stop, len(word) + 1)):
+        head, tail = word[:i], word[i:]
+        for c in LETTERS:
+            out.add(head + c + tail)  # insert before position i
+        if tail:
+            rest = tail[1:]
+            out.add(head + rest)  # delete
+            if rest:
+                out.add(head + rest[0] + tail[0] + rest[1:])  # swap with the next letter
+            for c in LETTERS:
+                out.add(head + c + rest)  # replace
+    out.discard(word)
+    return out
+
+
+class TypoIndex:
+    """The vocabulary as a set (one-edit lookups) and in buckets by length and first letter (two-edit scans)."""
+
+    def __init__(self, vocab: list[str]) -> None:
+        self.words = set(vocab)
+        self.buckets: dict[tuple[int, str], list[str]] = {}
+        for word in vocab:
+            if len(word) >= TWO_EDITS_FROM - 2:
+                self.buckets.setdefault((len(word), word[0]), []).append(word)
+
+    def neighbours(self, word: str, first: bool = False) -> list[tuple[str, int]]:
+        """Vocabulary words near ``word``: (word, edits), closest first, at most ``PER_DISTANCE`` per distance."""
+        if first:
+            return [(w, 1) for w in sorted(edits1(word, 0, 1) & self.words)][:PER_DISTANCE]
+        one = sorted(edits1(word, 1, len(word) + 1) & self.words)[:PER_DISTANCE]
+        if one or len(word) < TWO_EDITS_FROM:
+            return [(w, 1) for w in one]
+        two: list[str] = []
+        compared = 0
+        for n in sorted(range(len(word) - 2, len(word) + 3), key=lambda n: abs(n - len(word))):  # same length first
+            bucket = self.buckets.get((n, word[0]), ())
+            if compared and compared + len(bucket) > TWO_EDITS_BUDGET:
+                break
+            compared += len(bucket)
+            two += (w for w, _, _ in process.extract(word, bucket, scorer=OSA.distance, score_cutoff=2, limit=None))
+        return [(w, 2) for w in sorted(two)[:PER_DISTANCE]]
