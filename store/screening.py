@@ -145,6 +145,11 @@ def _place(code: str) -> str:
     return _SOVEREIGN.get(code, code)
 
 
+def _country_differs(mine: str, theirs: tuple[str, ...] | list[str]) -> bool:
+    """True if the row gives a country and the entity has countries, none of which meets it."""
+    return bool(mine and theirs) and _place(mine) not in {_place(c) for c in theirs}
+
+
 def why(q: NameKeys, m: NameKeys, hit: Hit) -> str:
     """Which name matched and which normalisation made it match (``q``, ``m``: the keys of the row and of the matched name)."""
     kind = "primary name" if hit.matched_kind == "primary" else f"{hit.matched_kind} alias"
@@ -174,7 +179,7 @@ def screen_rows(index: SearchIndex, rows: list[Row], threshold: float = THRESHOL
         for _, nid, _ in kept:
             hit = next(hits)
             note = why(q, NameKeys(index.latn(nid), index.core(nid)), hit)
-            if row.country and hit.countries and _place(row.country) not in {_place(c) for c in hit.countries}:
+            if _country_differs(row.country, hit.countries):
                 note += f"; country differs ({row.country} vs {', '.join(hit.countries)})"
             matches.append({"entity_id": hit.entity_id, "key": hit.key, "name": hit.name, "matched_name": hit.matched_name,
                             "score": round(hit.score, 1), "lists": hit.lists, "status": hit.status, "countries": hit.countries,
@@ -197,9 +202,7 @@ def _rank(index: SearchIndex, row: Row, threshold: float, keep: int) -> tuple[Na
     if not found or found[0][2] < threshold:
         found = index.ranked(q, min_score=floor, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
     if row.country:
-        mine = _place(row.country)
-        found = [(e, n, s - COUNTRY_PENALTY if index.countries[e] and mine not in {_place(c) for c in index.countries[e]} else s)
-                 for e, n, s in found]
+        found = [(e, n, s - COUNTRY_PENALTY if _country_differs(row.country, index.countries[e]) else s) for e, n, s in found]
         found.sort(key=lambda f: -f[2])
     return q, [f for f in found if f[2] >= threshold][:keep]
 
@@ -212,7 +215,6 @@ def screen(index: SearchIndex, rows: list[Row], threshold: float = THRESHOLD,
     copy-on-write and screen slices of ``PARALLEL_SLICE`` rows; results come back in order.
     """
     index.cache_limit = max(index.cache_limit, 500_000)  # rows share words: expand each once
-    gc.freeze()  # the index lives as long as the run: keep the cyclic collector (and forked copies) off its objects
     if workers > 1 and len(rows) > PARALLEL_SLICE and "fork" in mp.get_all_start_methods():
         yield from _screen_forked(index, rows, threshold, progress, workers)
         return
@@ -231,6 +233,7 @@ def _screen_forked(index: SearchIndex, rows: list[Row], threshold: float, progre
                    workers: int) -> Iterator[Result]:
     global _SHARED
     _SHARED = (index, rows, threshold)
+    gc.freeze()  # before the fork: the children's collectors leave the shared index (and its pages) alone
     try:
         with mp.get_context("fork").Pool(workers, initializer=index.forget_connections) as pool:
             done = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
@@ -381,6 +382,7 @@ def screen(obj: Context, file: Path, name_column: str | None, country_column: st
     db = obj.db(write=not no_save)
     started = time.perf_counter()
     index = SearchIndex.build(db.conn)
+    gc.freeze()  # the index lives until this command ends: keep the cyclic collector off its millions of objects
     show_bar = len(rows) >= 500 and sys.stderr.isatty()
     with click.progressbar(length=len(rows), label="screening", file=sys.stderr) if show_bar else _nullbar() as bar:
         shown_done = [0]
