@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .db import IN_JSON, as_json
 from .importers.csl import LIST_NAMES
 from .queries import rows
 
@@ -62,8 +63,8 @@ def changes(db: sqlite_utils.Database, list_code: str | None = None, since: str 
         where.append("c.change = ?")
         params.append(kind)
     if entity_ids is not None:
-        where.append(f"c.entity_id IN ({','.join('?' * len(entity_ids))})")
-        params.extend(entity_ids)
+        where.append(f"c.entity_id {IN_JSON}")
+        params.append(as_json(entity_ids))
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
     sql = f"SELECT * FROM ({sql})" + ("" if baseline else " WHERE NOT baseline")
     sql += " ORDER BY as_of DESC, list, change, name" + (f" LIMIT {int(limit)}" if limit else "")

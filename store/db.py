@@ -1,19 +1,33 @@
-"""Opening the store: path resolution, pragmas, migrations."""
+"""Opening the store: path resolution, pragmas, migrations, transactions that wait their turn, and what a failure means.
+
+SQLite's locks are POSIX advisory locks, and closing *any* descriptor of a file drops all of a process's
+locks on it (SQLite's "How To Corrupt", 2.2). So nothing here opens the store file (or its ``-wal`` and
+``-shm``) with plain ``open()``: a path is checked with ``stat`` only, and its content through SQLite.
+"""
 
 from __future__ import annotations
 
+import getpass
+import json
 import os
 import sqlite3
+import stat
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import sqlite_utils
 
-from .errors import ReadOnlyStore, StoreError
+from .errors import ReadOnlyStore, StoreBusy, StoreError
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
 ENV_VAR = "WATCHLIST_DB"
-SQLITE_HEADER = b"SQLite format 3\x00"
-BUSY_MS = 5000  # how long a connection waits for another process's write to finish
+WAIT_ENV_VAR = "WATCHLIST_WAIT"
+BUSY_MS = 5000  # how long a plain statement waits for another connection (reads; a write runs in transaction())
+POLL_S = 0.2  # how often a waiting writer tries the write lock again
 
 
 def default_path() -> Path:
@@ -25,6 +39,11 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir("watchlist", appauthor=False)) / "watchlist.db"
 
 
+def now() -> str:
+    """The timestamp format of every ``*_at``/``started`` column: local time, to the second."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def writable(path: Path) -> bool:
     """True if the store file (or, for a new store, its folder) can be written, and its folder too (journal files)."""
     folder = path.parent if path.parent != Path("") else Path(".")
@@ -33,28 +52,25 @@ def writable(path: Path) -> bool:
     return not folder.exists() or os.access(folder, os.W_OK)
 
 
-def check_file(path: Path) -> None:
-    """Refuse, with one line, a path that is not a store: a folder, an empty file, not SQLite, truncated."""
-    if not path.exists():
-        return
-    if path.is_dir():
-        raise StoreError(f"{path}: is a folder, not a store file")
-    size = path.stat().st_size
-    if size == 0:
-        raise StoreError(f"{path}: empty file, not a watchlist store (remove it to start a new store there)")
+def check_path(path: Path) -> None:
+    """Refuse, with one line, a path that cannot be a store: a folder, a device, an empty file. Only ``stat``: never ``open()``."""
     try:
-        with path.open("rb") as f:
-            head = f.read(100)
+        info = path.stat()
+    except FileNotFoundError:
+        return
     except OSError as exc:
         raise StoreError(f"{path}: cannot read ({exc.strerror})") from None
-    if not head.startswith(SQLITE_HEADER):
-        raise StoreError(f"{path}: not a watchlist store (not an SQLite database)")
-    page_size = int.from_bytes(head[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(head[28:32], "big")
-    if len(head) < 100 or size < pages * page_size:
-        raise StoreError(f"{path}: store is damaged (the file is truncated: {size:,} of {pages * page_size:,} bytes); "
-                         "restore a backup, or delete it and run watchlist seed")
+    if stat.S_ISDIR(info.st_mode):
+        raise StoreError(f"{path}: is a folder, not a store file")
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(f"{path}: not a regular file, not a watchlist store")
+    if info.st_size == 0:
+        raise StoreError(f"{path}: empty file, not a watchlist store (remove it to start a new store there)")
+
+
+def uri(path: Path | str, **params: str) -> str:
+    """A ``file:`` URI for SQLite: any path (spaces, ``#``, ``?``, ``%``, non-ASCII, undecodable bytes) survives it."""
+    return Path(os.path.abspath(path)).as_uri() + ("?" + urlencode(params) if params else "")
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite_utils.Database:
@@ -64,25 +80,35 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite_utils.Databas
     :class:`ReadOnlyStore` when a read-write open is asked of a file that cannot be written.
     """
     path = Path(path)
-    check_file(path)
+    check_path(path)
     if not readonly and not writable(path):
         raise ReadOnlyStore(f"{path}: the store is read-only (the file or its folder cannot be written)")
+    conn = None
     try:
         if readonly:
-            conn = _open_readonly(path)
+            conn = open_readonly(path)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, check_same_thread=False)
-        conn.isolation_level = None  # explicit BEGIN/COMMIT: one transaction per imported file
+            conn = sqlite3.connect(uri(path, mode="rwc"), uri=True, check_same_thread=False)
+        conn.isolation_level = None  # explicit transactions only: see transaction()
         conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise StoreError(f"{path}: not a watchlist store (an SQLite database with other tables); choose another file")
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: not a watchlist store ({exc})") from None
+        if conn is not None:
+            conn.close()
+        if "not a database" in str(exc):
+            raise StoreError(f"{path}: not a watchlist store (not an SQLite database)") from None
+        raise StoreError(explain(path, exc)) from None
+    except StoreError:
+        if conn is not None:
+            conn.close()
+        raise
     except OSError as exc:
         raise StoreError(f"{path}: cannot open ({exc.strerror})") from None
     if version > SCHEMA_VERSION:
+        conn.close()
         raise StoreError(
             f"{path}: store schema version {version} is newer than this watchlist "
             f"(knows {SCHEMA_VERSION}); upgrade watchlist to open it"
@@ -90,47 +116,233 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite_utils.Databas
     conn.execute("PRAGMA foreign_keys = ON")
     if not readonly:
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            _migrate(conn, version)
-            if 0 < version < 3:  # a store from before entity resolution: group its records once, now
-                _resolve_once(conn)
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            if version < SCHEMA_VERSION:
+                _migrate(conn, version)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: cannot prepare store ({exc})") from None
+            conn.close()
+            raise StoreError(f"{path}: cannot prepare store: {explain(path, exc)}") from None
     elif version < SCHEMA_VERSION:
+        conn.close()
         raise StoreError(f"{path}: store needs an upgrade; open it once without read-only")
     return sqlite_utils.Database(conn)
 
 
-def _open_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection; ``immutable`` when even the WAL index cannot be created (read-only folder)."""
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """A plain read-only connection; ``immutable`` when even the WAL index cannot be created (read-only folder or mount)."""
     if not path.exists():
         raise StoreError(f"{path}: no such store")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    conn = sqlite3.connect(uri(path, mode="ro"), uri=True, check_same_thread=False)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise
         conn.close()
-        conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True, check_same_thread=False)
+        conn = sqlite3.connect(uri(path, immutable="1"), uri=True, check_same_thread=False)
     return conn
 
 
-def _resolve_once(conn: sqlite3.Connection) -> None:
-    from .resolve import run  # deferred: resolution imports the normalisation tables
-
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        run(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
 def _migrate(conn: sqlite3.Connection, version: int) -> None:
-    for number in range(version, SCHEMA_VERSION):
+    with transaction(conn):
+        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have upgraded it meanwhile
+        for number in range(version, SCHEMA_VERSION):
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+        if 0 < version < 3:  # a store from before entity resolution: group its records once, now
+            from .resolve import run  # deferred: resolution imports the normalisation tables
+
+            run(conn)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration script, one at a time (``executescript`` would commit)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                yield pending
+            pending = ""
+    if pending.strip():
+        yield pending
+
+
+# -- transactions ------------------------------------------------------------------------------------
+
+@dataclass
+class WaitPolicy:
+    """How long a writer waits for another process's write lock, and who hears that it is waiting."""
+
+    seconds: float = float(os.environ.get(WAIT_ENV_VAR) or 600)
+    report: Callable[[str], None] | None = None
+
+
+WAIT = WaitPolicy()
+
+
+def set_wait(seconds: float | None = None, report: Callable[[str], None] | None = None) -> None:
+    """Set this process's write-lock wait (seconds) and where "waiting for …" is said."""
+    if seconds is not None:
+        WAIT.seconds = seconds
+    WAIT.report = report
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+def holder(conn: sqlite3.Connection) -> str:
+    """Who holds the write lock, as far as the import log says: "another import (pid 4711, file …)"."""
+    try:
+        found = conn.execute("SELECT pid, file FROM imports WHERE status = 'running' AND pid IS NOT NULL AND pid != ?"
+                             " ORDER BY id DESC", (os.getpid(),)).fetchall()
+    except sqlite3.Error:
+        found = []
+    for pid, file in found:
+        if _alive(pid):
+            return f"another import (pid {pid}, {Path(file).name})"
+    return "another watchlist process"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _begin(conn: sqlite3.Connection, path: str) -> None:
+    """``BEGIN IMMEDIATE``, waiting for another process's write (saying so once) up to :data:`WAIT`."""
+    busy = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute(f"PRAGMA busy_timeout = {int(POLL_S * 1000)}")
+    started, said = time.monotonic(), False
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _locked(exc):
+                    raise
+            if time.monotonic() - started >= WAIT.seconds:
+                raise StoreBusy(f"{path}: still being written by {holder(conn)} after {WAIT.seconds:g} s; nothing was changed. "
+                                "Try again when it has finished, or wait longer with --wait SECONDS")
+            if not said and WAIT.report:
+                WAIT.report(f"waiting for {holder(conn)} to finish writing to {path} (up to {WAIT.seconds:g} s; --wait to change) …")
+            said = True
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {busy}")
+
+
+def store_path(conn: sqlite3.Connection) -> str:
+    """The file of a connection's main database (for messages)."""
+    try:
+        return conn.execute("PRAGMA database_list").fetchone()[2] or "store"
+    except sqlite3.Error:
+        return "store"
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: committed whole or rolled back whole.
+
+    Waits its turn for the write lock (see :func:`set_wait`). Inside another transaction it is a savepoint,
+    so a multi-step job (a rebuild: clear, then every seed file) can be made one transaction.
+    """
+    if conn.in_transaction:
+        name = f"sp{id(object())}"
+        conn.execute(f"SAVEPOINT {name}")
         try:
-            conn.executescript("BEGIN;" + MIGRATIONS[number] + f"; PRAGMA user_version = {number + 1}; COMMIT;")
-        except sqlite3.Error:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            yield conn
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
             raise
+        conn.execute(f"RELEASE {name}")
+        return
+    _begin(conn, store_path(conn))
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# -- what a failure means ----------------------------------------------------------------------------
+
+SAVE_FIRST = "save what can be read first: watchlist backup -o COPY.db and watchlist userdata export -o mine.json"
+
+
+def explain(path: Path | str, exc: BaseException) -> str:
+    """One line for an SQLite error: busy, full, unreadable, or (only when ``integrity_check`` fails) damaged."""
+    text = str(exc)
+    if isinstance(exc, StoreError):
+        return text
+    if "locked" in text or "busy" in text:
+        return f"{path}: the store is busy (another process is writing); nothing was changed; try again, or wait longer with --wait SECONDS"
+    if "full" in text or ("disk I/O" in text and _disk_full(path)):
+        return f"{path}: the disk holding the store is full ({text}); nothing was changed; free some space and try again"
+    if "too many SQL variables" in text or "too big" in text:
+        return f"{path}: a request was too large for SQLite ({text}); the store is fine; please report this"
+    if "unable to open" in text or "readonly" in text:
+        return f"{path}: cannot open the store's files ({text}); check the permissions of the file and its folder"
+    problem = integrity(path)
+    if problem:
+        return f"{path}: store is damaged (integrity_check: {problem}); {SAVE_FIRST}, then restore a backup"
+    return f"{path}: store error ({text}); integrity_check finds the store intact"
+
+
+def _disk_full(path: Path | str) -> bool:
+    try:
+        info = os.statvfs(Path(path).parent)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < 1 << 20
+
+
+def integrity(path: Path | str) -> str | None:
+    """The first problem ``PRAGMA integrity_check`` finds in the store (None when it says ok)."""
+    try:
+        conn = sqlite3.connect(uri(path, mode="ro"), uri=True)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+            found = [r[0] for r in conn.execute("PRAGMA integrity_check(3)")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    if found == ["ok"]:
+        return None
+    lines = [line.strip() for text in found for line in text.splitlines()]
+    return "; ".join(line for line in lines if line and not line.startswith("***"))
+
+
+def generation(conn: sqlite3.Connection) -> tuple[int, int]:
+    """The store's (data, user) generations: bumped by every finished import or regrouping, and every user write."""
+    found = dict(conn.execute("SELECT key, value FROM store_state"))
+    return found.get("data", 0), found.get("user", 0)
+
+
+IN_JSON = "IN (SELECT value FROM json_each(?))"  # any number of ids or keys as one bound value: see as_json
+
+
+def as_json(values: list | tuple | set) -> str:
+    """The one parameter of :data:`IN_JSON`."""
+    return json.dumps(list(values))
+
+
+def user() -> str:
+    """Who is writing (the OS user), for decisions and notes."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"

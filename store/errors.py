@@ -11,3 +11,7 @@ class ImportFailed(Exception):
 
 class ReadOnlyStore(StoreError):
     """The store file (or its folder) cannot be written: it can still be opened for browsing."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the write lock for longer than this one would wait; nothing was changed."""

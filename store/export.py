@@ -152,6 +152,13 @@ def write(text: str, folder: Path, stem: str, fmt: str) -> Path:
     return path
 
 
+def file_mode() -> int:
+    """The mode a new file gets under this process's umask (a temporary file starts at 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_whole(out: Path, chunks: Iterable[str]) -> None:
     """Write ``chunks`` to ``out`` whole or not at all: a temporary file beside it, renamed at the end."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -159,6 +166,7 @@ def write_whole(out: Path, chunks: Iterable[str]) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
             f.writelines(chunks)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

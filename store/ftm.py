@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .db import IN_JSON, as_json
 from .importers.csl import LIST_NAMES
 from .importers.ftm import ID_PROPS
 
@@ -39,7 +40,7 @@ def entities(db: sqlite_utils.Database, entity_ids: Iterable[int] | None = None)
     params: tuple = ()
     if entity_ids is not None:
         ids = list(entity_ids)
-        where, params = f" WHERE id IN ({','.join('?' * len(ids))})", tuple(ids)
+        where, params = f" WHERE id {IN_JSON}", (as_json(ids),)
     records = conn.execute(f"SELECT id, key, kind, name, countries, remarks, first_seen, last_seen FROM entities{where} ORDER BY id",
                            params).fetchall()
     keys = dict(conn.execute("SELECT id, key FROM entities"))

@@ -10,13 +10,13 @@ by party and entity key) survives re-imports and rebuilds.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import sqlite_utils
 
+from .db import now, transaction, user
 from .queries import rows
 from .search import SearchIndex
 
@@ -63,11 +63,10 @@ def propose(db: sqlite_utils.Database, threshold: float = THRESHOLD, index: Sear
                 proposed += 1
         if progress and i % 1000 == 0:
             progress(i, len(todo))
-    conn.execute("BEGIN IMMEDIATE")
-    conn.executemany("INSERT OR IGNORE INTO party_links (party_key, party_name, entity_id, method, score) VALUES (?,?,?,?,?)",
-                     links)
-    conn.executemany("INSERT OR IGNORE INTO party_seen (party_key) VALUES (?)", [(k,) for k, _ in todo])
-    conn.execute("COMMIT")
+    with transaction(conn):
+        conn.executemany("INSERT OR IGNORE INTO party_links (party_key, party_name, entity_id, method, score) VALUES (?,?,?,?,?)",
+                         links)
+        conn.executemany("INSERT OR IGNORE INTO party_seen (party_key) VALUES (?)", [(k,) for k, _ in todo])
     return {"parties": len(todo), "exact": exact, "proposed": proposed}
 
 
@@ -101,9 +100,9 @@ def decide(db: sqlite_utils.Database, link_id: int, decision: str) -> dict[str, 
                           (link_id,)).fetchone()
     if row is None:
         return None
-    db.conn.execute("INSERT INTO user_link_decisions (party_key, entity_key, decision, decided_at) VALUES (?,?,?,?)"
-                    " ON CONFLICT(party_key, entity_key) DO UPDATE SET decision = excluded.decision,"
-                    " decided_at = excluded.decided_at", (row[0], row[1], decision, time.strftime("%Y-%m-%dT%H:%M:%S")))
+    with transaction(db.conn) as conn:
+        conn.execute("INSERT INTO user_link_events (party_key, entity_key, decision, decided_at, user) VALUES (?,?,?,?,?)",
+                     (row[0], row[1], decision, now(), user()))
     return next((r for r in listing(db) if r["id"] == link_id), None)
 
 

@@ -130,11 +130,18 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any] | None:
     key_marks = ",".join("?" * len(keys))
     star = conn.execute(f"SELECT min(starred_at), group_concat(tags, ' ') FROM user_watchlist WHERE entity_key IN ({key_marks})",
                         keys).fetchone()
-    notes = [n for (n,) in conn.execute(f"SELECT note FROM user_notes WHERE entity_key IN ({key_marks})"
-                                        " ORDER BY entity_key != ?", (*keys, out["key"]))]
+    out["notes"] = rows(conn, f"SELECT entity_key AS key, note, updated_at FROM user_notes WHERE entity_key IN ({key_marks})"
+                              " ORDER BY entity_key != ?, entity_key", (*keys, out["key"]))
     out["watchlist"] = {"starred_at": star[0], "tags": " ".join(dict.fromkeys((star[1] or "").split()))} if star[0] else None
-    out["note"] = "\n\n".join(notes) if notes else None
+    out["note"] = joined_notes(out["notes"]) or None
     return out
+
+
+def joined_notes(notes: list[dict[str, Any]]) -> str:
+    """The notes of an entity's records as one text: a single note as it is, several each after its record key."""
+    if len(notes) == 1:
+        return notes[0]["note"]
+    return "\n\n".join(f"[{n['key']}] {n['note']}" for n in notes)
 
 
 # Identifiers that link entities when two share them exactly (kind as OFAC writes it → relation).

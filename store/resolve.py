@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -36,6 +35,7 @@ from typing import Any
 import sqlite_utils
 from rapidfuzz import fuzz
 
+from .db import now, transaction, user
 from .normalize import LEGAL, analyze
 from .queries import rows
 
@@ -451,11 +451,13 @@ def candidates(db: sqlite_utils.Database, entity_id: int | None = None) -> list[
                 (*ids, *ids))
 
 
-def decide(db: sqlite_utils.Database, key_a: str, key_b: str, decision: str) -> dict[str, int]:
+def decide(db: sqlite_utils.Database, key_a: str, key_b: str, decision: str, note: str | None = None) -> dict[str, int]:
     """Record that two records are the same or different, then regroup; return the new counts."""
     if decision not in (SAME, DIFFERENT):
         raise ValueError(f"decision must be {SAME!r} or {DIFFERENT!r}")
-    return _record(db.conn, [(key_a, key_b)], decision)
+    if key_a == key_b:
+        raise ValueError(f"{key_a}: a record is always the same as itself; name two different records")
+    return _record(db.conn, [(key_a, key_b)], decision, note)
 
 
 def split(db: sqlite_utils.Database, entity_id: int) -> dict[str, int]:
@@ -466,17 +468,9 @@ def split(db: sqlite_utils.Database, entity_id: int) -> dict[str, int]:
     return _record(conn, [(keys[entity_id], keys[other]) for other in ids if other != entity_id], DIFFERENT)
 
 
-def _record(conn: sqlite3.Connection, pairs_of_keys: list[tuple[str, str]], decision: str) -> dict[str, int]:
-    """Save the user's decision on each pair of entity keys and regroup, in one transaction."""
-    now = time.strftime("%Y-%m-%dT%H:%M:%S")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany("INSERT INTO user_resolve_decisions (key_a, key_b, decision, decided_at) VALUES (?,?,?,?)"
-                         " ON CONFLICT(key_a, key_b) DO UPDATE SET decision = excluded.decision, decided_at = excluded.decided_at",
-                         [(*sorted(pair), decision, now) for pair in pairs_of_keys])
-        counts = run(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return counts
+def _record(conn: sqlite3.Connection, pairs_of_keys: list[tuple[str, str]], decision: str, note: str | None = None) -> dict[str, int]:
+    """Append the user's decision on each pair of entity keys (earlier decisions stay as history) and regroup, in one transaction."""
+    with transaction(conn):
+        conn.executemany("INSERT INTO user_resolve_events (key_a, key_b, decision, note, decided_at, user) VALUES (?,?,?,?,?,?)",
+                         [(*sorted(pair), decision, note, now(), user()) for pair in pairs_of_keys])
+        return run(conn)

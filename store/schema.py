@@ -319,11 +319,98 @@ MIGRATIONS: list[str] = [
     """,
     # 5: full-text search on names and entities, for Datasette and SQL users (the app has its own index)
     _fts("names", ("name",)) + _fts("entities", ("name", "remarks")),
+    # 6: user decisions and notes as append-only history (the current state is the latest event), who runs an
+    # import (pid), and the store's generations (what a long-lived reader checks to see that something changed)
+    """
+    ALTER TABLE imports ADD COLUMN pid INTEGER;
+    CREATE TABLE store_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO store_state VALUES ('data', 0), ('user', 0);
+    CREATE TRIGGER imports_generation AFTER UPDATE OF status ON imports WHEN new.status = 'ok' BEGIN
+        UPDATE store_state SET value = value + 1 WHERE key = 'data';
+    END;
+
+    CREATE TABLE user_screening_events (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES user_screening_runs(id) ON DELETE CASCADE,
+        line INTEGER NOT NULL,
+        entity_key TEXT,
+        decision TEXT NOT NULL,
+        note TEXT,  -- NULL: no note given (the row keeps its earlier note); '' clears it
+        decided_at TEXT NOT NULL,
+        user TEXT NOT NULL
+    );
+    CREATE INDEX user_screening_events_row ON user_screening_events(run_id, line, id);
+    INSERT INTO user_screening_events (run_id, line, entity_key, decision, note, decided_at, user)
+        SELECT run_id, line, entity_key, decision, note, decided_at, user FROM user_screening_decisions ORDER BY decided_at;
+    DROP TABLE user_screening_decisions;
+    CREATE VIEW user_screening_decisions AS
+        SELECT e.run_id, e.line, e.entity_key, e.decision,
+               coalesce((SELECT n.note FROM user_screening_events n WHERE n.run_id = e.run_id AND n.line = e.line
+                         AND n.note IS NOT NULL ORDER BY n.id DESC LIMIT 1), '') AS note,
+               e.decided_at, e.user
+        FROM user_screening_events e
+        WHERE e.id = (SELECT max(l.id) FROM user_screening_events l WHERE l.run_id = e.run_id AND l.line = e.line);
+
+    CREATE TABLE user_resolve_events (
+        id INTEGER PRIMARY KEY,
+        key_a TEXT NOT NULL,
+        key_b TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        note TEXT,
+        decided_at TEXT NOT NULL,
+        user TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX user_resolve_events_pair ON user_resolve_events(key_a, key_b, id);
+    INSERT INTO user_resolve_events (key_a, key_b, decision, decided_at)
+        SELECT key_a, key_b, decision, decided_at FROM user_resolve_decisions ORDER BY decided_at;
+    DROP TABLE user_resolve_decisions;
+    CREATE VIEW user_resolve_decisions AS
+        SELECT e.key_a, e.key_b, e.decision, e.decided_at, e.user, e.note FROM user_resolve_events e
+        WHERE e.id = (SELECT max(l.id) FROM user_resolve_events l WHERE l.key_a = e.key_a AND l.key_b = e.key_b);
+
+    CREATE TABLE user_link_events (
+        id INTEGER PRIMARY KEY,
+        party_key TEXT NOT NULL,
+        entity_key TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        decided_at TEXT NOT NULL,
+        user TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX user_link_events_pair ON user_link_events(party_key, entity_key, id);
+    INSERT INTO user_link_events (party_key, entity_key, decision, decided_at)
+        SELECT party_key, entity_key, decision, decided_at FROM user_link_decisions ORDER BY decided_at;
+    DROP TABLE user_link_decisions;
+    CREATE VIEW user_link_decisions AS
+        SELECT e.party_key, e.entity_key, e.decision, e.decided_at, e.user FROM user_link_events e
+        WHERE e.id = (SELECT max(l.id) FROM user_link_events l WHERE l.party_key = e.party_key AND l.entity_key = e.entity_key);
+
+    CREATE TABLE user_note_history (
+        id INTEGER PRIMARY KEY,
+        entity_key TEXT NOT NULL,
+        note TEXT NOT NULL,  -- '' when the note was removed
+        saved_at TEXT NOT NULL,
+        user TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX user_note_history_key ON user_note_history(entity_key, id);
+    INSERT INTO user_note_history (entity_key, note, saved_at) SELECT entity_key, note, updated_at FROM user_notes;
+    """ + "".join(
+        f"""
+    CREATE TRIGGER {table}_{op.lower()}_generation AFTER {op} ON {table} BEGIN
+        UPDATE store_state SET value = value + 1 WHERE key = 'user';
+    END;"""
+        for table in ("user_watchlist", "user_notes", "user_screening_runs", "user_screening_events", "user_resolve_events",
+                      "user_link_events")
+        for op in ("INSERT", "UPDATE", "DELETE")
+    ) + """
+    CREATE TRIGGER user_resolve_events_regroup AFTER INSERT ON user_resolve_events BEGIN
+        UPDATE store_state SET value = value + 1 WHERE key = 'data';
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
-# Tables an import or a rebuild may write; everything named user_* is the user's.
+# Tables an import or a rebuild may write; everything named user_* is the user's (store_state is bookkeeping).
 DATA_TABLES = (
     "resolve_candidates", "resolution",
     "party_seen", "party_links", "shipments", "changes", "relations", "trade_flows", "entity_goods", "chpl", "hs_codes", "hs_sections",

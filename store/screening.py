@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import csv
 import gc
-import getpass
 import hashlib
 import io
 import json
 import multiprocessing as mp
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .db import now, transaction, user
 from .errors import ImportFailed
 from .importers.reading import json_lines, read_text
 from .normalize import NameKeys, analyze
@@ -309,25 +308,14 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, str]:
     return out
 
 
-def user() -> str:
-    """Who is screening (the OS user)."""
-    try:
-        return getpass.getuser()
-    except OSError:
-        return "unknown"
-
-
 def save_run(db: sqlite_utils.Database, path: Path, results: list[Result], threshold: float) -> int:
     """Keep a run and its rows; return its id."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(db.conn) as conn:
         run_id = conn.execute(
             "INSERT INTO user_screening_runs (file, content_hash, started, user, threshold, snapshot, summary)"
             " VALUES (?,?,?,?,?,?,?)",
-            (str(path), digest, time.strftime("%Y-%m-%dT%H:%M:%S"), user(), threshold, json.dumps(snapshot(db)),
-             json.dumps(summary(results))),
+            (str(path), digest, now(), user(), threshold, json.dumps(snapshot(db)), json.dumps(summary(results))),
         ).lastrowid
         conn.executemany(
             "INSERT INTO user_screening_rows (run_id, line, name, country, input, status, entity_key, score, lists, matches,"
@@ -337,10 +325,6 @@ def save_run(db: sqlite_utils.Database, path: Path, results: list[Result], thres
               " ".join(r.best["lists"]) if r.best else "", json.dumps(r.matches, ensure_ascii=False), r.fingerprint())
              for r in results],
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return run_id
 
 
@@ -381,17 +365,25 @@ def run_rows(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
     return out
 
 
-def decide(db: sqlite_utils.Database, run_id: int, line: int, decision: str, note: str = "") -> None:
-    """Mark a row: match, no match or review, with a note; who and when are recorded."""
+def decide(db: sqlite_utils.Database, run_id: int, line: int, decision: str, note: str | None = None) -> None:
+    """Mark a row: match, no match or review; who and when are recorded as a new event (earlier ones stay).
+
+    ``note`` None keeps the row's earlier note; a text (even "") replaces it.
+    """
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
-    key = db.conn.execute("SELECT entity_key FROM user_screening_rows WHERE run_id = ? AND line = ?", (run_id, line)).fetchone()
-    if key is None:
-        raise ValueError(f"run {run_id} has no line {line}")
-    db.conn.execute("INSERT INTO user_screening_decisions (run_id, line, entity_key, decision, note, decided_at, user)"
-                    " VALUES (?,?,?,?,?,?,?) ON CONFLICT(run_id, line) DO UPDATE SET entity_key = excluded.entity_key,"
-                    " decision = excluded.decision, note = excluded.note, decided_at = excluded.decided_at, user = excluded.user",
-                    (run_id, line, key[0], decision, note, time.strftime("%Y-%m-%dT%H:%M:%S"), user()))
+    with transaction(db.conn) as conn:
+        key = conn.execute("SELECT entity_key FROM user_screening_rows WHERE run_id = ? AND line = ?", (run_id, line)).fetchone()
+        if key is None:
+            raise ValueError(f"run {run_id} has no line {line}")
+        conn.execute("INSERT INTO user_screening_events (run_id, line, entity_key, decision, note, decided_at, user)"
+                     " VALUES (?,?,?,?,?,?,?)", (run_id, line, key[0], decision, note, now(), user()))
+
+
+def decisions(db: sqlite_utils.Database, run_id: int, line: int) -> list[dict[str, Any]]:
+    """Every decision taken on a row, oldest first (the audit trail behind its current state)."""
+    return query_rows(db.conn, "SELECT decision, note, decided_at, user FROM user_screening_events WHERE run_id = ? AND line = ?"
+                               " ORDER BY id", (run_id, line))
 
 
 def audit(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from .db import open_readonly
 from .normalize import LEGAL, NameKeys, analyze
 from .typos import TypoIndex
 
@@ -300,7 +301,7 @@ class SearchIndex:
             return self._fallback
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(f"{Path(self.path).resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            conn = open_readonly(Path(self.path))
             self._local.conn = conn
         return conn
 

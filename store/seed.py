@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import importers
+from .db import transaction
 from .importers.records import ImportReport
 from .schema import DATA_TABLES
 
@@ -55,30 +56,40 @@ Progress = Callable[[int, int, SeedFile, ImportReport | None], None]
 
 
 def build(db: sqlite_utils.Database, seed_dir: Path = SEED_DIR, progress: Progress | None = None) -> list[ImportReport]:
-    """Import every seed file in order (files already imported are skipped)."""
+    """Import every seed file in order (files already imported are skipped), all in one transaction: whole or not at all."""
     reports = []
-    for number, item in enumerate(SEED_FILES, 1):
-        if progress:
-            progress(number, len(SEED_FILES), item, None)
-        report = importers.run(db, seed_dir / item.path, item.format, as_of=item.as_of,
-                               source_name=item.source, license=item.license, url=item.url)
-        reports.append(report)
-        if progress:
-            progress(number, len(SEED_FILES), item, report)
+    with transaction(db.conn):
+        for number, item in enumerate(SEED_FILES, 1):
+            if progress:
+                progress(number, len(SEED_FILES), item, None)
+            report = importers.run(db, seed_dir / item.path, item.format, as_of=item.as_of,
+                                   source_name=item.source, license=item.license, url=item.url)
+            reports.append(report)
+            if progress:
+                progress(number, len(SEED_FILES), item, report)
     return reports
+
+
+def rebuild(db: sqlite_utils.Database, seed_dir: Path = SEED_DIR, progress: Progress | None = None) -> list[ImportReport]:
+    """Drop everything imports wrote and import the seed again, in one transaction: killed or failed, the store stays as it was.
+
+    User data (``user_*`` tables) is never touched.
+    """
+    with transaction(db.conn):
+        clear_data(db)
+        return build(db, seed_dir, progress)
 
 
 def clear_data(db: sqlite_utils.Database) -> None:
     """Delete everything imports wrote; user_* tables (watchlist, notes) stay."""
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(db.conn) as conn:
         for table in DATA_TABLES:
             conn.execute(f"DELETE FROM {table}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+
+
+def has_lists(db: sqlite_utils.Database) -> bool:
+    """True when the store holds list data (entities to search and screen against)."""
+    return db.conn.execute("SELECT 1 FROM listings LIMIT 1").fetchone() is not None
 
 
 def is_built(db: sqlite_utils.Database) -> bool:

@@ -6,16 +6,13 @@ any record of the group counts for the group, so merges and splits never hide wh
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
-from .queries import rows
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S")
+from .db import IN_JSON, as_json, now, transaction, user
+from .queries import joined_notes, rows
 
 
 def group_keys(db: sqlite_utils.Database, key: str) -> list[str]:
@@ -26,69 +23,95 @@ def group_keys(db: sqlite_utils.Database, key: str) -> list[str]:
     if row is None:
         return [key]
     ids = members(db.conn, group_of(db.conn, row[0]))
-    found = dict(db.conn.execute(f"SELECT id, key FROM entities WHERE id IN ({','.join('?' * len(ids))})", ids))
+    found = dict(db.conn.execute(f"SELECT id, key FROM entities WHERE id {IN_JSON}", (as_json(ids),)))
     return [key] + [found[i] for i in ids if found.get(i) and found[i] != key]
-
-
-def _in(keys: list[str]) -> str:
-    return f"IN ({','.join('?' * len(keys))})"
 
 
 def is_starred(db: sqlite_utils.Database, key: str) -> bool:
     """True if the entity (any record of its group) is on the watchlist."""
-    keys = group_keys(db, key)
-    return db.conn.execute(f"SELECT 1 FROM user_watchlist WHERE entity_key {_in(keys)}", keys).fetchone() is not None
+    keys = as_json(group_keys(db, key))
+    return db.conn.execute(f"SELECT 1 FROM user_watchlist WHERE entity_key {IN_JSON}", (keys,)).fetchone() is not None
 
 
 def star(db: sqlite_utils.Database, key: str, tags: str = "") -> None:
     """Put an entity on the watchlist (keeps the first star time)."""
-    db.conn.execute("INSERT INTO user_watchlist (entity_key, starred_at, tags) VALUES (?,?,?)"
-                    " ON CONFLICT(entity_key) DO UPDATE SET tags = excluded.tags", (key, _now(), tags))
+    with transaction(db.conn) as conn:
+        conn.execute("INSERT INTO user_watchlist (entity_key, starred_at, tags) VALUES (?,?,?)"
+                     " ON CONFLICT(entity_key) DO UPDATE SET tags = excluded.tags", (key, now(), tags))
 
 
 def unstar(db: sqlite_utils.Database, key: str) -> None:
     """Take an entity (every record of its group) off the watchlist (its note stays)."""
-    keys = group_keys(db, key)
-    db.conn.execute(f"DELETE FROM user_watchlist WHERE entity_key {_in(keys)}", keys)
+    with transaction(db.conn) as conn:
+        conn.execute(f"DELETE FROM user_watchlist WHERE entity_key {IN_JSON}", (as_json(group_keys(db, key)),))
 
 
 def toggle_star(db: sqlite_utils.Database, key: str) -> bool:
-    """Star or unstar; return the new state."""
-    if is_starred(db, key):
-        unstar(db, key)
-        return False
-    star(db, key)
-    return True
+    """Star or unstar, in one transaction; return the new state."""
+    with transaction(db.conn):
+        if is_starred(db, key):
+            unstar(db, key)
+            return False
+        star(db, key)
+        return True
 
 
-def set_note(db: sqlite_utils.Database, key: str, note: str) -> None:
-    """Save (or, when empty, delete) the note on an entity.
+@dataclass(frozen=True)
+class NoteSaved:
+    """What saving a note did: ``conflict`` when the note had changed since it was opened (both texts are kept)."""
 
-    The note edited is :func:`note_of` (the notes of every record of the group, joined), so it
-    replaces them all and is kept under ``key``, in one transaction.
+    text: str
+    conflict: bool = False
+
+
+CONFLICT_MARK = "──── also saved meanwhile ({at}); both kept ────"
+
+
+def set_note(db: sqlite_utils.Database, key: str, note: str, base: str | None = None) -> NoteSaved:
+    """Save (or, when empty, remove) the note on one record; every version is kept in ``user_note_history``.
+
+    ``base`` is the note as it was when the editor opened it. If the note changed since (another window or
+    process saved one), nothing is overwritten: the saved note holds the new text, then the other one, and
+    ``conflict`` says so. Notes on the other records of the entity's group are never touched.
     """
-    keys = group_keys(db, key)
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute(f"DELETE FROM user_notes WHERE entity_key {_in(keys[1:] or [''])}", keys[1:] or [""])
+    with transaction(db.conn) as conn:
+        row = conn.execute("SELECT note, updated_at FROM user_notes WHERE entity_key = ?", (key,)).fetchone()
+        current, at = (row[0], row[1]) if row else ("", "")
+        conflict = base is not None and current != base and current.strip() not in ("", note.strip())
+        if conflict:
+            note = (note.rstrip() + "\n\n" if note.strip() else "") + CONFLICT_MARK.format(at=at) + "\n" + current
         if note.strip():
             conn.execute("INSERT INTO user_notes (entity_key, note, updated_at) VALUES (?,?,?) ON CONFLICT(entity_key)"
-                         " DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at", (key, note, _now()))
+                         " DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at", (key, note, now()))
         else:
             conn.execute("DELETE FROM user_notes WHERE entity_key = ?", (key,))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        if note != current:
+            conn.execute("INSERT INTO user_note_history (entity_key, note, saved_at, user) VALUES (?,?,?,?)",
+                         (key, note if note.strip() else "", now(), user()))
+    return NoteSaved(note, conflict)
+
+
+def own_note(db: sqlite_utils.Database, key: str) -> str:
+    """The note on this one record ("" if none): what the note editor edits."""
+    row = db.conn.execute("SELECT note FROM user_notes WHERE entity_key = ?", (key,)).fetchone()
+    return row[0] if row else ""
+
+
+def notes_of(db: sqlite_utils.Database, key: str) -> list[dict[str, str]]:
+    """The notes on every record of the entity's group, this key's first: ``{key, note, updated_at}``."""
+    keys = group_keys(db, key)
+    return rows(db.conn, f"SELECT entity_key AS key, note, updated_at FROM user_notes WHERE entity_key {IN_JSON}"
+                         " ORDER BY entity_key != ?, entity_key", (as_json(keys), key))
 
 
 def note_of(db: sqlite_utils.Database, key: str) -> str:
-    """The note on an entity: the notes on every record of its group, this key's first ("" if none)."""
-    keys = group_keys(db, key)
-    notes = [n for (n,) in db.conn.execute(f"SELECT note FROM user_notes WHERE entity_key {_in(keys)} ORDER BY entity_key != ?",
-                                           (*keys, key))]
-    return "\n\n".join(notes)
+    """The note on an entity as one text: every record's note, each after its record key when there are several."""
+    return joined_notes(notes_of(db, key))
+
+
+def note_history(db: sqlite_utils.Database, key: str) -> list[dict[str, str]]:
+    """Every saved version of a record's note, oldest first."""
+    return rows(db.conn, "SELECT note, saved_at, user FROM user_note_history WHERE entity_key = ? ORDER BY id", (key,))
 
 
 def watchlist(db: sqlite_utils.Database) -> list[dict[str, Any]]:

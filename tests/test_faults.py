@@ -50,7 +50,7 @@ def baseline_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     importers.run(db, SEED / "consolidated_2022-04.csv.gz", source_name="CSL 2022-04")
     userdata.star(db, "ofac:38641", "supplier")
     userdata.set_note(db, "ofac:38641", "Watch for the June 2022 Entity List rule")
-    db.conn.execute("INSERT INTO user_resolve_decisions VALUES ('el:a', 'el:b', 'different', '2026-01-01T00:00:00')")
+    db.conn.execute("INSERT INTO user_resolve_events (key_a, key_b, decision, decided_at) VALUES ('el:a', 'el:b', 'different', '2026-01-01T00:00:00')")
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return path
@@ -221,7 +221,8 @@ def test_truncated_and_corrupted_stores_give_one_line(baseline_store: Path, tmp_
     shutil.copy(baseline_store, truncated)
     with truncated.open("r+b") as f:
         f.truncate(truncated.stat().st_size // 3)
-    assert "truncated" in _one_line_error(truncated)
+    line = _one_line_error(truncated)
+    assert "damaged" in line and "integrity_check" in line and "delete" not in line
     corrupted = tmp_path / "corrupted.db"
     shutil.copy(baseline_store, corrupted)
     size = corrupted.stat().st_size
@@ -302,7 +303,7 @@ def test_data_tables_list_every_table_imports_write(baseline_store: Path):
     tables = {t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")}
     conn.close()
     fts = {t for t in tables if "_fts" in t}  # full-text indexes, kept by triggers on names and entities
-    assert tables - fts == set(DATA_TABLES) | {t for t in tables if t.startswith("user_")}
+    assert tables - fts == set(DATA_TABLES) | {t for t in tables if t.startswith("user_")} | {"store_state"}
 
 
 def test_the_app_picks_up_an_import_finished_by_another_process(baseline_store: Path, tmp_path: Path):
@@ -321,7 +322,7 @@ def test_the_app_picks_up_an_import_finished_by_another_process(baseline_store: 
         return any(str(table.get_row_at(i)[0]).startswith("Winninc") for i in range(table.row_count))
 
     async def scenario():
-        app_module.IMPORT_POLL_S = 0.2
+        app_module.STORE_POLL_S = 0.2
         app = WatchlistApp(store)
         async with app.run_test(size=(140, 40)) as pilot:
             await settle(app, pilot)
@@ -343,4 +344,4 @@ def test_the_app_picks_up_an_import_finished_by_another_process(baseline_store: 
     try:
         asyncio.run(scenario())
     finally:
-        app_module.IMPORT_POLL_S = 3.0
+        app_module.STORE_POLL_S = 1.0

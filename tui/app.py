@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from store import StoreError, export, queries, userdata
+from store.db import explain, generation, set_wait
 from store.normalize import analyze
 from store.search import SearchIndex
 
@@ -34,7 +35,7 @@ from .screens.search import SearchScreen
 from .screens.watchlist import WatchlistScreen
 from .workers import thread_db, thread_writer
 
-IMPORT_POLL_S = 3.0  # how often the app looks for imports finished by another process
+STORE_POLL_S = 1.0  # how often the app looks for writes made by another process (one small read)
 
 
 class IndexReady(Message):
@@ -92,29 +93,45 @@ class WatchlistApp(App):
     def on_mount(self) -> None:
         if self.readonly:
             self.sub_title = "read-only store: browsing only"
+        set_wait(report=self._say_waiting)
         self.build_index()
-        self._imports_seen: tuple | None = None
-        self.set_interval(IMPORT_POLL_S, self.watch_imports)
+        self._generation: tuple[int, int] | None = None
+        self.set_interval(STORE_POLL_S, self.watch_store)
+
+    def on_unmount(self) -> None:
+        set_wait(report=None)
+
+    def _say_waiting(self, text: str) -> None:
+        """A write of ours waits for another process (an import): say so rather than look frozen."""
+        try:
+            self.call_from_thread(self.notify, text[:1].upper() + text[1:], severity="warning", markup=False)
+        except RuntimeError:  # called on the app's own thread
+            self.notify(text[:1].upper() + text[1:], severity="warning", markup=False)
 
     @work(thread=True, exclusive=True, group="poll")
-    def watch_imports(self) -> None:
-        """Notice an import finished by another process (watchlist import in a terminal) and reload the index."""
+    def watch_store(self) -> None:
+        """Notice every write made elsewhere (an import, a decision or a note from the CLI) and refresh what shows it."""
         try:
-            seen = thread_db(self.db_path).conn.execute("SELECT max(id), count(*) FROM imports WHERE status = 'ok'").fetchone()
+            seen = generation(thread_db(self.db_path).conn)
         except sqlite3.Error:
             return  # a busy or damaged store shows up where it is read; the poll just tries again
-        if self._imports_seen is not None and seen != self._imports_seen:
-            self.call_from_thread(self.notify, "The store changed (an import finished): search reloaded.", markup=False)
+        before, self._generation = self._generation, seen
+        if before is None or seen == before:
+            return
+        if seen[0] != before[0]:
+            self.call_from_thread(self.notify, "The store changed (an import or a merge elsewhere): search reloaded.", markup=False)
             self.call_from_thread(self.reindex)
-        self._imports_seen = seen
+        elif self.index is not None:
+            self.index.refresh_watchlist(thread_db(self.db_path).conn)
+        self.post_message(Done("", refresh=True))  # watchlist, notes, screening runs, What's new
 
     @work(thread=True, exclusive=True, group="index")
     def build_index(self) -> None:
         try:
             index = SearchIndex.build(thread_db(self.db_path).conn)
             analyze("保利")  # load the pinyin dictionary now, not on the first Chinese keystroke
-        except (sqlite3.DatabaseError, StoreError) as exc:  # a store damaged under us: say so in one line, don't trace
-            self.call_from_thread(self.exit, None, 1, f"{self.db_path}: store is damaged or unreadable ({exc})")
+        except (sqlite3.DatabaseError, StoreError) as exc:  # a store that cannot be read: say why in one line, don't trace
+            self.call_from_thread(self.exit, None, 1, explain(self.db_path, exc))
             return
         self.post_message(IndexReady(index))
 
@@ -211,9 +228,11 @@ class WatchlistApp(App):
         record = await self._record(entity_id)
         if record is None:
             return
-        text = await self.push_screen_wait(NoteScreen(plain(record["name"]), record.get("note") or ""))
+        own = next((n["note"] for n in record["notes"] if n["key"] == record["key"]), "")
+        others = [n for n in record["notes"] if n["key"] != record["key"]]
+        text = await self.push_screen_wait(NoteScreen(plain(record["name"]), own, others))
         if text is not None:
-            self.save_note(record["key"], plain(record["name"]), text)
+            self.save_note(record["key"], plain(record["name"]), text, own)
 
     def action_tags(self) -> None:
         if self.can_write() and (entity_id := self._current()) is not None:
@@ -237,9 +256,13 @@ class WatchlistApp(App):
         self.post_message(Done(f"★ {name}: tags {tags or '(none)'}", refresh=True))
 
     @work(thread=True, group="user")
-    def save_note(self, key: str, name: str, text: str) -> None:
-        userdata.set_note(thread_writer(self.db_path), key, text)
-        self.post_message(Done(f"Note saved on {name}" if text.strip() else f"Note removed from {name}", refresh=True))
+    def save_note(self, key: str, name: str, text: str, base: str) -> None:
+        saved = userdata.set_note(thread_writer(self.db_path), key, text, base=base)
+        if saved.conflict:
+            self.post_message(Done(f"The note on {name} was changed elsewhere while you edited it: both versions are kept in it.",
+                                   refresh=True, severity="warning"))
+            return
+        self.post_message(Done(f"Note saved on {name}" if saved.text.strip() else f"Note removed from {name}", refresh=True))
 
     async def _record(self, entity_id: int) -> dict | None:
         """The entity's record, read in a thread."""
@@ -297,7 +320,8 @@ class WatchlistApp(App):
         self.post_message(Done(f"Exported to {path.resolve()}"))
 
     def on_done(self, message: Done) -> None:
-        self.notify(message.text, severity=message.severity, markup=False)  # type: ignore[arg-type]
+        if message.text:
+            self.notify(message.text, severity=message.severity, markup=False)  # type: ignore[arg-type]
         if message.refresh:
             for screen in self.screen_stack:
                 refresh = getattr(screen, "reload", None) or getattr(screen, "refresh_results", None)

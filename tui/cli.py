@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from store import ImportFailed, ReadOnlyStore, StoreError, connect, default_path, importers, queries, seed
+from store import db as db_mod
 from store.importers.records import ImportReport
 
 
@@ -47,14 +48,16 @@ class Context:
             try:
                 try:
                     self._db = connect(self.db_path)
-                except ReadOnlyStore as exc:
-                    if write:
+                except StoreError as exc:
+                    full = "is full" in str(exc)
+                    if write or not (full or isinstance(exc, ReadOnlyStore)):
                         raise
                     self._db = connect(self.db_path, readonly=True)
                     self.readonly = True
                     if not seed.is_built(self._db):
                         raise StoreError(f"{self.db_path}: the store is read-only and empty; nothing to show") from exc
-                    click.echo(f"watchlist: {self.db_path}: read-only store, browsing only", err=True)
+                    why = "the disk holding it is full" if full else "read-only store"
+                    click.echo(f"watchlist: {self.db_path}: {why}, browsing only", err=True)
                 if build and not seed.is_built(self._db):
                     click.echo(f"Building the store at {self.db_path} from the bundled seed…", err=True)
                     started = time.perf_counter()
@@ -66,14 +69,16 @@ class Context:
 
 
 class _Group(click.Group):
-    """The command group: a damaged store or an unwritable output ends in one line, not a traceback."""
+    """The command group: a busy, full or damaged store, or an unwritable output, ends in one line, not a traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except sqlite3.DatabaseError as exc:
+        except StoreError as exc:
+            _fail(str(exc))
+        except sqlite3.Error as exc:
             path = getattr(ctx.obj, "db_path", "store")
-            _fail(f"{path}: store is damaged or unreadable ({exc}); restore a backup, or delete it and run watchlist seed")
+            _fail(db_mod.explain(path, exc))
         except OSError as exc:  # an output file or folder that cannot be written
             _fail(f"{exc.filename or 'output'}: cannot write ({exc.strerror or exc})")
 
@@ -81,11 +86,14 @@ class _Group(click.Group):
 @click.group(cls=_Group, invoke_without_command=True)
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="WATCHLIST_DB",
               help="Store file (default: $WATCHLIST_DB or the user data directory).")
+@click.option("--wait", "wait_s", type=click.FloatRange(0), envvar=db_mod.WAIT_ENV_VAR, default=600, show_default=True,
+              metavar="SECONDS", help="How long a write waits for another process writing to the store ($WATCHLIST_WAIT).")
 @click.version_option(package_name="watchlist")
 @click.pass_context
-def main(ctx: click.Context, db_path: Path | None) -> None:
+def main(ctx: click.Context, db_path: Path | None, wait_s: float) -> None:
     """Explore sanctions and export-control lists offline. With no command, open the explorer."""
     ctx.obj = Context(db_path or default_path())
+    db_mod.set_wait(wait_s, lambda text: click.echo(f"watchlist: {text}", err=True))
     if ctx.invoked_subcommand is None:
         ctx.invoke(explore)
 
@@ -126,7 +134,7 @@ def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, 
     for path in files:
         try:
             report = importers.run(db, path, fmt, as_of=as_of, force=force, column_map=mapping)
-        except ImportFailed as exc:
+        except (ImportFailed, StoreError) as exc:
             click.echo(f"watchlist: {exc}", err=True)
             failed = True
             continue
@@ -144,16 +152,29 @@ def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, 
 
 
 @main.command("seed")
-@click.option("--rebuild", is_flag=True, help="Delete all imported data and import the seed again (user data stays).")
+@click.option("--rebuild", is_flag=True, help="Delete all imported data and import the seed again, in one transaction "
+              "(user data stays, and is first saved to a JSON file beside the store).")
 @click.pass_obj
 def seed_(obj: Context, rebuild: bool) -> None:
-    """Build the store from the bundled seed files."""
+    """Build the store from the bundled seed files (whole or not at all)."""
+    from store import backup
+
     db = obj.db(build=False, write=True)
-    if rebuild:
-        seed.clear_data(db)
     started = time.perf_counter()
-    seed.build(db, progress=_progress)
+    if rebuild:
+        saved = backup.auto_backup(db)
+        click.echo(f"Your data (stars, notes, decisions, screening runs) saved first to {saved}", err=True)
+        seed.rebuild(db, progress=_progress)
+    else:
+        seed.build(db, progress=_progress)
     click.echo(f"Seed ready in {time.perf_counter() - started:.1f} s: {obj.db_path}", err=True)
+
+
+def _require_lists(obj: Context, db) -> None:
+    """Searching or screening a store without list data would answer "no match" for everything: refuse instead."""
+    if not seed.has_lists(db):
+        _fail(f"{obj.db_path}: the store holds no list data, so nothing can match; "
+              "run watchlist seed, or import a list (watchlist stats shows what is there)")
 
 
 @main.command()
@@ -177,7 +198,9 @@ def search(obj: Context, query: str, limit: int, as_json: bool, country: tuple[s
     """Fuzzy search over every name and alias (typos, legal forms, HK, pinyin, Chinese characters)."""
     from store.search import SearchIndex, parse_query
 
-    index = SearchIndex.build(obj.db().conn)
+    db = obj.db()
+    _require_lists(obj, db)
+    index = SearchIndex.build(db.conn)
 
     def run(text: str) -> dict:
         typed, filters = parse_query(text)
@@ -380,6 +403,7 @@ def screen(obj: Context, file: Path, name_column: str | None, country_column: st
     except ImportFailed as exc:
         _fail(str(exc))
     db = obj.db(write=not no_save)
+    _require_lists(obj, db)
     started = time.perf_counter()
     index = SearchIndex.build(db.conn)
     gc.freeze()  # the index lives until this command ends: keep the cyclic collector off its millions of objects
@@ -507,9 +531,9 @@ def screenings_list(obj: Context, as_json: bool) -> None:
 @click.argument("run_id", type=int)
 @click.argument("line", type=int)
 @click.argument("decision", type=click.Choice(["match", "no-match", "review"]))
-@click.option("--note", default="", help="Why.")
+@click.option("--note", default=None, help="Why (without it the row keeps its earlier note).")
 @click.pass_obj
-def screenings_decide(obj: Context, run_id: int, line: int, decision: str, note: str) -> None:
+def screenings_decide(obj: Context, run_id: int, line: int, decision: str, note: str | None) -> None:
     """Mark one row of a run: match, no-match or review (who and when are recorded)."""
     from store import screening
 
@@ -620,18 +644,20 @@ def resolve_list(obj: Context, as_json: bool) -> None:
 
 @resolve.command("same")
 @click.argument("refs", nargs=2)
+@click.option("--note", help="Why (kept with the decision in its history).")
 @click.pass_obj
-def resolve_same(obj: Context, refs: tuple[str, str]) -> None:
+def resolve_same(obj: Context, refs: tuple[str, str], note: str | None) -> None:
     """Say two records (ids or keys) are one entity; they are merged now and after every re-import."""
-    _resolve_decide(obj, refs, "same")
+    _resolve_decide(obj, refs, "same", note)
 
 
 @resolve.command("different")
 @click.argument("refs", nargs=2)
+@click.option("--note", help="Why (kept with the decision in its history).")
 @click.pass_obj
-def resolve_different(obj: Context, refs: tuple[str, str]) -> None:
+def resolve_different(obj: Context, refs: tuple[str, str], note: str | None) -> None:
     """Say two records are not one entity (undoes a merge between them); kept across re-imports."""
-    _resolve_decide(obj, refs, "different")
+    _resolve_decide(obj, refs, "different", note)
 
 
 @resolve.command("split")
@@ -649,7 +675,7 @@ def resolve_split(obj: Context, ref: str) -> None:
     click.echo(f"{ref}: split out; {counts['merged']} records merged in all, {counts['candidates']} candidates")
 
 
-def _resolve_decide(obj: Context, refs: tuple[str, str], decision: str) -> None:
+def _resolve_decide(obj: Context, refs: tuple[str, str], decision: str, note: str | None = None) -> None:
     from store import resolve as resolve_
 
     db = obj.db(write=True)
@@ -659,7 +685,10 @@ def _resolve_decide(obj: Context, refs: tuple[str, str], decision: str) -> None:
         if eid is None:
             _fail(f"no entity {ref!r}")
         keys.append(db.conn.execute("SELECT key FROM entities WHERE id = ?", (eid,)).fetchone()[0])
-    counts = resolve_.decide(db, keys[0], keys[1], decision)
+    try:
+        counts = resolve_.decide(db, keys[0], keys[1], decision, note)
+    except ValueError as exc:
+        _fail(str(exc))
     click.echo(f"{keys[0]} and {keys[1]}: {decision}; {counts['merged']} records merged in all, {counts['candidates']} candidates")
 
 
@@ -766,3 +795,54 @@ def links_review(obj: Context) -> None:
             break
         if answer in "yn":
             links_.decide(db, r["id"], "confirmed" if answer == "y" else "rejected")
+
+
+@main.command()
+@click.option("-o", "--out", type=click.Path(path_type=Path), help="The copy (default: <store>-backup-<time>.db beside the store).")
+@click.pass_obj
+def backup(obj: Context, out: Path | None) -> None:
+    """Copy the whole store with SQLite's online backup: consistent while the app or an import has it open."""
+    from store import backup as backup_
+
+    db = obj.db(build=False)
+    out = out or obj.db_path.with_name(f"{obj.db_path.stem}-backup-{db_mod.now().replace(':', '')}.db")
+    done = backup_.backup_store(db, out)
+    click.echo(f"backed up {obj.db_path} to {out} ({done['bytes']:,} bytes; {done['entities']:,} records, "
+               f"{done['user_watchlist']} stars, {done['user_notes']} notes; quick_check ok)", err=True)
+
+
+@main.group()
+def userdata() -> None:
+    """Your own data (stars, tags, notes and their history, decisions, screening runs) as one JSON file."""
+
+
+@userdata.command("export")
+@click.option("-o", "--out", type=click.Path(path_type=Path), help="Write here (default: stdout).")
+@click.pass_obj
+def userdata_export(obj: Context, out: Path | None) -> None:
+    """Write every piece of your data as JSON (to keep, or to move to another store)."""
+    from store import backup as backup_
+
+    db = obj.db(build=False)
+    if out is None:
+        _echo_json(backup_.export_userdata(db))
+        return
+    counts = backup_.write_userdata(db, out)
+    click.echo(f"wrote {out}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()), err=True)
+
+
+@userdata.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
+@click.pass_obj
+def userdata_import(obj: Context, file: Path) -> None:
+    """Merge a user-data JSON file into this store: nothing here is overwritten; differing notes are kept side by side."""
+    from store import backup as backup_
+
+    try:
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        _fail(f"{file}: cannot read user data ({exc})")
+    db = obj.db(write=True)
+    added = backup_.import_userdata(db, data, str(file))
+    click.echo(f"{file}: merged; new: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in added.items()))

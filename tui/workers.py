@@ -10,7 +10,6 @@ import sqlite_utils
 from store import connect
 
 _local = threading.local()
-WRITE_WAIT_MS = 600_000
 
 
 def thread_db(path: Path) -> sqlite_utils.Database:
@@ -26,8 +25,6 @@ def thread_writer(path: Path) -> sqlite_utils.Database:
     """A read-write connection for the current worker thread (user data: stars, notes)."""
     db = getattr(_local, "writer", None)
     if db is None or getattr(_local, "writer_path", None) != path:
-        db = _local.writer = connect(path)
-        # a worker may wait for an import in another process to commit rather than lose the user's write
-        db.conn.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
+        db = _local.writer = connect(path)  # its writes wait for another process's import (store.db.transaction)
         _local.writer_path = path
     return db

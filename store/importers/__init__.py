@@ -8,15 +8,16 @@ not at all; rejected rows are kept in ``rejects`` and reported.
 
 from __future__ import annotations
 
+import os
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlite_utils
 
 from .. import resolve
-from ..errors import ImportFailed
+from ..db import explain, now, store_path, transaction
+from ..errors import ImportFailed, StoreBusy
 from . import csl, ftm, goods, ofac, shipments
 from .apply import SnapshotWriter, group_records, resolve_links, today
 from .reading import content_hash, read_bytes
@@ -80,19 +81,27 @@ def _files(path: Path, fmt: str) -> list[Path]:
 
 
 def _begin(conn: sqlite3.Connection, path: Path, fmt: str, digest: str, as_of: str | None, lists: str) -> int:
-    return conn.execute(
-        "INSERT INTO imports (file, format, content_hash, as_of, lists, started) VALUES (?,?,?,?,?,?)",
-        (str(path), fmt, digest, as_of, lists, time.strftime("%Y-%m-%dT%H:%M:%S")),
-    ).lastrowid
+    """Log the import as running (committed at once, so a killed import shows as "did not finish", and a waiting one sees who)."""
+    with transaction(conn):
+        return conn.execute(
+            "INSERT INTO imports (file, format, content_hash, as_of, lists, started, pid) VALUES (?,?,?,?,?,?,?)",
+            (str(path), fmt, digest, as_of, lists, now(), os.getpid()),
+        ).lastrowid
 
 
 def _finish(conn: sqlite3.Connection, import_id: int, report: ImportReport, status: str, message: str = "") -> None:
     conn.execute(
         "UPDATE imports SET finished = ?, status = ?, rows_read = ?, added = ?, updated = ?, removed = ?,"
         " rejected = ?, message = ? WHERE id = ?",
-        (time.strftime("%Y-%m-%dT%H:%M:%S"), status, report.rows_read, report.added, report.updated,
+        (now(), status, report.rows_read, report.added, report.updated,
          report.removed, len(report.rejects), message or "; ".join(report.notes) or None, import_id),
     )
+
+
+def _done_before(conn: sqlite3.Connection, digest: str, fmt: str) -> int | None:
+    row = conn.execute("SELECT id FROM imports WHERE content_hash = ? AND format = ? AND status = 'ok'"
+                       " ORDER BY id DESC LIMIT 1", (digest, fmt)).fetchone()
+    return row[0] if row else None
 
 
 def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of: str | None = None,
@@ -113,10 +122,9 @@ def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of
     conn = db.conn
     report = ImportReport(file=str(path), format=fmt)
     digest = content_hash(_files(path, fmt))
-    done = conn.execute("SELECT id FROM imports WHERE content_hash = ? AND format = ? AND status = 'ok'"
-                        " ORDER BY id DESC LIMIT 1", (digest, fmt)).fetchone()
+    done = _done_before(conn, digest, fmt)
     if done and not force:
-        report.skipped, report.import_id = True, done[0]
+        report.skipped, report.import_id = True, done
         return report
 
     records: list[ListRecord] = []
@@ -137,30 +145,39 @@ def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of
     import_id = _begin(conn, path, fmt, digest, as_of, ",".join(lists) if fmt in LIST_FORMATS else fmt)
     report.import_id = import_id
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        source_id = conn.execute(
-            "INSERT INTO sources (import_id, name, file, url, as_of, license) VALUES (?,?,?,?,?,?)",
-            (import_id, source_name or path.name, path.name, url, as_of, license),
-        ).lastrowid
-        if fmt in LIST_FORMATS:
-            _write_lists(conn, records, lists, import_id, source_id, as_of or today(), report)
-        elif fmt in MAPPED_FORMATS:
-            MAPPED_FORMATS[fmt](conn, path, source_id, report, column_map or {})
-        else:
-            TABLE_FORMATS[fmt](conn, path, source_id, report)
-        conn.executemany(
-            "INSERT INTO rejects (import_id, file, line, field, error, raw) VALUES (?,?,?,?,?,?)",
-            [(import_id, str(path), r.line, r.field, r.error, r.raw) for r in report.rejects],
-        )
-        _finish(conn, import_id, report, "ok")
-        conn.execute("COMMIT")
+        with transaction(conn):
+            done = _done_before(conn, digest, fmt)  # the same file, imported by another process while this one waited
+            if done and not force:
+                report.skipped = True
+                report.notes.append(f"already imported (import {done}) while this one waited")
+                _finish(conn, import_id, report, "skipped", report.notes[-1])
+                return report
+            source_id = conn.execute(
+                "INSERT INTO sources (import_id, name, file, url, as_of, license) VALUES (?,?,?,?,?,?)",
+                (import_id, source_name or path.name, path.name, url, as_of, license),
+            ).lastrowid
+            if fmt in LIST_FORMATS:
+                _write_lists(conn, records, lists, import_id, source_id, as_of or today(), report)
+            elif fmt in MAPPED_FORMATS:
+                MAPPED_FORMATS[fmt](conn, path, source_id, report, column_map or {})
+            else:
+                TABLE_FORMATS[fmt](conn, path, source_id, report)
+            conn.executemany(
+                "INSERT INTO rejects (import_id, file, line, field, error, raw) VALUES (?,?,?,?,?,?)",
+                [(import_id, str(path), r.line, r.field, r.error, r.raw) for r in report.rejects],
+            )
+            _finish(conn, import_id, report, "ok")
     except BaseException as exc:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
         message = str(exc) if isinstance(exc, ImportFailed | sqlite3.Error) else type(exc).__name__
-        _finish(conn, import_id, report, "failed", message)
+        try:
+            with transaction(conn):
+                _finish(conn, import_id, report, "failed", message)
+        except sqlite3.Error:
+            pass  # the log keeps "running": shown as "did not finish"
+        if isinstance(exc, StoreBusy):
+            raise ImportFailed(f"{path}: {exc}") from None
         if isinstance(exc, sqlite3.Error):
-            raise ImportFailed(f"{path}: store error, nothing imported ({exc})") from None
+            raise ImportFailed(f"{path}: nothing imported: {explain(store_path(conn), exc)}") from None
         raise
     return report
 

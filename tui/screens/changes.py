@@ -72,6 +72,10 @@ class ChangesScreen(Screen):
     def on_mount(self) -> None:
         self.load()
 
+    def reload(self) -> None:
+        """Read the changes again (after an import here or in another process)."""
+        self.load()
+
     @work(thread=True, exclusive=True, group="changes")
     def load(self) -> None:
         db = thread_db(self.wl.db_path)

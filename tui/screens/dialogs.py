@@ -18,14 +18,18 @@ class NoteScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("ctrl+s", "save", "Save note"), Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, name: str, note: str) -> None:
+    def __init__(self, name: str, note: str, others: list[dict] | None = None) -> None:
         super().__init__()
         self.entity_name = name
         self.note = note
+        self.others = others or []  # notes on the entity's other records: shown, not edited here
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text("Note on ") + safe(self.entity_name, "bold") + Text("   ctrl+s save · Esc cancel", "dim"))
+            for other in self.others:
+                yield Static(Text(f"Also noted on record {other['key']}: ", "dim") + safe(other["note"].splitlines()[0][:200]),
+                             classes="other-note")
             yield TextArea(self.note, id="note-text")
 
     def on_mount(self) -> None:

@@ -68,6 +68,10 @@ class ReviewScreen(Screen):
     def on_mount(self) -> None:
         self.load()
 
+    def reload(self) -> None:
+        """Read the rows again (after a write here or in another process)."""
+        self.load()
+
     @work(thread=True, exclusive=True, group="review")
     def load(self) -> None:
         self.post_message(self.Loaded(self.fetch(thread_db(self.wl.db_path))))

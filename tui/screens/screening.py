@@ -87,7 +87,7 @@ class RunScreen(ReviewScreen):
                 "m match · x no match · v review · o note · Enter open · e audit record")
 
     def save_decision(self, db: sqlite_utils.Database, row: dict[str, Any], decision: str) -> None:
-        screening.decide(db, self.run_id, row["line"], decision, row.get("note") or "")
+        screening.decide(db, self.run_id, row["line"], decision)  # the row keeps its note
 
     def entity_of(self, row: dict[str, Any]) -> int:
         return row["matches"][0]["entity_id"] if row["matches"] else 0
