@@ -13,7 +13,6 @@ is checked in the store, and ``integrity_check`` runs. Prints the figures; exits
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sqlite3
