@@ -84,7 +84,7 @@ def main() -> int:
         loops = [pool.submit(cli_loop, store, work, stop, n, keys) for n in range(args.cli_loops)]
         writer = None
         expected_notes: dict[str, str] = {}
-        expected_stars: dict[str, bool] = {}
+        expected_stars: dict[str, str] = {}
         writes = reads = 0
         errors: list[str] = []
         rng = random.Random(7)
@@ -99,8 +99,9 @@ def main() -> int:
                     text = f"note {writes} at {time.time():.3f}"
                     saved = userdata.set_note(writer, key, text, base=userdata.own_note(writer, key))
                     expected_notes[key] = saved.text
-                elif action < 0.8:
-                    expected_stars[key] = userdata.toggle_star(writer, key)
+                elif action < 0.8:  # star() writes this record's row only (unstar takes the whole group off)
+                    expected_stars[key] = f"tag{writes}"
+                    userdata.star(writer, key, expected_stars[key])
                 else:
                     screening.decide(writer, 1, 2, rng.choice(["match", "no match", "review"]))
                 writes += 1
@@ -116,9 +117,9 @@ def main() -> int:
         writer.conn.close()
     check = connect(store, readonly=True)
     notes = dict(check.conn.execute("SELECT entity_key, note FROM user_notes"))
-    stars = {k for (k,) in check.conn.execute("SELECT entity_key FROM user_watchlist")}
-    lost_notes = [k for k, v in expected_notes.items() if notes.get(k) != v]
-    lost_stars = [k for k, on in expected_stars.items() if (k in stars) != on]
+    stars = dict(check.conn.execute("SELECT entity_key, tags FROM user_watchlist"))
+    lost_notes = [f"note {k}: {notes.get(k)!r} != {v!r}" for k, v in expected_notes.items() if notes.get(k) != v]
+    lost_stars = [f"star {k}: {stars.get(k)!r} != {v!r}" for k, v in expected_stars.items() if stars.get(k) != v]
     check.conn.close()
     problem = integrity(store)
     cli_runs = sum(r[0] for r in results)
@@ -128,7 +129,7 @@ def main() -> int:
           f"{cli_runs} CLI commands in {args.cli_loops} loops beside it")
     print(f"lost writes: {len(lost_notes) + len(lost_stars)}; errors in A: {len(errors)}; CLI failures: {len(cli_failures)}; "
           f"integrity_check: {problem or 'ok'}")
-    for line in (errors[:5] + cli_failures[:5]):
+    for line in (lost_notes[:5] + lost_stars[:5] + errors[:5] + cli_failures[:5]):
         print("  ", line)
     shutil.rmtree(work, ignore_errors=True)
     return 1 if lost_notes or lost_stars or errors or cli_failures or problem else 0
