@@ -15,8 +15,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from store import connect
-from store.search import SearchIndex
+from watchlist.store import connect
+from watchlist.store.search import SearchIndex
 
 
 def main() -> None:

@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from store import connect, screening, userdata  # noqa: E402
-from store.db import integrity  # noqa: E402
+from watchlist.store import connect, screening, userdata  # noqa: E402
+from watchlist.store.db import integrity  # noqa: E402
 
 _local = threading.local()
 
@@ -55,7 +55,7 @@ def cli_loop(store: Path, work: Path, stop: float, seed: int, keys: list[str]) -
                            ["resolve", rng.choice(["same", "different"]), a, b], ["screen", str(parties)],
                            ["screenings", "decide", "1", "2", rng.choice(["match", "review"])],
                            ["backup", "-o", str(work / f"backup-{seed}.db")]])
-        done = subprocess.run([sys.executable, "-m", "tui", "--db", str(store), *args], cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-m", "watchlist.tui", "--db", str(store), *args], cwd=ROOT, capture_output=True, text=True)
         runs += 1
         if done.returncode != 0 or "Traceback" in done.stderr:
             failures.append(f"{' '.join(args)}: exit {done.returncode}: {done.stderr.strip()[-300:]}")
@@ -77,7 +77,7 @@ def main() -> int:
 
     main_db = connect(store)  # the CLI's connection the app keeps open
     keys = [k for (k,) in main_db.conn.execute("SELECT key FROM entities WHERE kind = 'company' ORDER BY id LIMIT 400")]
-    subprocess.run([sys.executable, "-m", "tui", "--db", str(store), "screen", str(ROOT / "tests" / "data" / "screening_sample.csv")],
+    subprocess.run([sys.executable, "-m", "watchlist.tui", "--db", str(store), "screen", str(ROOT / "tests" / "data" / "screening_sample.csv")],
                    cwd=ROOT, capture_output=True, check=False)
     stop = time.monotonic() + args.minutes * 60
     with ThreadPoolExecutor(args.cli_loops) as pool:

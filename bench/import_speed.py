@@ -57,7 +57,7 @@ def _peak_mb() -> float:
 
 
 def measure_import(store: Path, csv_path: Path) -> dict:
-    from store import connect, importers
+    from watchlist.store import connect, importers
 
     db = connect(store)
     started = time.perf_counter()
@@ -80,7 +80,7 @@ def measure_floor(csv_path: Path, tmp: Path) -> dict:
 
 
 def measure_links(store: Path) -> dict:
-    from store import connect, links
+    from watchlist.store import connect, links
 
     started = time.perf_counter()
     counts = links.propose(connect(store))

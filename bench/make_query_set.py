@@ -18,7 +18,7 @@ import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
-from store.normalize import PLACES, analyze
+from watchlist.store.normalize import PLACES, analyze
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "search_queries.csv"
 LEGAL_RE = re.compile(r"[,.]?\s*\b(co\.?,?\s*ltd\.?|company limited|co\.?,?\s*limited|limited|ltd\.?|inc\.?|"

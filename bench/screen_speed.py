@@ -26,9 +26,9 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 from synthetic import entity_names  # bench/synthetic.py, beside this script
 
-from store import connect, screening
-from store.normalize import analyze
-from store.search import SearchIndex
+from watchlist.store import connect, screening
+from watchlist.store.normalize import analyze
+from watchlist.store.search import SearchIndex
 
 
 def counterparties(conn: sqlite3.Connection, count: int, seed: int = 11) -> list[tuple[str, int | None]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
-from store.search import SearchIndex
+from watchlist.store.search import SearchIndex
 
 QUERIES = Path(__file__).resolve().parent.parent / "tests" / "data" / "search_queries.csv"
 

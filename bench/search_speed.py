@@ -35,7 +35,7 @@ def _typo(word: str, rng: random.Random) -> str:
 
 def queries(conn: sqlite3.Connection, count: int = 40) -> list[str]:
     """Realistic typed queries for random entities of a synthetic store."""
-    from store.normalize import LEGAL, analyze
+    from watchlist.store.normalize import LEGAL, analyze
 
     rng = random.Random(11)
     top = conn.execute("SELECT max(id) FROM entities").fetchone()[0]
@@ -62,7 +62,7 @@ def measure(path: Path, baseline_keys: int) -> dict:
     """Run in a fresh process: build the index, type every query, return figures."""
     from rapidfuzz import fuzz, process, utils
 
-    from store.search import SearchIndex
+    from watchlist.store.search import SearchIndex
 
     conn = sqlite3.connect(path)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 async def measure(db: Path) -> tuple[float, float]:
     from textual.widgets import DataTable, Input
 
-    from tui.app import WatchlistApp
+    from watchlist.tui.app import WatchlistApp
 
     started = time.perf_counter()
     app = WatchlistApp(db)

@@ -20,8 +20,8 @@ import time
 from multiprocessing import Pool
 from pathlib import Path
 
-from store.db import connect
-from store.normalize import analyze
+from watchlist.store.db import connect
+from watchlist.store.normalize import analyze
 
 # Characters common in trade names, with their pinyin (one reading each).
 SYLLABLES = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from store import connect, seed
+from watchlist.store import connect, seed
 
 
 @pytest.fixture(scope="session")

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Sparkline, Static, TabbedContent, Tree
 
-from store import connect, importers, userdata
-from tui.app import WatchlistApp
-from tui.safe import safe_text
-from tui.screens.entity import EntityScreen
-from tui.screens.goods import GoodsScreen
-from tui.screens.search import SearchScreen
-from tui.screens.watchlist import WatchlistScreen
-from tui.screenshots import settle
+from watchlist.store import connect, importers, userdata
+from watchlist.tui.app import WatchlistApp
+from watchlist.tui.safe import safe_text
+from watchlist.tui.screens.entity import EntityScreen
+from watchlist.tui.screens.goods import GoodsScreen
+from watchlist.tui.screens.search import SearchScreen
+from watchlist.tui.screens.watchlist import WatchlistScreen
+from watchlist.tui.screenshots import settle
 
 from .conftest import write
 
@@ -319,7 +319,7 @@ def test_sanitiser_makes_controls_visible():
 
 
 def test_whats_new_filters_and_opens_an_added_entity_with_its_history(seed_db_path):
-    from tui.screens.changes import ChangesScreen
+    from watchlist.tui.screens.changes import ChangesScreen
 
     async def scenario():
         app = WatchlistApp(seed_db_path)
@@ -378,8 +378,8 @@ def test_records_section_splits_a_merge_and_merges_it_back(seed_db_copy):
 
 
 def test_same_entity_review_merges_a_candidate_and_search_shows_one_entity(seed_db_copy):
-    from store import resolve
-    from tui.screens.resolve import ResolveScreen
+    from watchlist.store import resolve
+    from watchlist.tui.screens.resolve import ResolveScreen
 
     async def scenario():
         app = WatchlistApp(seed_db_copy)

@@ -12,12 +12,12 @@ from pathlib import Path
 from click.testing import CliRunner
 from textual.widgets import DataTable, Input
 
-from store import connect, export, importers, queries
-from store.search import MAX_QUERY, SearchIndex
-from tui.app import WatchlistApp
-from tui.cli import main
-from tui.screens.entity import MAX_ROWS, EntityScreen
-from tui.screenshots import settle
+from watchlist.store import connect, export, importers, queries
+from watchlist.store.search import MAX_QUERY, SearchIndex
+from watchlist.tui.app import WatchlistApp
+from watchlist.tui.cli import main
+from watchlist.tui.screens.entity import MAX_ROWS, EntityScreen
+from watchlist.tui.screenshots import settle
 
 ALIASES = 10_000
 

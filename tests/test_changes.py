@@ -10,8 +10,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from store import changes, connect, importers, queries, resolve, userdata
-from tui.cli import main
+from watchlist.store import changes, connect, importers, queries, resolve, userdata
+from watchlist.tui.cli import main
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
 ADDED_IN_JUNE_2022 = ["Connec Electronic", "Sinno Electronics", "Winninc Electronic", "World Jetta (H.K.) Logistics",

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from tui.cli import main
+from watchlist.tui.cli import main
 
 from .conftest import write
 

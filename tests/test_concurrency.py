@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from store import connect, ftm, queries, resolve, screening, seed, userdata
-from store.db import integrity
+from watchlist.store import connect, ftm, queries, resolve, screening, seed, userdata
+from watchlist.store.db import integrity
 
 from .test_faults import fingerprint
 
@@ -34,7 +34,7 @@ STAR_KEY = "ofac:38641"  # Sinno Electronics Co., Ltd. (SDN), merged with its En
 HOLDER = r"""
 import os, sys, threading
 sys.path.insert(0, sys.argv[2])
-from store import connect, userdata
+from watchlist.store import connect, userdata
 store = sys.argv[1]
 main = connect(store)
 readers = []
@@ -56,7 +56,7 @@ sys.stdin.readline()
 def cli(store: Path, *args: str, wait: float | None = None, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
     """Run ``watchlist --db STORE ARGS`` as its own process."""
     extra = ["--wait", str(wait)] if wait is not None else []
-    return subprocess.run([sys.executable, "-m", "tui", "--db", str(store), *extra, *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "watchlist.tui", "--db", str(store), *extra, *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout, **kw)
 
 
@@ -119,7 +119,7 @@ def _pty_app(store: Path) -> tuple[subprocess.Popen, int, list[bytes]]:
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40", "PYTHONPATH": str(ROOT)}
     env.pop("TEXTUAL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "tui", "--db", str(store)], stdin=follower, stdout=follower, stderr=follower,
+    proc = subprocess.Popen([sys.executable, "-m", "watchlist.tui", "--db", str(store)], stdin=follower, stdout=follower, stderr=follower,
                             env=env, cwd=ROOT, start_new_session=True)
     os.close(follower)
     screen: list[bytes] = []
@@ -333,7 +333,7 @@ def test_a_killed_rebuild_leaves_the_store_as_it_was_and_user_data_is_saved_firs
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     before = fingerprint(store)
-    child = subprocess.Popen([sys.executable, "-m", "tui", "--db", str(store), "seed", "--rebuild"], cwd=ROOT,
+    child = subprocess.Popen([sys.executable, "-m", "watchlist.tui", "--db", str(store), "seed", "--rebuild"], cwd=ROOT,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seen = ""
     while "[5/11]" not in seen:  # well into the rebuild: data cleared, three files imported again
@@ -353,7 +353,7 @@ def test_a_killed_rebuild_leaves_the_store_as_it_was_and_user_data_is_saved_firs
 def test_search_and_screen_refuse_a_store_without_list_data(tmp_path: Path, inputs: dict[str, Path]):
     store = tmp_path / "goods-only.db"
     db = connect(store)
-    from store import importers
+    from watchlist.store import importers
 
     importers.run(db, seed.SEED_DIR / "hs2022_sections.csv", "hs-sections")
     db.conn.close()
@@ -406,7 +406,7 @@ def test_the_same_file_imported_twice_at_once_lands_once(seed_db_copy: Path, tmp
         f.write("date,exporter,exporter_country,importer,importer_country,hs_code,value\n")
         for i in range(40_000):
             f.write(f"2024-01-{i % 28 + 1:02d},Exporter {i % 500},CN,Importer {i % 300},RU,854231,{i + 1}\n")
-    procs = [subprocess.Popen([sys.executable, "-m", "tui", "--db", str(store), "import", str(rows)], cwd=ROOT,
+    procs = [subprocess.Popen([sys.executable, "-m", "watchlist.tui", "--db", str(store), "import", str(rows)], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
@@ -531,10 +531,10 @@ def test_the_open_app_refreshes_after_writes_from_the_cli(seed_db_copy: Path, in
 
     from textual.widgets import DataTable
 
-    from tui import app as app_module
-    from tui.app import WatchlistApp
-    from tui.screens.watchlist import WatchlistScreen
-    from tui.screenshots import settle
+    from watchlist.tui import app as app_module
+    from watchlist.tui.app import WatchlistApp
+    from watchlist.tui.screens.watchlist import WatchlistScreen
+    from watchlist.tui.screenshots import settle
 
     store = seed_db_copy
 

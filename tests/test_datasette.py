@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from store import connect, importers
-from tui.cli import main
+from watchlist.store import connect, importers
+from watchlist.tui.cli import main
 
 
 def test_full_text_search_finds_names_and_follows_imports(seed_db, tmp_path: Path):

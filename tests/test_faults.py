@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from store import ReadOnlyStore, StoreError, connect, importers, queries, userdata
-from store.schema import DATA_TABLES, SCHEMA_VERSION
-from tui.cli import main
+from watchlist.store import ReadOnlyStore, StoreError, connect, importers, queries, userdata
+from watchlist.store.schema import DATA_TABLES, SCHEMA_VERSION
+from watchlist.tui.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
@@ -57,7 +57,7 @@ def baseline_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _child_import(store: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tui", "--db", str(store), "import", str(SNAPSHOT)],
+    return subprocess.Popen([sys.executable, "-m", "watchlist.tui", "--db", str(store), "import", str(SNAPSHOT)],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -158,7 +158,7 @@ def test_a_user_write_waits_for_a_long_import_instead_of_failing(baseline_store:
         "c.execute('BEGIN IMMEDIATE'); c.execute(\"UPDATE entities SET last_seen = last_seen\"); "
         "print('locked', flush=True); time.sleep(7); c.execute('COMMIT')"), str(store)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
-    from tui.workers import thread_writer
+    from watchlist.tui.workers import thread_writer
 
     result: list[object] = []
 
@@ -248,7 +248,7 @@ def test_a_read_only_store_opens_for_browsing_only(baseline_store: Path, tmp_pat
     folder.chmod(0o555)
     try:
         if os.access(store, os.W_OK):  # running as root: permissions do not bind, so say the file is read-only
-            monkeypatch.setattr("store.db.writable", lambda path: False)
+            monkeypatch.setattr("watchlist.store.db.writable", lambda path: False)
         with pytest.raises(ReadOnlyStore):
             connect(store)
         runner = CliRunner()
@@ -266,8 +266,8 @@ def test_the_app_on_a_read_only_store_refuses_edits(baseline_store: Path, tmp_pa
 
     from textual.widgets import DataTable
 
-    from tui.app import WatchlistApp
-    from tui.screenshots import settle
+    from watchlist.tui.app import WatchlistApp
+    from watchlist.tui.screenshots import settle
 
     async def scenario():
         app = WatchlistApp(baseline_store, readonly=True)
@@ -311,9 +311,9 @@ def test_the_app_picks_up_an_import_finished_by_another_process(baseline_store: 
 
     from textual.widgets import DataTable, Input
 
-    from tui import app as app_module
-    from tui.app import WatchlistApp
-    from tui.screenshots import settle
+    from watchlist.tui import app as app_module
+    from watchlist.tui.app import WatchlistApp
+    from watchlist.tui.screenshots import settle
 
     store = tmp_path / "live.db"
     shutil.copy(baseline_store, store)

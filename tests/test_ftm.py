@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from store import connect, importers, queries
-from tui.cli import main
+from watchlist.store import connect, importers, queries
+from watchlist.tui.cli import main
 
 TABLES = {
     "names": "SELECT e.key, n.name, n.kind FROM names n JOIN entities e ON e.id = n.entity_id",
@@ -83,7 +83,7 @@ def test_an_opensanctions_style_file_imports_with_listings_and_addresses(tmp_pat
 
 
 def test_broken_ftm_lines_are_refused_or_rejected(tmp_path: Path):
-    from store import ImportFailed
+    from watchlist.store import ImportFailed
 
     db = connect(tmp_path / "bad.db")
     bad = tmp_path / "bad.jsonl"

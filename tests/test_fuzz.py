@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store import ImportFailed, connect, importers
+from watchlist.store import ImportFailed, connect, importers
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
 EXAMPLES = int(os.environ.get("WATCHLIST_FUZZ_EXAMPLES", "40"))

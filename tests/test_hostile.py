@@ -15,12 +15,12 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
-from store import connect, export, importers, queries, userdata
-from tui.app import WatchlistApp
-from tui.screens.changes import ChangesScreen
-from tui.screens.entity import EntityScreen
-from tui.screens.watchlist import WatchlistScreen
-from tui.screenshots import screen_text, settle
+from watchlist.store import connect, export, importers, queries, userdata
+from watchlist.tui.app import WatchlistApp
+from watchlist.tui.screens.changes import ChangesScreen
+from watchlist.tui.screens.entity import EntityScreen
+from watchlist.tui.screens.watchlist import WatchlistScreen
+from watchlist.tui.screenshots import screen_text, settle
 
 PAYLOADS = {
     "markup": "[bold]Bold[/bold] [link=https://evil.example]click[/link]",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from store import ImportFailed, connect, importers, queries, seed, userdata
-from store.importers import apply
+from watchlist.store import ImportFailed, connect, importers, queries, seed, userdata
+from watchlist.store.importers import apply
 
 from .conftest import write
 

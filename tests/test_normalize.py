@@ -2,7 +2,7 @@
 
 import pytest
 
-from store.normalize import analyze
+from watchlist.store.normalize import analyze
 
 
 @pytest.mark.parametrize("a, b", [

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from store import connect, queries, resolve, seed, userdata
-from store.resolve import identity_name
-from store.search import SearchIndex
-from tui.cli import main
+from watchlist.store import connect, queries, resolve, seed, userdata
+from watchlist.store.resolve import identity_name
+from watchlist.store.search import SearchIndex
+from watchlist.tui.cli import main
 
 PAIRS = Path(__file__).parent / "data" / "resolution_pairs.csv"
 

@@ -4,8 +4,8 @@ import sqlite3
 
 import pytest
 
-from store import StoreError, connect
-from store.schema import SCHEMA_VERSION
+from watchlist.store import StoreError, connect
+from watchlist.store.schema import SCHEMA_VERSION
 
 
 def test_new_store_is_at_current_version_in_wal_mode(tmp_path):

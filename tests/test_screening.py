@@ -10,11 +10,11 @@ from pathlib import Path
 from click.testing import CliRunner
 from textual.widgets import DataTable
 
-from store import connect, resolve, screening
-from tui.app import WatchlistApp
-from tui.cli import main
-from tui.screens.screening import RunScreen, RunsScreen
-from tui.screenshots import settle
+from watchlist.store import connect, resolve, screening
+from watchlist.tui.app import WatchlistApp
+from watchlist.tui.cli import main
+from watchlist.tui.screens.screening import RunScreen, RunsScreen
+from watchlist.tui.screenshots import settle
 
 SAMPLE = Path(__file__).parent / "data" / "screening_sample.csv"
 

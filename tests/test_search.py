@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.search import Filters, SearchIndex, parse_query
+from watchlist.store.search import Filters, SearchIndex, parse_query
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from store import queries
-from store.search import SearchIndex
+from watchlist.store import queries
+from watchlist.store.search import SearchIndex
 
 
 def _imports(stats):

@@ -7,8 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from store import ImportFailed, connect, importers, links, seed
-from tui.cli import main
+from watchlist.store import ImportFailed, connect, importers, links, seed
+from watchlist.tui.cli import main
 
 from .conftest import write
 
@@ -73,7 +73,7 @@ def test_exact_parties_link_fuzzy_ones_are_proposed_and_decisions_survive_a_rebu
     assert shipped["count"] == 3 and {r["hs_code"] for r in shipped["by_hs"]} == {"854231", "854232", "854239"}
     assert shipped["total_value"] == 25000
     assert shipped["by_counterparty"][0]["counterparty"] == "Test Importer LLC"
-    from store import hs
+    from watchlist.store import hs
 
     via_shipments = [r for r in hs.suppliers(db, "851762") if r["source"] == "shipments"]
     assert not via_shipments  # only proposed so far: not a supplier yet
@@ -112,10 +112,10 @@ def test_review_links_in_the_app_and_see_shipments_on_the_entity(seed_db_copy, t
 
     from textual.widgets import DataTable, Static
 
-    from tui.app import WatchlistApp
-    from tui.screens.entity import EntityScreen
-    from tui.screens.links import LinksScreen
-    from tui.screenshots import settle
+    from watchlist.tui.app import WatchlistApp
+    from watchlist.tui.screens.entity import EntityScreen
+    from watchlist.tui.screens.links import LinksScreen
+    from watchlist.tui.screenshots import settle
 
     db = connect(seed_db_copy)
     importers.run(db, write(tmp_path / "ship.csv", SHIPMENTS))

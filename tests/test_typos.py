@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from store.search import SearchIndex
-from store.typos import LETTERS, TWO_EDITS_FROM, edits1
+from watchlist.store.search import SearchIndex
+from watchlist.store.typos import LETTERS, TWO_EDITS_FROM, edits1
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""python -m tui: the watchlist command."""
+"""python -m watchlist.tui: the watchlist command."""
 
 from .cli import main
 

@@ -17,10 +17,10 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
-from store import StoreError, export, queries, userdata
-from store.db import explain, generation, set_wait
-from store.normalize import analyze
-from store.search import SearchIndex
+from watchlist.store import StoreError, export, queries, userdata
+from watchlist.store.db import explain, generation, set_wait
+from watchlist.store.normalize import analyze
+from watchlist.store.search import SearchIndex
 
 from .commands import WatchlistCommands
 from .render import plain

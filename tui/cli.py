@@ -13,9 +13,9 @@ from typing import Any
 
 import click
 
-from store import ImportFailed, ReadOnlyStore, StoreError, connect, default_path, importers, queries, seed
-from store import db as db_mod
-from store.importers.records import ImportReport
+from watchlist.store import ImportFailed, ReadOnlyStore, StoreError, connect, default_path, importers, queries, seed
+from watchlist.store import db as db_mod
+from watchlist.store.importers.records import ImportReport
 
 
 def _fail(message: str) -> None:
@@ -123,7 +123,7 @@ def explore(obj: Context) -> None:
 def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, force: bool, column_map: str | None,
             as_json: bool) -> None:
     """Import list snapshots, HS/CHPL tables, trade statistics or shipments. Each file goes in whole or not at all."""
-    from store.importers.shipments import parse_map
+    from watchlist.store.importers.shipments import parse_map
 
     db = obj.db(write=True)
     reports, failed = [], False
@@ -157,7 +157,7 @@ def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, 
 @click.pass_obj
 def seed_(obj: Context, rebuild: bool) -> None:
     """Build the store from the bundled seed files (whole or not at all)."""
-    from store import backup
+    from watchlist.store import backup
 
     db = obj.db(build=False, write=True)
     started = time.perf_counter()
@@ -196,7 +196,7 @@ def search(obj: Context, query: str, limit: int, as_json: bool, country: tuple[s
            status: str | None, kind: tuple[str, ...], hs_chapter: str | None, tier: str | None, watchlist: bool,
            min_score: float, queries_file) -> None:
     """Fuzzy search over every name and alias (typos, legal forms, HK, pinyin, Chinese characters)."""
-    from store.search import SearchIndex, parse_query
+    from watchlist.store.search import SearchIndex, parse_query
 
     db = obj.db()
     _require_lists(obj, db)
@@ -249,7 +249,7 @@ def show(obj: Context, ref: str, as_json: bool) -> None:
     if as_json:
         _echo_json(data)
         return
-    from store.changes import describe
+    from watchlist.store.changes import describe
 
     click.echo(f"{data['name']}  [{data['kind']}; {', '.join(data['countries'])}]  id {data['id']}, key {data['key']}")
     if len(data["records"]) > 1:
@@ -322,7 +322,7 @@ def _fmt(value: float) -> str:
 @click.pass_obj
 def trade(obj: Context, hs: str, exporter: str | None, importer: str | None, flow: str | None, as_json: bool) -> None:
     """Trade figures for an HS code (8542, 2818.20; TOTAL for all goods) by period, with the change on a year before."""
-    from store import trade as trade_
+    from watchlist.store import trade as trade_
 
     db = obj.db()
     code = trade_.resolve(db, hs)
@@ -354,8 +354,8 @@ def trade(obj: Context, hs: str, exporter: str | None, importer: str | None, flo
 @click.pass_obj
 def goods(obj: Context, hs: str, as_json: bool) -> None:
     """An HS category: description, parents, CHPL tier, and its suppliers with their list badges."""
-    from store import hs as hs_
-    from store import trade as trade_
+    from watchlist.store import hs as hs_
+    from watchlist.store import trade as trade_
 
     db = obj.db()
     code = trade_.resolve(db, hs)
@@ -393,8 +393,8 @@ def goods(obj: Context, hs: str, as_json: bool) -> None:
 def screen(obj: Context, file: Path, name_column: str | None, country_column: str | None, threshold: float, out: Path | None,
            fmt: str | None, changed_only: bool, no_save: bool, workers: int) -> None:
     """Screen a file of counterparties (CSV, TSV or JSON lines): every row with its best matches, why, and a summary by list."""
-    from store import screening
-    from store.search import SearchIndex
+    from watchlist.store import screening
+    from watchlist.store.search import SearchIndex
 
     if not file.exists():
         _fail(f"{file}: no such file")
@@ -467,9 +467,9 @@ class _nullbar:
 @click.pass_obj
 def export_(obj: Context, fmt: str, query: str | None, limit: int | None, out: Path | None) -> None:
     """Export the store, or a search's results, as FollowTheMoney, CSV or JSON (written whole or not at all)."""
-    from store import export as export_mod
-    from store import ftm
-    from store.search import SearchIndex
+    from watchlist.store import export as export_mod
+    from watchlist.store import ftm
+    from watchlist.store.search import SearchIndex
 
     db = obj.db()
     index = SearchIndex.build(db.conn)
@@ -488,7 +488,7 @@ def export_(obj: Context, fmt: str, query: str | None, limit: int | None, out: P
 
 
 def _record_ids(db, entity_id: int) -> list[int]:
-    from store.resolve import members
+    from watchlist.store.resolve import members
 
     return members(db.conn, entity_id)
 
@@ -498,7 +498,7 @@ def _record_ids(db, entity_id: int) -> list[int]:
 @click.pass_obj
 def datasette_metadata(obj: Context, out: Path) -> None:
     """Write a Datasette metadata.json describing the store's tables and the sources of its data."""
-    from store.datasette import metadata
+    from watchlist.store.datasette import metadata
 
     out.write_text(json.dumps(metadata(obj.db(), obj.db_path.stem), ensure_ascii=False, indent=2), encoding="utf-8")
     click.echo(f"wrote {out}; open the store with: datasette {obj.db_path} -m {out}", err=True)
@@ -514,7 +514,7 @@ def screenings() -> None:
 @click.pass_obj
 def screenings_list(obj: Context, as_json: bool) -> None:
     """Every run, newest first."""
-    from store import screening
+    from watchlist.store import screening
 
     found = screening.runs(obj.db())
     if as_json:
@@ -535,7 +535,7 @@ def screenings_list(obj: Context, as_json: bool) -> None:
 @click.pass_obj
 def screenings_decide(obj: Context, run_id: int, line: int, decision: str, note: str | None) -> None:
     """Mark one row of a run: match, no-match or review (who and when are recorded)."""
-    from store import screening
+    from watchlist.store import screening
 
     try:
         screening.decide(obj.db(write=True), run_id, line, decision.replace("-", " "), note)
@@ -551,7 +551,7 @@ def screenings_decide(obj: Context, run_id: int, line: int, decision: str, note:
 @click.pass_obj
 def screenings_audit(obj: Context, run_id: int, fmt: str, out: Path | None) -> None:
     """The audit record of a run: snapshot, threshold, who, when, and every row with its decision."""
-    from store import screening
+    from watchlist.store import screening
 
     try:
         text = screening.audit_text(screening.audit(obj.db(), run_id), fmt)
@@ -575,7 +575,7 @@ def screenings_audit(obj: Context, run_id: int, fmt: str, out: Path | None) -> N
 def changes(obj: Context, list_name: str | None, since: str | None, kind: str | None, baseline: bool, limit: int | None,
             as_json: bool) -> None:
     """What changed between list snapshots: added, changed (which fields, before → after), removed, relisted."""
-    from store import changes as changes_
+    from watchlist.store import changes as changes_
 
     code = None
     if list_name:
@@ -630,7 +630,7 @@ def _candidate_line(c: dict) -> str:
 @click.pass_obj
 def resolve_list(obj: Context, as_json: bool) -> None:
     """Open candidates: records that may be one entity, strongest first."""
-    from store import resolve as resolve_
+    from watchlist.store import resolve as resolve_
 
     found = resolve_.candidates(obj.db())
     if as_json:
@@ -665,7 +665,7 @@ def resolve_different(obj: Context, refs: tuple[str, str], note: str | None) -> 
 @click.pass_obj
 def resolve_split(obj: Context, ref: str) -> None:
     """Undo a merge: take one record out of the entity it was merged into."""
-    from store import resolve as resolve_
+    from watchlist.store import resolve as resolve_
 
     db = obj.db(write=True)
     eid = queries.entity_id_for(db, ref)
@@ -676,7 +676,7 @@ def resolve_split(obj: Context, ref: str) -> None:
 
 
 def _resolve_decide(obj: Context, refs: tuple[str, str], decision: str, note: str | None = None) -> None:
-    from store import resolve as resolve_
+    from watchlist.store import resolve as resolve_
 
     db = obj.db(write=True)
     keys = []
@@ -696,7 +696,7 @@ def _resolve_decide(obj: Context, refs: tuple[str, str], decision: str, note: st
 @click.pass_obj
 def resolve_review(obj: Context) -> None:
     """Go through the candidates one by one: y same, n different, s skip, q stop."""
-    from store import resolve as resolve_
+    from watchlist.store import resolve as resolve_
 
     db = obj.db(write=True)
     pending = resolve_.candidates(db)
@@ -723,7 +723,7 @@ def links() -> None:
 @click.pass_obj
 def links_propose(obj: Context, threshold: float) -> None:
     """Look at every shipment party not seen yet: link exact matches, propose fuzzy ones."""
-    from store import links as links_
+    from watchlist.store import links as links_
 
     started = time.perf_counter()
     counts = links_.propose(obj.db(write=True), threshold)
@@ -737,7 +737,7 @@ def links_propose(obj: Context, threshold: float) -> None:
 @click.pass_obj
 def links_list(obj: Context, status: str | None, as_json: bool) -> None:
     """Links and proposals with their status and shipment counts."""
-    from store import links as links_
+    from watchlist.store import links as links_
 
     found = links_.listing(obj.db(), status)
     if as_json:
@@ -767,7 +767,7 @@ def links_reject(obj: Context, link_ids: tuple[int, ...]) -> None:
 
 
 def _decide(obj: Context, link_ids: tuple[int, ...], decision: str) -> None:
-    from store import links as links_
+    from watchlist.store import links as links_
 
     db = obj.db(write=True)
     for link_id in link_ids:
@@ -781,7 +781,7 @@ def _decide(obj: Context, link_ids: tuple[int, ...], decision: str) -> None:
 @click.pass_obj
 def links_review(obj: Context) -> None:
     """Go through the proposals one by one: y confirm, n reject, s skip, q stop."""
-    from store import links as links_
+    from watchlist.store import links as links_
 
     db = obj.db(write=True)
     pending = links_.listing(db, "proposed")
@@ -802,7 +802,7 @@ def links_review(obj: Context) -> None:
 @click.pass_obj
 def backup(obj: Context, out: Path | None) -> None:
     """Copy the whole store with SQLite's online backup: consistent while the app or an import has it open."""
-    from store import backup as backup_
+    from watchlist.store import backup as backup_
 
     db = obj.db(build=False)
     out = out or obj.db_path.with_name(f"{obj.db_path.stem}-backup-{db_mod.now().replace(':', '')}.db")
@@ -821,7 +821,7 @@ def userdata() -> None:
 @click.pass_obj
 def userdata_export(obj: Context, out: Path | None) -> None:
     """Write every piece of your data as JSON (to keep, or to move to another store)."""
-    from store import backup as backup_
+    from watchlist.store import backup as backup_
 
     db = obj.db(build=False)
     if out is None:
@@ -836,7 +836,7 @@ def userdata_export(obj: Context, out: Path | None) -> None:
 @click.pass_obj
 def userdata_import(obj: Context, file: Path) -> None:
     """Merge a user-data JSON file into this store: nothing here is overwritten; differing notes are kept side by side."""
-    from store import backup as backup_
+    from watchlist.store import backup as backup_
 
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")

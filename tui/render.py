@@ -6,8 +6,8 @@ from typing import Any
 
 from rich.text import Text
 
-from store.hs import dotted
-from store.normalize import has_han
+from watchlist.store.hs import dotted
+from watchlist.store.normalize import has_han
 
 from .safe import safe, safe_text
 

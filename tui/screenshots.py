@@ -1,6 +1,6 @@
 """SVG screenshots of the main screens, driven by Pilot: for the README and the snapshot tests.
 
-    python -m tui.screenshots [--db STORE]    rewrite docs/screens/*.svg (STORE: a seed store, built if absent)
+    python -m watchlist.tui.screenshots [--db STORE]    rewrite docs/screens/*.svg (STORE: a seed store, built if absent)
 
 The tests replay the same scenarios and compare the text of each SVG with the committed one.
 """
@@ -111,7 +111,7 @@ def main() -> None:
     args = parser.parse_args()
     SCREENS_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        from store import connect, seed
+        from watchlist.store import connect, seed
 
         db_path = args.db or Path(tmp) / "seed.db"
         db = connect(db_path)  # read-write once: builds a new store, upgrades an old one

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from store import connect
+from watchlist.store import connect
 
 _local = threading.local()
 

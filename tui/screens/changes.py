@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from store import changes
+from watchlist.store import changes
 
 from ..render import cell
 from ..workers import thread_db

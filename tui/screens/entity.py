@@ -15,10 +15,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static, TabbedContent, TabPane
 
-from store import queries, resolve
-from store.changes import describe
-from store.hs import dotted
-from store.trade import best_yearly
+from watchlist.store import queries, resolve
+from watchlist.store.changes import describe
+from watchlist.store.hs import dotted
+from watchlist.store.trade import best_yearly
 
 from ..render import badges, cell, overview, trade_chart
 from ..safe import safe

@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from store import hs
-from store.trade import best_yearly
+from watchlist.store import hs
+from watchlist.store.trade import best_yearly
 
 from ..render import badges, cell, trade_chart
 from ..safe import safe

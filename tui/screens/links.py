@@ -8,7 +8,7 @@ import sqlite_utils
 from rich.text import Text
 from textual.binding import Binding
 
-from store import links
+from watchlist.store import links
 
 from ..render import cell
 from .review import ReviewScreen

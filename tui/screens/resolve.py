@@ -8,7 +8,7 @@ import sqlite_utils
 from rich.text import Text
 from textual.binding import Binding
 
-from store import resolve
+from watchlist.store import resolve
 
 from ..render import badges, cell
 from .review import ReviewScreen

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from store import screening
+from watchlist.store import screening
 
 from ..render import badges, cell
 from ..workers import thread_writer

@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
-from store import queries
-from store.search import Filters, Hit, SearchResult, parse_query
+from watchlist.store import queries
+from watchlist.store.search import Filters, Hit, SearchResult, parse_query
 
 from ..render import badges, cell, overview
 from ..safe import safe

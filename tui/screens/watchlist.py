@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from store import userdata
+from watchlist.store import userdata
 
 from ..render import badges, cell
 from ..workers import thread_db
