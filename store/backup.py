@@ -18,7 +18,7 @@ import sqlite_utils
 
 from .db import now, store_path, transaction, uri
 from .errors import StoreError
-from .export import file_mode, write_whole
+from .export import check_output, file_mode, write_whole
 from .queries import rows
 from .userdata import CONFLICT_MARK
 
@@ -36,17 +36,10 @@ _RUN_ROW = ("line", "name", "country", "input", "status", "entity_key", "score",
 _RUN_EVENT = ("line", "entity_key", "decision", "note", "decided_at", "user")
 
 
-def _refuse_odd_target(out: Path) -> None:
-    if out.is_symlink():
-        raise StoreError(f"{out}: is a symbolic link; name the file itself")
-    if out.is_dir():
-        raise StoreError(f"{out}: is a folder; name a file to write")
-
-
 def backup_store(db: sqlite_utils.Database, out: Path) -> dict[str, Any]:
     """Copy the store to ``out`` with SQLite's online backup (consistent while others read and write), checked, then renamed into place."""
     source = Path(store_path(db.conn))
-    _refuse_odd_target(out)
+    check_output(out)
     if out.exists() and out.resolve() == source.resolve():
         raise StoreError(f"{out}: is the store itself; name another file")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +86,7 @@ def export_userdata(db: sqlite_utils.Database) -> dict[str, Any]:
 
 def write_userdata(db: sqlite_utils.Database, out: Path) -> dict[str, int]:
     """Export the user's data to ``out`` (written whole or not at all); return the counts written."""
-    _refuse_odd_target(out)
+    check_output(out)
     data = export_userdata(db)
     write_whole(out, [json.dumps(data, ensure_ascii=False, indent=1), "\n"])
     return counts(data)

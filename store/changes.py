@@ -20,11 +20,17 @@ from .queries import rows
 KINDS = ("added", "changed", "removed", "relisted")
 
 
-def list_code(name: str) -> str | None:
-    """The list code for a code or a name: "EL", "Entity List", "entity list (bis)", "nonproliferation"."""
+def list_code(name: str, known: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """The list code for a code or a name: "EL", "Entity List", "entity list (bis)", "nonproliferation".
+
+    ``known``: the codes in the store, so a list imported under a code of its own is found too.
+    """
     wanted = " ".join(name.lower().split())
     if not wanted:
         return None
+    for code in known:
+        if wanted == code.lower():
+            return code
     for code, full in LIST_NAMES.items():
         if wanted == code.lower() or wanted == full.lower() or wanted == full.lower().split(" (")[0]:
             return code

@@ -15,3 +15,7 @@ class ReadOnlyStore(StoreError):
 
 class StoreBusy(StoreError):
     """Another process held the write lock for longer than this one would wait; nothing was changed."""
+
+
+class BadOutput(Exception):
+    """An output path that will not be written: a folder, a symbolic link."""

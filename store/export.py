@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .errors import BadOutput
+
 FORMATS = ("csv", "json", "md")
 
 _RESULT_FIELDS = ("id", "key", "name", "matched_name", "score", "status", "lists", "removed_lists", "countries",
@@ -159,8 +161,17 @@ def file_mode() -> int:
     return 0o666 & ~mask
 
 
+def check_output(out: Path) -> None:
+    """Refuse, in one line, an output path that is a folder or a symbolic link (it would be replaced, or its target overwritten)."""
+    if out.is_symlink():
+        raise BadOutput(f"{out}: is a symbolic link; refusing to write through it (name the file itself)")
+    if out.is_dir():
+        raise BadOutput(f"{out}: is a folder; name a file to write")
+
+
 def write_whole(out: Path, chunks: Iterable[str]) -> None:
-    """Write ``chunks`` to ``out`` whole or not at all: a temporary file beside it, renamed at the end."""
+    """Write ``chunks`` to ``out`` whole or not at all: a temporary file beside it, renamed at the end (mode from the umask)."""
+    check_output(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:

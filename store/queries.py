@@ -48,7 +48,9 @@ def stats(db: sqlite_utils.Database) -> dict[str, Any]:
 def entity_id_for(db: sqlite_utils.Database, ref: str) -> int | None:
     """Resolve an entity reference: numeric id or stable key ("ofac:38641")."""
     conn = db.conn
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
+        if len(ref) > 18:  # beyond SQLite's integers: no such id
+            return None
         row = conn.execute("SELECT id FROM entities WHERE id = ?", (int(ref),)).fetchone()
     else:
         row = conn.execute("SELECT id FROM entities WHERE key = ?", (ref,)).fetchone()

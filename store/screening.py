@@ -24,7 +24,7 @@ import sqlite_utils
 
 from .db import now, transaction, user
 from .errors import ImportFailed
-from .importers.reading import json_lines, read_text
+from .importers.reading import json_lines, read_text, sniff_delimiter
 from .normalize import NameKeys, analyze
 from .queries import rows as query_rows
 from .search import MAX_QUERY, Hit, SearchIndex
@@ -97,9 +97,7 @@ def read_rows(path: Path, name_column: str | None = None, country_column: str | 
 
 
 def _delimited(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.split("\n", 1)[0]))
     out: list[tuple[int, dict[str, Any]]] = []
     header: list[str] | None = None
     line = 1
@@ -277,22 +275,27 @@ def _out_row(r: Result) -> dict[str, Any]:
             "other_matches": "; ".join(f"{m['name']} ({m['score']}, {' '.join(m['lists'])})" for m in r.matches[1:])}
 
 
-def write_results(results: list[Result], columns: list[str], out: Path, fmt: str) -> None:
-    """Write every input row with its result to ``out``, whole or not at all."""
-    from .export import _csv, write_whole
+def result_chunks(results: list[Result], columns: list[str], fmt: str) -> list[str]:
+    """Every input row with its result as CSV, TSV or JSON lines; header and cells defused for spreadsheets."""
+    from .export import _csv
 
     if fmt == "jsonl":
-        chunks = [json.dumps({"line": r.row.line, "input": r.row.fields, **_out_row(r), "matches": r.matches},
-                             ensure_ascii=False) + "\n" for r in results]
-    else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter="\t" if fmt == "tsv" else ",")
-        writer.writerow(["line", *columns, *OUT_FIELDS])
-        for r in results:
-            cells = _out_row(r)
-            writer.writerow([r.row.line, *[_csv(r.row.fields.get(c, "")) for c in columns], *[_csv(cells[k]) for k in OUT_FIELDS]])
-        chunks = [buffer.getvalue()]
-    write_whole(out, chunks)
+        return [json.dumps({"line": r.row.line, "input": r.row.fields, **_out_row(r), "matches": r.matches},
+                           ensure_ascii=False) + "\n" for r in results]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t" if fmt == "tsv" else ",")
+    writer.writerow(["line", *[_csv(c) for c in columns], *OUT_FIELDS])
+    for r in results:
+        cells = _out_row(r)
+        writer.writerow([r.row.line, *[_csv(r.row.fields.get(c, "")) for c in columns], *[_csv(cells[k]) for k in OUT_FIELDS]])
+    return [buffer.getvalue()]
+
+
+def write_results(results: list[Result], columns: list[str], out: Path, fmt: str) -> None:
+    """Write every input row with its result to ``out``, whole or not at all."""
+    from .export import write_whole
+
+    write_whole(out, result_chunks(results, columns, fmt))
 
 
 # -- runs, reruns, triage (user data) -------------------------------------------------------------
@@ -308,9 +311,15 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, str]:
     return out
 
 
-def save_run(db: sqlite_utils.Database, path: Path, results: list[Result], threshold: float) -> int:
+def file_hash(path: Path) -> str:
+    """SHA-256 of a screened file's bytes (which runs were of the same file)."""
+    with path.open("rb") as f:  # an input file, never the store
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def save_run(db: sqlite_utils.Database, path: Path | str, results: list[Result], threshold: float, digest: str | None = None) -> int:
     """Keep a run and its rows; return its id."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = digest or file_hash(Path(path))
     with transaction(db.conn) as conn:
         run_id = conn.execute(
             "INSERT INTO user_screening_runs (file, content_hash, started, user, threshold, snapshot, summary)"
@@ -328,9 +337,9 @@ def save_run(db: sqlite_utils.Database, path: Path, results: list[Result], thres
     return run_id
 
 
-def previous_run(db: sqlite_utils.Database, path: Path, before: int | None = None) -> int | None:
+def previous_run(db: sqlite_utils.Database, path: Path | str, before: int | None = None, digest: str | None = None) -> int | None:
     """The latest earlier run of the same file (by name or content)."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = digest or file_hash(Path(path))
     row = db.conn.execute("SELECT max(id) FROM user_screening_runs WHERE (file = ? OR content_hash = ?) AND id < ?",
                           (str(path), digest, before or 1 << 62)).fetchone()
     return row[0]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
 import sqlite3
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,23 +18,73 @@ import click
 
 from watchlist.store import ImportFailed, ReadOnlyStore, StoreError, connect, default_path, importers, queries, seed
 from watchlist.store import db as db_mod
+from watchlist.store.errors import BadOutput
+from watchlist.store.importers.reading import is_stream, spool
 from watchlist.store.importers.records import ImportReport
+
+from .safe import safe_json, safe_text
+
+ID = click.IntRange(1, 2**63 - 1)  # ids as SQLite stores them: anything else is one line and exit 2
+PROGRESS = {"quiet": False}
 
 
 def _fail(message: str) -> None:
-    click.echo(f"watchlist: {message}", err=True)
+    echo(f"watchlist: {message}", err=True)
     sys.exit(1)
 
 
+def echo(message: object = "", **kwargs: Any) -> None:
+    """Print a human-readable line: control, escape, bidi and zero-width characters from the data shown visibly (``\\x1b``)."""
+    click.echo(safe_text(message), **kwargs)
+
+
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """JSON stays exact (its escapes already keep control characters off the terminal)."""
+    click.echo(safe_json(data, indent=2))
+
+
+def _usage(message: str) -> None:
+    """A malformed argument: one line, exit 2."""
+    echo(f"watchlist: {message}", err=True)
+    sys.exit(2)
+
+
+def _set_encoding(name: str | None) -> str | None:
+    """--encoding: checked at once (an unknown name is one line, exit 2), then used by every text read."""
+    import codecs
+
+    from watchlist.store.importers.reading import ENCODING
+
+    if name:
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            _usage(f"--encoding {name!r}: no such encoding (try cp1252, gb18030, latin-1, utf-16)")
+    ENCODING["name"] = name
+    return name
+
+
+def _ref(ref: str) -> str:
+    """An entity reference as given: an id (digits) or a key ("ofac:38641"); anything else is refused with exit 2."""
+    if not ref.strip() or len(ref) > 500 or any(not c.isprintable() for c in ref):
+        _usage(f"{ref!r}: not an entity id or key (ids are digits, keys look like ofac:38641)")
+    if ref.isdigit() and (not ref.isascii() or len(ref) > 18):
+        _usage(f"{ref!r}: not an entity id (ids are up to 18 of the digits 0-9)")
+    return ref
 
 
 def _progress(number: int, total: int, item: seed.SeedFile, report: ImportReport | None) -> None:
+    """Seed progress: on a terminal a line per file that completes itself; in a log only the finished lines; none with --quiet."""
+    if PROGRESS["quiet"]:
+        return
+    tty = sys.stderr.isatty()
     if report is None:
-        click.echo(f"[{number}/{total}] {item.path} …", err=True, nl=False)
+        if tty:
+            echo(f"[{number}/{total}] {item.path} …", err=True, nl=False)
     else:
-        click.echo(f"\r[{number}/{total}] {report.summary().split('/')[-1]}", err=True)
+        if tty:
+            click.echo("\r", err=True, nl=False)
+        echo(f"[{number}/{total}] {report.summary().split('/')[-1]}", err=True)
 
 
 class Context:
@@ -57,12 +110,14 @@ class Context:
                     if not seed.is_built(self._db):
                         raise StoreError(f"{self.db_path}: the store is read-only and empty; nothing to show") from exc
                     why = "the disk holding it is full" if full else "read-only store"
-                    click.echo(f"watchlist: {self.db_path}: {why}, browsing only", err=True)
+                    echo(f"watchlist: {self.db_path}: {why}, browsing only", err=True)
                 if build and not seed.is_built(self._db):
-                    click.echo(f"Building the store at {self.db_path} from the bundled seed…", err=True)
+                    if not PROGRESS["quiet"]:
+                        echo(f"Building the store at {self.db_path} from the bundled seed…", err=True)
                     started = time.perf_counter()
                     seed.build(self._db, progress=_progress)
-                    click.echo(f"Built in {time.perf_counter() - started:.1f} s.", err=True)
+                    if not PROGRESS["quiet"]:
+                        echo(f"Built in {time.perf_counter() - started:.1f} s.", err=True)
             except (StoreError, ImportFailed) as exc:
                 _fail(str(exc))
         return self._db
@@ -71,10 +126,36 @@ class Context:
 class _Group(click.Group):
     """The command group: a busy, full or damaged store, or an unwritable output, ends in one line, not a traceback."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Usage errors in one line (exit 2), not click's three; a closed pipe ends quietly."""
+        kwargs.pop("standalone_mode", None)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+            sys.stdout.flush()
+        except click.UsageError as exc:
+            names, ctx = [], exc.ctx
+            while ctx is not None and ctx.parent is not None:
+                names.append(ctx.info_name or "")
+                ctx = ctx.parent
+            command = "".join(f" {n}" for n in reversed(names))
+            echo(f"watchlist{command}: {exc.format_message()} (see watchlist{command} --help)", err=True)
+            sys.exit(2)
+        except click.Abort:
+            echo("watchlist: stopped", err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            echo(f"watchlist: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            _quiet_pipe()
+        return code
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except StoreError as exc:
+        except BrokenPipeError:  # the reader stopped reading (… | head): end quietly
+            _quiet_pipe()
+        except (StoreError, BadOutput) as exc:
             _fail(str(exc))
         except sqlite3.Error as exc:
             path = getattr(ctx.obj, "db_path", "store")
@@ -83,18 +164,32 @@ class _Group(click.Group):
             _fail(f"{exc.filename or 'output'}: cannot write ({exc.strerror or exc})")
 
 
+def _quiet_pipe() -> None:
+    """Point stdout at /dev/null so Python's exit flush does not complain, and exit 0."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+    sys.exit(0)
+
+
 @click.group(cls=_Group, invoke_without_command=True)
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="WATCHLIST_DB",
               help="Store file (default: $WATCHLIST_DB or the user data directory).")
 @click.option("--wait", "wait_s", type=click.FloatRange(0), envvar=db_mod.WAIT_ENV_VAR, default=600, show_default=True,
               metavar="SECONDS", help="How long a write waits for another process writing to the store ($WATCHLIST_WAIT).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines (errors still print).")
 @click.version_option(package_name="watchlist")
 @click.pass_context
-def main(ctx: click.Context, db_path: Path | None, wait_s: float) -> None:
+def main(ctx: click.Context, db_path: Path | None, wait_s: float, quiet: bool) -> None:
     """Explore sanctions and export-control lists offline. With no command, open the explorer."""
     ctx.obj = Context(db_path or default_path())
-    db_mod.set_wait(wait_s, lambda text: click.echo(f"watchlist: {text}", err=True))
+    PROGRESS["quiet"] = quiet
+    db_mod.set_wait(wait_s, None if quiet else lambda text: echo(f"watchlist: {text}", err=True))
     if ctx.invoked_subcommand is None:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            _usage("the explorer needs a terminal (none here); for scripts use a command: watchlist --help")
         ctx.invoke(explore)
 
 
@@ -119,9 +214,11 @@ def explore(obj: Context) -> None:
 @click.option("--map", "column_map", metavar="THEIRS=OURS,…",
               help="Rename the file's columns (shipments, trade-csv), e.g. 'shipper=exporter,hs=hs_code'.")
 @click.option("--json", "as_json", is_flag=True, help="Print the import reports as JSON.")
+@click.option("--encoding", metavar="NAME", callback=lambda ctx, param, value: _set_encoding(value),
+              help="Read text files in this encoding when they are not UTF-8 (cp1252, gb18030, latin-1, …).")
 @click.pass_obj
 def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, force: bool, column_map: str | None,
-            as_json: bool) -> None:
+            as_json: bool, encoding: str | None) -> None:
     """Import list snapshots, HS/CHPL tables, trade statistics or shipments. Each file goes in whole or not at all."""
     from watchlist.store.importers.shipments import parse_map
 
@@ -131,20 +228,22 @@ def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, 
         mapping = parse_map(column_map)
     except ImportFailed as exc:
         _fail(str(exc))
-    for path in files:
+    for given in files:
         try:
-            report = importers.run(db, path, fmt, as_of=as_of, force=force, column_map=mapping)
+            with _readable(given) as path:
+                report = importers.run(db, path, fmt, as_of=as_of, force=force, column_map=mapping)
         except (ImportFailed, StoreError) as exc:
-            click.echo(f"watchlist: {exc}", err=True)
+            echo(f"watchlist: {exc}", err=True)
             failed = True
             continue
+        path = given
         reports.append(report)
         if not as_json:
-            click.echo(report.summary())
+            echo(report.summary())
             for reject in report.rejects[:20]:
-                click.echo(f"  rejected {reject.describe(str(path))}", err=True)
+                echo(f"  rejected {reject.describe(str(path))}", err=True)
             if len(report.rejects) > 20:
-                click.echo(f"  … {len(report.rejects) - 20} more: watchlist rejects {report.import_id}", err=True)
+                echo(f"  … {len(report.rejects) - 20} more: watchlist rejects {report.import_id}", err=True)
     if as_json:
         _echo_json([r.as_dict() for r in reports])
     if failed:
@@ -163,11 +262,12 @@ def seed_(obj: Context, rebuild: bool) -> None:
     started = time.perf_counter()
     if rebuild:
         saved = backup.auto_backup(db)
-        click.echo(f"Your data (stars, notes, decisions, screening runs) saved first to {saved}", err=True)
+        echo(f"Your data (stars, notes, decisions, screening runs) saved first to {saved}", err=True)
         seed.rebuild(db, progress=_progress)
     else:
         seed.build(db, progress=_progress)
-    click.echo(f"Seed ready in {time.perf_counter() - started:.1f} s: {obj.db_path}", err=True)
+    if not PROGRESS["quiet"]:
+        echo(f"Seed ready in {time.perf_counter() - started:.1f} s: {obj.db_path}", err=True)
 
 
 def _require_lists(obj: Context, db) -> None:
@@ -221,18 +321,18 @@ def search(obj: Context, query: str, limit: int, as_json: bool, country: tuple[s
         for line in queries_file:
             text = line.rstrip("\r\n")
             if text.strip():
-                click.echo(json.dumps(run(text), ensure_ascii=False))
+                click.echo(safe_json(run(text)))
         return
     result = run(query)
     if as_json:
         _echo_json(result)
         return
     if not result["results"]:
-        click.echo("no match")
+        echo("no match")
     for hit in result["results"]:
         lists_ = ",".join(hit["lists"]) + (f" (removed: {','.join(hit['removed_lists'])})" if hit["removed_lists"] else "")
         via = f"  ← {hit['matched_name']}" if hit["matched_name"] != hit["name"] else ""
-        click.echo(f"{hit['score']:5.1f}  {hit['id']:>6}  {hit['name']}{via}  [{lists_}] {','.join(hit['countries'])}")
+        echo(f"{hit['score']:5.1f}  {hit['id']:>6}  {hit['name']}{via}  [{lists_}] {','.join(hit['countries'])}")
 
 
 @main.command()
@@ -241,6 +341,7 @@ def search(obj: Context, query: str, limit: int, as_json: bool, country: tuple[s
 @click.pass_obj
 def show(obj: Context, ref: str, as_json: bool) -> None:
     """Everything about one entity (id or key): names, addresses, listings, goods, relations, sources."""
+    ref = _ref(ref)
     db = obj.db()
     eid = queries.entity_id_for(db, ref)
     if eid is None:
@@ -251,24 +352,28 @@ def show(obj: Context, ref: str, as_json: bool) -> None:
         return
     from watchlist.store.changes import describe
 
-    click.echo(f"{data['name']}  [{data['kind']}; {', '.join(data['countries'])}]  id {data['id']}, key {data['key']}")
+    echo(f"{data['name']}  [{data['kind']}; {', '.join(data['countries'])}]  id {data['id']}, key {data['key']}")
     if len(data["records"]) > 1:
-        click.echo("\nRecords (one entity on several lists):")
+        echo("\nRecords (one entity on several lists):")
         for r in data["records"]:
-            click.echo(f"  {r['key']} | {r['name']} | {r['lists']} | {r['reason']}")
+            echo(f"  {r['key']} | {r['name']} | {r['lists']} | {r['reason']}")
     for c in data["candidates"]:
         other = "b" if c["a_id"] in {r["id"] for r in data["records"]} else "a"
-        click.echo(f"  possibly the same as: {c[other + '_name']} ({c[other + '_key']}; {c[other + '_lists']}): {c['reason']}")
+        echo(f"  possibly the same as: {c[other + '_name']} ({c[other + '_key']}; {c[other + '_lists']}): {c['reason']}")
     if data["changes"]:
-        click.echo("\nHistory:")
+        echo("\nHistory:")
         for c in data["changes"]:
             citation = f"  [{c['citation']}]" if c.get("citation") else ""
-            click.echo(f"  {c['as_of']} {c['list']} {describe(c)}{citation}")
+            echo(f"  {c['as_of']} {c['list']} {describe(c)}{citation}")
     for section in ("listings", "names", "addresses", "identifiers", "goods", "relations", "sources"):
         if data[section]:
-            click.echo(f"\n{section.capitalize()}:")
+            echo(f"\n{section.capitalize()}:")
             for row in data[section]:
-                click.echo("  " + " | ".join(str(v) for v in row.values() if v not in (None, "")))
+                echo("  " + " | ".join(_readable_value(k, v) for k, v in row.items() if v not in (None, "", [], {})))
+    if data.get("notes"):
+        echo("\nNotes:")
+        for n in data["notes"]:
+            echo(f"  [{n['key']}, {n['updated_at']}] " + n["note"].replace("\n", "\n    "))
 
 
 @main.command()
@@ -282,31 +387,34 @@ def stats(obj: Context, as_json: bool) -> None:
         return
     for key, value in data.items():
         if key == "imports":
-            click.echo("imports:")
+            echo("imports:")
             for imp in value:
                 status = {"running": "did not finish (interrupted, or still running elsewhere); nothing of it was kept",
                           "failed": "failed; nothing of it was kept"}.get(imp["status"], imp["status"])
-                click.echo(f"  #{imp['id']} {Path(imp['file']).name} ({imp['format']}, as of {imp['as_of']}): "
+                echo(f"  #{imp['id']} {Path(imp['file']).name} ({imp['format']}, as of {imp['as_of']}): "
                            f"{status}, {imp['rows']} rows, +{imp['added']} ~{imp['changed']} "
                            f"-{imp['removed']} !{imp['rejected']}")
         else:
-            click.echo(f"{key}: {value}")
+            echo(f"{key}: {value}")
 
 
 @main.command()
-@click.argument("import_id", required=False, type=int)
+@click.argument("import_id", required=False, type=ID)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def rejects(obj: Context, import_id: int | None, as_json: bool) -> None:
     """Rows rejected by imports (all, or of one import), with file, line and field."""
-    rows = queries.rejects(obj.db(), import_id)
+    db = obj.db()
+    if import_id is not None and not db.conn.execute("SELECT 1 FROM imports WHERE id = ?", (import_id,)).fetchone():
+        _fail(f"no import {import_id} (watchlist stats lists them)")
+    rows = queries.rejects(db, import_id)
     if as_json:
         _echo_json(rows)
         return
     for row in rows:
-        click.echo(f"#{row['import_id']} {row['file']}:{row['line']}: {row['field'] or ''}: {row['error']}")
+        echo(f"#{row['import_id']} {row['file']}:{row['line']}: {row['field'] or ''}: {row['error']}")
     if not rows:
-        click.echo("no rejected rows")
+        echo("no rejected rows")
 
 
 def _fmt(value: float) -> str:
@@ -334,18 +442,18 @@ def trade(obj: Context, hs: str, exporter: str | None, importer: str | None, flo
         _echo_json({"hs": code, "figures": figures, "yearly_from_monthly": yearly})
         return
     path = " › ".join(f"{p['code']} {p['description'][:40]}" for p in code["parents"])
-    click.echo(f"HS {code['code']}: {code['description']}" + (f"  [CHPL tier {code['tier']}]" if code.get("tier") else ""))
+    echo(f"HS {code['code']}: {code['description']}" + (f"  [CHPL tier {code['tier']}]" if code.get("tier") else ""))
     if path:
-        click.echo(f"  under {path}")
+        echo(f"  under {path}")
     if not figures:
-        click.echo("no trade figures for this code" + (" and these countries" if exporter or importer else ""))
+        echo("no trade figures for this code" + (" and these countries" if exporter or importer else ""))
     for r in figures:
         change = f"  ×{r['yoy_ratio']:g} on {r['compared_to']}" if r.get("yoy_ratio") else ""
-        click.echo(f"  {r['period']:<16} {r['exporter']}→{r['importer']} {r['flow']:<6} {_fmt(r['value']):>16} {r['unit']}{change}")
-        click.echo(f"  {'':<16} {r['basis'] or ''}; source: {r['source'] or '?'}" + (f" {r['source_url']}" if r.get("source_url") else "")
+        echo(f"  {r['period']:<16} {r['exporter']}→{r['importer']} {r['flow']:<6} {_fmt(r['value']):>16} {r['unit']}{change}")
+        echo(f"  {'':<16} {r['basis'] or ''}; source: {r['source'] or '?'}" + (f" {r['source_url']}" if r.get("source_url") else "")
                    + (f"; note: {r['note']}" if r.get("note") else ""))
     for y in yearly:
-        click.echo(f"  {y['year']} from {y['months']} monthly figures: {_fmt(y['value'])} {y['unit']} ({y['exporter']}→{y['importer']})")
+        echo(f"  {y['year']} from {y['months']} monthly figures: {_fmt(y['value'])} {y['unit']} ({y['exporter']}→{y['importer']})")
 
 
 @main.command()
@@ -367,15 +475,15 @@ def goods(obj: Context, hs: str, as_json: bool) -> None:
     if as_json:
         _echo_json(node)
         return
-    click.echo(f"HS {hs_.dotted(node['code'])}: {node['description']}")
+    echo(f"HS {hs_.dotted(node['code'])}: {node['description']}")
     if node.get("tier"):
-        click.echo(f"  CHPL {node['tier_name']} ({node['tier_group']}): {node['tier_definition']}")
+        echo(f"  CHPL {node['tier_name']} ({node['tier_group']}): {node['tier_definition']}")
     for c in node["chpl_below"] if not node.get("tier") else []:
-        click.echo(f"  CHPL code under it: {hs_.dotted(c['hs6'])} tier {c['tier']} ({c['tier_group']})")
-    click.echo(f"{len(node['suppliers'])} suppliers")
+        echo(f"  CHPL code under it: {hs_.dotted(c['hs6'])} tier {c['tier']} ({c['tier_group']})")
+    echo(f"{len(node['suppliers'])} suppliers")
     for s in node["suppliers"]:
         via = f" (linked at {s['via']})" if s["via"] else ""
-        click.echo(f"  {s['entity_id']:>6}  {s['name']}  [{' '.join(s['lists']) or 'not listed'}] {s['countries']}{via}")
+        echo(f"  {s['entity_id']:>6}  {s['name']}  [{' '.join(s['lists']) or 'not listed'}] {s['countries']}{via}")
 
 
 @main.command()
@@ -389,17 +497,21 @@ def goods(obj: Context, hs: str, as_json: bool) -> None:
 @click.option("--no-save", is_flag=True, help="Do not keep the run for triage.")
 @click.option("--workers", default=min(4, os.cpu_count() or 1), show_default="the cores, up to 4", type=click.IntRange(1, 64),
               help="Processes screening in parallel (files over 500 rows; not on Windows).")
+@click.option("--encoding", metavar="NAME", callback=lambda ctx, param, value: _set_encoding(value),
+              help="Read text files in this encoding when they are not UTF-8 (cp1252, gb18030, latin-1, …).")
 @click.pass_obj
 def screen(obj: Context, file: Path, name_column: str | None, country_column: str | None, threshold: float, out: Path | None,
-           fmt: str | None, changed_only: bool, no_save: bool, workers: int) -> None:
+           fmt: str | None, changed_only: bool, no_save: bool, workers: int, encoding: str | None) -> None:
     """Screen a file of counterparties (CSV, TSV or JSON lines): every row with its best matches, why, and a summary by list."""
     from watchlist.store import screening
     from watchlist.store.search import SearchIndex
 
-    if not file.exists():
+    if str(file) != "-" and not file.exists():
         _fail(f"{file}: no such file")
     try:
-        columns, rows, rejected = screening.read_rows(file, name_column, country_column)
+        with _readable(file) as readable:
+            columns, rows, rejected = screening.read_rows(readable, name_column, country_column)
+            digest = screening.file_hash(readable)
     except ImportFailed as exc:
         _fail(str(exc))
     db = obj.db(write=not no_save)
@@ -420,29 +532,50 @@ def screen(obj: Context, file: Path, name_column: str | None, country_column: st
     results.sort(key=lambda r: r.row.line)
     run_id = changed = None
     if not no_save:
-        run_id = screening.save_run(db, file, results, threshold)
-        earlier = screening.previous_run(db, file, before=run_id)
+        run_id = screening.save_run(db, "stdin" if str(file) == "-" else file, results, threshold, digest)
+        earlier = screening.previous_run(db, file, before=run_id, digest=digest)
         changed = screening.changed_lines(db, run_id, earlier) if earlier else None
     shown = [r for r in results if changed is None or r.row.line in changed] if changed_only else results
-    if out:
+    if out and str(out) == "-":
+        for chunk in screening.result_chunks(shown, columns, fmt or "csv"):
+            click.echo(chunk, nl=False)  # data for a pipe, exact (cells defused for spreadsheets)
+    elif out:
         fmt = fmt or {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".tsv": "tsv"}.get(out.suffix.lower(), "csv")
         screening.write_results(shown, columns, out, fmt)
     elif fmt == "jsonl":
         for r in shown:
-            click.echo(json.dumps({"line": r.row.line, "name": r.row.name, "status": r.status, "matches": r.matches}, ensure_ascii=False))
+            click.echo(safe_json({"line": r.row.line, "name": r.row.name, "status": r.status, "matches": r.matches}))
     else:
         for r in shown:
             if r.best:
                 b = r.best
-                click.echo(f"{r.row.line:>6}  {r.row.name}  →  {b['name']} [{' '.join(b['lists']) or 'not listed'}] "
+                echo(f"{r.row.line:>6}  {r.row.name}  →  {b['name']} [{' '.join(b['lists']) or 'not listed'}] "
                            f"{b['score']:.0f}  ({b['why']})")
     total = screening.summary(results)
     by_list = ", ".join(f"{k} {v}" for k, v in total["by_list"].items()) or "none"
-    click.echo(f"{file}: {total['rows']} rows, {total['potential_matches']} potential matches ({by_list}), "
+    echo(f"{file}: {total['rows']} rows, {total['potential_matches']} potential matches ({by_list}), "
                f"{total['no_match']} no match, {total['rejected']} rejected; {time.perf_counter() - started:.1f} s"
                + (f"; run {run_id} saved for triage (watchlist screenings, or S in the app)" if run_id else "")
                + (f"; {len(changed)} rows changed since the last run" if changed is not None else "")
                + (f"; written to {out}" if out else ""), err=True)
+
+
+@contextlib.contextmanager
+def _readable(path: Path) -> Iterator[Path]:
+    """The path itself for a regular file; for ``-``, a FIFO or ``<(…)``, the stream read once into a temporary file.
+
+    Errors name what the user gave, not the temporary file.
+    """
+    if not is_stream(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="watchlist-") as folder:
+        copy = spool(path, Path(folder))
+        shown = "stdin" if str(path) == "-" else str(path)
+        try:
+            yield copy
+        except ImportFailed as exc:
+            raise ImportFailed(str(exc).replace(str(copy), shown)) from None
 
 
 class _nullbar:
@@ -479,12 +612,12 @@ def export_(obj: Context, fmt: str, query: str | None, limit: int | None, out: P
         chunks = ftm.lines(db, ids)
     else:
         chunks = iter([export_mod.results_text([h.as_dict() for h in result.hits], fmt, query or "")])
-    if out is None:
+    if out is None or str(out) == "-":
         for chunk in chunks:
-            click.echo(chunk, nl=False)
+            click.echo(chunk, nl=False)  # data for a pipe or a file, exact
         return
     export_mod.write_whole(out, chunks)
-    click.echo(f"wrote {out} ({fmt}, {result.total if query else 'every'} entities)", err=True)
+    echo(f"wrote {out} ({fmt}, {result.total if query else 'every'} entities)", err=True)
 
 
 def _record_ids(db, entity_id: int) -> list[int]:
@@ -499,9 +632,10 @@ def _record_ids(db, entity_id: int) -> list[int]:
 def datasette_metadata(obj: Context, out: Path) -> None:
     """Write a Datasette metadata.json describing the store's tables and the sources of its data."""
     from watchlist.store.datasette import metadata
+    from watchlist.store.export import write_whole
 
-    out.write_text(json.dumps(metadata(obj.db(), obj.db_path.stem), ensure_ascii=False, indent=2), encoding="utf-8")
-    click.echo(f"wrote {out}; open the store with: datasette {obj.db_path} -m {out}", err=True)
+    write_whole(out, [json.dumps(metadata(obj.db(), obj.db_path.stem), ensure_ascii=False, indent=2)])
+    echo(f"wrote {out}; open the store with: datasette {obj.db_path} -m {out}", err=True)
 
 
 @main.group()
@@ -521,15 +655,15 @@ def screenings_list(obj: Context, as_json: bool) -> None:
         _echo_json(found)
         return
     for r in found:
-        click.echo(f"{r['id']:>4}  {r['started']}  {r['user']}  {r['file']}  {r['rows']} rows, "
+        echo(f"{r['id']:>4}  {r['started']}  {r['user']}  {r['file']}  {r['rows']} rows, "
                    f"{r['summary']['potential_matches']} potential matches, {r['decided']} decided")
     if not found:
-        click.echo("no screening runs yet: watchlist screen FILE")
+        echo("no screening runs yet: watchlist screen FILE")
 
 
 @screenings.command("decide")
-@click.argument("run_id", type=int)
-@click.argument("line", type=int)
+@click.argument("run_id", type=ID)
+@click.argument("line", type=ID)
 @click.argument("decision", type=click.Choice(["match", "no-match", "review"]))
 @click.option("--note", default=None, help="Why (without it the row keeps its earlier note).")
 @click.pass_obj
@@ -541,11 +675,11 @@ def screenings_decide(obj: Context, run_id: int, line: int, decision: str, note:
         screening.decide(obj.db(write=True), run_id, line, decision.replace("-", " "), note)
     except ValueError as exc:
         _fail(str(exc))
-    click.echo(f"run {run_id} line {line}: {decision}")
+    echo(f"run {run_id} line {line}: {decision}")
 
 
 @screenings.command("audit")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ID)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False))
 @click.pass_obj
@@ -557,11 +691,13 @@ def screenings_audit(obj: Context, run_id: int, fmt: str, out: Path | None) -> N
         text = screening.audit_text(screening.audit(obj.db(), run_id), fmt)
     except ValueError as exc:
         _fail(str(exc))
-    if out:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}", err=True)
+    if out and str(out) != "-":
+        from watchlist.store.export import write_whole
+
+        write_whole(out, [text])
+        echo(f"wrote {out}", err=True)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False)  # data, exact
 
 
 @main.command()
@@ -578,13 +714,15 @@ def changes(obj: Context, list_name: str | None, since: str | None, kind: str | 
     from watchlist.store import changes as changes_
 
     code = None
-    if list_name:
-        code = changes_.list_code(list_name)
-        if code is None:
-            _fail(f"no list {list_name!r}; lists: {', '.join(f'{c} ({n})' for c, n in changes_.LIST_NAMES.items())}")
-    if since and not _is_iso_date(since):
-        _fail(f"--since {since!r}: expected a date as YYYY-MM-DD")
     db = obj.db()
+    if list_name:
+        known = {c for (c,) in db.conn.execute("SELECT DISTINCT list FROM listings")}
+        code = changes_.list_code(list_name, known)
+        if code is None:
+            names = {**{c: c for c in sorted(known)}, **changes_.LIST_NAMES}
+            _usage(f"--list {list_name!r}: no such list; lists: {', '.join(f'{c} ({n})' for c, n in names.items())}")
+    if since and not _is_iso_date(since):
+        _usage(f"--since {since!r}: expected a date as YYYY-MM-DD")
     found = changes_.changes(db, code, since, kind, baseline=baseline, limit=limit)
     if as_json:
         _echo_json({"list": code, "since": since, "change": kind, "count": len(found), "changes": found})
@@ -592,17 +730,33 @@ def changes(obj: Context, list_name: str | None, since: str | None, kind: str | 
     for snap in changes_.summary(db):
         if (code is None or snap["list"] == code) and (not since or (snap["as_of"] or "") >= since):
             note = " (baseline: first snapshot of this list)" if snap["baseline"] else ""
-            click.echo(f"{snap['as_of']}  {snap['list_name']}: +{snap['added']} added, ~{snap['changed']} changed, "
+            echo(f"{snap['as_of']}  {snap['list_name']}: +{snap['added']} added, ~{snap['changed']} changed, "
                        f"-{snap['removed']} removed, {snap['relisted']} relisted{note}")
-    click.echo("")
+    echo("")
     for c in found:
         citation = f"  [{c['citation']}]" if c.get("citation") else ""
-        click.echo(f"{c['as_of']}  {c['list']:<4} {c['change']:<8} {c['name']} ({','.join(c['countries'])}; id {c['entity_id']})"
+        echo(f"{c['as_of']}  {c['list']:<4} {c['change']:<8} {c['name']} ({','.join(c['countries'])}; id {c['entity_id']})"
                    f"{citation}")
         if c["change"] == "changed":
-            click.echo(f"      {changes_.describe(c)}")
+            echo(f"      {changes_.describe(c)}")
     if not found:
-        click.echo("no changes" + ("" if baseline else " (add --baseline to see each list's first snapshot)"))
+        echo("no changes" + ("" if baseline else " (add --baseline to see each list's first snapshot)"))
+
+
+def _readable_value(key: str, value: Any) -> str:
+    """One field of a section row for people: lists joined, linked entities as "name (id N)", never a Python repr."""
+    if key == "shared_with":
+        return f"shared with {value} other {'entity' if value == 1 else 'entities'}" if value else "nobody else listed here"
+    if key == "entity_id":
+        return f"id {value}"
+    if isinstance(value, list):
+        shown = [_readable_value(key, v) for v in value[:10]]
+        more = f" and {len(value) - 10} more" if len(value) > 10 else ""
+        return (f"{key.replace('_', ' ')}: " if key == "others" else "") + ", ".join(shown) + more
+    if isinstance(value, dict):
+        name = value.get("name") or value.get("entity_name") or ""
+        return f"{name} (id {value['entity_id']})" if "entity_id" in value else ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)
 
 
 def _is_iso_date(text: str) -> bool:
@@ -637,9 +791,9 @@ def resolve_list(obj: Context, as_json: bool) -> None:
         _echo_json(found)
         return
     for c in found:
-        click.echo(_candidate_line(c))
+        echo(_candidate_line(c))
     if not found:
-        click.echo("no candidates")
+        echo("no candidates")
 
 
 @resolve.command("same")
@@ -667,17 +821,21 @@ def resolve_split(obj: Context, ref: str) -> None:
     """Undo a merge: take one record out of the entity it was merged into."""
     from watchlist.store import resolve as resolve_
 
+    ref = _ref(ref)
     db = obj.db(write=True)
     eid = queries.entity_id_for(db, ref)
     if eid is None:
         _fail(f"no entity {ref!r}")
     counts = resolve_.split(db, eid)
-    click.echo(f"{ref}: split out; {counts['merged']} records merged in all, {counts['candidates']} candidates")
+    echo(f"{ref}: split out; {counts['merged']} records merged in all, {counts['candidates']} candidates")
 
 
 def _resolve_decide(obj: Context, refs: tuple[str, str], decision: str, note: str | None = None) -> None:
     from watchlist.store import resolve as resolve_
 
+    refs = (_ref(refs[0]), _ref(refs[1]))
+    if refs[0] == refs[1]:
+        _usage(f"{refs[0]}: the same record twice; name two different records")
     db = obj.db(write=True)
     keys = []
     for ref in refs:
@@ -689,7 +847,7 @@ def _resolve_decide(obj: Context, refs: tuple[str, str], decision: str, note: st
         counts = resolve_.decide(db, keys[0], keys[1], decision, note)
     except ValueError as exc:
         _fail(str(exc))
-    click.echo(f"{keys[0]} and {keys[1]}: {decision}; {counts['merged']} records merged in all, {counts['candidates']} candidates")
+    echo(f"{keys[0]} and {keys[1]}: {decision}; {counts['merged']} records merged in all, {counts['candidates']} candidates")
 
 
 @resolve.command("review")
@@ -701,9 +859,9 @@ def resolve_review(obj: Context) -> None:
     db = obj.db(write=True)
     pending = resolve_.candidates(db)
     if not pending:
-        click.echo("nothing to review")
+        echo("nothing to review")
     for c in pending:
-        click.echo("\n" + _candidate_line(c))
+        echo("\n" + _candidate_line(c))
         answer = click.prompt("  same entity? [y]es [n]o [s]kip [q]uit", type=click.Choice(["y", "n", "s", "q"]), default="s",
                               show_choices=False)
         if answer == "q":
@@ -727,7 +885,7 @@ def links_propose(obj: Context, threshold: float) -> None:
 
     started = time.perf_counter()
     counts = links_.propose(obj.db(write=True), threshold)
-    click.echo(f"{counts['parties']} new parties: {counts['exact']} linked exactly, {counts['proposed']} proposed "
+    echo(f"{counts['parties']} new parties: {counts['exact']} linked exactly, {counts['proposed']} proposed "
                f"({time.perf_counter() - started:.1f} s); review with: watchlist links review")
 
 
@@ -744,14 +902,14 @@ def links_list(obj: Context, status: str | None, as_json: bool) -> None:
         _echo_json(found)
         return
     for r in found:
-        click.echo(f"{r['id']:>6}  {r['status']:<9} {r['score']:5.1f}  {r['party_name']}  →  {r['entity_name']}"
+        echo(f"{r['id']:>6}  {r['status']:<9} {r['score']:5.1f}  {r['party_name']}  →  {r['entity_name']}"
                    f" ({r['entity_key']}), {r['shipments']} shipments")
     if not found:
-        click.echo("no links")
+        echo("no links")
 
 
 @links.command("confirm")
-@click.argument("link_ids", nargs=-1, type=int, required=True)
+@click.argument("link_ids", nargs=-1, type=ID, required=True)
 @click.pass_obj
 def links_confirm(obj: Context, link_ids: tuple[int, ...]) -> None:
     """Confirm proposed links (their shipments then count for the entity)."""
@@ -759,7 +917,7 @@ def links_confirm(obj: Context, link_ids: tuple[int, ...]) -> None:
 
 
 @links.command("reject")
-@click.argument("link_ids", nargs=-1, type=int, required=True)
+@click.argument("link_ids", nargs=-1, type=ID, required=True)
 @click.pass_obj
 def links_reject(obj: Context, link_ids: tuple[int, ...]) -> None:
     """Reject proposed (or exact) links."""
@@ -774,7 +932,7 @@ def _decide(obj: Context, link_ids: tuple[int, ...], decision: str) -> None:
         row = links_.decide(db, link_id, decision)
         if row is None:
             _fail(f"no link {link_id}")
-        click.echo(f"{link_id}: {row['party_name']} → {row['entity_name']}: {decision}")
+        echo(f"{link_id}: {row['party_name']} → {row['entity_name']}: {decision}")
 
 
 @links.command("review")
@@ -786,9 +944,9 @@ def links_review(obj: Context) -> None:
     db = obj.db(write=True)
     pending = links_.listing(db, "proposed")
     if not pending:
-        click.echo("nothing to review")
+        echo("nothing to review")
     for r in pending:
-        click.echo(f"\n{r['party_name']}  ({r['shipments']} shipments)\n  → {r['entity_name']} ({r['entity_key']}), score {r['score']}")
+        echo(f"\n{r['party_name']}  ({r['shipments']} shipments)\n  → {r['entity_name']} ({r['entity_key']}), score {r['score']}")
         answer = click.prompt("  confirm? [y]es [n]o [s]kip [q]uit", type=click.Choice(["y", "n", "s", "q"]), default="s",
                               show_choices=False)
         if answer == "q":
@@ -807,7 +965,7 @@ def backup(obj: Context, out: Path | None) -> None:
     db = obj.db(build=False)
     out = out or obj.db_path.with_name(f"{obj.db_path.stem}-backup-{db_mod.now().replace(':', '')}.db")
     done = backup_.backup_store(db, out)
-    click.echo(f"backed up {obj.db_path} to {out} ({done['bytes']:,} bytes; {done['entities']:,} records, "
+    echo(f"backed up {obj.db_path} to {out} ({done['bytes']:,} bytes; {done['entities']:,} records, "
                f"{done['user_watchlist']} stars, {done['user_notes']} notes; quick_check ok)", err=True)
 
 
@@ -828,7 +986,7 @@ def userdata_export(obj: Context, out: Path | None) -> None:
         _echo_json(backup_.export_userdata(db))
         return
     counts = backup_.write_userdata(db, out)
-    click.echo(f"wrote {out}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()), err=True)
+    echo(f"wrote {out}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()), err=True)
 
 
 @userdata.command("import")
@@ -845,4 +1003,4 @@ def userdata_import(obj: Context, file: Path) -> None:
         _fail(f"{file}: cannot read user data ({exc})")
     db = obj.db(write=True)
     added = backup_.import_userdata(db, data, str(file))
-    click.echo(f"{file}: merged; new: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in added.items()))
+    echo(f"{file}: merged; new: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in added.items()))

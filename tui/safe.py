@@ -6,7 +6,8 @@ import re
 
 from rich.text import Text
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0/C1 controls (ESC, BEL, CSI…), zero-width and bidi controls, and lone surrogates (undecodable file-name bytes)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -17,6 +18,13 @@ def _visible(match: re.Match[str]) -> str:
 def safe_text(value: object) -> str:
     """The value as a string with control, bidi and zero-width characters made visible (``\\x1b``)."""
     return _CONTROL.sub(_visible, "" if value is None else str(value))
+
+
+def safe_json(data: object, indent: int | None = None) -> str:
+    """JSON, exact, with control, bidi and zero-width characters written as ``\\uXXXX`` escapes (same value, safe on a terminal)."""
+    import json
+
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(data, ensure_ascii=False, indent=indent))
 
 
 def safe(value: object, style: str = "") -> Text:

@@ -20,7 +20,7 @@ from ..db import explain, now, store_path, transaction
 from ..errors import ImportFailed, StoreBusy
 from . import csl, ftm, goods, ofac, shipments
 from .apply import SnapshotWriter, group_records, resolve_links, today
-from .reading import content_hash, read_bytes
+from .reading import content_hash, plausible_date, read_bytes, sniff_delimiter
 from .records import ImportReport, ListRecord, Reject
 
 ListReader = Callable[[Path], Iterator[ListRecord | Reject]]
@@ -63,6 +63,7 @@ def detect(path: Path) -> str:
         return "ofac-cons"
     head = read_bytes(path)[:4096].decode("utf-8", "replace").lstrip("\ufeff").lower()
     first = head.split("\n", 1)[0].strip()
+    first = first.replace(sniff_delimiter(first), ",")  # a ';' or tab CSV as Excel writes it in many locales
     for prefix, fmt in _HEADERS:
         if first.startswith(prefix):
             return fmt
@@ -114,6 +115,8 @@ def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of
     path = Path(path)
     if not path.exists():
         raise ImportFailed(f"{path}: no such file")
+    if as_of is not None and not plausible_date(as_of):
+        raise ImportFailed(f"{path}: --as-of {as_of!r}: expected a real date as YYYY-MM-DD, from 1900 to a year from now")
     fmt = detect(path) if fmt == "auto" else fmt
     if column_map and fmt not in MAPPED_FORMATS:
         raise ImportFailed(f"{path}: --map applies to {', '.join(MAPPED_FORMATS)} files only")
@@ -137,7 +140,7 @@ def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of
                 records.append(item)
         if not records and not report.rejects:
             raise ImportFailed(f"{path}: no rows")
-        dates = [r.start_date for r in records if len(r.start_date) == 10 and r.start_date[:4].isdigit()]
+        dates = [r.start_date for r in records if len(r.start_date) == 10 and plausible_date(r.start_date)]
         as_of = as_of or (max(dates) if dates else today())
         lists = sorted({r.list for r in records})
         if not force:

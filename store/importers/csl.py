@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..countries import address_country, code_for
 from ..errors import ImportFailed
-from .reading import csv_rows, read_text, require_columns, split_multi
+from .reading import csv_rows, linked_to, read_text, require_columns, split_multi
 from .records import ListRecord, Reject
 
 # CSL "source" values → our list codes (matched on the code in parentheses).
@@ -38,7 +38,6 @@ _ORG_WORDS = re.compile(
     re.I,
 )
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-_LINKED = re.compile(r"Linked To:\s*([^;)]+?)\s*[.;)]?(?=;|\)|$)")
 REQUIRED = ["source", "name"]
 
 
@@ -141,7 +140,7 @@ def record_from_row(line: int, row: dict[str, str]) -> ListRecord | Reject:
         license_requirement=row.get("license_requirement", ""),
         license_policy=row.get("license_policy", ""),
         source_url=row.get("source_list_url", "") or row.get("source_information_url", ""),
-        remarks=remarks, linked_to=_LINKED.findall(remarks),
+        remarks=remarks, linked_to=linked_to(remarks, ";)"),
     )
 
 
@@ -185,6 +184,8 @@ def read_json(path: Path) -> Iterator[ListRecord | Reject]:
         data = json.loads(read_text(path) or "null")
     except json.JSONDecodeError as exc:
         raise ImportFailed(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ImportFailed(f"{path}: JSON nested too deeply") from None
     items = data.get("results") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ImportFailed(f"{path}: expected a JSON list of CSL results or {{\"results\": [...]}}")

@@ -63,15 +63,30 @@ def _list_code(sanction: dict[str, Any] | None, party: dict[str, Any]) -> str:
     return "FTM"
 
 
+def _shape_problem(item: object) -> tuple[str | None, str] | None:
+    """(field, why) when a line is not shaped like a FollowTheMoney entity, else None."""
+    if not isinstance(item, dict):
+        return None, "not a FollowTheMoney entity (a JSON object with id and schema)"
+    if not isinstance(item.get("id"), str) or not item["id"].strip():
+        return "id", "not a FollowTheMoney entity (needs a text id)"
+    if not isinstance(item.get("schema"), str) or not item["schema"].strip():
+        return "schema", "not a FollowTheMoney entity (needs a schema name as text)"
+    props = item.get("properties", {})
+    if not isinstance(props, dict) or not all(isinstance(v, list) for v in props.values()):
+        return "properties", "properties must be an object of lists"
+    if not isinstance(item.get("datasets", []), list):
+        return "datasets", "datasets must be a list of names"
+    return None
+
+
 def read_ftm(path: Path) -> Iterator[ListRecord | Reject]:
     """Records of a FollowTheMoney JSON-lines file (one entity per line)."""
     entities: dict[str, dict[str, Any]] = {}
     lines: dict[str, int] = {}
     rejects: list[Reject] = []
     for number, item in json_lines(path, read_text(path)):
-        if not isinstance(item, dict) or not item.get("id") or not item.get("schema"):
-            rejects.append(Reject(number, "id" if isinstance(item, dict) else None, "not a FollowTheMoney entity (needs id and schema)",
-                                  json.dumps(item, ensure_ascii=False)[:500]))
+        if problem := _shape_problem(item):
+            rejects.append(Reject(number, problem[0], problem[1], json.dumps(item, ensure_ascii=False)[:500]))
             continue
         entities[str(item["id"])] = item
         lines[str(item["id"])] = number

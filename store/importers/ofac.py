@@ -9,14 +9,13 @@ from pathlib import Path
 
 from ..countries import address_country, code_for
 from ..errors import ImportFailed
-from .reading import csv_rows
+from .reading import MAX_ITEM, csv_rows, linked_to
 from .records import ListRecord, Reject
 
 COLUMNS = ["ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign", "Vess_type",
            "Tonnage", "GRT", "Vess_flag", "Vess_owner", "Remarks"]
 KINDS = {"individual": "person", "vessel": "vessel", "aircraft": "aircraft", "": "company"}
 _ALIAS = re.compile(r"\b([afn])\.k\.a\.,?\s*'([^']+)'")
-_LINKED = re.compile(r"Linked To:\s*([^;]+?)\.?\s*(?:;|$)")
 _ID = re.compile(
     r"^(?P<kind>(?:[A-Z][\w.'/-]*\s){0,5}?(?:Number|ID No\.|No\.|ID|Code|Identification))\s+"
     r"(?P<value>[^()]+?)\s*(?:\((?P<country>[^)]+)\))?\.?$"
@@ -36,6 +35,8 @@ def parse_remarks(remarks: str) -> tuple[list[tuple[str, str]], list[tuple[str, 
     ids: list[tuple[str, str, str | None]] = []
     countries: set[str] = set()
     for item in (p.strip() for p in remarks.split(";")):
+        if len(item) > MAX_ITEM:  # prose, not an identifier: keep the patterns below linear in practice
+            continue
         if m := _CONTACT.match(item):
             ids.append((m["kind"], m["value"], None))
         elif m := _ID.match(item):
@@ -45,7 +46,7 @@ def parse_remarks(remarks: str) -> tuple[list[tuple[str, str]], list[tuple[str, 
                 countries.add(country)
         elif (m := _NATION.match(item)) and (code := code_for(m["c"])):
             countries.add(code)
-    return aliases, ids, countries, [t.strip() for t in _LINKED.findall(remarks)]
+    return aliases, ids, countries, linked_to(remarks)
 
 
 def _record(line: int, row: list[str], list_code: str) -> ListRecord | Reject:

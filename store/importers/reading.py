@@ -3,31 +3,102 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
 import io
+import os
+import stat
+import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import ImportFailed
 
-csv.field_size_limit(64 * 1024 * 1024)
-
 EOF_BYTE = "\x1a"  # DOS end-of-file marker that ends OFAC's legacy CSVs
 
 
+MAX_INPUT = int(os.environ.get("WATCHLIST_MAX_INPUT") or 2 << 30)  # bytes of one input file, or of it decompressed
+MAX_RATIO = 100  # a gzip may expand this many times (and past 256 MiB only within it): a zip bomb is refused
+MAX_FIELD = 1 << 20  # one CSV field (a name, a remark): a longer one is a CSV error with its line
+csv.field_size_limit(MAX_FIELD)
+
+
 def read_bytes(path: Path) -> bytes:
-    """The file's content, gunzipped when it is gzip."""
+    """The file's content, gunzipped when it is gzip; refused in one line past :data:`MAX_INPUT` or :data:`MAX_RATIO`."""
     try:
-        data = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ImportFailed(f"{path}: not a regular file (a pipe or a device); the watchlist command reads such input once: "
+                               "watchlist import - < FILE")
+        size = info.st_size
+        if size > MAX_INPUT:
+            raise ImportFailed(f"{path}: {size:,} bytes, over the {MAX_INPUT:,}-byte limit of one input (WATCHLIST_MAX_INPUT)")
+        with path.open("rb") as f:  # an input file, never the store
+            data = f.read(MAX_INPUT + 1)
     except OSError as exc:
         raise ImportFailed(f"{path}: cannot read ({exc.strerror})") from None
+    if len(data) > MAX_INPUT:
+        raise ImportFailed(f"{path}: over the {MAX_INPUT:,}-byte limit of one input (WATCHLIST_MAX_INPUT)")
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise ImportFailed(f"{path}: broken gzip file ({exc})") from None
+        data = _gunzip(path, data)
     return data
+
+
+def _gunzip(path: Path, data: bytes) -> bytes:
+    """Decompress in bounded steps: stop at the size limit or when the expansion is a bomb's, not a list's."""
+    limit = min(MAX_INPUT, max(256 << 20, MAX_RATIO * len(data)))
+    out = io.BytesIO()
+    stream = zlib.decompressobj(wbits=47)
+    pending = data
+    try:
+        while pending:
+            out.write(stream.decompress(pending, 1 << 20))
+            pending = stream.unconsumed_tail
+            if out.tell() > limit:
+                raise ImportFailed(f"{path}: decompresses to over {limit:,} bytes ({out.tell() // max(1, len(data)):,}× its size); "
+                                   "refused as a likely zip bomb (WATCHLIST_MAX_INPUT raises the limit)")
+            if stream.eof and stream.unused_data:  # a further gzip member
+                pending, stream = stream.unused_data, zlib.decompressobj(wbits=47)
+        if not stream.eof:
+            raise ImportFailed(f"{path}: broken gzip file (it ends before its data does)")
+    except zlib.error as exc:
+        raise ImportFailed(f"{path}: broken gzip file ({exc})") from None
+    return out.getvalue()
+
+
+def spool(source: str | Path, folder: Path) -> Path:
+    """Read a stream once (``-`` for stdin, a FIFO, ``<(…)``) into a file in ``folder``, bounded by :data:`MAX_INPUT`."""
+    name = "stdin" if str(source) == "-" else Path(source).name or "input"
+    out = folder / name
+    try:
+        reader = sys.stdin.buffer if str(source) == "-" else open(source, "rb")  # noqa: SIM115  (an input stream, never the store)
+        try:
+            with out.open("wb") as f:
+                total = 0
+                while chunk := reader.read(1 << 20):
+                    if total == 0 and not chunk.strip(b"\0"):
+                        raise ImportFailed(f"{source}: starts with NUL bytes only; not a text file")
+                    total += len(chunk)
+                    if total > MAX_INPUT:
+                        raise ImportFailed(f"{source}: over the {MAX_INPUT:,}-byte limit of one input (WATCHLIST_MAX_INPUT)")
+                    f.write(chunk)
+        finally:
+            if reader is not sys.stdin.buffer:
+                reader.close()
+    except OSError as exc:
+        raise ImportFailed(f"{source}: cannot read ({exc.strerror})") from None
+    return out
+
+
+def is_stream(path: Path) -> bool:
+    """True for ``-`` and for what can be read only once (a FIFO, a pipe, a character device)."""
+    if str(path) == "-":
+        return True
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def content_hash(paths: list[Path]) -> str:
@@ -54,12 +125,21 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def decode(path: Path, data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM), UTF-16 (with a BOM, or plainly without) or GB18030 with its BOM.
+ENCODING: dict[str, str | None] = {"name": None}  # --encoding: how to read input text when it is not UTF-8
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
-    Anything else that is not UTF-8 is refused with the line of the first bad byte (GB18030 or GBK
-    without a BOM cannot be told from other encodings with certainty, so it is named as a likely cause).
+
+def decode(path: Path, data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM), UTF-16 (with a BOM, or plainly without), GB18030 with its BOM, or ``--encoding``.
+
+    Anything else that is not UTF-8 is refused with the line of the first bad byte and the encoding it likely is.
     """
+    if name := ENCODING["name"]:
+        try:
+            return data.decode(name)
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise ImportFailed(f"{path}:{line}: not valid {name} text (byte 0x{data[exc.start]:02x}); {_likely(data)}") from None
     try:
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             return data.decode("utf-16")
@@ -73,17 +153,67 @@ def decode(path: Path, data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise ImportFailed(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}; GB18030/GBK or Windows-1252?); "
-                           "save the file as UTF-8 and import again") from None
+        raise ImportFailed(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); {_likely(data)}") from None
+
+
+def _likely(data: bytes) -> str:
+    """Which encoding a non-UTF-8 text most likely is, as advice: Chinese text reads as GB18030, the rest as Windows-1252."""
+    try:
+        text = data.decode("gb18030")
+        if sum("\u4e00" <= c <= "\u9fff" for c in text) > 0.2 * sum(ord(c) > 127 for c in text):
+            return "it reads as Chinese GB18030: pass --encoding gb18030 (or save it as UTF-8)"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("cp1252")
+        return "it reads as Windows-1252 (Excel's Western default): pass --encoding cp1252 (or save it as UTF-8)"
+    except UnicodeDecodeError:
+        return "pass --encoding NAME (for example latin-1), or save it as UTF-8"
+
+
+def spreadsheet_text(path: Path) -> str:
+    """The first sheet of an .xlsx/.xls/.ods workbook as CSV text (one row per line, so lines are row numbers)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        with path.open("rb") as f:  # an input file, never the store
+            book = CalamineWorkbook.from_filelike(f)
+            rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine's own error types: a damaged or password-protected workbook
+        raise ImportFailed(f"{path}: cannot read the workbook ({type(exc).__name__}: {str(exc)[:200]})") from None
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        writer.writerow(["" if v is None else _cell(v) for v in row])
+    return out.getvalue()
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace("\r\n", " ").replace("\n", " ")
+
+
+def is_spreadsheet(path: Path, data: bytes) -> bool:
+    """A workbook by its name and its first bytes (zip for .xlsx/.ods, OLE for .xls)."""
+    return path.suffix.lower() in SPREADSHEET_SUFFIXES and data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
 
 def read_text(path: Path) -> str:
-    """The file as text, with the trailing DOS EOF byte dropped."""
-    text = decode(path, read_bytes(path))
+    """The file as text (a workbook's first sheet as CSV), with the trailing DOS EOF byte dropped."""
+    data = read_bytes(path)
+    text = spreadsheet_text(path) if is_spreadsheet(path, data) else decode(path, data)
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise ImportFailed(f"{path}:{line}: file contains NUL bytes; not a text file")
     return text.rstrip().rstrip(EOF_BYTE).rstrip() + "\n" if text.strip() else ""
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """The delimiter of a CSV-like header line: ``,`` ``;`` tab or ``|``, whichever splits it most (``,`` on a tie)."""
+    counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
 
 
 def csv_rows(path: Path, *, header: bool = True) -> Iterator[tuple[int, dict[str, str] | list[str]]]:
@@ -91,7 +221,7 @@ def csv_rows(path: Path, *, header: bool = True) -> Iterator[tuple[int, dict[str
     text = read_text(path)
     if not text:
         raise ImportFailed(f"{path}: file is empty")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.split("\n", 1)[0]) if header else ",")
     names: list[str] | None = None
     start = 1
     try:
@@ -130,6 +260,37 @@ def json_lines(path: Path, text: str) -> Iterator[tuple[int, object]]:
     for number, raw in enumerate(text.splitlines(), 1):
         if raw.strip():
             try:
-                yield number, json.loads(raw)
+                value = json.loads(raw)
             except json.JSONDecodeError as exc:
                 raise ImportFailed(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+            except RecursionError:
+                raise ImportFailed(f"{path}:{number}: JSON nested too deeply") from None
+            yield number, value
+
+
+MAX_ITEM = 400  # a remark item longer than this is prose, not an identifier or a "Linked To" name: no pattern runs on it
+
+
+def linked_to(remarks: str, ends: str = ";") -> list[str]:
+    """The names after "Linked To:" in a remark, each up to the next of ``ends`` (no regex: time-safe on any input)."""
+    items = [remarks]
+    for end in ends:
+        items = [part for item in items for part in item.split(end)]
+    out = []
+    for item in items:
+        if "Linked To:" in item and len(item) <= MAX_ITEM:
+            name = item.split("Linked To:", 1)[1].strip().rstrip(".").strip()
+            if name:
+                out.append(name)
+    return out
+
+
+def plausible_date(text: str) -> bool:
+    """True for a real ISO date (YYYY-MM-DD) between 1900 and a year from now: what a listing or snapshot date can be."""
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return dt.date(1900, 1, 1) <= day <= dt.date.today() + dt.timedelta(days=366)
