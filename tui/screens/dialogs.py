@@ -28,8 +28,8 @@ class NoteScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(Text("Note on ") + safe(self.entity_name, "bold") + Text("   ctrl+s save · Esc cancel", "dim"))
             for other in self.others:
-                yield Static(Text(f"Also noted on record {other['key']}: ", "dim") + safe(other["note"].splitlines()[0][:200]),
-                             classes="other-note")
+                yield Static(Text("Also noted on record ", "dim") + safe(other["key"], "dim") + Text(": ", "dim")
+                             + safe(other["note"].splitlines()[0][:200]), classes="other-note")
             yield TextArea(self.note, id="note-text")
 
     def on_mount(self) -> None:
