@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .countries import country_code
 from .db import now, transaction, user
 from .errors import ImportFailed
 from .importers.reading import json_lines, read_text, sniff_delimiter
@@ -52,6 +53,7 @@ class Row:
     name: str
     country: str
     fields: dict[str, str]
+    country_given: str = ""  # the country as written, when it is not one we know (reported, never cut to two letters)
 
 
 @dataclass(slots=True)
@@ -90,8 +92,10 @@ def read_rows(path: Path, name_column: str | None = None, country_column: str | 
     good, bad = [], []
     for line, rec in records:
         name = str(rec.get(name_col) or "").strip()
-        country = str(rec.get(country_col) or "").strip().upper()[:2] if country_col else ""
-        row = Row(line, name[:MAX_QUERY], country, {k: "" if v is None else str(v) for k, v in rec.items()})
+        given = str(rec.get(country_col) or "").strip() if country_col else ""
+        country = country_code(given) or "" if given else ""
+        row = Row(line, name[:MAX_QUERY], country, {k: "" if v is None else str(v) for k, v in rec.items()},
+                  given if given and not country else "")
         (good if name else bad).append(row)
     return columns, good, bad
 
@@ -257,13 +261,14 @@ def summary(results: list[Result]) -> dict[str, Any]:
             by_list.update(set(r.best["lists"]))
     return {"rows": len(results), "potential_matches": sum(r.status == "potential match" for r in results),
             "no_match": sum(r.status == "no match" for r in results), "rejected": sum(r.status == "rejected" for r in results),
-            "by_list": dict(by_list.most_common())}
+            "by_list": dict(by_list.most_common()),
+            "unknown_countries": sorted({r.row.country_given for r in results if r.row.country_given})}
 
 
 # -- writing the output (all or nothing) ------------------------------------------------------------
 
 OUT_FIELDS = ("status", "score", "entity_id", "entity_key", "matched_name", "entity_name", "lists", "listing_status", "why",
-              "other_matches")
+              "other_matches", "country_read")
 
 
 def _out_row(r: Result) -> dict[str, Any]:
@@ -272,7 +277,8 @@ def _out_row(r: Result) -> dict[str, Any]:
             "entity_id": b.get("entity_id", ""), "entity_key": b.get("key", ""), "matched_name": b.get("matched_name", ""),
             "entity_name": b.get("name", ""), "lists": " ".join(b.get("lists", [])), "listing_status": b.get("status", ""),
             "why": b.get("why", ""),
-            "other_matches": "; ".join(f"{m['name']} ({m['score']}, {' '.join(m['lists'])})" for m in r.matches[1:])}
+            "other_matches": "; ".join(f"{m['name']} ({m['score']}, {' '.join(m['lists'])})" for m in r.matches[1:]),
+            "country_read": r.row.country or (f"not recognised: {r.row.country_given}" if r.row.country_given else "")}
 
 
 def result_chunks(results: list[Result], columns: list[str], fmt: str) -> list[str]:

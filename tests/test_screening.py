@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -161,3 +162,42 @@ def test_triage_in_the_app(seed_db_copy: Path, tmp_path: Path):
     db = connect(seed_db_copy, readonly=True)
     assert screening.run_rows(db, 1)[0]["decision"] == "match"
     db.conn.close()
+
+
+# -- countries as people write them (issue 15, first part) -------------------------------------------
+
+def test_country_names_in_every_form_read_as_their_code():
+    from watchlist.store.countries import country_code
+
+    cases = {"HK": "HK", "HKG": "HK", "Hong Kong": "HK", "Hong Kong SAR": "HK", "China, Hong Kong SAR": "HK", "hong kong sar, china": "HK",
+             "中国香港": "HK", "香港": "HK", "Гонконг": "HK", "China": "CN", "People's Republic of China": "CN", "中国": "CN",
+             "Китай": "CN", "CHN": "CN", "Russian Federation": "RU", "Russia": "RU", "Россия": "RU", "Российская Федерация": "RU",
+             "Korea, Rep.": "KR", "Türkiye": "TR", "Turkey": "TR", "United Kingdom": "GB", "U.S.A.": "US", "Viet Nam": "VN",
+             "United Arab Emirates": "AE", "Taiwan": "TW"}
+    for written, code in cases.items():
+        assert country_code(written) == code, written
+    for unknown in ("Narnia", "HO", "CH1", "", "Hong Kong Sinno"):
+        assert country_code(unknown) is None, unknown
+    assert country_code("CH") == "CH"  # a real code stays itself: Switzerland
+
+
+def test_a_country_written_as_a_name_screens_like_its_code(seed_db_path, tmp_path):
+    from watchlist.store.search import SearchIndex
+
+    index = SearchIndex.build(sqlite3.connect(seed_db_path))
+    path = tmp_path / "parties.csv"
+    path.write_text("name,country\nKing Pai Technology,Hong Kong\nKing Pai Technology,HK\nShenzhen Sinno Electronics,China\n"
+                    "Shenzhen Sinno Electronics,CN\nSinno Electronics,Narnia\n", encoding="utf-8")
+    columns, rows, _ = screening.read_rows(path)
+    assert [r.country for r in rows] == ["HK", "HK", "CN", "CN", ""]
+    results = list(screening.screen(index, rows, 85.0, workers=1))
+    by_line = {r.row.line: r for r in results}
+    assert by_line[2].status == by_line[3].status == "potential match"
+    assert by_line[2].best["score"] == by_line[3].best["score"]
+    assert by_line[4].status == by_line[5].status == "potential match"
+    assert by_line[4].best["score"] == by_line[5].best["score"]
+    assert screening.summary(results)["unknown_countries"] == ["Narnia"]
+    out = tmp_path / "out.csv"
+    screening.write_results(results, columns, out, "csv")
+    text = out.read_text(encoding="utf-8")
+    assert "not recognised: Narnia" in text and ",HK\n" in text.replace("\r\n", "\n")

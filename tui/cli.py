@@ -558,6 +558,10 @@ def screen(obj: Context, file: Path, name_column: str | None, country_column: st
                + (f"; run {run_id} saved for triage (watchlist screenings, or S in the app)" if run_id else "")
                + (f"; {len(changed)} rows changed since the last run" if changed is not None else "")
                + (f"; written to {out}" if out else ""), err=True)
+    if total["unknown_countries"]:
+        shown = ", ".join(repr(c) for c in total["unknown_countries"][:5]) + (" …" if len(total["unknown_countries"]) > 5 else "")
+        echo(f"{file}: {len(total['unknown_countries'])} country values not recognised ({shown}); those rows were screened "
+             "without a country (column country_read says which)", err=True)
 
 
 @contextlib.contextmanager
