@@ -151,9 +151,11 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
             for statement in _statements(MIGRATIONS[number]):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number + 1}")
-        if 0 < version < 3:  # a store from before entity resolution: group its records once, now
-            from .resolve import run  # deferred: resolution imports the normalisation tables
+        if 0 < version < 7:  # names keyed by an older normalisation (or never grouped): key them again, group once
+            from .importers.apply import rekey  # deferred: importers and resolution load the normalisation tables
+            from .resolve import run
 
+            rekey(conn)
             run(conn)
 
 

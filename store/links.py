@@ -17,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from .db import now, transaction, user
+from .normalize import analyze
 from .queries import rows
 from .search import SearchIndex
 
@@ -50,8 +51,8 @@ def propose(db: sqlite_utils.Database, threshold: float = THRESHOLD, index: Sear
     exact = proposed = 0
     links: list[tuple] = []
     for i, (key, name) in enumerate(todo):
-        folded, _, country = key.rpartition("|")
-        hits = {eid for eid, cs in by_name.get(folded, ()) if _same_place(country, cs.split(","))}
+        country = key.rpartition("|")[2]  # the key's name part is frozen (key_name); names.latn follows analyze()
+        hits = {eid for eid, cs in by_name.get(analyze(name).latn, ()) if _same_place(country, cs.split(","))}
         if hits:
             links += [(key, name, eid, "exact", 100.0) for eid in sorted(hits)]
             exact += 1

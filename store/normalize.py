@@ -8,7 +8,8 @@ Every name is reduced once, at import time, to two keys stored beside it:
 - ``core``: the distinctive trade name: ``latn`` without legal forms, places
   and industry words, the part that tells one company from its siblings.
 
-Queries go through the same function, so a query in either script, with or
+Queries go through the same function, so a query in any script (Chinese
+characters to pinyin, Cyrillic by BGN/PCGN with Russian legal forms), with or
 without "Co., Ltd.", finds the other.
 """
 
@@ -76,10 +77,30 @@ CANON: dict[str, str] = {
     "aviation": "aviation", "aeronautical": "aero", "aeronautics": "aero", "aero": "aero",
     "zhongguo": "china", "shenzhenshi": "shenzhen",
 }
+# Entity keys ("el:sinno elec co ltd:CN,HK") are made with the spellings above only (key_name), so that user data
+# keyed by them stays attached however matching improves below.
+_KEY_CANON: dict[str, str] = dict(CANON)
+CANON.update({
+    # legal forms written out, in the languages of the lists' firms (spaced tokens are joined to look these up)
+    "limitedliabilitycompany": "llc", "limitedliabilitypartnership": "llp", "jointstockcompany": "jsc",
+    "publicjointstockcompany": "pjsc", "openjointstockcompany": "ojsc", "closedjointstockcompany": "cjsc",
+    "obshchestvosogranichennoiotvetstvennostyu": "ooo", "obshchestvosogranichennoyotvetstvennostyu": "ooo",
+    "aktsionernoeobshchestvo": "jsc", "publichnoeaktsionernoeobshchestvo": "pao", "otkrytoeaktsionernoeobshchestvo": "oao",
+    "zakrytoeaktsionernoeobshchestvo": "zao", "aktiengesellschaft": "ag", "gesellschaftmitbeschrankterhaftung": "gmbh",
+    "sociedadanonima": "sa", "societeanonyme": "sa", "sociedadelimitada": "ltda", "kabushikikaisha": "kk",
+    "sendirianberhad": "sdn bhd", "privatelimited": "pte ltd",
+})
+# Place names written in spaced pinyin ("Hang Zhou", "Shen Zhen") meet their one-word form.
+CANON.update({place: place for place in (
+    "shenzhen", "beijing", "shanghai", "guangzhou", "suzhou", "hangzhou", "wuhan", "changsha", "xiamen", "chengdu", "tianjin",
+    "chongqing", "nanjing", "dongguan", "ningbo", "qingdao", "dalian", "shenyang", "harbin", "hefei", "zhuhai", "foshan",
+    "zhengzhou", "jinan", "kunming", "nanchang", "guangdong", "jiangsu", "zhejiang", "shandong", "fujian", "hunan",
+    "hubei", "sichuan", "shaanxi", "henan", "hebei", "anhui", "liaoning", "jilin", "heilongjiang", "yunnan", "guangxi",
+    "jiangxi", "shanxi", "hainan") if place not in CANON})
 STOPWORDS = frozenset({"and", "the", "of", "for", "a", "an", "aka", "fka"})
 LEGAL = frozenset({"ltd", "co", "corp", "inc", "llc", "plc", "gmbh", "group", "sa", "ag",
-                   "bv", "oao", "ooo", "zao", "pao", "jsc", "ojsc", "cjsc", "fzco", "fze",
-                   "llp", "lp", "pte", "pty", "sdn", "bhd", "srl", "spa", "kg", "ab", "as"})
+                   "bv", "oao", "ooo", "zao", "pao", "jsc", "ojsc", "cjsc", "pjsc", "fzco", "fze",
+                   "llp", "lp", "pte", "pty", "sdn", "bhd", "srl", "spa", "kg", "ab", "as", "ltda", "kk", "sarl", "too", "tov"})
 PLACES = frozenset({
     "hk", "china", "prc", "macau", "macao", "kowloon", "shenzhen", "beijing", "shanghai",
     "guangzhou", "suzhou", "hangzhou", "wuhan", "changsha", "xiamen", "chengdu", "tianjin",
@@ -127,6 +148,34 @@ def _fold_han(text: str) -> str:
     return _HAN_CHAR.sub(lambda m: " " + _pinyin(m.group(0)) + " ", text)
 
 
+# Cyrillic: Russian legal forms to their usual Latin abbreviations, then letters by BGN/PCGN (what OFAC and BIS
+# write: Rossiyskiy, Tekhnologii, Obshchestvo), Ukrainian letters included.
+_CYRILLIC_CHAR = re.compile(r"[\u0400-\u04ff]")
+_CYRILLIC_FORMS = (
+    ("общество с ограниченной ответственностью", " ooo "), ("публичное акционерное общество", " pao "),
+    ("открытое акционерное общество", " oao "), ("закрытое акционерное общество", " zao "),
+    ("акционерное общество", " jsc "), ("товарищество с ограниченной ответственностью", " too "),
+    ("индивидуальный предприниматель", " ip "),
+)
+_CYRILLIC_AO = re.compile(r"(?<![\w])ао(?![\w])")
+_CYRILLIC = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i", "й": "y",
+    "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f",
+    "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    "і": "i", "ї": "yi", "є": "ye", "ґ": "g", "ў": "u",
+})
+# A legal form glued to the name ("SiemensAG", "AcmeLtd"), split before case is folded.
+_GLUED_FORM = re.compile(r"(?<=[a-z])(AG|GmbH|GMBH|LLC|Ltd|LTD|Inc|INC|Corp|CORP|SpA|SPA|BV|PLC|JSC|PJSC|OOO|OAO|ZAO|PAO)\b")
+# Initialisms written with dots ("A.B.C.", "U.S.A."): one token.
+_INITIALISM = re.compile(r"(?<!\w)[^\W\d_](?:\.[^\W\d_])+\.?(?!\w)")
+
+
+def _fold_cyrillic(text: str) -> str:
+    for words, form in _CYRILLIC_FORMS:
+        text = text.replace(words, form)
+    return _CYRILLIC_AO.sub(" jsc ", text).translate(_CYRILLIC)
+
+
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\x92´]")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -138,11 +187,20 @@ def clean(text: str) -> str:
     return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
 
 
-def tokens(text: str) -> list[str]:
-    """Fold a name to canonical lowercase Latin tokens (legal forms, places kept)."""
-    text = unicodedata.normalize("NFKC", clean(text)).casefold()
+def tokens(text: str, *, for_key: bool = False) -> list[str]:
+    """Fold a name to canonical lowercase Latin tokens (legal forms, places kept).
+
+    ``for_key``: the frozen folding of entity keys (no Cyrillic, initialisms, glued or written-out legal forms).
+    """
+    text = unicodedata.normalize("NFKC", clean(text))
+    if not for_key:
+        text = _INITIALISM.sub(lambda m: m.group(0).replace(".", ""), _GLUED_FORM.sub(r" \1", text))
+    text = text.casefold()
     if _HAN_CHAR.search(text):
         text = _fold_han(text)
+    if not for_key and _CYRILLIC_CHAR.search(text):
+        text = _fold_cyrillic(text)
+    canon = _KEY_CANON if for_key else CANON
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text).replace("&", " and ")
     raw = [t for t in _NON_WORD.sub(" ", text).split() if t not in STOPWORDS]
@@ -151,12 +209,12 @@ def tokens(text: str) -> list[str]:
     while i < len(raw):
         for n in range(min(_MERGE_MAX, len(raw) - i), 1, -1):  # "h k", "hong kong", "ke ji"
             merged = "".join(raw[i:i + n])
-            if merged in CANON:
-                out.extend(CANON[merged].split())
+            if merged in canon:
+                out.extend(canon[merged].split())
                 i += n
                 break
         else:
-            out.extend(CANON.get(raw[i], raw[i]).split())
+            out.extend(canon.get(raw[i], raw[i]).split())
             i += 1
     return out
 
@@ -177,9 +235,10 @@ def analyze(name: str) -> NameKeys:
     return NameKeys(" ".join(toks), " ".join(core_of(toks)))
 
 
+@lru_cache(maxsize=4096)
 def key_name(name: str) -> str:
-    """The identity form of a primary name used in entity keys ("Co., Limited" = "Co. Ltd")."""
-    return analyze(name).latn
+    """The identity form of a primary name used in entity keys ("Co., Limited" = "Co. Ltd"); frozen: see ``tokens``."""
+    return " ".join(tokens(name, for_key=True))
 
 
 def has_han(text: str) -> bool:

@@ -96,7 +96,7 @@ def read_rows(path: Path, name_column: str | None = None, country_column: str | 
         country = country_code(given) or "" if given else ""
         row = Row(line, name[:MAX_QUERY], country, {k: "" if v is None else str(v) for k, v in rec.items()},
                   given if given and not country else "")
-        (good if name else bad).append(row)
+        (good if name and analyze(name[:MAX_QUERY]).latn else bad).append(row)
     return columns, good, bad
 
 

@@ -105,3 +105,12 @@ def test_goods_shows_tier_and_suppliers(seed_db_path):
     sinno = next(s for s in out["suppliers"] if s["name"].startswith("Sinno Electronics Co"))
     assert sinno["lists"] == ["EL"] and sinno["via"] == "8542"
     assert run("goods", "1234.56", db=seed_db_path)[0] == 1
+
+
+def test_a_cyrillic_query_finds_the_bank_and_a_query_of_nothing_is_an_error(seed_db_path):
+    found = CliRunner().invoke(main, ["--db", str(seed_db_path), "search", "ПАО Сбербанк", "--json"])
+    assert found.exit_code == 0
+    names = [h["name"] for h in json.loads(found.stdout)["results"][:3]]
+    assert any("SBERBANK" in n for n in names), names
+    nothing = CliRunner().invoke(main, ["--db", str(seed_db_path), "search", "!!! ???"])
+    assert nothing.exit_code == 1 and "nothing in the query can be matched" in nothing.output and "no match" not in nothing.stdout

@@ -274,7 +274,7 @@ def test_resolution_decisions_are_kept_as_history_with_who_and_why(seed_db_copy:
     assert [e[:2] for e in events] == [("same", "same registration number"), ("different", None)] and all(e[2] for e in events)
     assert current == [("different",)]
     same = cli(store, "resolve", "same", a, a)
-    assert same.returncode == 1 and "same as itself" in same.stderr and "Traceback" not in same.stderr
+    assert same.returncode == 2 and "the same record twice" in same.stderr and "Traceback" not in same.stderr
 
 
 # -- backups ---------------------------------------------------------------------------------------

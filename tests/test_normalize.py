@@ -38,3 +38,43 @@ def test_joined_core_bridges_pinyin_spacing():
 def test_hostile_text_never_raises(text):
     keys = analyze(text)
     assert isinstance(keys.latn, str) and "\x1b" not in keys.latn
+
+
+@pytest.mark.parametrize("a, b", [
+    ("ПАО Сбербанк", "PAO Sberbank"),
+    ("ООО «Ромашка»", "OOO Romashka"),
+    ("Общество с ограниченной ответственностью Ромашка", "Romashka LLC"),
+    ("Obshchestvo s Ogranichennoy Otvetstvennostyu Romashka", "Romashka Limited Liability Company"),
+    ("Акционерное общество Концерн Радиоэлектронные технологии", "JSC Kontsern Radioelektronnye Tekhnologii"),
+    ("АО Лазерные системы", "Joint Stock Company Lazernye Sistemy"),
+    ("Public Joint Stock Company Sberbank of Russia", "PJSC Sberbank of Russia"),
+    ("SiemensAG", "Siemens AG"),
+    ("Siemens Aktiengesellschaft", "Siemens AG"),
+    ("A.B.C. Company", "ABC Company"),
+    ("Hang Zhou Hikvision", "Hangzhou Hikvision"),
+    ("Shen Zhen Xinruitai", "Shenzhen Xinruitai"),
+])
+def test_scripts_legal_forms_initialisms_and_spaced_places_meet(a, b):
+    assert analyze(a).core == analyze(b).core
+    assert analyze(a).core  # never folded away
+
+
+@pytest.mark.parametrize("name", ["Российская Федерация", "Київ", "ТОВ Київ"])
+def test_cyrillic_never_folds_to_nothing(name):
+    assert analyze(name).latn and analyze(name).latn.isascii()
+
+
+def test_a_store_keyed_by_the_older_normalisation_is_keyed_again_on_upgrade(seed_db_copy):
+    import sqlite3
+
+    from watchlist.store import connect, queries
+
+    conn = sqlite3.connect(seed_db_copy, isolation_level=None)
+    (nid, name), = conn.execute("SELECT id, name FROM names WHERE latn LIKE '%pjsc%' LIMIT 1").fetchall()
+    conn.execute("UPDATE names SET latn = 'stale', core = 'stale' WHERE id = ?", (nid,))
+    conn.execute("PRAGMA user_version = 6")
+    conn.close()
+    db = connect(seed_db_copy)
+    assert db.conn.execute("SELECT latn, core FROM names WHERE id = ?", (nid,)).fetchone() == (analyze(name).latn, analyze(name).core)
+    assert queries.stats(db)["entities"] > 10_000
+    db.conn.close()

@@ -296,6 +296,7 @@ def search(obj: Context, query: str, limit: int, as_json: bool, country: tuple[s
            status: str | None, kind: tuple[str, ...], hs_chapter: str | None, tier: str | None, watchlist: bool,
            min_score: float, queries_file) -> None:
     """Fuzzy search over every name and alias (typos, legal forms, HK, pinyin, Chinese characters)."""
+    from watchlist.store.normalize import analyze
     from watchlist.store.search import SearchIndex, parse_query
 
     db = obj.db()
@@ -304,6 +305,9 @@ def search(obj: Context, query: str, limit: int, as_json: bool, country: tuple[s
 
     def run(text: str) -> dict:
         typed, filters = parse_query(text)
+        if typed.strip() and not analyze(typed).latn:
+            return {"query": text, "error": "nothing in the query can be matched (no letters or digits in any script we read)",
+                    "total": 0, "results": []}
         filters.countries |= {c.upper() for c in country}
         filters.lists |= {c.upper() for c in lists}
         filters.kinds |= set(kind)
@@ -324,6 +328,8 @@ def search(obj: Context, query: str, limit: int, as_json: bool, country: tuple[s
                 click.echo(safe_json(run(text)))
         return
     result = run(query)
+    if result.get("error"):
+        _fail(f"{query!r}: {result['error']}")
     if as_json:
         _echo_json(result)
         return
@@ -528,7 +534,8 @@ def screen(obj: Context, file: Path, name_column: str | None, country_column: st
             shown_done[0] = n
 
         results = list(screening.screen(index, rows, threshold, progress=advance, workers=workers))
-    results += [screening.Result(r, status="rejected", error="empty name") for r in rejected]
+    results += [screening.Result(r, status="rejected", error="empty name" if not r.name.strip() else
+                                 "nothing in the name can be matched (no letters or digits)") for r in rejected]
     results.sort(key=lambda r: r.row.line)
     run_id = changed = None
     if not no_save:

@@ -303,3 +303,24 @@ def resolve_links(conn: sqlite3.Connection) -> None:
 def today() -> str:
     """ISO date of today."""
     return date.today().isoformat()
+
+
+def rekey(conn: sqlite3.Connection) -> int:
+    """Compute the match keys of every name and address again with today's normalisation; return the rows changed.
+
+    Entity keys (what user data hangs on) and shipment party keys (what link decisions hang on) are left as they are.
+    """
+    changed = 0
+    names = conn.execute("SELECT id, name, latn, core, ident FROM names").fetchall()
+    updates = []
+    for nid, name, latn, core, ident in names:
+        k = analyze(name)
+        new = (k.latn, k.core, identity_name(name))
+        if new != (latn, core, ident):
+            updates.append((*new, nid))
+    conn.executemany("UPDATE names SET latn = ?, core = ?, ident = ? WHERE id = ?", updates)
+    changed += len(updates)
+    addresses = [(analyze(a).latn, aid) for aid, a, norm in conn.execute("SELECT id, address, norm FROM addresses")
+                 if analyze(a).latn != norm]
+    conn.executemany("UPDATE addresses SET norm = ? WHERE id = ?", addresses)
+    return changed + len(addresses)

@@ -192,5 +192,5 @@ def import_suppliers(conn: sqlite3.Connection, path: Path, source_id: int, repor
 def _find_entities(conn: sqlite3.Connection, name: str, countries: set[str]) -> list[int]:
     """Entities (one per list until resolution merges them) named so, sharing a country."""
     rows = conn.execute("SELECT DISTINCT e.id, e.countries FROM names n JOIN entities e ON e.id = n.entity_id"
-                        " WHERE n.latn = ?", (key_name(name),)).fetchall()
+                        " WHERE n.latn = ?", (analyze(name).latn,)).fetchall()
     return [eid for eid, cs in rows if countries & set(cs.split(","))]
