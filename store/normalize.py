@@ -166,8 +166,9 @@ _CYRILLIC = str.maketrans({
 })
 # A legal form glued to the name ("SiemensAG", "AcmeLtd"), split before case is folded.
 _GLUED_FORM = re.compile(r"(?<=[a-z])(AG|GmbH|GMBH|LLC|Ltd|LTD|Inc|INC|Corp|CORP|SpA|SPA|BV|PLC|JSC|PJSC|OOO|OAO|ZAO|PAO)\b")
-# Initialisms written with dots ("A.B.C.", "U.S.A."): one token.
-_INITIALISM = re.compile(r"(?<!\w)[^\W\d_](?:\.[^\W\d_])+\.?(?!\w)")
+# Initialisms of three letters or more written with dots ("A.B.C.", "U.S.A.", "R.I.A"): one token. Two letters
+# stay apart: "S.A." is as often a person's initials ("named after S.A. Lavochkin") as a legal form.
+_INITIALISM = re.compile(r"(?<!\w)[^\W\d_](?:\.[^\W\d_]){2,}\.?(?!\w)")
 
 
 def _fold_cyrillic(text: str) -> str:

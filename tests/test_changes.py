@@ -47,7 +47,7 @@ def test_changes_cli_filters_and_explains(seed_db_path: Path):
     bad = runner.invoke(main, [*db, "changes", "--list", "No Such List"])
     assert bad.exit_code == 2 and "--list 'No Such List': no such list" in bad.output  # a malformed argument
     bad = runner.invoke(main, [*db, "changes", "--since", "last week"])
-    assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.output
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
 
 
 def test_list_names_resolve_to_codes():
