@@ -348,8 +348,8 @@ WORDS = st.sampled_from(["search", "show", "stats", "rejects", "changes", "resol
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
 
 
-@settings(max_examples=int(os.environ.get("WATCHLIST_FUZZ_EXAMPLES", "40")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("WATCHLIST_FUZZ_EXAMPLES", "40")), deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # as test_fuzz: the same cases each run
 @given(args=st.lists(st.one_of(WORDS, TEXT), min_size=1, max_size=6), content=st.binary(max_size=300))
 def test_the_cli_never_traces_or_writes_raw_control_characters(hostile: Path, tmp_path: Path, args: list[str], content: bytes):
     work = tmp_path / "work"
