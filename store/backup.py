@@ -16,11 +16,11 @@ from typing import Any
 
 import sqlite_utils
 
-from .db import now, store_path, transaction, uri
+from .db import now, store_path, transaction, uri, user
 from .errors import StoreError
 from .export import check_output, file_mode, write_whole
 from .queries import rows
-from .userdata import CONFLICT_MARK
+from .userdata import both_kept
 
 FORMAT = "watchlist-userdata"
 VERSION = 1
@@ -149,9 +149,10 @@ def _merge_note(conn: sqlite3.Connection, key: str, note: str, at: str) -> int:
     row = conn.execute("SELECT note FROM user_notes WHERE entity_key = ?", (key,)).fetchone()
     if row and note.strip() in row[0]:
         return 0
-    merged = note if not row else row[0].rstrip() + "\n\n" + CONFLICT_MARK.format(at=at) + "\n" + note
+    merged = note if not row else both_kept(row[0], note, at)
     conn.execute("INSERT INTO user_notes (entity_key, note, updated_at) VALUES (?,?,?) ON CONFLICT(entity_key)"
                  " DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at", (key, merged, now()))
+    conn.execute("INSERT INTO user_note_history (entity_key, note, saved_at, user) VALUES (?,?,?,?)", (key, merged, now(), user()))
     return 1
 
 

@@ -67,6 +67,11 @@ class NoteSaved:
 CONFLICT_MARK = "──── also saved meanwhile ({at}); both kept ────"
 
 
+def both_kept(first: str, second: str, at: str) -> str:
+    """Two versions of a note as one text: ``first``, then ``second`` under a mark saying when it was saved."""
+    return (first.rstrip() + "\n\n" if first.strip() else "") + CONFLICT_MARK.format(at=at) + "\n" + second
+
+
 def set_note(db: sqlite_utils.Database, key: str, note: str, base: str | None = None) -> NoteSaved:
     """Save (or, when empty, remove) the note on one record; every version is kept in ``user_note_history``.
 
@@ -79,7 +84,7 @@ def set_note(db: sqlite_utils.Database, key: str, note: str, base: str | None = 
         current, at = (row[0], row[1]) if row else ("", "")
         conflict = base is not None and current != base and current.strip() not in ("", note.strip())
         if conflict:
-            note = (note.rstrip() + "\n\n" if note.strip() else "") + CONFLICT_MARK.format(at=at) + "\n" + current
+            note = both_kept(note, current, at)
         if note.strip():
             conn.execute("INSERT INTO user_notes (entity_key, note, updated_at) VALUES (?,?,?) ON CONFLICT(entity_key)"
                          " DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at", (key, note, now()))

@@ -369,3 +369,12 @@ def test_the_cli_never_traces_or_writes_raw_control_characters(hostile: Path, tm
     assert "Traceback" not in shown
     for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
         assert raw not in shown, (args, shown[:300])
+
+
+def test_the_store_itself_is_refused_as_an_input(hostile: Path, tmp_path: Path):
+    """Reading the store with open() in the process holding it would drop its SQLite locks: never done."""
+    store = tmp_path / "s.db"
+    shutil.copy(hostile, store)
+    for args in (["import", str(store), "--format", "csl"], ["screen", str(store)]):
+        result = run(store, *args)
+        assert result.returncode == 1 and "is the store itself" in result.stderr, result.stderr

@@ -229,6 +229,7 @@ def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, 
     except ImportFailed as exc:
         _fail(str(exc))
     for given in files:
+        _not_the_store(obj, given)
         try:
             with _readable(given) as path:
                 report = importers.run(db, path, fmt, as_of=as_of, force=force, column_map=mapping)
@@ -514,6 +515,7 @@ def screen(obj: Context, file: Path, name_column: str | None, country_column: st
 
     if str(file) != "-" and not file.exists():
         _fail(f"{file}: no such file")
+    _not_the_store(obj, file)
     try:
         with _readable(file) as readable:
             columns, rows, rejected = screening.read_rows(readable, name_column, country_column)
@@ -569,6 +571,16 @@ def screen(obj: Context, file: Path, name_column: str | None, country_column: st
         shown = ", ".join(repr(c) for c in total["unknown_countries"][:5]) + (" …" if len(total["unknown_countries"]) > 5 else "")
         echo(f"{file}: {len(total['unknown_countries'])} country values not recognised ({shown}); those rows were screened "
              "without a country (column country_read says which)", err=True)
+
+
+def _not_the_store(obj: Context, path: Path) -> None:
+    """Refuse the store (or its -wal/-shm) as an input: reading it with open() here would drop our SQLite locks on it."""
+    if str(path) == "-" or not path.exists():
+        return
+    for own in (obj.db_path, Path(f"{obj.db_path}-wal"), Path(f"{obj.db_path}-shm")):
+        with contextlib.suppress(OSError):
+            if own.exists() and os.path.samefile(path, own):
+                _fail(f"{path}: is the store itself (or its journal), not a file to read")
 
 
 @contextlib.contextmanager
