@@ -151,7 +151,7 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
             for statement in _statements(MIGRATIONS[number]):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number + 1}")
-        if 0 < version < 7:  # names keyed by an older normalisation (or never grouped): key them again, group once
+        if 0 < version < 8:  # names keyed by an older normalisation (or never grouped): key them again, group once
             from .importers.apply import rekey  # deferred: importers and resolution load the normalisation tables
             from .resolve import run
 

@@ -20,37 +20,77 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-# Chinese-script words replaced before transliteration, longest first.
+# Chinese-script words replaced before transliteration, longest first: legal forms, places, and the industry and
+# organisation words of firm names, translated as the firms themselves translate them, so that a name written in
+# characters meets its English name ("中国北方工业集团" → "china north industries group"). Then the Chinese names of
+# firms on the lists whose English name is a brand, not a translation (海康威视 → Hikvision); the rest goes to pinyin.
 _HAN_WORDS: dict[str, str] = {
-    "股份有限公司": " co ltd ",
-    "有限责任公司": " co ltd ",
-    "有限公司": " co ltd ",
-    "集团": " group ",
-    "公司": " co ",
-    "科技": " tech ",
-    "技术": " tech ",
-    "电子": " elec ",
-    "贸易": " trading ",
-    "进出口": " import export ",
-    "国际": " intl ",
-    "物流": " logistics ",
-    "香港": " hk ",
-    "澳门": " macau ",
-    "中国": " china ",
-    "深圳": " shenzhen ",
-    "北京": " beijing ",
-    "上海": " shanghai ",
-    "广州": " guangzhou ",
-    "苏州": " suzhou ",
-    "杭州": " hangzhou ",
-    "武汉": " wuhan ",
-    "长沙": " changsha ",
-    "厦门": " xiamen ",
-    "成都": " chengdu ",
-    "天津": " tianjin ",
-    "重庆": " chongqing ",
-    "西安": " xian ",
+    # legal forms and organisation words
+    "股份有限公司": " co ltd ", "有限责任公司": " co ltd ", "有限公司": " co ltd ", "集团": " group ", "公司": " co ",
+    "控股": " holdings ", "实业": " industrial ", "企业": " enterprise ", "分公司": " branch ", "总公司": " corp ",
+    "研究所": " research institute ", "研究院": " research institute ", "研究中心": " research center ", "中心": " center ",
+    "大学": " university ", "学院": " institute ", "工程大学": " engineering university ", "理工大学": " university of science and tech ",
+    "航空航天大学": " university of aeronautics and astronautics ", "科学院": " academy of sciences ",
+    "工程物理研究院": " academy of engineering physics ",
+    "国防科技大学": " national university of defense tech ",
+    # industry words
+    "科技": " tech ", "技术": " tech ", "电子": " elec ", "微电子": " microelectronics ", "光电": " optoelectronics ", "贸易": " trading ",
+    "进出口": " import export ", "国际": " intl ", "物流": " logistics ", "信息": " information ", "数字": " digital ",
+    "通信": " communications ", "通讯": " communications ", "网络": " network ", "软件": " software ", "智能": " intelligent ",
+    "半导体": " semiconductor ", "集成电路": " integrated circuit ", "制造": " mfg ", "设备": " equip ", "装备": " equip ",
+    "仪器": " instrument ", "精密": " precision ", "机械": " machinery ", "材料": " materials ", "化工": " chemical ",
+    "能源": " energy ", "新能源": " new energy ", "电力": " electric power ", "电气": " electric ", "投资": " investment ",
+    "发展": " dev ", "开发": " dev ", "航运": " shipping ", "船舶": " shipbuilding ", "重工": " heavy industry ", "工业": " industries ",
+    "航空": " aviation ", "航天": " aerospace ", "发动机": " aero engine ", "石油": " oil ", "海洋石油": " offshore oil ",
+    "天然气": " natural gas ", "移动": " mobile ", "电信": " telecom ", "联合": " united ", "铁建": " railway construction ",
+    "交通建设": " communications construction ", "建设": " construction ", "特种": " special ", "产业": " industry ",
+    "系统": " systems ", "工程": " engineering ", "北方": " north ", "南方": " south ", "服务": " services ", "供应链": " supply chain ",
+    # places
+    "香港": " hk ", "澳门": " macau ", "中国": " china ", "中华": " china ", "深圳": " shenzhen ", "北京": " beijing ", "上海": " shanghai ",
+    "广州": " guangzhou ", "苏州": " suzhou ", "杭州": " hangzhou ", "武汉": " wuhan ", "长沙": " changsha ", "厦门": " xiamen ",
+    "成都": " chengdu ", "天津": " tianjin ", "重庆": " chongqing ", "西安": " xian ", "西北": " northwestern ",
+    "珠海": " zhuhai ", "浙江": " zhejiang ", "江苏": " jiangsu ", "广东": " guangdong ", "山东": " shandong ", "福建": " fujian ",
+    "湖南": " hunan ", "湖北": " hubei ", "四川": " sichuan ", "陕西": " shaanxi ", "河南": " henan ", "河北": " hebei ",
+    "安徽": " anhui ", "辽宁": " liaoning ", "吉林": " jilin ", "黑龙江": " heilongjiang ", "云南": " yunnan ", "广西": " guangxi ",
+    "江西": " jiangxi ", "山西": " shanxi ", "海南": " hainan ", "南京": " nanjing ", "东莞": " dongguan ", "宁波": " ningbo ",
+    "青岛": " qingdao ", "大连": " dalian ", "沈阳": " shenyang ", "哈尔滨": " harbin ", "合肥": " hefei ", "佛山": " foshan ",
+    "郑州": " zhengzhou ", "济南": " jinan ", "昆明": " kunming ", "南昌": " nanchang ", "株洲": " zhuzhou ", "无锡": " wuxi ",
+    "常州": " changzhou ", "绵阳": " mianyang ", "新疆": " xinjiang ", "内蒙古": " inner mongolia ", "丹东": " dandong ",
+    # brands: the English names the lists use for firms known in Chinese by another name
+    "海康威视": " hikvision ", "大疆": " dji ", "中芯国际": " semiconductor manufacturing intl ", "科大讯飞": " iflytek ", "讯飞": " iflytek ",
+    "旷视": " megvii ", "商汤": " sensetime ", "浪潮": " inspur ", "中科曙光": " sugon ", "曙光": " dawning ", "海能达": " hytera ",
+    "保利": " poly ", "飞腾": " phytium ", "长江存储": " yangtze memory ", "中兴": " zte ", "中车": " crrc ", "中远海运": " cosco shipping ",
+    "中远": " cosco ", "中国电科": " cetc ", "中航工业": " avic ", "航天科工": " aerospace sci and industry ",
+    "航天科技": " aerospace sci and tech ", "兵器装备": " south industries ", "广核": " general nuclear power ",
+    "核工业建设": " nuclear engineering ", "电子信息产业": " elec ", "船舶重工": " shipbuilding industry ",
+    "哈尔滨工业大学": " harbin institute of tech ", "西北工业大学": " northwestern polytechnical university ",
+    "北京理工大学": " beijing institute of tech ", "北京航空航天大学": " beihang university aeronautics and astronautics ",
+    "依图": " yitu ", "云从": " cloudwalk ", "华大基因": " bgi ", "美亚柏科": " meiya pico ", "宇视": " uniview ", "紫光": " unigroup ",
+    "长鑫": " cxmt ", "华虹": " hua hong ", "上海微电子": " shanghai micro elec ",
 }
+_HAN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_HAN_NUMBER = re.compile(r"第([零〇一二两三四五六七八九十百]+)")
+
+
+def _han_number(text: str) -> int:
+    """A Chinese numeral up to 999 ("十三" → 13, "七二二" → 722, "六一二" → 612)."""
+    if "十" not in text and "百" not in text:
+        return int("".join(str(_HAN_DIGITS[c]) for c in text))
+    total, digit = 0, 0
+    for c in text:
+        if c == "百":
+            total, digit = total + (digit or 1) * 100, 0
+        elif c == "十":
+            total, digit = total + (digit or 1) * 10, 0
+        else:
+            digit = _HAN_DIGITS[c]
+    return total + digit
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 _HAN_RE = re.compile("|".join(sorted(map(re.escape, _HAN_WORDS), key=len, reverse=True)))
 _HAN_CITY_SUFFIX = re.compile(r"(shenzhen|beijing|shanghai|guangzhou|suzhou|hangzhou|wuhan|changsha|xiamen|chengdu|tianjin|chongqing|xian) (?=[市省])")
 _HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -88,7 +128,8 @@ CANON.update({
     "aktsionernoeobshchestvo": "jsc", "publichnoeaktsionernoeobshchestvo": "pao", "otkrytoeaktsionernoeobshchestvo": "oao",
     "zakrytoeaktsionernoeobshchestvo": "zao", "aktiengesellschaft": "ag", "gesellschaftmitbeschrankterhaftung": "gmbh",
     "sociedadanonima": "sa", "societeanonyme": "sa", "sociedadelimitada": "ltda", "kabushikikaisha": "kk",
-    "sendirianberhad": "sdn bhd", "privatelimited": "pte ltd",
+    "sendirianberhad": "sdn bhd", "privatelimited": "pte ltd", "jointstockco": "jsc", "limitedliabilityco": "llc",
+    "publicjointstockco": "pjsc", "openjointstockco": "ojsc", "closedjointstockco": "cjsc",
 })
 # Place names written in spaced pinyin ("Hang Zhou", "Shen Zhen") meet their one-word form.
 CANON.update({place: place for place in (
@@ -118,6 +159,32 @@ INDUSTRY = frozenset({
     "supply", "supplies", "research", "commercial", "industrial", "global", "investment",
 })
 GENERIC = LEGAL | PLACES | INDUSTRY
+_split = str.split
+# Everyday words of firm names: a name made only of these and GENERIC ("Institute of Electric Power", "Industrial
+# Bank", "China Mobile") describes rather than names a firm, so it matches only a query that says the same words.
+COMMON_WORDS = frozenset(_split("""
+academy aerospace agency agricultural air aircraft airlines airport alliance aluminium aluminum american and applied
+arms asia association automation automobile automotive auto aviation bank banking bio biotech bioengineering board
+branch building bureau business cable capital car carbon cargo center central centre chain chemical chemicals
+chemistry circuit city civil clean cloud coal commerce commission committee communication communications computer
+computing concern construction consulting control copper corp council credit culture data defence defense department
+design device devices diamond digital direct distribution east eastern economic education electric electrical
+electromechanical energy engine engines environmental exchange experimental exploration factory farm fashion federal
+finance financial fire first fleet food foods force forces foreign forest fuel fund future gas general geological
+glass global gold golden great green health heavy helicopter helicopters high home hospital hotel house information
+infrastructure innovation innovations instrument instruments insurance integrated intelligent investments iron
+jewellery joint king lab laboratories laboratory land laser leasing life light line lines link machine machinery
+machines maintenance management marine maritime market media medical medicine metal metallurgical metals military mine
+mineral minerals mining ministry missile mobile motor motors national natural navigation network networks new north
+northern nuclear ocean office oil optical optics ordnance overseas pacific paper park partners people petrochemical
+petroleum pharmaceutical pharmaceuticals physics pipeline plant plastics port power precision press production
+professional project projects property public quality radar radio rail railway real recycling regional repair resource
+resources rocket royal rubber safety satellite scientific sea security shipbuilding shipping ships silicon smart
+software solar solutions south southern space special sport sports standard star state station steel stock storage
+strategic studio sun superior systems tank telecom telecommunications telecommunication television terminal textile
+textiles tool tools tower trade transport transportation travel trust union united universal university vehicle
+vehicles venture vision water west western wind wireless world
+"""))
 
 _MERGE_MAX = 4  # longest run of spaced tokens merged into one canonical token
 
@@ -142,6 +209,7 @@ def _pinyin(text: str) -> str:
 
 
 def _fold_han(text: str) -> str:
+    text = _HAN_NUMBER.sub(lambda m: f" {_ordinal(_han_number(m.group(1)))} ", text)
     text = _HAN_RE.sub(lambda m: _HAN_WORDS[m.group(0)], text)
     text = _HAN_CITY_SUFFIX.sub(r"\1 ", text)
     text = text.replace("市", " ").replace("省", " ")
@@ -171,6 +239,25 @@ _GLUED_FORM = re.compile(r"(?<=[a-z])(AG|GmbH|GMBH|LLC|Ltd|LTD|Inc|INC|Corp|CORP
 _INITIALISM = re.compile(r"(?<!\w)[^\W\d_](?:\.[^\W\d_]){2,}\.?(?!\w)")
 
 
+# The words of Russian firm names the lists translate rather than transliterate ("Московский кредитный банк" is
+# "Credit Bank of Moscow"; "Газпром нефть" stays "Gazprom Neft"): a Cyrillic query is tried both ways.
+_CYRILLIC_WORDS = {
+    "государственная корпорация": "state corporation", "государственный": "state", "государственное": "state",
+    "корпорация": "corporation", "концерн": "concern", "объединенная": "united", "объединённая": "united",
+    "авиастроительная": "aircraft", "судостроительная": "shipbuilding", "приборостроительная": "instrument manufacturing",
+    "ракетная": "missile", "тактическое ракетное вооружение": "tactical missiles", "ракетно-космическая": "rocket and space",
+    "российские": "russian", "российская": "russian", "российский": "russian", "россии": "of russia", "россия": "russia",
+    "космические": "space", "космический": "space", "системы": "systems", "научно-исследовательский": "research",
+    "научно-производственное объединение": "npo", "научно-производственная": "scientific production", "институт": "institute",
+    "завод": "plant", "банк": "bank", "московский": "moscow", "кредитный": "credit", "радиоэлектронные": "radio electronic",
+    "технологии": "technologies", "вертолеты": "helicopters", "вертолёты": "helicopters", "высокоточные комплексы": "high precision systems",
+    "лаборатория касперского": "kaspersky lab", "электромеханический": "electromechanical", "компания": "company",
+    "группа": "group", "холдинг": "holding", "центр": "center", "бюро": "bureau", "конструкторское": "design",
+    "опытно-конструкторское": "experimental design", "имени": "named after", "им.": "named after",
+}
+_CYRILLIC_WORDS_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, _CYRILLIC_WORDS), key=len, reverse=True)) + r")(?![\w-])")
+
+
 def _fold_cyrillic(text: str) -> str:
     for words, form in _CYRILLIC_FORMS:
         text = text.replace(words, form)
@@ -181,11 +268,29 @@ _APOSTROPHES = re.compile(r"['\u2019\u2018`\x92´]")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
+# Romanisations of Russian meet at match time (BGN "Tekhnologii", ICAO "Tehnologii"; "Obshchestvo", "Obschestvo";
+# "Rossiyskiy", "Rossiiskii"): applied to the index's keys and the query's, never to the stored keys.
+_ROMAN = [(re.compile(r"shch"), "sch"), (re.compile(r"kh"), "h"), (re.compile(r"tz"), "ts"), (re.compile(r"iy"), "ii"),
+          (re.compile(r"i(?=[au])"), "y"),
+          (re.compile(r"(?<=\w)(?:ii|ij|yy|yi)\b"), "y")]
+
+
+def roman_fold(key: str) -> str:
+    """One spelling for the usual romanisations of Russian (see ``_ROMAN``)."""
+    if "h" in key or "tz" in key or "i" in key or "y" in key:
+        for pattern, repl in _ROMAN:
+            key = pattern.sub(repl, key)
+    return key
+
+
 def clean(text: str) -> str:
     """Make any string safe to normalise: fix cp1252 leftovers, drop controls and surrogates."""
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates → '?'
     text = text.replace("\x92", "'")
     return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+
+
+_FORMS_FOLDED = {roman_fold(k): k for k in CANON if len(k) >= 12}
 
 
 def tokens(text: str, *, for_key: bool = False) -> list[str]:
@@ -210,6 +315,8 @@ def tokens(text: str, *, for_key: bool = False) -> list[str]:
     while i < len(raw):
         for n in range(min(_MERGE_MAX, len(raw) - i), 1, -1):  # "h k", "hong kong", "ke ji"
             merged = "".join(raw[i:i + n])
+            if not for_key and merged not in canon and len(merged) >= 12:  # "Aktzionernoe Obschestvo": other romanisations
+                merged = _FORMS_FOLDED.get(roman_fold(merged), merged)
             if merged in canon:
                 out.extend(canon[merged].split())
                 i += n
@@ -218,6 +325,8 @@ def tokens(text: str, *, for_key: bool = False) -> list[str]:
             out.extend(canon.get(raw[i], raw[i]).split())
             i += 1
     return out
+
+
 
 
 def core_of(toks: list[str]) -> list[str]:
@@ -234,6 +343,18 @@ def analyze(name: str) -> NameKeys:
     """Return the match keys of a name or a query."""
     toks = tokens(name)
     return NameKeys(" ".join(toks), " ".join(core_of(toks)))
+
+
+def variants(name: str) -> list[NameKeys]:
+    """The keys a query is matched by: ``analyze(name)``, and for Cyrillic also its words translated ("банк" → bank)."""
+    keys = analyze(name)
+    if not _CYRILLIC_CHAR.search(name):
+        return [keys]
+    translated = _CYRILLIC_WORDS_RE.sub(lambda m: f" {_CYRILLIC_WORDS[m.group(1)]} ", clean(name).casefold())
+    other = analyze(translated)
+    return [keys, other] if other != keys and other.latn else [keys]
+
+
 
 
 @lru_cache(maxsize=4096)

@@ -411,6 +411,11 @@ MIGRATIONS: list[str] = [
     """
     UPDATE store_state SET value = value + 1 WHERE key = 'data';
     """,
+    # 8: names keyed again: Chinese names translated word by word (科技 → tech, 北方工业 → north industries), Chinese
+    # ordinals, place names split from brands, other romanisations of Russian legal forms (store.db._migrate)
+    """
+    UPDATE store_state SET value = value + 1 WHERE key = 'data';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

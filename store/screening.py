@@ -28,7 +28,7 @@ from .errors import ImportFailed
 from .importers.reading import json_lines, read_text, sniff_delimiter
 from .normalize import NameKeys, analyze
 from .queries import rows as query_rows
-from .search import MAX_QUERY, Hit, SearchIndex
+from .search import MAX_QUERY, Hit, SearchIndex, merge_ranked, query_keys
 
 THRESHOLD = 85.0
 NAME_COLUMNS = ("name", "company", "company_name", "counterparty", "party", "entity", "supplier", "customer", "exporter",
@@ -195,13 +195,17 @@ def _rank(index: SearchIndex, row: Row, threshold: float, keep: int) -> tuple[Na
     Words as written are tried first; misspellings only when that left the row without a match.
     """
     floor = max(threshold - COUNTRY_PENALTY, 50) if row.country else threshold
-    q = analyze(row.name[:MAX_QUERY])
-    if not q.latn:
-        return q, []
-    scored: dict[int, float] = {}
-    found = index.ranked(q, min_score=floor, typos=False, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
-    if not found or found[0][2] < threshold:
-        found = index.ranked(q, min_score=floor, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
+    qs = query_keys(row.name[:MAX_QUERY])
+    if not qs[0].latn:
+        return qs[0], []
+    found: list[tuple[int, int, float]] = []
+    for q in qs:  # a Cyrillic name is also tried with its words translated
+        scored: dict[int, float] = {}
+        more = index.ranked(q, min_score=floor, typos=False, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
+        if not more or more[0][2] < threshold:
+            more = index.ranked(q, min_score=floor, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
+        found = merge_ranked(index, found, more)
+    q = qs[0]
     if row.country:
         found = [(e, n, s - COUNTRY_PENALTY if _country_differs(row.country, index.countries[e]) else s) for e, n, s in found]
         found.sort(key=lambda f: -f[2])

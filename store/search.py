@@ -27,14 +27,21 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import accumulate, chain
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from .db import open_readonly
-from .normalize import LEGAL, NameKeys, analyze
+from .normalize import COMMON_WORDS, GENERIC, LEGAL, PLACES, NameKeys, roman_fold, variants
 from .typos import TypoIndex
+
+# The word lists as the index folds its keys (``roman_fold``: "russia" is "russya" there).
+LEGAL_F = frozenset(map(roman_fold, LEGAL))
+PLACES_F = frozenset(map(roman_fold, PLACES))
+GENERIC_F = frozenset(map(roman_fold, GENERIC))
+COMMON_F = frozenset(map(roman_fold, COMMON_WORDS)) | GENERIC_F
 
 MAX_QUERY = 256  # characters of a query that are read; the rest is ignored
 CANDIDATES = 400  # names rescored per query
@@ -42,6 +49,13 @@ CHUNK = 64  # names scored between two cancel checks
 BUDGET = 30_000  # postings read per query (rarest terms first)
 TYPO_BELOW = 2_000  # a word found as typed is also looked up with typos if it is in fewer names than this
 PREFIX_FANOUT = 300  # vocabulary tokens one prefix may expand to
+QUERY_MISS = 30.0  # points a query's words cost when none is in the name (each word by its share of the rarity)
+NAME_MISS = 15.0  # points a name's words cost when none is in the query
+SWAP_MISS = 10.0  # points a word put for another costs on top (one different distinctive word stays below 85)
+FORM_MISS = 20.0  # points legal forms of two different countries' law cost
+WEAK_CAP = 75.0  # the most a name made only of common words scores unless the query says the same words
+SAME_WORDS = 0.85  # a weak name matches a query whose words and its own cover each other this well (by rarity)
+NOT_COMPANIES = frozenset({"person", "vessel", "aircraft"})  # what a query with a legal form does not match
 
 
 @dataclass(slots=True)
@@ -181,6 +195,7 @@ class SearchIndex:
         self.watchlist: set[int] = set()
         self.recent = array("i")
         self._all_facets: dict[str, dict[str, int]] = {}
+        self.df: dict[str, int] = {}  # names (as indexed) containing each folded word: a word's rarity
 
     # -- building ------------------------------------------------------------------------
     @classmethod
@@ -197,9 +212,11 @@ class SearchIndex:
         current, seen = -1, set()
         merged_seen: dict[int, set[str]] = defaultdict(set)  # names of resolved groups, deduplicated across records
         group, grouped = index.group, index.grouped
+        df: Counter[str] = Counter()
         for row, eid, lt, cr in conn.execute(
             "SELECT id, entity_id, latn, core FROM names ORDER BY entity_id, kind != 'primary', id"
         ):
+            lt, cr = roman_fold(lt), roman_fold(cr)
             if eid != current:
                 current, seen = eid, set()
             gid = group.get(eid, eid)
@@ -207,6 +224,7 @@ class SearchIndex:
             if lt in names_seen or not index.has(gid):
                 continue
             names_seen.add(lt)
+            df.update(set(lt.split()))
             nid = len(latn)
             rows.append(row)
             entities.append(gid)
@@ -229,6 +247,7 @@ class SearchIndex:
         index._post_at = array("I", accumulate((len(postings[tok]) for tok in index.vocab), initial=0))
         del postings
         index._typos = TypoIndex(index.vocab)
+        index.df = dict(df)
         return index
 
     def load_entities(self, conn: sqlite3.Connection) -> None:
@@ -403,8 +422,8 @@ class SearchIndex:
 
     # -- scoring -------------------------------------------------------------------------
     @staticmethod
-    def score(q: NameKeys, latn: str, core: str, typing: bool = False) -> float:
-        """0–100: how well a name matches the query; 100 only for the same folded name.
+    def base_score(q: NameKeys, latn: str, core: str, typing: bool = False) -> float:
+        """0–100 from the spellings alone: how close the name is to the query; 100 only for the same folded name.
 
         The core (trade name) dominates; the whole name, with legal forms set aside, breaks ties
         between a firm and its sibling in another city. While typing, the query is also compared
@@ -416,10 +435,77 @@ class SearchIndex:
         core_score = max(fuzz.WRatio(q.core, core), fuzz.ratio(q.joined, joined))
         if typing and len(q.joined) >= 3:
             core_score = max(core_score, 0.95 * fuzz.ratio(q.joined, joined[:len(q.joined)]))
-        body = " ".join(t for t in latn.split() if t not in LEGAL)
-        qbody = " ".join(t for t in q.latn.split() if t not in LEGAL)
+        body = " ".join(t for t in latn.split() if t not in LEGAL_F)
+        qbody = " ".join(t for t in q.latn.split() if t not in LEGAL_F)
         whole = 0.5 * fuzz.token_set_ratio(q.latn, latn) + 0.5 * fuzz.token_sort_ratio(qbody, body)
         return min(99.9, 0.7 * core_score + 0.3 * whole)
+
+    def score(self, q: NameKeys, nid: int, typing: bool = False) -> float:
+        """The score of name number ``nid`` for ``q``: ``base_score`` weighed by the words each side leaves unmatched."""
+        return self.weigh(q, nid, self.base_score(q, self.latn(nid), self.core(nid), typing), typing)
+
+    def weigh(self, q: NameKeys, nid: int, base: float, typing: bool = False) -> float:
+        """``base`` less what the words left unmatched are worth, each by its rarity (the one scoring rule; see ``_covered``).
+
+        A distinctive word of the query missing from the name costs up to ``QUERY_MISS`` points, one of the name missing
+        from the query up to ``NAME_MISS``; a place word of the query that is the entity's country is not missing.
+        A name made only of everyday words ("Institute of Electric Power", ``normalize.COMMON_WORDS``) is weak: it
+        scores at most ``WEAK_CAP`` unless the query says the same words. While typing, the word being typed is not yet missing from anything.
+        """
+        if base >= 100.0 or base <= 0.0:
+            return base
+        qwords = [t for t in q.latn.split() if t not in LEGAL_F]
+        words = [t for t in self.latn(nid).split() if t not in LEGAL_F]
+        if not qwords or not words:
+            return base
+        if typing:  # the last word is still being typed: it counts where it prefixes a word of the name
+            qwords = [*qwords[:-1], next((w for w in words if w.startswith(qwords[-1])), qwords[-1])]
+        eid = self.name_entity[nid]
+        query_found = self._covered(qwords, words, self.countries[eid])
+        name_found = self._covered(words, qwords, ())
+        score = base - QUERY_MISS * (1 - query_found) - NAME_MISS * (1 - name_found)
+        if _jurisdictions(q.latn) and _jurisdictions(self.latn(nid)) and not _jurisdictions(q.latn) & _jurisdictions(self.latn(nid)):
+            score -= FORM_MISS  # "OOO" and "Ltda.": the same name registered in two countries is two firms
+        if query_found < 1 and name_found < 1 and self._swapped(qwords, words):
+            score -= SWAP_MISS  # a word of one put for a word of the other: a sibling firm, not a slip
+        if min(query_found, name_found) < SAME_WORDS and all(t in COMMON_F for t in words):
+            score = min(score, WEAK_CAP)
+        return max(0.0, score)
+
+    @staticmethod
+    def _swapped(words: list[str], other: list[str]) -> bool:
+        """True if each side has a word (not a place) with no close spelling on the other ("Logistics" / "Engineering")."""
+        def alone(a: list[str], b: list[str]) -> bool:
+            joined = "".join(b)
+            return any(w not in PLACES_F and w not in joined and max((fuzz.ratio(w, t) for t in b), default=0) < 80 for w in a)
+        return alone(words, other) and alone(other, words)
+
+    def _weight(self, word: str) -> float:
+        weight = math.log(1 + len(self.name_entity) / (self.df.get(word, 0) + 1))
+        return 0.5 * weight if word in PLACES_F else weight
+
+    def _covered(self, words: list[str], other: list[str], countries: tuple[str, ...]) -> float:
+        """The share of ``words`` (weighed by rarity) found in ``other``: as written, as a close spelling (five letters
+        or more), spaced otherwise ("xin rui tai" = "xinruitai"), or, for a place word, as one of ``countries``."""
+        found = [0.0] * len(words)
+        targets = set(other)
+        for n in (2, 3, 4):  # the other side's words run together
+            targets.update("".join(other[i:i + n]) for i in range(len(other) - n + 1))
+        for n in (4, 3, 2):  # this side's words run together
+            for i in range(len(words) - n + 1):
+                if "".join(words[i:i + n]) in targets:
+                    found[i:i + n] = [1.0] * n
+        total = got = 0.0
+        for i, word in enumerate(words):
+            weight = self._weight(word)
+            total += weight
+            if found[i] or word in targets or (countries and _PLACE_COUNTRY.get(word) in countries):
+                got += weight
+            elif len(word) >= 5:
+                best = max((fuzz.ratio(word, t) for t in targets if len(t) >= 4), default=0.0)
+                if best >= 80:  # a close spelling: counts as far as it is close
+                    got += weight * best / 100
+        return got / total if total else 1.0
 
     def _allowed(self, filters: Filters) -> Callable[[int], bool]:
         if filters.empty():
@@ -482,21 +568,28 @@ class SearchIndex:
         typed, parsed = parse_query(text)
         filters = filters or parsed
         allowed = self._allowed(filters)
-        q = analyze(typed)
-        if not q.latn:
+        qs = query_keys(typed)
+        if not qs[0].latn:
             return self._browse(text, filters, allowed, limit, started)
         typing = not text.endswith(" ")
-        order = self.ranked(q, typing, allowed, min_score=min_score, typos=typos, candidates=candidates, cancelled=cancelled)
-        if order is None:
-            return None
+        order: list[tuple[int, int, float]] | None = []
+        for q in qs:  # a Cyrillic query is also tried with its words translated: the best of both per entity
+            more = self.ranked(q, typing, allowed, min_score=min_score, typos=typos, candidates=candidates,
+                               cancelled=cancelled, any_kind=bool(filters.kinds))
+            if more is None:
+                return None
+            order = merge_ranked(self, order, more)
         hits = self.hits(order[:limit])
         return SearchResult(text, hits, len(order), self._facets(e for e, _, _ in order), (time.perf_counter() - started) * 1000)
 
     def ranked(self, q: NameKeys, typing: bool = False, allowed: Callable[[int], bool] = _EVERYTHING, *,
                min_score: float = 50.0, typos: bool = True, candidates: int = CANDIDATES,
                cancelled: Callable[[], bool] = lambda: False, budget: int = BUDGET,
-               scored: dict[int, float] | None = None) -> list[tuple[int, int, float]] | None:
+               scored: dict[int, float] | None = None, any_kind: bool = False) -> list[tuple[int, int, float]] | None:
         """Entities matching ``q`` at ``min_score`` or more, best first: (entity, best name number, score).
+
+        A query carrying a company's legal form ("LLC", "Co., Ltd.") matches no person, vessel or aircraft unless
+        ``any_kind`` (the user filtered by kind).
 
         ``scored`` (name number → score, 0 for a name that cannot reach ``min_score``) carries scores
         between calls for the same query and ``min_score``, so a second call with typos rescores only
@@ -504,6 +597,7 @@ class SearchIndex:
         """
         scored = {} if scored is None else scored
         best: dict[int, tuple[float, int]] = {}
+        company = not any_kind and any(t in LEGAL_F for t in q.latn.split())
         for wide in (False, True) if typos else (False,):
             cands = self._candidates(q, typing, allowed, wide, typos, candidates, budget)
             step = CHUNK if typing else 4 * CHUNK  # a batch in rapidfuzz scores four times as many in the same time
@@ -512,13 +606,15 @@ class SearchIndex:
                     return None
                 chunk = [nid for nid in cands[start:start + step] if nid not in scored]
                 if typing:
-                    scored.update((nid, self.score(q, self.latn(nid), self.core(nid), True)) for nid in chunk)
+                    scored.update((nid, self.score(q, nid, True)) for nid in chunk)
                 else:
                     scored.update(dict.fromkeys(chunk, 0.0))  # below min_score unless scored next
-                    scored.update(self._score_batch(q, chunk, min_score))
+                    scored.update((nid, self.weigh(q, nid, s)) for nid, s in self._score_batch(q, chunk, min_score))
                 for nid in cands[start:start + step]:
                     s = scored[nid]
                     eid = self.name_entity[nid]
+                    if company and self.kind[eid] in NOT_COMPANIES:
+                        continue
                     if s >= min_score and s > best.get(eid, (-1.0, 0))[0]:
                         best[eid] = (s, nid)
             if wide or max((s for s, _ in best.values()), default=0) >= 80:
@@ -587,7 +683,42 @@ class SearchIndex:
                 "kind": dict(kinds.most_common())}
 
 
-_LEGAL_WORDS = re.compile(r"(?<!\S)(?:" + "|".join(sorted(map(re.escape, LEGAL), key=len, reverse=True)) + r")(?!\S)")
+def query_keys(text: str) -> list[NameKeys]:
+    """The keys a query is matched by (``normalize.variants``), romanisations folded as the index's are."""
+    return [NameKeys(roman_fold(k.latn), roman_fold(k.core)) for k in variants(text)]
+
+
+def merge_ranked(index: SearchIndex, *orders: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Several ``ranked`` lists as one: each entity once, with its best name and score, in ``ranked``'s order."""
+    if len(orders) == 2 and not orders[0]:
+        return orders[1]
+    best: dict[int, tuple[int, int, float]] = {}
+    for order in orders:
+        for e, n, s in order:
+            if e not in best or s > best[e][2]:
+                best[e] = (e, n, s)
+    listed = index.listed
+    return sorted(best.values(), key=lambda f: (-f[2], not listed.get(f[0], _UNLISTED).lists,
+                                                _neg(listed.get(f[0], _UNLISTED).latest), f[0]))
+
+
+# Legal forms that say under which country's law a firm is registered (English-style forms say little).
+_FORM_LAW = {"ooo": "ru", "oao": "ru", "zao": "ru", "pao": "ru", "too": "kz", "tov": "ua", "ltda": "br", "gmbh": "de",
+             "ag": "de", "kg": "de", "sarl": "fr", "srl": "it", "spa": "it", "kk": "jp", "sdn": "my", "bhd": "my", "pte": "sg",
+             "pty": "au", "bv": "nl", "ab": "se", "fze": "ae", "fzco": "ae"}
+
+
+@lru_cache(maxsize=8192)
+def _jurisdictions(latn: str) -> frozenset[str]:
+    """The countries whose law the legal forms of a folded name belong to."""
+    return frozenset(_FORM_LAW[t] for t in latn.split() if t in _FORM_LAW)
+
+
+# Place words of names and the country they are in (a query's place word is not missing from an entity there).
+_PLACE_COUNTRY = {roman_fold(place): code for place, code in ({place: "CN" for place in PLACES} | {
+    "hk": "HK", "kowloon": "HK", "macau": "MO", "macao": "MO", "russia": "RU", "moscow": "RU", "russian": "RU"}).items()}
+
+_LEGAL_WORDS = re.compile(r"(?<!\S)(?:" + "|".join(sorted(map(re.escape, LEGAL_F), key=len, reverse=True)) + r")(?!\S)")
 
 
 def _pack(strings: list[str]) -> tuple[str, array]:

@@ -273,7 +273,7 @@ def test_the_app_on_a_read_only_store_refuses_edits(baseline_store: Path, tmp_pa
         app = WatchlistApp(baseline_store, readonly=True)
         async with app.run_test(size=(140, 40)) as pilot:
             await settle(app, pilot)
-            await pilot.press(*"sinno electronics")
+            await pilot.press(*"centre bright electronics")  # a firm on the 2022-04 list this store holds
             await settle(app, pilot)
             await pilot.press("down")
             assert app.screen.query_one("#results", DataTable).row_count > 0
