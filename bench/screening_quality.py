@@ -70,8 +70,8 @@ def baseline(ref: str, work: Path) -> dict | None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(pkg.parent), *site])}
         store = work / "baseline.db"
         code = (f"import json, sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import screening_quality as q;"
-                f"from watchlist.store import seed; import sqlite_utils;"
-                f"seed.build(sqlite_utils.Database({str(store)!r})); print(json.dumps(q.evaluate({str(store)!r})))")
+                f"from watchlist.store import connect, seed;"
+                f"seed.build(connect({str(store)!r})); print(json.dumps(q.evaluate({str(store)!r})))")
         run = subprocess.run([sys.executable, "-S", "-c", code], env=env, capture_output=True, text=True, cwd=work)
         if run.returncode:
             print(f"baseline {ref} failed:\n{run.stderr[-2000:]}", file=sys.stderr)
@@ -110,12 +110,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = args.store
         if not store:
-            import sqlite_utils
-
-            from watchlist.store import seed
+            from watchlist.store import connect, seed
 
             store = str(Path(tmp) / "seed.db")
-            seed.build(sqlite_utils.Database(store))
+            seed.build(connect(store))
         current = evaluate(store)
         table("this checkout", current)
         if args.baseline and args.baseline != "none":

@@ -159,10 +159,9 @@ INDUSTRY = frozenset({
     "supply", "supplies", "research", "commercial", "industrial", "global", "investment",
 })
 GENERIC = LEGAL | PLACES | INDUSTRY
-_split = str.split
 # Everyday words of firm names: a name made only of these and GENERIC ("Institute of Electric Power", "Industrial
 # Bank", "China Mobile") describes rather than names a firm, so it matches only a query that says the same words.
-COMMON_WORDS = frozenset(_split("""
+_COMMON_WORDS = """
 academy aerospace agency agricultural air aircraft airlines airport alliance aluminium aluminum american and applied
 arms asia association automation automobile automotive auto aviation bank banking bio biotech bioengineering board
 branch building bureau business cable capital car carbon cargo center central centre chain chemical chemicals
@@ -184,7 +183,8 @@ software solar solutions south southern space special sport sports standard star
 strategic studio sun superior systems tank telecom telecommunications telecommunication television terminal textile
 textiles tool tools tower trade transport transportation travel trust union united universal university vehicle
 vehicles venture vision water west western wind wireless world
-"""))
+"""
+COMMON_WORDS = frozenset(_COMMON_WORDS.split())
 
 _MERGE_MAX = 4  # longest run of spaced tokens merged into one canonical token
 

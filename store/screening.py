@@ -28,7 +28,7 @@ from .errors import ImportFailed
 from .importers.reading import json_lines, read_text, sniff_delimiter
 from .normalize import NameKeys, analyze
 from .queries import rows as query_rows
-from .search import MAX_QUERY, Hit, SearchIndex, merge_ranked, query_keys
+from .search import MAX_QUERY, Hit, SearchIndex, query_keys
 
 THRESHOLD = 85.0
 NAME_COLUMNS = ("name", "company", "company_name", "counterparty", "party", "entity", "supplier", "customer", "exporter",
@@ -204,7 +204,8 @@ def _rank(index: SearchIndex, row: Row, threshold: float, keep: int) -> tuple[Na
         more = index.ranked(q, min_score=floor, typos=False, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
         if not more or more[0][2] < threshold:
             more = index.ranked(q, min_score=floor, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
-        found = merge_ranked(index, found, more)
+        found += more
+    found = found if len(qs) == 1 else index.in_order(found)
     q = qs[0]
     if row.country:
         found = [(e, n, s - COUNTRY_PENALTY if _country_differs(row.country, index.countries[e]) else s) for e, n, s in found]

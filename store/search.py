@@ -461,32 +461,26 @@ class SearchIndex:
         if typing:  # the last word is still being typed: it counts where it prefixes a word of the name
             qwords = [*qwords[:-1], next((w for w in words if w.startswith(qwords[-1])), qwords[-1])]
         eid = self.name_entity[nid]
-        query_found = self._covered(qwords, words, self.countries[eid])
-        name_found = self._covered(words, qwords, ())
+        query_found, query_stray = self._covered(qwords, words, self.countries[eid])
+        name_found, name_stray = self._covered(words, qwords, ())
         score = base - QUERY_MISS * (1 - query_found) - NAME_MISS * (1 - name_found)
-        if _jurisdictions(q.latn) and _jurisdictions(self.latn(nid)) and not _jurisdictions(q.latn) & _jurisdictions(self.latn(nid)):
+        laws, their_laws = _jurisdictions(q.latn), _jurisdictions(self.latn(nid))
+        if laws and their_laws and not laws & their_laws:
             score -= FORM_MISS  # "OOO" and "Ltda.": the same name registered in two countries is two firms
-        if query_found < 1 and name_found < 1 and self._swapped(qwords, words):
+        if query_stray and name_stray:
             score -= SWAP_MISS  # a word of one put for a word of the other: a sibling firm, not a slip
         if min(query_found, name_found) < SAME_WORDS and all(t in COMMON_F for t in words):
             score = min(score, WEAK_CAP)
         return max(0.0, score)
 
-    @staticmethod
-    def _swapped(words: list[str], other: list[str]) -> bool:
-        """True if each side has a word (not a place) with no close spelling on the other ("Logistics" / "Engineering")."""
-        def alone(a: list[str], b: list[str]) -> bool:
-            joined = "".join(b)
-            return any(w not in PLACES_F and w not in joined and max((fuzz.ratio(w, t) for t in b), default=0) < 80 for w in a)
-        return alone(words, other) and alone(other, words)
-
     def _weight(self, word: str) -> float:
         weight = math.log(1 + len(self.name_entity) / (self.df.get(word, 0) + 1))
         return 0.5 * weight if word in PLACES_F else weight
 
-    def _covered(self, words: list[str], other: list[str], countries: tuple[str, ...]) -> float:
+    def _covered(self, words: list[str], other: list[str], countries: tuple[str, ...]) -> tuple[float, bool]:
         """The share of ``words`` (weighed by rarity) found in ``other``: as written, as a close spelling (five letters
-        or more), spaced otherwise ("xin rui tai" = "xinruitai"), or, for a place word, as one of ``countries``."""
+        or more), spaced otherwise ("xin rui tai" = "xinruitai"), or, for a place word, as one of ``countries``; and
+        whether a word that is not a place was not found at all (with one on the other side: a swapped word)."""
         found = [0.0] * len(words)
         targets = set(other)
         for n in (2, 3, 4):  # the other side's words run together
@@ -496,16 +490,19 @@ class SearchIndex:
                 if "".join(words[i:i + n]) in targets:
                     found[i:i + n] = [1.0] * n
         total = got = 0.0
+        stray = False
         for i, word in enumerate(words):
             weight = self._weight(word)
             total += weight
             if found[i] or word in targets or (countries and _PLACE_COUNTRY.get(word) in countries):
                 got += weight
-            elif len(word) >= 5:
-                best = max((fuzz.ratio(word, t) for t in targets if len(t) >= 4), default=0.0)
-                if best >= 80:  # a close spelling: counts as far as it is close
-                    got += weight * best / 100
-        return got / total if total else 1.0
+                continue
+            best = max((fuzz.ratio(word, t) for t in targets if len(t) >= 4), default=0.0) if len(word) >= 5 else 0.0
+            if best >= 80:  # a close spelling: counts as far as it is close
+                got += weight * best / 100
+            elif word not in PLACES_F:
+                stray = True
+        return (got / total if total else 1.0), stray
 
     def _allowed(self, filters: Filters) -> Callable[[int], bool]:
         if filters.empty():
@@ -572,13 +569,14 @@ class SearchIndex:
         if not qs[0].latn:
             return self._browse(text, filters, allowed, limit, started)
         typing = not text.endswith(" ")
-        order: list[tuple[int, int, float]] | None = []
+        found: list[tuple[int, int, float]] = []
         for q in qs:  # a Cyrillic query is also tried with its words translated: the best of both per entity
             more = self.ranked(q, typing, allowed, min_score=min_score, typos=typos, candidates=candidates,
                                cancelled=cancelled, any_kind=bool(filters.kinds))
             if more is None:
                 return None
-            order = merge_ranked(self, order, more)
+            found += more
+        order = found if len(qs) == 1 else self.in_order(found)
         hits = self.hits(order[:limit])
         return SearchResult(text, hits, len(order), self._facets(e for e, _, _ in order), (time.perf_counter() - started) * 1000)
 
@@ -619,10 +617,17 @@ class SearchIndex:
                         best[eid] = (s, nid)
             if wide or max((s for s, _ in best.values()), default=0) >= 80:
                 break  # a typo in the first letter is looked for only when nothing good came back
+        return self.in_order((e, n, s) for e, (s, n) in best.items())
+
+    def in_order(self, found: Iterable[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+        """(entity, name number, score) best first, each entity once with its best; ties: listed, latest listing, id."""
+        best: dict[int, tuple[int, int, float]] = {}
+        for e, n, s in found:
+            if e not in best or s > best[e][2]:
+                best[e] = (e, n, s)
         listed = self.listed
-        order = sorted(best, key=lambda e: (-best[e][0], not listed.get(e, _UNLISTED).lists,
-                                            _neg(listed.get(e, _UNLISTED).latest), e))
-        return [(e, best[e][1], best[e][0]) for e in order]
+        return sorted(best.values(), key=lambda f: (-f[2], not listed.get(f[0], _UNLISTED).lists,
+                                                    _neg(listed.get(f[0], _UNLISTED).latest), f[0]))
 
     def _score_batch(self, q: NameKeys, nids: list[int], min_score: float) -> list[tuple[int, float]]:
         """``score`` of each name that can reach ``min_score`` (the others are left out), most of it in rapidfuzz's batch calls.
@@ -686,20 +691,6 @@ class SearchIndex:
 def query_keys(text: str) -> list[NameKeys]:
     """The keys a query is matched by (``normalize.variants``), romanisations folded as the index's are."""
     return [NameKeys(roman_fold(k.latn), roman_fold(k.core)) for k in variants(text)]
-
-
-def merge_ranked(index: SearchIndex, *orders: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
-    """Several ``ranked`` lists as one: each entity once, with its best name and score, in ``ranked``'s order."""
-    if len(orders) == 2 and not orders[0]:
-        return orders[1]
-    best: dict[int, tuple[int, int, float]] = {}
-    for order in orders:
-        for e, n, s in order:
-            if e not in best or s > best[e][2]:
-                best[e] = (e, n, s)
-    listed = index.listed
-    return sorted(best.values(), key=lambda f: (-f[2], not listed.get(f[0], _UNLISTED).lists,
-                                                _neg(listed.get(f[0], _UNLISTED).latest), f[0]))
 
 
 # Legal forms that say under which country's law a firm is registered (English-style forms say little).
