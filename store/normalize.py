@@ -56,7 +56,10 @@ _HAN_WORDS: dict[str, str] = {
     "青岛": " qingdao ", "大连": " dalian ", "沈阳": " shenyang ", "哈尔滨": " harbin ", "合肥": " hefei ", "佛山": " foshan ",
     "郑州": " zhengzhou ", "济南": " jinan ", "昆明": " kunming ", "南昌": " nanchang ", "株洲": " zhuzhou ", "无锡": " wuxi ",
     "常州": " changzhou ", "绵阳": " mianyang ", "新疆": " xinjiang ", "内蒙古": " inner mongolia ", "丹东": " dandong ",
-    # brands: the English names the lists use for firms known in Chinese by another name
+}
+# Brands: the English names the lists use for firms known in Chinese by another name. A query in characters is
+# also tried with these (``variants``); names are not keyed by them, so "保利科技" still reads "baoli tech".
+_HAN_BRANDS: dict[str, str] = {
     "海康威视": " hikvision ", "大疆": " dji ", "中芯国际": " semiconductor manufacturing intl ", "科大讯飞": " iflytek ", "讯飞": " iflytek ",
     "旷视": " megvii ", "商汤": " sensetime ", "浪潮": " inspur ", "中科曙光": " sugon ", "曙光": " dawning ", "海能达": " hytera ",
     "保利": " poly ", "飞腾": " phytium ", "长江存储": " yangtze memory ", "中兴": " zte ", "中车": " crrc ", "中远海运": " cosco shipping ",
@@ -67,6 +70,14 @@ _HAN_WORDS: dict[str, str] = {
     "北京理工大学": " beijing institute of tech ", "北京航空航天大学": " beihang university aeronautics and astronautics ",
     "依图": " yitu ", "云从": " cloudwalk ", "华大基因": " bgi ", "美亚柏科": " meiya pico ", "宇视": " uniview ", "紫光": " unigroup ",
     "长鑫": " cxmt ", "华虹": " hua hong ", "上海微电子": " shanghai micro elec ",
+}
+# Entity keys (``key_name``) fold Chinese with this first table only, frozen, so that user data stays attached.
+_KEY_HAN_WORDS: dict[str, str] = {
+    "股份有限公司": " co ltd ", "有限责任公司": " co ltd ", "有限公司": " co ltd ", "集团": " group ", "公司": " co ",
+    "科技": " tech ", "技术": " tech ", "电子": " elec ", "贸易": " trading ", "进出口": " import export ", "国际": " intl ",
+    "物流": " logistics ", "香港": " hk ", "澳门": " macau ", "中国": " china ", "深圳": " shenzhen ", "北京": " beijing ",
+    "上海": " shanghai ", "广州": " guangzhou ", "苏州": " suzhou ", "杭州": " hangzhou ", "武汉": " wuhan ", "长沙": " changsha ",
+    "厦门": " xiamen ", "成都": " chengdu ", "天津": " tianjin ", "重庆": " chongqing ", "西安": " xian ",
 }
 _HAN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _HAN_NUMBER = re.compile(r"第([零〇一二两三四五六七八九十百]+)")
@@ -91,7 +102,17 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-_HAN_RE = re.compile("|".join(sorted(map(re.escape, _HAN_WORDS), key=len, reverse=True)))
+
+
+def _han_re(table: dict[str, str]) -> re.Pattern[str]:
+    return re.compile("|".join(sorted(map(re.escape, table), key=len, reverse=True)))
+
+
+_HAN_TABLES = {  # (for_key, brands) → (pattern, table)
+    (True, False): (_han_re(_KEY_HAN_WORDS), _KEY_HAN_WORDS),
+    (False, False): (_han_re(_HAN_WORDS), _HAN_WORDS),
+    (False, True): (_han_re(_HAN_WORDS | _HAN_BRANDS), _HAN_WORDS | _HAN_BRANDS),
+}
 _HAN_CITY_SUFFIX = re.compile(r"(shenzhen|beijing|shanghai|guangzhou|suzhou|hangzhou|wuhan|changsha|xiamen|chengdu|tianjin|chongqing|xian) (?=[市省])")
 _HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
@@ -208,9 +229,11 @@ def _pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text))
 
 
-def _fold_han(text: str) -> str:
-    text = _HAN_NUMBER.sub(lambda m: f" {_ordinal(_han_number(m.group(1)))} ", text)
-    text = _HAN_RE.sub(lambda m: _HAN_WORDS[m.group(0)], text)
+def _fold_han(text: str, for_key: bool, brands: bool) -> str:
+    pattern, table = _HAN_TABLES[(for_key, brands and not for_key)]
+    if not for_key:
+        text = _HAN_NUMBER.sub(lambda m: f" {_ordinal(_han_number(m.group(1)))} ", text)
+    text = pattern.sub(lambda m: table[m.group(0)], text)
     text = _HAN_CITY_SUFFIX.sub(r"\1 ", text)
     text = text.replace("市", " ").replace("省", " ")
     return _HAN_CHAR.sub(lambda m: " " + _pinyin(m.group(0)) + " ", text)
@@ -293,17 +316,18 @@ def clean(text: str) -> str:
 _FORMS_FOLDED = {roman_fold(k): k for k in CANON if len(k) >= 12}
 
 
-def tokens(text: str, *, for_key: bool = False) -> list[str]:
+def tokens(text: str, *, for_key: bool = False, brands: bool = False) -> list[str]:
     """Fold a name to canonical lowercase Latin tokens (legal forms, places kept).
 
-    ``for_key``: the frozen folding of entity keys (no Cyrillic, initialisms, glued or written-out legal forms).
+    ``for_key``: the frozen folding of entity keys (no Cyrillic, initialisms, glued or written-out legal forms, and
+    Chinese by the first table only). ``brands``: Chinese brand names read as the lists' English brands.
     """
     text = unicodedata.normalize("NFKC", clean(text))
     if not for_key:
         text = _INITIALISM.sub(lambda m: m.group(0).replace(".", ""), _GLUED_FORM.sub(r" \1", text))
     text = text.casefold()
     if _HAN_CHAR.search(text):
-        text = _fold_han(text)
+        text = _fold_han(text, for_key, brands)
     if not for_key and _CYRILLIC_CHAR.search(text):
         text = _fold_cyrillic(text)
     canon = _KEY_CANON if for_key else CANON
@@ -346,12 +370,16 @@ def analyze(name: str) -> NameKeys:
 
 
 def variants(name: str) -> list[NameKeys]:
-    """The keys a query is matched by: ``analyze(name)``, and for Cyrillic also its words translated ("банк" → bank)."""
+    """The keys a query is matched by: ``analyze(name)``, and also, for Chinese, with brand names read as the lists'
+    English brands (海康威视 → Hikvision) and, for Cyrillic, with its words translated ("банк" → bank)."""
     keys = analyze(name)
-    if not _CYRILLIC_CHAR.search(name):
+    if _HAN_CHAR.search(name):
+        toks = tokens(name, brands=True)
+        other = NameKeys(" ".join(toks), " ".join(core_of(toks)))
+    elif _CYRILLIC_CHAR.search(name):
+        other = analyze(_CYRILLIC_WORDS_RE.sub(lambda m: f" {_CYRILLIC_WORDS[m.group(1)]} ", clean(name).casefold()))
+    else:
         return [keys]
-    translated = _CYRILLIC_WORDS_RE.sub(lambda m: f" {_CYRILLIC_WORDS[m.group(1)]} ", clean(name).casefold())
-    other = analyze(translated)
     return [keys, other] if other != keys and other.latn else [keys]
 
 

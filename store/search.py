@@ -32,6 +32,7 @@ from itertools import accumulate, chain
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from .db import open_readonly
 from .normalize import COMMON_WORDS, GENERIC, LEGAL, PLACES, NameKeys, roman_fold, variants
@@ -478,8 +479,8 @@ class SearchIndex:
         return 0.5 * weight if word in PLACES_F else weight
 
     def _covered(self, words: list[str], other: list[str], countries: tuple[str, ...]) -> tuple[float, bool]:
-        """The share of ``words`` (weighed by rarity) found in ``other``: as written, as a close spelling (five letters
-        or more), spaced otherwise ("xin rui tai" = "xinruitai"), or, for a place word, as one of ``countries``; and
+        """The share of ``words`` (weighed by rarity) found in ``other``: as written, as a close spelling (four letters
+        or more against five or more), spaced otherwise ("xin rui tai" = "xinruitai"), or, for a place word, as one of ``countries``; and
         whether a word that is not a place was not found at all (with one on the other side: a swapped word)."""
         found = [0.0] * len(words)
         targets = set(other)
@@ -497,7 +498,8 @@ class SearchIndex:
             if found[i] or word in targets or (countries and _PLACE_COUNTRY.get(word) in countries):
                 got += weight
                 continue
-            best = max((fuzz.ratio(word, t) for t in targets if len(t) >= 4), default=0.0) if len(word) >= 5 else 0.0
+            best = max((_spelling(word, t) for t in targets if len(t) >= 4 and max(len(t), len(word)) >= 5),
+                       default=0.0) if len(word) >= 4 else 0.0  # "Jeta" is "Jetta"; "OTP" is not "POST"
             if best >= 80:  # a close spelling: counts as far as it is close
                 got += weight * best / 100
             elif word not in PLACES_F:
@@ -691,6 +693,11 @@ class SearchIndex:
 def query_keys(text: str) -> list[NameKeys]:
     """The keys a query is matched by (``normalize.variants``), romanisations folded as the index's are."""
     return [NameKeys(roman_fold(k.latn), roman_fold(k.core)) for k in variants(text)]
+
+
+def _spelling(word: str, other: str) -> float:
+    """0–100: how close two words are as spellings, a swap of two letters one slip ("Padna", "Panda")."""
+    return max(fuzz.ratio(word, other), 100 * OSA.normalized_similarity(word, other))
 
 
 # Legal forms that say under which country's law a firm is registered (English-style forms say little).

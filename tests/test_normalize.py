@@ -2,7 +2,7 @@
 
 import pytest
 
-from watchlist.store.normalize import analyze
+from watchlist.store.normalize import analyze, key_name, variants
 
 
 @pytest.mark.parametrize("a, b", [
@@ -78,3 +78,10 @@ def test_a_store_keyed_by_the_older_normalisation_is_keyed_again_on_upgrade(seed
     assert db.conn.execute("SELECT latn, core FROM names WHERE id = ?", (nid,)).fetchone() == (analyze(name).latn, analyze(name).core)
     assert queries.stats(db)["entities"] > 10_000
     db.conn.close()
+
+
+def test_entity_keys_of_chinese_names_stay_frozen_while_matching_translates():
+    """Keys are what user data hangs on: the newer word and brand tables change matching, never a key."""
+    assert key_name("中国北方工业集团有限公司") == "china beifanggongye group co ltd"
+    assert analyze("中国北方工业集团有限公司").latn == "china north ind group co ltd"
+    assert [k.latn for k in variants("保利科技有限公司")] == ["baoli tech co ltd", "poly tech co ltd"]

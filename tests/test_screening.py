@@ -49,8 +49,10 @@ def test_screening_finds_listed_names_and_spares_unlisted_firms(seed_db_copy: Pa
         print(f"\nscreening {len(written)} rows ({found + missed} listed names as people write them, "
               f"{len(written) - found - missed} real unlisted firms) at the default threshold 85: "
               f"recall {recall:.3f} on the listed, precision {precision:.3f} of flagged rows")
-    assert recall >= 0.98
-    assert precision >= 0.95
+    # The scoring charges words left unmatched (issue 15): one-word names with two letters swapped ("NEDIETK") now
+    # fall just short, the price of 1 false alert in 500 unlisted firms instead of 1 in 18 (tests/test_screening_quality).
+    assert recall >= 0.975
+    assert precision >= 0.99
     assert "potential matches" in result.output and "EL " in result.output  # the summary by list
 
 
