@@ -292,10 +292,11 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
 # Romanisations of Russian meet at match time (BGN "Tekhnologii", ICAO "Tehnologii"; "Obshchestvo", "Obschestvo";
-# "Rossiyskiy", "Rossiiskii"): applied to the index's keys and the query's, never to the stored keys.
-_ROMAN = [(re.compile(r"shch"), "sch"), (re.compile(r"kh"), "h"), (re.compile(r"tz"), "ts"), (re.compile(r"iy"), "ii"),
-          (re.compile(r"i(?=[au])"), "y"),
-          (re.compile(r"(?<=\w)(?:ii|ij|yy|yi)\b"), "y")]
+# "Sibirskaya", "Sibirskaia"): applied to the index's keys and the query's, never to the stored keys. Only patterns
+# pinyin never has: "ia", "iu" and "yi" inside a word are pinyin's ("jia", "liu", "haiyi") and are left alone.
+_ROMAN = [(re.compile(r"shch"), "sch"), (re.compile(r"kh"), "h"), (re.compile(r"tz"), "ts"),
+          (re.compile(r"(?<=\w{6})(?:iy|ii|ij|yy)\b"), "y"),  # -ий, -ый of a long word (never a pinyin ending)
+          (re.compile(r"(?<=[aeiou])ia\b|(?<=i)ia\b"), "ya"), (re.compile(r"nostiu\b"), "nostyu")]  # -ая, -ия, -ностью
 
 
 def roman_fold(key: str) -> str:

@@ -451,7 +451,8 @@ class SearchIndex:
         A distinctive word of the query missing from the name costs up to ``QUERY_MISS`` points, one of the name missing
         from the query up to ``NAME_MISS``; a place word of the query that is the entity's country is not missing.
         A name made only of everyday words ("Institute of Electric Power", ``normalize.COMMON_WORDS``) is weak: it
-        scores at most ``WEAK_CAP`` unless the query says the same words. While typing, the word being typed is not yet missing from anything.
+        scores at most ``WEAK_CAP`` unless the query says the same words (places aside). While typing, the word being
+        typed is not yet missing from anything.
         """
         if base >= 100.0 or base <= 0.0:
             return base
@@ -470,7 +471,8 @@ class SearchIndex:
             score -= FORM_MISS  # "OOO" and "Ltda.": the same name registered in two countries is two firms
         if query_stray and name_stray:
             score -= SWAP_MISS  # a word of one put for a word of the other: a sibling firm, not a slip
-        if min(query_found, name_found) < SAME_WORDS and all(t in COMMON_F for t in words):
+        if min(query_found, name_found) < SAME_WORDS and all(t in COMMON_F for t in words) and \
+                {t for t in qwords if t not in PLACES_F} != {t for t in words if t not in PLACES_F}:
             score = min(score, WEAK_CAP)
         return max(0.0, score)
 
