@@ -8,7 +8,7 @@ BIN = $(VENV)/bin
 $(BIN)/watchlist: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,interop]'
 	touch $(BIN)/watchlist
 
 install: $(BIN)/watchlist

@@ -1,6 +1,14 @@
-"""Shipment import speed: a synthetic customs file of N rows into a copy of a seed store, next to the floor.
+"""Import speed: a synthetic customs file of N rows into a copy of a seed store, or a FollowTheMoney file of N entities
+into an empty store, each next to its floor.
 
     python bench/import_speed.py --db SEED_STORE [--rows 1000000] [--keep /tmp/watchlist-bench]
+    python bench/import_speed.py --ftm 1000000 [--keep /tmp/watchlist-bench]
+
+FollowTheMoney: generates (once, cached) a JSON-lines file of N entities shaped as OpenSanctions publishes
+them (a party, its Sanction, an Address for every other party, an Ownership for every tenth; synthetic
+names, nothing committed), then in fresh processes: ``watchlist init`` + import (streamed through a
+spill file) and the floor (``json.loads`` of every line). Prints seconds and peak RSS: the import's peak
+must stay flat as N grows (bounded memory), not grow with the file.
 
 Generates (once, cached) a CSV of N shipments between synthetic Chinese/HK exporters and Russian
 importers (names from bench/synthetic.py; nothing real, nothing committed), then in fresh
@@ -52,6 +60,58 @@ def generate(path: Path, rows: int, seed: int = 5) -> None:
                           round(rng.uniform(0.1, 500), 1)])
 
 
+def generate_ftm(path: Path, entities: int, seed: int = 11) -> None:
+    """Write a synthetic FollowTheMoney file of about ``entities`` entities (parties with sanctions, addresses, links)."""
+    from synthetic import entity_names
+
+    rng = random.Random(seed)
+    authorities = ["Office of Foreign Assets Control", "Bureau of Industry and Security", "European Union",
+                   "Office of Financial Sanctions Implementation", "Department of Foreign Affairs and Trade"]
+    written = party = 0
+    with path.open("w", encoding="utf-8") as fh:
+        while written < entities:
+            party += 1
+            kind, country, names = entity_names(rng)
+            pid = f"syn-{party}"
+            props = {"name": [names[0][0]], "alias": [n for n, _ in names[1:]], "country": [country.lower()], "topics": ["sanction"]}
+            lines = [{"id": f"{pid}-sanction", "schema": "Sanction", "datasets": ["synthetic"],
+                      "properties": {"entity": [pid], "authority": [rng.choice(authorities)], "program": ["SYNTHETIC"],
+                                     "startDate": [f"20{rng.randint(14, 24)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"]}}]
+            if party % 2:
+                props["addressEntity"] = [f"{pid}-addr"]
+                lines.append({"id": f"{pid}-addr", "schema": "Address", "datasets": ["synthetic"],
+                              "properties": {"full": [f"{rng.randint(1, 999)} Synthetic Road, {country}"], "country": [country.lower()]}})
+            if party % 10 == 0:
+                lines.append({"id": f"{pid}-own", "schema": "Ownership", "datasets": ["synthetic"],
+                              "properties": {"owner": [f"syn-{party - 1}"], "asset": [pid], "percentage": ["51"]}})
+            lines.insert(0, {"id": pid, "schema": "Person" if kind == "person" else "Company", "datasets": ["synthetic"],
+                             "properties": props})
+            for line in lines:
+                fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+            written += len(lines)
+
+
+def measure_ftm(store: Path, path: Path) -> dict:
+    from watchlist.store import connect, importers, seed
+
+    db = connect(store)
+    seed.mark_empty(db)
+    started = time.perf_counter()
+    report = importers.run(db, path)
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "added": report.added, "rows": report.rows_read,
+            "rejected": len(report.rejects)}
+
+
+def measure_ftm_floor(path: Path) -> dict:
+    started = time.perf_counter()
+    count = 0
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            json.loads(line)
+            count += 1
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "rows": count}
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -89,18 +149,25 @@ def measure_links(store: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, required=True, help="a store built from seed/ (copied, never changed)")
+    parser.add_argument("--db", type=Path, help="a store built from seed/ (copied, never changed): the shipments run")
+    parser.add_argument("--ftm", type=int, metavar="ENTITIES", help="the FollowTheMoney run: a file of this many entities")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, default=Path("/tmp/watchlist-bench"))
-    parser.add_argument("--step", choices=["import", "floor", "links"], help=argparse.SUPPRESS)
+    parser.add_argument("--step", choices=["import", "floor", "links", "ftm", "ftm-floor"], help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
         result = {"import": lambda: measure_import(args.db, args.csv), "floor": lambda: measure_floor(args.csv, args.keep),
-                  "links": lambda: measure_links(args.db)}[args.step]()
+                  "links": lambda: measure_links(args.db), "ftm": lambda: measure_ftm(args.db, args.csv),
+                  "ftm-floor": lambda: measure_ftm_floor(args.csv)}[args.step]()
         print(json.dumps(result))
         return
     args.keep.mkdir(parents=True, exist_ok=True)
+    if args.ftm:
+        bench_ftm(args.ftm, args.keep)
+        return
+    if args.db is None:
+        parser.error("--db SEED_STORE is needed for the shipments run (or --ftm N)")
     csv_path = args.keep / f"shipments-{args.rows}.csv"
     if not csv_path.exists():
         print(f"generating {csv_path} …", file=sys.stderr)
@@ -126,6 +193,27 @@ def main() -> None:
     print(f"  floor executemany  {floor['seconds']:6.1f} s  peak {floor['peak_mb']:5.0f} MB  (csv.reader → bare table, no checks)")
     print(f"  link proposals     {link['seconds']:6.1f} s  peak {link['peak_mb']:5.0f} MB  ({link['parties']:,} parties: "
           f"{link['exact']} exact, {link['proposed']} proposed)")
+
+
+def bench_ftm(entities: int, keep: Path) -> None:
+    path = keep / f"entities-{entities}.ftm.json"
+    if not path.exists():
+        print(f"generating {path} …", file=sys.stderr)
+        generate_ftm(path, entities)
+    store = keep / "ftm-bench.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{store}{suffix}").unlink(missing_ok=True)
+
+    def step(name: str) -> dict:
+        out = subprocess.run([sys.executable, __file__, "--db", str(store), "--csv", str(path), "--keep", str(keep), "--step", name],
+                             check=True, capture_output=True, text=True)
+        return json.loads(out.stdout)
+
+    imp, floor = step("ftm"), step("ftm-floor")
+    print(f"{floor['rows']:,} FollowTheMoney entities ({path.stat().st_size / 1e6:.0f} MB)")
+    print(f"  watchlist import   {imp['seconds']:6.1f} s  peak {imp['peak_mb']:5.0f} MB  ({imp['added']:,} listings and records added, "
+          f"{imp['rejected']} rejected)")
+    print(f"  floor json.loads   {floor['seconds']:6.1f} s  peak {floor['peak_mb']:5.0f} MB")
 
 
 if __name__ == "__main__":

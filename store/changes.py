@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from .db import IN_JSON, as_json
-from .importers.csl import LIST_NAMES
+from .lists import LIST_NAMES
 from .queries import rows
 
 KINDS = ("added", "changed", "removed", "relisted")

@@ -91,6 +91,7 @@ def results_text(results: list[dict[str, Any]], fmt: str, query: str = "") -> st
 _SECTIONS = [
     ("Listings", "listings", ("list", "status", "programs", "citation", "start_date", "end_date", "removed_date",
                               "license_requirement", "license_policy", "source_url", "source", "source_as_of")),
+    ("Facts", "facts", ("kind", "value")),
     ("Names", "names", ("name", "kind", "list", "source")),
     ("Addresses", "addresses", ("address", "country", "list", "shared_with", "source")),
     ("Identifiers", "identifiers", ("kind", "value", "country", "list")),

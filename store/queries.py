@@ -97,6 +97,8 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any] | None:
                                    f" WHERE a.entity_id {of} ORDER BY a.id", (*ids, *ids))
     out["identifiers"] = rows(conn, "SELECT kind, value, country, origin AS list FROM identifiers"
                                      f" WHERE entity_id {of} ORDER BY id", tuple(ids))
+    out["facts"] = rows(conn, "SELECT DISTINCT kind, value FROM facts"
+                               f" WHERE entity_id {of} ORDER BY kind, value", tuple(ids))
     out["listings"] = rows(conn, "SELECT l.list, l.programs, l.citation, l.start_date, l.end_date,"
                                   " l.license_requirement, l.license_policy, l.status, l.removed_date, l.source_url,"
                                   " l.remarks, s.name AS source, s.as_of AS source_as_of, e.key AS record FROM listings l"
@@ -146,6 +148,10 @@ def joined_notes(notes: list[dict[str, Any]]) -> str:
     return "\n\n".join(f"[{n['key']}] {n['note']}" for n in notes)
 
 
+# A stated relation as its other side reads it.
+INVERSE = {"owner of": "owned by", "director of": "has director", "employed by": "employs", "member of": "has member",
+           "represents": "represented by", "family of": "family of", "associate of": "associate of", "linked to": "linked to"}
+
 # Identifiers that link entities when two share them exactly (kind as OFAC writes it → relation).
 CONTACT_KINDS = {"Website": "same website as", "Email Address": "same e-mail as", "Phone Number": "same phone as"}
 
@@ -153,12 +159,20 @@ CONTACT_KINDS = {"Website": "same website as", "Email Address": "same e-mail as"
 def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]:
     """Stated relations ("Linked To") both ways, then derived ones (shared street address, website, e-mail, phone)."""
     marks = ",".join("?" * len(ids))
-    out = rows(conn, "SELECT r.kind, r.detail, coalesce(g.group_id, r.to_id) AS entity_id, 'out' AS direction"
+    out = rows(conn, "SELECT r.kind, r.detail, r.role, coalesce(g.group_id, r.to_id) AS entity_id, 'out' AS direction"
                      " FROM relations r LEFT JOIN resolution g ON g.entity_id = r.to_id"
-                     f" WHERE r.from_id IN ({marks}) UNION ALL SELECT r.kind, r.detail, coalesce(g.group_id, r.from_id), 'in'"
+                     f" WHERE r.from_id IN ({marks}) UNION ALL SELECT r.kind, r.detail, r.role, coalesce(g.group_id, r.from_id), 'in'"
                      " FROM relations r LEFT JOIN resolution g ON g.entity_id = r.from_id"
                      f" WHERE r.to_id IN ({marks})", (*ids, *ids))
     out = [r for r in out if r["entity_id"] not in ids]
+    for rel in out:  # "owner of" seen from the asset is "owned by"; the role (a share, a relationship) joins the detail
+        if rel["direction"] == "in":
+            rel["kind"] = INVERSE.get(rel["kind"], rel["kind"])
+        role = rel.pop("role")
+        if role and rel["direction"] == "in":
+            rel["detail"] = role
+        elif role:
+            rel["detail"] = f"{rel['detail']} ({role})" if rel["detail"] else role
     derived = rows(conn, "SELECT DISTINCT 'same address as' AS kind, a.address AS detail, a2.entity_id FROM addresses a"
                          " JOIN addresses a2 ON a2.norm = a.norm AND a2.entity_id NOT IN (" + marks + ")"
                          f" WHERE a.entity_id IN ({marks}) AND " + STREET_LEVEL +

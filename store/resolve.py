@@ -172,7 +172,9 @@ def load(conn: sqlite3.Connection) -> dict[int, Record]:
     ):
         recs[eid] = Record(eid, key, kind, frozenset(filter(None, countries.split(","))))
     for eid, code in conn.execute("SELECT entity_id, list FROM listings WHERE status = 'active'"):
-        recs[eid].lists.add(code)
+        key = recs[eid].key
+        # a list as each source gives it: OpenSanctions' SDN record and OFAC's own may be one entity
+        recs[eid].lists.add(f"{code}@{key.split(':', 2)[1]}" if key.startswith("ftm:") else code)
     for eid, latn in conn.execute("SELECT entity_id, latn FROM names WHERE kind = 'primary'"):
         if eid in recs:  # records with the source's own id are distinct by that id, never repeats of one another
             recs[eid].label = recs[eid].key if recs[eid].key.startswith("ofac:") else latn

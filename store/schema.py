@@ -416,6 +416,21 @@ MIGRATIONS: list[str] = [
     """
     UPDATE store_state SET value = value + 1 WHERE key = 'data';
     """,
+    # 9: facts of a person (birth date and place, nationality, gender, position) and the role of a typed relation
+    # (an owner's share, a director's role, a family relationship)
+    """
+    CREATE TABLE facts (
+        id INTEGER PRIMARY KEY,
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        source_id INTEGER REFERENCES sources(id),
+        UNIQUE (entity_id, origin, kind, value)
+    );
+    CREATE INDEX facts_entity ON facts(entity_id);
+    ALTER TABLE relations ADD COLUMN role TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -424,5 +439,5 @@ SCHEMA_VERSION = len(MIGRATIONS)
 DATA_TABLES = (
     "resolve_candidates", "resolution",
     "party_seen", "party_links", "shipments", "changes", "relations", "trade_flows", "entity_goods", "chpl", "hs_codes", "hs_sections",
-    "listings", "identifiers", "addresses", "names", "entities", "sources", "rejects", "imports",
+    "listings", "facts", "identifiers", "addresses", "names", "entities", "sources", "rejects", "imports",
 )

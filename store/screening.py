@@ -206,6 +206,7 @@ def _rank(index: SearchIndex, row: Row, threshold: float, keep: int) -> tuple[Na
             more = index.ranked(q, min_score=floor, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
         found += more
     found = found if len(qs) == 1 else index.in_order(found)
+    found = [f for f in found if f[0] in index.listed]  # records no list ever named (context, suppliers) are not matches
     q = qs[0]
     if row.country:
         found = [(e, n, s - COUNTRY_PENALTY if _country_differs(row.country, index.countries[e]) else s) for e, n, s in found]
@@ -315,7 +316,7 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, str]:
     """The newest snapshot date of each list in the store: what a run was screened against."""
     out: dict[str, str] = {}
     for lists, as_of in db.conn.execute("SELECT lists, as_of FROM imports WHERE status = 'ok' AND format IN "
-                                        "('csl', 'csl-json', 'ofac-sdn', 'ofac-cons', 'ftm') ORDER BY id"):
+                                        "('csl', 'csl-json', 'ofac-sdn', 'ofac-cons') ORDER BY id"):
         for code in (lists or "").split(","):
             if code and as_of:
                 out[code] = max(out.get(code, ""), as_of)

@@ -62,8 +62,8 @@ def build(db: sqlite_utils.Database, seed_dir: Path = SEED_DIR, progress: Progre
         for number, item in enumerate(SEED_FILES, 1):
             if progress:
                 progress(number, len(SEED_FILES), item, None)
-            report = importers.run(db, seed_dir / item.path, item.format, as_of=item.as_of,
-                                   source_name=item.source, license=item.license, url=item.url)
+            report = importers.run(db, seed_dir / item.path, item.format, as_of=item.as_of, source_name=item.source,
+                                   license=item.license, url=item.url, snapshot=True)  # each list file is a whole list
             reports.append(report)
             if progress:
                 progress(number, len(SEED_FILES), item, report)
@@ -93,5 +93,13 @@ def has_lists(db: sqlite_utils.Database) -> bool:
 
 
 def is_built(db: sqlite_utils.Database) -> bool:
-    """True once the store holds at least one finished import."""
-    return db.conn.execute("SELECT 1 FROM imports WHERE status = 'ok' LIMIT 1").fetchone() is not None
+    """True once the store holds at least one finished import, or was made empty on purpose (``watchlist init``)."""
+    conn = db.conn
+    return (conn.execute("SELECT 1 FROM imports WHERE status = 'ok' LIMIT 1").fetchone() is not None
+            or conn.execute("SELECT 1 FROM store_state WHERE key = 'empty_by_choice'").fetchone() is not None)
+
+
+def mark_empty(db: sqlite_utils.Database) -> None:
+    """Keep the store empty: commands no longer build the seed into it on first use (``watchlist init``)."""
+    with transaction(db.conn) as conn:
+        conn.execute("INSERT OR IGNORE INTO store_state (key, value) VALUES ('empty_by_choice', 1)")

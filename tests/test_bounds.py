@@ -93,7 +93,9 @@ def test_an_entity_with_10k_aliases_stays_quick(tmp_path: Path):
             assert table.row_count == MAX_ROWS + 1  # the rest is one line pointing at the export
             assert str(table.get_row_at(MAX_ROWS)[0]).startswith(f"… {ALIASES + 1 - MAX_ROWS:,} more")
             started = time.perf_counter()
-            await pilot.press("5", "4", "1")  # still answers keys at once
-            assert time.perf_counter() - started < 2
+            await pilot.press("5", "4", "1")  # still answers keys: three section switches, each table bounded to MAX_ROWS
+            # a generous bound (about 0.5 s when the machine is idle, 2.5 s under a loaded CI); the table's row bound above is
+            # what keeps it small, the wall clock only catches a regression to rendering all 10,001 rows
+            assert time.perf_counter() - started < 8
 
     asyncio.run(scenario())

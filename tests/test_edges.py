@@ -133,7 +133,7 @@ def test_changes_accepts_a_list_code_that_is_only_in_the_store(tmp_path: Path):
     store = tmp_path / "own-list.db"
     db = connect(store)
     ftm = tmp_path / "own.ftm.json"
-    ftm.write_text(json.dumps({"id": "own-1", "schema": "Company", "properties": {"name": ["Acme Own List Ltd"]},
+    ftm.write_text(json.dumps({"id": "own-1", "schema": "Company", "properties": {"name": ["Acme Own List Ltd"], "topics": ["sanction"]},
                                "datasets": ["regional_watch"]}) + "\n", encoding="utf-8")
     importers.run(db, ftm, "ftm", as_of="2025-01-01")
     code = db.conn.execute("SELECT list FROM listings").fetchone()[0]

@@ -155,6 +155,8 @@ def test_a_store_from_before_resolution_is_grouped_when_upgraded(seed_db_copy: P
     conn.execute("DROP INDEX changes_list")
     conn.execute("ALTER TABLE names DROP COLUMN ident")
     conn.execute("ALTER TABLE changes DROP COLUMN detail")
+    conn.execute("DROP TABLE facts")  # ... and 9
+    conn.execute("ALTER TABLE relations DROP COLUMN role")
     conn.execute("PRAGMA user_version = 2")
     conn.close()
     db = connect(seed_db_copy)

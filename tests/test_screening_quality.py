@@ -121,6 +121,7 @@ def test_sibling_firms_one_distinctive_word_apart_stay_below_the_threshold(seed_
     conn = sqlite3.connect(seed_db_copy)
     for i, (listed, _) in enumerate(pairs):
         eid = conn.execute("INSERT INTO entities (key, kind, name) VALUES (?, 'company', ?)", (f"test:{i}", listed)).lastrowid
+        conn.execute("INSERT INTO listings (entity_id, list) VALUES (?, 'TEST')", (eid,))  # screening matches listed records
         k = analyze(listed)
         conn.execute("INSERT INTO names (entity_id, name, kind, latn, core, origin) VALUES (?, ?, 'primary', ?, ?, 'test')",
                      (eid, listed, k.latn, k.core))

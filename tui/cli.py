@@ -87,6 +87,17 @@ def _progress(number: int, total: int, item: seed.SeedFile, report: ImportReport
         echo(f"[{number}/{total}] {report.summary().split('/')[-1]}", err=True)
 
 
+def _import_progress(path: Path):
+    """A long import's progress on a terminal: one line that rewrites itself (nothing in a log or with --quiet)."""
+    if PROGRESS["quiet"] or not sys.stderr.isatty():
+        return None
+
+    def show(text: str) -> None:
+        click.echo(f"\r{safe_text(path.name)}: {text} …\x1b[K", err=True, nl=False)
+
+    return show
+
+
 class Context:
     """What every subcommand needs: where the store is, opened on first use."""
 
@@ -155,7 +166,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError:  # the reader stopped reading (… | head): end quietly
             _quiet_pipe()
-        except (StoreError, BadOutput) as exc:
+        except (StoreError, BadOutput, ImportFailed) as exc:
             _fail(str(exc))
         except sqlite3.Error as exc:
             path = getattr(ctx.obj, "db_path", "store")
@@ -216,10 +227,20 @@ def explore(obj: Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the import reports as JSON.")
 @click.option("--encoding", metavar="NAME", callback=lambda ctx, param, value: _set_encoding(value),
               help="Read text files in this encoding when they are not UTF-8 (cp1252, gb18030, latin-1, …).")
+@click.option("--snapshot", "snapshot", flag_value=True, default=None,
+              help="The file is the whole of its lists (or its FollowTheMoney source): listings it lacks are marked removed.")
+@click.option("--partial", "snapshot", flag_value=False,
+              help="The file is part of its lists (an extract): add and update, never remove.")
+@click.option("--source", "source_name", metavar="NAME",
+              help="Name the source (FollowTheMoney and OpenSanctions files: also the namespace of its records' keys).")
 @click.pass_obj
 def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, force: bool, column_map: str | None,
-            as_json: bool, encoding: str | None) -> None:
-    """Import list snapshots, HS/CHPL tables, trade statistics or shipments. Each file goes in whole or not at all."""
+            as_json: bool, encoding: str | None, snapshot: bool | None, source_name: str | None) -> None:
+    """Import list snapshots, FollowTheMoney/OpenSanctions files, HS/CHPL tables, trade statistics or shipments.
+
+    Each file goes in whole or not at all. A CSL or OFAC file that would remove over a quarter of a list is held
+    (likely an extract): say --partial or --snapshot. A FollowTheMoney file removes nothing unless --snapshot.
+    """
     from watchlist.store.importers.shipments import parse_map
 
     db = obj.db(write=True)
@@ -232,7 +253,13 @@ def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, 
         _not_the_store(obj, given)
         try:
             with _readable(given) as path:
-                report = importers.run(db, path, fmt, as_of=as_of, force=force, column_map=mapping)
+                shown = _import_progress(path)
+                try:
+                    report = importers.run(db, path, fmt, as_of=as_of, force=force, column_map=mapping, snapshot=snapshot,
+                                           source_name=source_name, progress=shown)
+                finally:
+                    if shown:
+                        click.echo("\r\x1b[K", err=True, nl=False)
         except (ImportFailed, StoreError) as exc:
             echo(f"watchlist: {exc}", err=True)
             failed = True
@@ -249,6 +276,17 @@ def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, 
         _echo_json([r.as_dict() for r in reports])
     if failed:
         sys.exit(1)
+
+
+@main.command("init")
+@click.pass_obj
+def init(obj: Context) -> None:
+    """Make an empty store (no seed): for a store of your own files only, e.g. OpenSanctions data."""
+    db = obj.db(build=False, write=True)
+    if seed.is_built(db):
+        _fail(f"{obj.db_path}: the store already holds data; init makes a new, empty store (choose another --db)")
+    seed.mark_empty(db)
+    echo(f"Empty store ready: {obj.db_path} (watchlist import FILE fills it; watchlist seed loads the bundled data)", err=True)
 
 
 @main.command("seed")
@@ -372,7 +410,9 @@ def show(obj: Context, ref: str, as_json: bool) -> None:
         for c in data["changes"]:
             citation = f"  [{c['citation']}]" if c.get("citation") else ""
             echo(f"  {c['as_of']} {c['list']} {describe(c)}{citation}")
-    for section in ("listings", "names", "addresses", "identifiers", "goods", "relations", "sources"):
+    if not data["listings"]:
+        echo("\nNot listed: known from its sources as context (a register, a PEP list, a related party)")
+    for section in ("listings", "facts", "names", "addresses", "identifiers", "goods", "relations", "sources"):
         if data[section]:
             echo(f"\n{section.capitalize()}:")
             for row in data[section]:

@@ -45,8 +45,12 @@ def overview(record: dict[str, Any]) -> Text:
     if record.get("watchlist"):
         out.append("★ on your watchlist", style="bold yellow")
     out.append("\n\n")
+    if not record["listings"]:
+        _line(out, "Not listed", "known from " + ", ".join(dict.fromkeys(s["name"] for s in record.get("sources", []))) + " (context)")
     _line(out, "Kind", record["kind"])
     _line(out, "Countries", record["countries"])
+    for kind, label in FACT_LABELS.items():
+        _line(out, label, [f["value"] for f in record.get("facts", []) if f["kind"] == kind])
     _line(out, "Key", record["key"])
     _line(out, "Ownership", record.get("ownership"))
     _line(out, "First seen", record.get("first_seen"))
@@ -81,6 +85,10 @@ def overview(record: dict[str, Any]) -> Text:
         out.append_text(safe(record["note"]))
         out.append("\n")
     return out
+
+
+FACT_LABELS = {"birth_date": "Born", "birth_place": "Birthplace", "nationality": "Nationality", "citizenship": "Citizenship",
+               "gender": "Gender", "position": "Position"}
 
 
 def cell(value: Any, style: str = "") -> Text:

@@ -8,8 +8,11 @@ not at all; rejected rows are kept in ``rejects`` and reported.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,10 +21,10 @@ import sqlite_utils
 from .. import resolve
 from ..db import explain, now, store_path, transaction
 from ..errors import ImportFailed, StoreBusy
-from . import csl, ftm, goods, ofac, shipments
+from . import csl, ftm, goods, ofac, os_targets, shipments
 from .apply import SnapshotWriter, group_records, resolve_links, today
 from .reading import content_hash, plausible_date, read_bytes, sniff_delimiter
-from .records import ImportReport, ListRecord, Reject
+from .records import ImportReport, ListBatch, ListRecord, Reject
 
 ListReader = Callable[[Path], Iterator[ListRecord | Reject]]
 TableWriter = Callable[[sqlite3.Connection, Path, int, ImportReport], None]
@@ -31,7 +34,13 @@ LIST_FORMATS: dict[str, ListReader] = {
     "csl-json": csl.read_json,
     "ofac-sdn": ofac.read_sdn,
     "ofac-cons": ofac.read_cons,
+}
+Progress = Callable[[str], None]
+StreamReader = Callable[[Path, Path, ImportReport, "str | None", "Progress | None"], ListBatch]
+# List formats read in a stream through a spill file (bounded memory), each record keyed in its source's namespace.
+STREAM_FORMATS: dict[str, StreamReader] = {
     "ftm": ftm.read_ftm,
+    "os-targets": os_targets.read_targets,
 }
 TABLE_FORMATS: dict[str, TableWriter] = {
     "hs": goods.import_hs,
@@ -48,12 +57,12 @@ MAPPED_FORMATS: dict[str, MappedWriter] = {
     "shipments": shipments.import_shipments,
     "trade-csv": shipments.import_trade_csv,
 }
-FORMATS = ("auto", *LIST_FORMATS, *TABLE_FORMATS, *MAPPED_FORMATS)
+FORMATS = ("auto", *LIST_FORMATS, *STREAM_FORMATS, *TABLE_FORMATS, *MAPPED_FORMATS)
 _HEADERS = [
     ("_id,source,", "csl"), ("source,name,", "csl"), ("section,hscode", "hs"), ("section,name", "hs-sections"),
     ("hs6,", "chpl"), ("date,value", "gacc-monthly"), ('"dataset","series_code"', "imf-imts"),
     ("metric_id,", "press-figures"), ("company,jurisdiction", "suppliers"), ("date,exporter", "shipments"),
-    ("reporter,partner", "trade-csv"),
+    ("reporter,partner", "trade-csv"), ("id,schema,name,", "os-targets"),
 ]
 
 
@@ -107,10 +116,16 @@ def _done_before(conn: sqlite3.Connection, digest: str, fmt: str) -> int | None:
 
 def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of: str | None = None,
         source_name: str | None = None, license: str | None = None, url: str | None = None,
-        force: bool = False, column_map: dict[str, str] | None = None) -> ImportReport:
+        force: bool = False, column_map: dict[str, str] | None = None, snapshot: bool | None = None,
+        progress: Progress | None = None) -> ImportReport:
     """Import one file (or a non-SDN folder) into the store; raise ImportFailed with one line on failure.
 
+    ``progress(text)`` is told how a long list import is going (entities read, records written).
     ``column_map`` renames the file's columns ({their name: ours}) for the shipments and trade-csv formats.
+    ``snapshot`` says whether a list file is the whole of its lists (True: listings it lacks are removed), only part
+    of them (False: it adds and updates, never removes), or neither was said (None): a CSL or OFAC file is then taken
+    as whole unless it would remove over a quarter of a list (held, see :data:`HOLD_SHARE`), and a FollowTheMoney
+    file as part, unless an OpenSanctions ``index.json`` beside it names the one dataset it holds.
     """
     path = Path(path)
     if not path.exists():
@@ -120,7 +135,7 @@ def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of
     fmt = detect(path) if fmt == "auto" else fmt
     if column_map and fmt not in MAPPED_FORMATS:
         raise ImportFailed(f"{path}: --map applies to {', '.join(MAPPED_FORMATS)} files only")
-    if fmt not in LIST_FORMATS and fmt not in TABLE_FORMATS and fmt not in MAPPED_FORMATS:
+    if fmt not in LIST_FORMATS and fmt not in TABLE_FORMATS and fmt not in MAPPED_FORMATS and fmt not in STREAM_FORMATS:
         raise ImportFailed(f"{path}: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     conn = db.conn
     report = ImportReport(file=str(path), format=fmt)
@@ -130,59 +145,75 @@ def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of
         report.skipped, report.import_id = True, done
         return report
 
-    records: list[ListRecord] = []
-    if fmt in LIST_FORMATS:
-        for item in LIST_FORMATS[fmt](path):
-            report.rows_read += 1
-            if isinstance(item, Reject):
-                report.rejects.append(item)
-            else:
-                records.append(item)
-        if not records and not report.rejects:
-            raise ImportFailed(f"{path}: no rows")
-        dates = [r.start_date for r in records if len(r.start_date) == 10 and plausible_date(r.start_date)]
-        as_of = as_of or (max(dates) if dates else today())
-        lists = sorted({r.list for r in records})
-        if not force:
-            _refuse_older(conn, path, lists, as_of)
-    import_id = _begin(conn, path, fmt, digest, as_of, ",".join(lists) if fmt in LIST_FORMATS else fmt)
-    report.import_id = import_id
-    try:
-        with transaction(conn):
-            done = _done_before(conn, digest, fmt)  # the same file, imported by another process while this one waited
-            if done and not force:
-                report.skipped = True
-                report.notes.append(f"already imported (import {done}) while this one waited")
-                _finish(conn, import_id, report, "skipped", report.notes[-1])
-                return report
-            source_id = conn.execute(
-                "INSERT INTO sources (import_id, name, file, url, as_of, license) VALUES (?,?,?,?,?,?)",
-                (import_id, source_name or path.name, path.name, url, as_of, license),
-            ).lastrowid
-            if fmt in LIST_FORMATS:
-                _write_lists(conn, records, lists, import_id, source_id, as_of or today(), report)
-            elif fmt in MAPPED_FORMATS:
-                MAPPED_FORMATS[fmt](conn, path, source_id, report, column_map or {})
-            else:
-                TABLE_FORMATS[fmt](conn, path, source_id, report)
-            conn.executemany(
-                "INSERT INTO rejects (import_id, file, line, field, error, raw) VALUES (?,?,?,?,?,?)",
-                [(import_id, str(path), r.line, r.field, r.error, r.raw) for r in report.rejects],
-            )
-            _finish(conn, import_id, report, "ok")
-    except BaseException as exc:
-        message = str(exc) if isinstance(exc, ImportFailed | sqlite3.Error) else type(exc).__name__
+    with contextlib.ExitStack() as stack:
+        batch: ListBatch | None = None
+        if fmt in LIST_FORMATS:
+            batch = _read_list_file(path, fmt, report)
+        elif fmt in STREAM_FORMATS:
+            batch = STREAM_FORMATS[fmt](path, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="watchlist-"))),
+                                        report, source_name, progress)
+        if batch is not None:
+            as_of = as_of or batch.as_of or today()
+            if snapshot is None and batch.scope:
+                snapshot = batch.whole
+            if not force:
+                _refuse_older(conn, path, batch.lists if batch.lists is not None else [batch.scope], as_of)
+        logged = (",".join(batch.lists) if batch.lists is not None else batch.scope) if batch is not None else fmt
+        import_id = _begin(conn, path, fmt, digest, as_of, logged)
+        report.import_id = import_id
         try:
             with transaction(conn):
-                _finish(conn, import_id, report, "failed", message)
-        except sqlite3.Error:
-            pass  # the log keeps "running": shown as "did not finish"
-        if isinstance(exc, StoreBusy):
-            raise ImportFailed(f"{path}: {exc}") from None
-        if isinstance(exc, sqlite3.Error):
-            raise ImportFailed(f"{path}: nothing imported: {explain(store_path(conn), exc)}") from None
-        raise
+                done = _done_before(conn, digest, fmt)  # the same file, imported by another process while this one waited
+                if done and not force:
+                    report.skipped = True
+                    report.notes.append(f"already imported (import {done}) while this one waited")
+                    _finish(conn, import_id, report, "skipped", report.notes[-1])
+                    return report
+                source_id = conn.execute(
+                    "INSERT INTO sources (import_id, name, file, url, as_of, license) VALUES (?,?,?,?,?,?)",
+                    (import_id, source_name or batch.source if batch is not None and batch.source else source_name or path.name,
+                     path.name, url, as_of, license),
+                ).lastrowid
+                if batch is not None:
+                    _write_lists(conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress)
+                elif fmt in MAPPED_FORMATS:
+                    MAPPED_FORMATS[fmt](conn, path, source_id, report, column_map or {})
+                else:
+                    TABLE_FORMATS[fmt](conn, path, source_id, report)
+                conn.executemany(
+                    "INSERT INTO rejects (import_id, file, line, field, error, raw) VALUES (?,?,?,?,?,?)",
+                    [(import_id, str(path), r.line, r.field, r.error, r.raw) for r in report.rejects],
+                )
+                _finish(conn, import_id, report, "ok")
+        except BaseException as exc:
+            message = str(exc) if isinstance(exc, ImportFailed | sqlite3.Error) else type(exc).__name__
+            try:
+                with transaction(conn):
+                    _finish(conn, import_id, report, "failed", message)
+            except sqlite3.Error:
+                pass  # the log keeps "running": shown as "did not finish"
+            if isinstance(exc, StoreBusy):
+                raise ImportFailed(f"{path}: {exc}") from None
+            if isinstance(exc, sqlite3.Error):
+                raise ImportFailed(f"{path}: nothing imported: {explain(store_path(conn), exc)}") from None
+            raise
     return report
+
+
+def _read_list_file(path: Path, fmt: str, report: ImportReport) -> ListBatch:
+    """A CSL or OFAC file read whole: its records grouped, its lists, and the newest listing date as its date."""
+    records: list[ListRecord] = []
+    for item in LIST_FORMATS[fmt](path):
+        report.rows_read += 1
+        if isinstance(item, Reject):
+            report.rejects.append(item)
+        else:
+            records.append(item)
+    if not records and not report.rejects:
+        raise ImportFailed(f"{path}: no rows")
+    dates = [r.start_date for r in records if len(r.start_date) == 10 and plausible_date(r.start_date)]
+    return ListBatch(records=group_records(records), lists=sorted({r.list for r in records}),
+                     as_of=max(dates) if dates else None)
 
 
 def _refuse_older(conn: sqlite3.Connection, path: Path, lists: list[str], as_of: str) -> None:
@@ -196,15 +227,48 @@ def _refuse_older(conn: sqlite3.Connection, path: Path, lists: list[str], as_of:
                                f"store ({row[0]}); use --force to import it anyway")
 
 
-def _write_lists(conn: sqlite3.Connection, records: list[ListRecord], lists: list[str], import_id: int,
-                 source_id: int, as_of: str, report: ImportReport) -> None:
+# A file that would remove more than this share of a list's active entries (and at least HOLD_MIN of them) is held:
+# it is likely part of the list (an extract, a filtered download), not the whole; --snapshot says it is whole.
+HOLD_SHARE = 0.25
+HOLD_MIN = 3
+
+
+def _write_lists(conn: sqlite3.Connection, path: Path, batch: ListBatch, import_id: int, source_id: int, as_of: str,
+                 report: ImportReport, snapshot: bool | None, progress: Progress | None = None) -> None:
     writer = SnapshotWriter(conn, import_id, source_id, as_of, report)
-    seen: dict[str, set[int]] = {code: set() for code in lists}
-    for rec in group_records(records):
-        seen[rec.list].add(writer.apply(rec))
-    if report.rejects:
+    seen: dict[str, set[int]] = defaultdict(set)
+    for number, rec in enumerate(batch.records, 1):
+        if progress and number % 10_000 == 0:
+            progress(f"{number:,} records written" + (f" of about {batch.size:,}" if batch.size else ""))
+        if isinstance(rec, Reject):
+            report.rejects.append(rec)
+            continue
+        eid = writer.apply(rec)
+        if not rec.context:
+            seen[rec.list].add(eid)
+    if batch.scope:
+        report.notes.append(f"source {batch.scope.removeprefix('ftm:').rstrip(':')}")
+    if snapshot is False:
+        report.notes.append("part of a list: added and updated, nothing removed")
+    elif report.rejects:
         report.notes.append("removals not applied: rejected rows might be entities still listed")
+    elif batch.scope:  # a whole FollowTheMoney source: every list it has records on
+        if snapshot:
+            codes = [c for (c,) in conn.execute(
+                "SELECT DISTINCT l.list FROM listings l JOIN entities e ON e.id = l.entity_id WHERE e.key >= ? AND e.key < ?",
+                (batch.scope, batch.scope + "\uffff"))]
+            for code in codes:
+                writer.mark_removed(code, seen.get(code, set()), batch.scope)
     else:
+        lists = batch.lists or []
+        if snapshot is None:
+            for code in lists:
+                active = len(writer.active(code, ""))
+                gone = len(writer.gone(code, seen[code]))
+                if gone >= HOLD_MIN and gone > HOLD_SHARE * active:
+                    raise ImportFailed(
+                        f"{path}: held: it would remove {gone:,} of the {active:,} active {code} listings, so it looks like "
+                        f"part of the list; import it with --partial to add and update only, or --snapshot if it is the whole list")
         for code in lists:
             writer.mark_removed(code, seen[code])
     writer.point_links()

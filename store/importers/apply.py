@@ -102,6 +102,7 @@ class SnapshotWriter:
         eid = self.find(rec)
         changed: list[str] = []
         detail: dict[str, object] = {}
+        created = eid is None
         if eid is None:
             key = rec.key or derived_key(rec)
             eid = self.conn.execute(
@@ -126,8 +127,19 @@ class SnapshotWriter:
             if diff and (diff := _substantive(diff)):
                 changed.append(field_name)
                 detail[field_name] = diff
+        if diff := self._replace_facts(eid, rec):
+            changed.append("facts")
+            detail["facts"] = diff
         self._replace_relations(eid, rec)
         self._update_countries(eid, rec)
+        if rec.context:  # known to the source, listed by none: no listing, no change of a list
+            if created:
+                self.report.added += 1
+            elif changed:
+                self.report.updated += 1
+            else:
+                self.report.unchanged += 1
+            return eid
         change = self._upsert_listing(eid, rec, changed, detail)
         if change:
             self.conn.execute(
@@ -180,10 +192,10 @@ class SnapshotWriter:
         if rec.partial:
             known = {n for (n,) in self.conn.execute("SELECT name FROM names WHERE entity_id = ?", (eid,))}
             unique = [(n, k) for n, k in unique if n not in known]
-        return self._replace_set("names", eid, rec.list, ("name", "kind"), unique, keys, add_only=rec.partial)
+        return self._replace_set("names", eid, rec.origin or rec.list, ("name", "kind"), unique, keys, add_only=rec.partial)
 
     def _replace_addresses(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
-        return self._replace_set("addresses", eid, rec.list, ("address", "country"), rec.addresses,
+        return self._replace_set("addresses", eid, rec.origin or rec.list, ("address", "country"), rec.addresses,
                                  lambda v: {"norm": analyze(v[0]).latn if v else ""})
 
     def _replace_identifiers(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
@@ -191,13 +203,21 @@ class SnapshotWriter:
         if rec.partial:
             known = {_alnum(v) for (v,) in self.conn.execute("SELECT value FROM identifiers WHERE entity_id = ?", (eid,))}
             ids = [i for i in ids if _alnum(i[1]) not in known]
-        return self._replace_set("identifiers", eid, rec.list, ("kind", "value", "country"),
+        return self._replace_set("identifiers", eid, rec.origin or rec.list, ("kind", "value", "country"),
                                  ids, lambda v: {}, add_only=rec.partial)
 
+    def _replace_facts(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
+        facts = rec.facts
+        if rec.partial:
+            known = set(self.conn.execute("SELECT kind, value FROM facts WHERE entity_id = ?", (eid,)))
+            facts = [f for f in facts if f not in known]
+        return self._replace_set("facts", eid, rec.origin or rec.list, ("kind", "value"), facts, lambda v: {}, add_only=rec.partial)
+
     def _replace_relations(self, eid: int, rec: ListRecord) -> None:
-        self._replace_set("relations", eid, rec.list, ("kind", "detail"),
-                          [("linked to", t) for t in rec.linked_to], lambda v: {}, owner="from_id")
+        rows = [("linked to", t, None) for t in rec.linked_to] + [(r.kind, r.target, r.role or None) for r in rec.relations]
+        self._replace_set("relations", eid, rec.origin or rec.list, ("kind", "detail", "role"), rows, lambda v: {}, owner="from_id")
         self._link_keys += [(key, eid, detail) for detail, key in rec.link_keys.items()]
+        self._link_keys += [(r.target_key, eid, r.target) for r in rec.relations if r.target_key]
 
     def point_links(self) -> None:
         """Point relations whose target the file named by key (FollowTheMoney links) at that entity."""
@@ -244,12 +264,27 @@ class SnapshotWriter:
             return ("relisted", fields)
         return ("changed", fields) if fields else None
 
-    def mark_removed(self, list_code: str, seen: set[int]) -> None:
-        """Listings of ``list_code`` not in this snapshot become removed (entities stay)."""
-        rows = self.conn.execute(
-            "SELECT id, entity_id FROM listings WHERE list = ? AND status = 'active'", (list_code,)
-        ).fetchall()
-        gone = [(lid, eid) for lid, eid in rows if eid not in seen]
+    def active(self, list_code: str, scope: str) -> list[tuple[int, int]]:
+        """(listing, record) of the active listings of ``list_code`` among records whose key starts with ``scope``.
+
+        A scope of "" is the lists' own files (CSL, OFAC): every record not brought by a FollowTheMoney source.
+        """
+        if scope:
+            return self.conn.execute(
+                "SELECT l.id, l.entity_id FROM listings l JOIN entities e ON e.id = l.entity_id"
+                " WHERE l.list = ? AND l.status = 'active' AND e.key >= ? AND e.key < ?",
+                (list_code, scope, scope + "\uffff")).fetchall()
+        return self.conn.execute(
+            "SELECT l.id, l.entity_id FROM listings l JOIN entities e ON e.id = l.entity_id"
+            " WHERE l.list = ? AND l.status = 'active' AND e.key NOT LIKE 'ftm:%'", (list_code,)).fetchall()
+
+    def gone(self, list_code: str, seen: set[int], scope: str = "") -> list[tuple[int, int]]:
+        """Active listings of ``list_code`` (in ``scope``) that this snapshot does not have."""
+        return [(lid, eid) for lid, eid in self.active(list_code, scope) if eid not in seen]
+
+    def mark_removed(self, list_code: str, seen: set[int], scope: str = "") -> None:
+        """Listings of ``list_code`` (in ``scope``, see :meth:`active`) not in this snapshot become removed (records stay)."""
+        gone = self.gone(list_code, seen, scope)
         self.conn.executemany("UPDATE listings SET status = 'removed', removed_date = ? WHERE id = ?",
                               [(self.as_of, lid) for lid, _ in gone])
         self.conn.executemany(

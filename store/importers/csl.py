@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..countries import address_country, code_for
 from ..errors import ImportFailed
+from ..lists import TREASURY
 from .reading import csv_rows, linked_to, read_text, require_columns, split_multi
 from .records import ListRecord, Reject
 
@@ -19,16 +20,6 @@ LIST_CODES = {
     "ISN": "ISN", "DTC": "DTC", "SSI": "SSI", "PLC": "PLC", "CAP": "CAP", "NS-MBS LIST": "MBS",
     "NS-MBS": "MBS", "FSE": "FSE",
 }
-LIST_NAMES = {
-    "EL": "Entity List (BIS)", "MEU": "Military End User List (BIS)", "UVL": "Unverified List (BIS)",
-    "DPL": "Denied Persons List (BIS)", "SDN": "Specially Designated Nationals (OFAC)",
-    "CMIC": "Non-SDN Chinese Military-Industrial Complex (OFAC)",
-    "ISN": "Nonproliferation Sanctions (State)", "DTC": "ITAR Debarred (State)",
-    "SSI": "Sectoral Sanctions Identifications (OFAC)", "PLC": "Palestinian Legislative Council (OFAC)",
-    "CAP": "CAPTA List (OFAC)", "MBS": "Non-SDN Menu-Based Sanctions (OFAC)",
-    "FSE": "Foreign Sanctions Evaders (OFAC)",
-}
-TREASURY = {"SDN", "CMIC", "SSI", "PLC", "CAP", "MBS", "FSE"}
 KINDS = {"individual": "person", "entity": "company", "vessel": "vessel", "aircraft": "aircraft"}
 _ORG_WORDS = re.compile(
     r"\b(co|company|corp|corporation|inc|ltd|limited|llc|gmbh|group|institute|university|academy|"
@@ -141,7 +132,19 @@ def record_from_row(line: int, row: dict[str, str]) -> ListRecord | Reject:
         license_policy=row.get("license_policy", ""),
         source_url=row.get("source_list_url", "") or row.get("source_information_url", ""),
         remarks=remarks, linked_to=linked_to(remarks, ";)"),
+        facts=_facts(row) if kind == "person" else [],
     )
+
+
+def _facts(row: dict[str, str]) -> list[tuple[str, str]]:
+    """Birth dates and places, nationalities and citizenships (as ISO codes), and the title of a person's row."""
+    facts = [("birth_date", d) for d in split_multi(row.get("dates_of_birth", "")) if _is_date(d)]
+    facts += [("birth_place", p) for p in split_multi(row.get("places_of_birth", ""))]
+    facts += [("nationality", c) for v in split_multi(row.get("nationalities", "")) if (c := code_for(v))]
+    facts += [("citizenship", c) for v in split_multi(row.get("citizenships", "")) if (c := code_for(v))]
+    if title := (row.get("title") or "").strip():
+        facts.append(("position", title))
+    return list(dict.fromkeys(facts))
 
 
 def read_csv(path: Path) -> Iterator[ListRecord | Reject]:

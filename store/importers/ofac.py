@@ -24,6 +24,46 @@ _CONTACT = re.compile(r"^(?P<kind>Website|Email Address|Phone Number|Telephone|F
 _NATION = re.compile(r"^(?:nationality|Nationality of Registration|Citizen|citizen)\s+(?P<c>[A-Za-z ,]+?)\.?$")
 
 
+_DOB = re.compile(r"^(?:alt\. )?DOB (?:circa )?(?:(?P<d>\d{1,2}) )?(?:(?P<m>[A-Z][a-z]{2}) )?(?P<y>\d{4})$")
+_POB = re.compile(r"^(?:alt\. )?POB (?P<p>.+?)\.?$")
+_GENDER = re.compile(r"^Gender (?P<g>Male|Female)$")
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+
+def iso_date(day: str | None, month: str | None, year: str) -> str | None:
+    """A date as FollowTheMoney writes a date known in part: "1970", "1970-01" or "1970-01-12" (None if impossible)."""
+    import datetime as dt
+
+    if month and month not in _MONTHS:
+        return None
+    if not month:
+        return None if day else year
+    text = f"{year}-{_MONTHS[month]:02d}"
+    if not day:
+        return text
+    try:
+        return dt.date(int(year), _MONTHS[month], int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def person_facts(remarks: str, title: str = "") -> list[tuple[str, str]]:
+    """Birth dates and places, gender and nationality written in OFAC remarks, and the position in the title column."""
+    facts: list[tuple[str, str]] = [("position", title)] if title else []
+    for item in (p.strip() for p in remarks.split(";")):
+        if len(item) > MAX_ITEM:
+            continue
+        if (m := _DOB.match(item)) and (date := iso_date(m["d"], m["m"], m["y"])):
+            facts.append(("birth_date", date))
+        elif m := _POB.match(item):
+            facts.append(("birth_place", m["p"].strip()))
+        elif m := _GENDER.match(item):
+            facts.append(("gender", m["g"].lower()))
+        elif (m := _NATION.match(item)) and item.lower().startswith("nationality ") and (code := code_for(m["c"])):
+            facts.append(("nationality", code))
+    return list(dict.fromkeys(facts))
+
+
 def _empty(value: str) -> str:
     value = value.strip()
     return "" if value == "-0-" else value
@@ -70,6 +110,7 @@ def _record(line: int, row: list[str], list_code: str) -> ListRecord | Reject:
         programs="; ".join(p.strip() for p in _empty(row[3]).strip("[]").split("] [") if p.strip()),
         remarks=remarks, linked_to=linked, has_addresses=False, partial=True,
         source_url="https://sanctionslist.ofac.treas.gov/",
+        facts=person_facts(remarks, _empty(row[4])) if kind == "person" else [],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -9,7 +10,7 @@ import os
 import stat
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import ImportFailed
@@ -102,11 +103,72 @@ def is_stream(path: Path) -> bool:
 
 
 def content_hash(paths: list[Path]) -> str:
-    """SHA-256 over the raw bytes of the files an import reads."""
+    """SHA-256 over the bytes of the files an import reads (a gzip's content), read in a stream."""
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(read_bytes(path))
+        with open_input(path) as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
     return digest.hexdigest()
+
+
+class _Bounded(io.RawIOBase):
+    """A binary stream (a file, or a gzip's content) that fails in one line past its size limit."""
+
+    def __init__(self, path: Path, inner: io.BufferedIOBase, limit: int, gzipped: bool) -> None:
+        self.path, self.inner, self.limit, self.gzipped, self.total = path, inner, limit, gzipped, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        try:
+            data = self.inner.read(len(buffer))
+        except (OSError, EOFError, zlib.error) as exc:
+            what = "broken gzip file" if self.gzipped else "cannot read"
+            raise ImportFailed(f"{self.path}: {what} ({exc})") from None
+        self.total += len(data)
+        if self.total > self.limit:
+            if self.gzipped:
+                raise ImportFailed(f"{self.path}: decompresses to over {self.limit:,} bytes; refused as a likely zip bomb "
+                                   "(WATCHLIST_MAX_INPUT raises the limit)")
+            raise ImportFailed(f"{self.path}: over the {MAX_INPUT:,}-byte limit of one input (WATCHLIST_MAX_INPUT)")
+        buffer[:len(data)] = data
+        return len(data)
+
+
+@contextlib.contextmanager
+def open_input(path: Path) -> Iterator[io.BufferedReader]:
+    """An input file as a binary stream, gunzipped when it is gzip, bounded as :func:`read_bytes` is (read in a stream)."""
+    import gzip
+
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ImportFailed(f"{path}: not a regular file (a pipe or a device); the watchlist command reads such input once: "
+                               "watchlist import - < FILE")
+        if info.st_size > MAX_INPUT:
+            raise ImportFailed(f"{path}: {info.st_size:,} bytes, over the {MAX_INPUT:,}-byte limit of one input (WATCHLIST_MAX_INPUT)")
+        with path.open("rb") as raw:  # an input file, never the store
+            gzipped = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            inner = gzip.GzipFile(fileobj=raw) if gzipped else raw
+            limit = min(MAX_INPUT, max(256 << 20, MAX_RATIO * info.st_size)) if gzipped else MAX_INPUT
+            yield io.BufferedReader(_Bounded(path, inner, limit, gzipped), 1 << 20)
+    except OSError as exc:
+        raise ImportFailed(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def text_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a UTF-8 file read in a stream (bounded memory, gzip or not); one line naming a bad byte."""
+    with open_input(path) as f:
+        for number, raw in enumerate(f, 1):
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                yield number, raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportFailed(f"{path}:{number}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8") from None
 
 
 GB18030_BOM = b"\x84\x31\x95\x33"
@@ -253,11 +315,13 @@ def split_multi(value: str, sep: str = "; ") -> list[str]:
     return [v.strip() for v in value.split(sep) if v.strip()] if value else []
 
 
-def json_lines(path: Path, text: str) -> Iterator[tuple[int, object]]:
-    """(line, value) for each non-empty line of a JSON-lines text; one line naming file and line if one is broken."""
+def json_lines(path: Path, text: str | Iterable[tuple[int, str]]) -> Iterator[tuple[int, object]]:
+    """(line, value) for each non-empty line of a JSON-lines text (or of numbered lines, as :func:`text_lines` streams
+    them); one line naming file and line if one is broken."""
     import json
 
-    for number, raw in enumerate(text.splitlines(), 1):
+    numbered = enumerate(text.splitlines(), 1) if isinstance(text, str) else text
+    for number, raw in numbered:
         if raw.strip():
             try:
                 value = json.loads(raw)

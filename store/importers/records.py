@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -18,6 +20,19 @@ class Reject:
         """One line naming file, line and field."""
         where = f"{file}:{self.line}" if self.line else file
         return f"{where}: {self.field + ': ' if self.field else ''}{self.error}"
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A link stated by a source, from the record that carries it: "owner of" X, with X's key when the source gives it."""
+
+    kind: str  # "owner of", "director of", "family of", "linked to", …
+    target: str  # the other party's name, as the source writes it
+    target_key: str = ""  # the other party's key in the store, when the source names it by id
+    role: str = ""  # what the source says of the link: a share, a role, a family relationship
+
+
+FACT_KINDS = ("birth_date", "birth_place", "nationality", "citizenship", "gender", "position")
 
 
 @dataclass(slots=True)
@@ -43,6 +58,10 @@ class ListRecord:
     remarks: str = ""
     linked_to: list[str] = field(default_factory=list)
     link_keys: dict[str, str] = field(default_factory=dict)  # linked_to detail → the target's key, when the source says
+    relations: list[Relation] = field(default_factory=list)  # typed links (FollowTheMoney Ownership, Family, …)
+    facts: list[tuple[str, str]] = field(default_factory=list)  # (kind, value), kinds as FACT_KINDS
+    origin: str = ""  # what names, addresses, identifiers and relations are filed under ("" = the list; a FollowTheMoney source's name)
+    context: bool = False  # known from the source, not listed by it (a company register, a PEP list): no listing
     has_addresses: bool = True  # False where the format carries none (legacy sdn.csv)
     partial: bool = False  # names and ids are a subset (legacy sdn.csv): add, never remove
     removed: bool = False  # the source says the listing was removed (FollowTheMoney Sanction status), and when
@@ -51,6 +70,27 @@ class ListRecord:
     def all_countries(self) -> set[str]:
         """Countries from addresses plus those stated elsewhere in the row."""
         return {c for _, c in self.addresses if c} | self.countries
+
+    def listed(self, code: str, **fields: Any) -> ListRecord:
+        """This party's record on list ``code`` (a copy: its own lists and sets), with the listing's ``fields``."""
+        copied = {f: type(getattr(self, f))(getattr(self, f)) for f in _COLLECTIONS}
+        return replace(self, list=code, context=False, **copied, **fields)
+
+
+_COLLECTIONS = ("aliases", "addresses", "identifiers", "countries", "linked_to", "link_keys", "relations", "facts")
+
+
+@dataclass(slots=True)
+class ListBatch:
+    """What a list file holds, ready to write: its records (grouped: one per record and list) and what is known of it."""
+
+    records: Iterable[ListRecord | Reject]
+    lists: list[str] | None = None  # the list codes it carries (None: known only once written)
+    as_of: str | None = None  # the date the file itself gives, if any
+    scope: str = ""  # the key prefix of its source's records ("ftm:us_ofac_sdn:"); "" for the lists' own files
+    whole: bool | None = None  # the file says it is the whole of its source (an OpenSanctions dataset export)
+    source: str = ""  # the source's name as the file gives it
+    size: int = 0  # how many records are coming, when known (for progress)
 
 
 @dataclass(slots=True)
