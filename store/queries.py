@@ -200,9 +200,9 @@ def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]
 
 def _active_lists(conn: sqlite3.Connection, group_id: int) -> list[str]:
     """Active list codes of a group (of all its records)."""
+    members = [group_id, *(e for (e,) in conn.execute("SELECT entity_id FROM resolution WHERE group_id = ?", (group_id,)))]
     return sorted({code for (code,) in conn.execute(
-        "SELECT l.list FROM listings l LEFT JOIN resolution r ON r.entity_id = l.entity_id"
-        " WHERE coalesce(r.group_id, l.entity_id) = ? AND l.status = 'active'", (group_id,))})
+        f"SELECT list FROM listings WHERE status = 'active' AND entity_id IN ({','.join('?' * len(members))})", members)})
 
 
 def _neighbours(conn: sqlite3.Connection, sql: str, params: tuple, ids: list[int]) -> list[dict[str, Any]]:

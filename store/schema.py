@@ -431,6 +431,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX facts_entity ON facts(entity_id);
     ALTER TABLE relations ADD COLUMN role TEXT;
     """,
+    # 10: a record's listings by its id (opening an entity read every listing once per related entity)
+    """
+    CREATE INDEX IF NOT EXISTS listings_entity ON listings(entity_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

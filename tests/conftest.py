@@ -24,13 +24,83 @@ def seed_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def seed_db_copy(seed_db_path: Path, tmp_path: Path) -> Path:
     """A private copy of the seeded store that a test may change."""
-    dest = tmp_path / "store.db"
-    src = sqlite3.connect(seed_db_path)
-    dst = sqlite3.connect(dest)
+    return copy_store(seed_db_path, tmp_path / "store.db")
+
+
+def copy_store(src_path: Path, dest: Path) -> Path:
+    """A consistent copy of a store file (SQLite online backup)."""
+    src, dst = sqlite3.connect(src_path), sqlite3.connect(dest)
     src.backup(dst)
     src.close()
     dst.close()
     return dest
+
+
+# Shipments of real listed exporters (Sinno, World Jetta), the rows made up for the tests: not seed data.
+SHIPMENTS = """date,exporter,exporter_country,importer,importer_country,hs_code,goods_description,value,quantity,weight
+2022-07-01,"Sinno Electronics Co., Ltd.",Hong Kong,Test Importer LLC,Russia,8542.31,processors,12000,300,2.5
+2022-08-15,"Sinno Electronics Co., Ltd.",Hong Kong,Test Importer LLC,Russia,854232,memories,8000,,
+2022-09-01,Sinno Electronic Co Ltd,HK,Other Buyer,RU,8542.39,ICs,5000,10,1
+2022-09-02,World Jeta HK Logistics Ltd,HK,Other Buyer,RU,851762,modules,700,,
+2022-13-01,Sinno Electronics Co. Ltd.,HK,X,RU,854231,bad date,1,,
+2022-10-01,,HK,X,RU,854231,no exporter,1,,
+2022-10-02,Someone,HK,X,RU,9999.98,unknown code,1,,
+2022-10-03,Someone,HK,X,RU,854231,negative,-5,,
+"""
+
+
+@pytest.fixture(scope="session")
+def rebuilt(seed_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One store on which the user wrote everything a rebuild must keep, then rebuilt from the seed once (a rebuild costs
+    a full seed build, so the tests of what survives it share this one): a star and a two-line note on ofac:38641, a
+    split merge and an accepted candidate, a confirmed shipment link. Returns the path and what was decided."""
+    import fcntl
+    import json
+    import os
+
+    # under pytest-xdist the workers share the run's folder: the first builds the store, the others wait and use it
+    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else tmp_path_factory.getbasetemp()
+    folder = shared / "rebuilt"
+    with (shared / "rebuilt.lock").open("w") as lock:  # a lock file of its own, never a store
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = folder / "done.json"
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            candidate = _rebuild_with_user_data(seed_db_path, folder)
+            done.write_text(json.dumps(candidate), encoding="utf-8")
+        return {"path": folder / "store.db", "candidate": json.loads(done.read_text(encoding="utf-8"))}
+
+
+def _rebuild_with_user_data(seed_db_path: Path, folder: Path) -> dict:
+    from watchlist.store import importers, links, resolve, userdata
+
+    path = copy_store(seed_db_path, folder / "store.db")
+    shipments = folder / "ship.csv"
+    shipments.write_text(SHIPMENTS, encoding="utf-8")
+    db = connect(path)
+    ids = dict(db.conn.execute("SELECT key, id FROM entities"))
+    userdata.star(db, "ofac:38641", "hk")
+    userdata.set_note(db, "ofac:38641", "Supplier of SMT-iLogic\nCheck the Kowloon address")
+    resolve.split(db, ids["ofac:38641"])
+    candidate = resolve.candidates(db)[0]
+    resolve.decide(db, candidate["a_key"], candidate["b_key"], resolve.SAME)
+    importers.run(db, shipments)
+    links.propose(db)
+    fuzzy = next(r for r in links.listing(db) if r["party_name"] == "World Jeta HK Logistics Ltd")
+    links.decide(db, fuzzy["id"], "confirmed")
+    seed.clear_data(db)
+    seed.build(db)
+    importers.run(db, shipments, force=True)
+    links.propose(db)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    return {"a_key": candidate["a_key"], "b_key": candidate["b_key"]}
+
+
+@pytest.fixture
+def rebuilt_copy(rebuilt: dict, tmp_path: Path) -> Path:
+    """A private copy of the rebuilt store that a test may change."""
+    return copy_store(rebuilt["path"], tmp_path / "rebuilt.db")
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from watchlist.tui.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
 SNAPSHOT = SEED / "entity_list_2025-11-08.csv.gz"  # the real second snapshot, imported by a child process
-TRIALS = int(os.environ.get("WATCHLIST_CRASH_TRIALS", "20"))
+TRIALS = int(os.environ.get("WATCHLIST_CRASH_TRIALS", "10"))
 
 
 def fingerprint(path: Path) -> dict[str, str]:

@@ -99,14 +99,25 @@ def test_export_ids_are_legal_and_stable(seed_db_path: Path, exported: Path, tmp
     assert len(ids) == len(set(ids)) and ids == [json.loads(line)["id"] for line in again.read_text(encoding="utf-8").splitlines()]
 
 
-def test_an_export_imported_into_an_empty_store_keeps_each_record(seed_db_path: Path, exported: Path, tmp_path: Path):
-    """Our own importer reads the export back: each listed record, its names, listings and addresses, under its source."""
+def test_an_export_imported_into_an_empty_store_keeps_each_record(seed_db_path: Path, tmp_path: Path):
+    """Our own importer reads the export back: each listed record, its names, listings and addresses, under its source.
+
+    Every seventh listed record (about 2,700, persons, vessels and aircraft among them), to keep the test quick.
+    """
+    from watchlist.store import ftm
+
+    seed = sqlite3.connect(f"file:{seed_db_path}?mode=ro", uri=True)
+    sample = [eid for (eid,) in seed.execute("SELECT DISTINCT entity_id FROM listings ORDER BY entity_id")][::7]
+    exported = tmp_path / "sample.ftm.jsonl"
+    source = connect(seed_db_path, readonly=True)
+    exported.write_text("".join(ftm.lines(source, sample)), encoding="utf-8")
+    source.conn.close()
     db = connect(tmp_path / "roundtrip.db")
     report = importers.run(db, exported)
     assert report.format == "ftm" and not report.rejects and report.removed == 0
-    seed = sqlite3.connect(f"file:{seed_db_path}?mode=ro", uri=True)
-    keys = {key: f"ftm:watchlist:{ftm_id(key)}" for (key,) in seed.execute("SELECT DISTINCT e.key FROM entities e JOIN listings l"
-                                                                            " ON l.entity_id = e.id")}
+    keys = {key: f"ftm:watchlist:{ftm_id(key)}" for (key,) in seed.execute(
+        f"SELECT key FROM entities WHERE id IN ({','.join(map(str, sample))})")}
+    assert len(keys) > 2_000 and {k for (k,) in db.conn.execute("SELECT kind FROM entities")} >= {"company", "person", "vessel"}
     queries_ = {
         "names": "SELECT e.key, n.name FROM names n JOIN entities e ON e.id = n.entity_id",
         "listings": "SELECT e.key, l.list, l.status, coalesce(l.programs, '') FROM listings l JOIN entities e ON e.id = l.entity_id",
@@ -116,7 +127,7 @@ def test_an_export_imported_into_an_empty_store_keeps_each_record(seed_db_path: 
         before = {(keys[k], *rest) for k, *rest in seed.execute(sql) if k in keys}
         after = set(db.conn.execute(sql))
         assert before == after, f"{table}: {len(before - after)} lost, {len(after - before)} new"
-    assert db.conn.execute("SELECT count(*) FROM facts").fetchone()[0] > 10_000
+    assert db.conn.execute("SELECT count(*) FROM facts").fetchone()[0] > 1_000
     seed.close()
     db.conn.close()
 

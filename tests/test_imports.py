@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from watchlist.store import ImportFailed, connect, importers, queries, seed, userdata
+from watchlist.store import ImportFailed, connect, importers, queries
 from watchlist.store.importers import apply
 
 from .conftest import write
@@ -97,16 +97,13 @@ def test_not_utf8_names_the_line(empty_db, tmp_path):
         importers.run(empty_db, path)
 
 
-def test_user_data_survives_rebuild(seed_db_copy):
-    db = connect(seed_db_copy)
-    key = db.conn.execute("SELECT key FROM entities WHERE key = 'ofac:38641'").fetchone()[0]
-    userdata.star(db, key, "hk")
-    userdata.set_note(db, key, "Check the Kowloon address\nsecond line")
-    seed.clear_data(db)
-    assert db.conn.execute("SELECT count(*) FROM entities").fetchone()[0] == 0
-    seed.build(db)
-    record = queries.entity(db, queries.entity_id_for(db, key))
-    assert record["watchlist"]["tags"] == "hk" and record["note"].endswith("second line")
+def test_user_data_survives_rebuild(rebuilt):
+    """The star and the two-line note written before the shared rebuild (conftest.rebuilt) are on the entity after it."""
+    db = connect(rebuilt["path"], readonly=True)
+    record = queries.entity(db, queries.entity_id_for(db, "ofac:38641"))
+    assert record["watchlist"]["tags"] == "hk" and record["note"].endswith("Check the Kowloon address")
+    assert db.conn.execute("SELECT count(*) FROM imports WHERE status = 'ok' AND format != 'shipments'").fetchone()[0] == 11
+    db.conn.close()
 
 
 def test_ofac_sdn_legacy_file(empty_db, tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from watchlist.store import connect, queries, resolve, seed, userdata
+from watchlist.store import connect, queries, resolve, userdata
 from watchlist.store.resolve import identity_name
 from watchlist.store.search import SearchIndex
 from watchlist.tui.cli import main
@@ -78,7 +78,7 @@ def test_different_countries_and_legal_forms_keep_records_apart(seed_db):
     assert group("ofac:16834") == group("el:stroytransgaz llc:RU")  # Stroytransgaz LLC on SDN and on the Entity List
 
 
-def test_split_and_merge_are_kept_across_a_rebuild(seed_db_copy: Path):
+def test_split_and_merge_are_decisions_on_the_entity(seed_db_copy: Path):
     db = connect(seed_db_copy)
     ids = dict(db.conn.execute("SELECT key, id FROM entities"))
     sinno = ids["el:sinno elec co ltd:CN,HK"]
@@ -92,15 +92,20 @@ def test_split_and_merge_are_kept_across_a_rebuild(seed_db_copy: Path):
     assert resolve.group_of(db.conn, ids["ofac:38641"]) != resolve.group_of(db.conn, sinno)
     candidate = resolve.candidates(db)[0]
     resolve.decide(db, candidate["a_key"], candidate["b_key"], resolve.SAME)
-    # rebuild everything imported: decisions, the star and the note survive
-    seed.clear_data(db)
-    seed.build(db)
+    assert resolve.group_of(db.conn, ids[candidate["a_key"]]) == resolve.group_of(db.conn, ids[candidate["b_key"]])
+    db.conn.close()
+
+
+def test_split_and_merge_are_kept_across_a_rebuild(rebuilt: dict, rebuilt_copy: Path):
+    """The same decisions, made before the shared rebuild (conftest.rebuilt), hold after it; merging back is one decision."""
+    db = connect(rebuilt_copy)
     ids = dict(db.conn.execute("SELECT key, id FROM entities"))
+    candidate = rebuilt["candidate"]
     assert resolve.group_of(db.conn, ids["ofac:38641"]) != resolve.group_of(db.conn, ids["el:sinno elec co ltd:CN,HK"])
     assert resolve.group_of(db.conn, ids[candidate["a_key"]]) == resolve.group_of(db.conn, ids[candidate["b_key"]])
     starred = userdata.watchlist(db)
-    assert [(r["key"], r["tags"], r["note"]) for r in starred] == [("ofac:38641", "hk", "Supplier of SMT-iLogic")]
-    # and merging back is one decision
+    assert [(r["key"], r["tags"], r["note"]) for r in starred] == [
+        ("ofac:38641", "hk", "Supplier of SMT-iLogic\nCheck the Kowloon address")]
     resolve.decide(db, "ofac:38641", "el:sinno elec co ltd:CN,HK", resolve.SAME)
     assert resolve.group_of(db.conn, ids["ofac:38641"]) == resolve.group_of(db.conn, ids["el:sinno elec co ltd:CN,HK"])
     db.conn.close()

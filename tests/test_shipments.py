@@ -7,22 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from watchlist.store import ImportFailed, connect, importers, links, seed
+from watchlist.store import ImportFailed, connect, importers, links
 from watchlist.tui.cli import main
 
-from .conftest import write
-
-# Test fixture rows (not seed data): real listed exporters, made-up shipments.
-SHIPMENTS = """date,exporter,exporter_country,importer,importer_country,hs_code,goods_description,value,quantity,weight
-2022-07-01,"Sinno Electronics Co., Ltd.",Hong Kong,Test Importer LLC,Russia,8542.31,processors,12000,300,2.5
-2022-08-15,"Sinno Electronics Co., Ltd.",Hong Kong,Test Importer LLC,Russia,854232,memories,8000,,
-2022-09-01,Sinno Electronic Co Ltd,HK,Other Buyer,RU,8542.39,ICs,5000,10,1
-2022-09-02,World Jeta HK Logistics Ltd,HK,Other Buyer,RU,851762,modules,700,,
-2022-13-01,Sinno Electronics Co. Ltd.,HK,X,RU,854231,bad date,1,,
-2022-10-01,,HK,X,RU,854231,no exporter,1,,
-2022-10-02,Someone,HK,X,RU,9999.98,unknown code,1,,
-2022-10-03,Someone,HK,X,RU,854231,negative,-5,,
-"""
+from .conftest import SHIPMENTS, write
 
 
 def run(db, *args):
@@ -57,7 +45,7 @@ def test_map_renames_other_headers(seed_db_copy, tmp_path):
         importers.run(connect(seed_db_copy), bad, "shipments")
 
 
-def test_exact_parties_link_fuzzy_ones_are_proposed_and_decisions_survive_a_rebuild(seed_db_copy, tmp_path):
+def test_exact_parties_link_and_fuzzy_ones_are_proposed_for_review(seed_db_copy, tmp_path):
     db = connect(seed_db_copy)
     importers.run(db, write(tmp_path / "ship.csv", SHIPMENTS))
     counts = links.propose(db)
@@ -84,14 +72,12 @@ def test_exact_parties_link_fuzzy_ones_are_proposed_and_decisions_survive_a_rebu
     sinno = {r["name"] for r in hs.suppliers(db, "854239") if r["source"] == "shipments"}
     assert "Sinno Electronics Co., Ltd.," in sinno  # exact links count without review
     assert links.shipments_of(db, fuzzy["entity_id"])["count"] == 1
-    seed.clear_data(db)
-    seed.build(db)
-    importers.run(db, write(tmp_path / "ship.csv", SHIPMENTS), force=True)
-    links.propose(db)
-    again = next(r for r in links.listing(db) if r["party_name"] == "World Jeta HK Logistics Ltd")
-    assert again["status"] == "confirmed"  # the user's decision outlived the rebuild
-    code, out, _ = run(seed_db_copy, "links", "list", "--status", "confirmed", "--json")
-    assert [r["party_name"] for r in json.loads(out)] == ["World Jeta HK Logistics Ltd"]
+
+
+def test_link_decisions_survive_a_rebuild(rebuilt: dict):
+    """A link confirmed before the shared rebuild (conftest.rebuilt) is still confirmed once the shipments are back."""
+    code, out, _ = run(rebuilt["path"], "links", "list", "--status", "confirmed", "--json")
+    assert code == 0 and [r["party_name"] for r in json.loads(out)] == ["World Jeta HK Logistics Ltd"]
 
 
 def test_trade_csv_with_year_and_month_periods(seed_db_copy, tmp_path):
