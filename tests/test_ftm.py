@@ -309,3 +309,56 @@ def test_broken_ftm_lines_are_refused_or_rejected(tmp_path: Path):
     report = importers.run(db, partial, "ftm")
     assert report.added == 1 and sorted(r.line for r in report.rejects) == [2, 3]
     db.conn.close()
+
+
+def test_the_explorer_shows_context_facts_and_typed_relations(seed_db_copy: Path):
+    """In the real app: a register's company says it is not listed; a person shows birth date and nationality; the
+    family link reads from both sides and Enter follows it."""
+    import asyncio
+
+    from textual.widgets import DataTable, Input, Static
+
+    from watchlist.tui.app import WatchlistApp
+    from watchlist.tui.screens.entity import EntityScreen
+    from watchlist.tui.screenshots import settle
+
+    from .test_app import SIZE, text_of, type_and_open
+
+    db = connect(seed_db_copy)
+    importers.run(db, FIXTURES / "entities.ftm.json")
+    db.conn.close()
+
+    async def scenario():
+        app = WatchlistApp(seed_db_copy)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await type_and_open(app, pilot, "li ning company limited", "Li Ning Company Limited")
+            screen = app.screen
+            assert isinstance(screen, EntityScreen)
+            overview = text_of(screen.query_one("#overview-text", Static))
+            assert "Not listed" in overview and "(context)" in overview
+            await pilot.press("escape")
+            await settle(app, pilot)
+            app.screen.query_one("#search", Input).value = "roman borisovich rotenberg"
+            await settle(app, pilot)
+            results = app.screen.query_one("#results", DataTable)
+            results.focus()
+            results.move_cursor(row=next(i for i in range(results.row_count) if "Roman Borisovich" in str(results.get_row_at(i)[0])))
+            await pilot.press("enter")
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, EntityScreen)
+            overview = text_of(screen.query_one("#overview-text", Static))
+            assert "1981-04-07" in overview and "Born" in overview
+            await pilot.press("9")  # Relations
+            await settle(app, pilot)
+            table = screen.query_one("#t-relations", DataTable)
+            rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+            family = next(i for i, r in enumerate(rows) if r[0] == "family of" and r[1] == "in")
+            assert rows[family][4] == "Son" and rows[family][2].startswith(("Boris Romanovich Rotenberg", "ROTENBERG, Boris"))
+            table.move_cursor(row=family)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert "Boris" in text_of(screen.query_one("#overview-text", Static)).split("\n")[0]
+
+    asyncio.run(scenario())
