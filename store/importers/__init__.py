@@ -273,4 +273,6 @@ def _write_lists(conn: sqlite3.Connection, path: Path, batch: ListBatch, import_
             writer.mark_removed(code, seen[code])
     writer.point_links()
     resolve_links(conn)
+    if progress:
+        progress("grouping the records of every list (resolution)")
     report.notes.append(resolve.summary(resolve.run(conn)))
