@@ -183,7 +183,8 @@ def _party(eid: int, key: str, schema: str, name: str, countries: str, remarks: 
             props[_CONTACT[kind]].append(contact)
         elif kind in own:
             prop = own[kind]
-            props[prop].append(value.removeprefix("IMO ").strip() if prop == "imoNumber" else value)
+            digits = re.sub(r"\D", "", value)
+            props[prop].append(f"IMO{digits}" if prop == "imoNumber" and len(digits) == 7 else value)  # the library's form
         elif not holder or kind in _CONTACT or _NOT_IDS.search(kind):
             notes.append(f"{kind} {value}".strip())
         elif len(value) > _IDENTIFIER_MAX:  # longer than FollowTheMoney's identifier type takes
