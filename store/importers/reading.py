@@ -26,45 +26,8 @@ csv.field_size_limit(MAX_FIELD)
 
 def read_bytes(path: Path) -> bytes:
     """The file's content, gunzipped when it is gzip; refused in one line past :data:`MAX_INPUT` or :data:`MAX_RATIO`."""
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise ImportFailed(f"{path}: not a regular file (a pipe or a device); the watchlist command reads such input once: "
-                               "watchlist import - < FILE")
-        size = info.st_size
-        if size > MAX_INPUT:
-            raise ImportFailed(f"{path}: {size:,} bytes, over the {MAX_INPUT:,}-byte limit of one input (WATCHLIST_MAX_INPUT)")
-        with path.open("rb") as f:  # an input file, never the store
-            data = f.read(MAX_INPUT + 1)
-    except OSError as exc:
-        raise ImportFailed(f"{path}: cannot read ({exc.strerror})") from None
-    if len(data) > MAX_INPUT:
-        raise ImportFailed(f"{path}: over the {MAX_INPUT:,}-byte limit of one input (WATCHLIST_MAX_INPUT)")
-    if data[:2] == b"\x1f\x8b":
-        data = _gunzip(path, data)
-    return data
-
-
-def _gunzip(path: Path, data: bytes) -> bytes:
-    """Decompress in bounded steps: stop at the size limit or when the expansion is a bomb's, not a list's."""
-    limit = min(MAX_INPUT, max(256 << 20, MAX_RATIO * len(data)))
-    out = io.BytesIO()
-    stream = zlib.decompressobj(wbits=47)
-    pending = data
-    try:
-        while pending:
-            out.write(stream.decompress(pending, 1 << 20))
-            pending = stream.unconsumed_tail
-            if out.tell() > limit:
-                raise ImportFailed(f"{path}: decompresses to over {limit:,} bytes ({out.tell() // max(1, len(data)):,}× its size); "
-                                   "refused as a likely zip bomb (WATCHLIST_MAX_INPUT raises the limit)")
-            if stream.eof and stream.unused_data:  # a further gzip member
-                pending, stream = stream.unused_data, zlib.decompressobj(wbits=47)
-        if not stream.eof:
-            raise ImportFailed(f"{path}: broken gzip file (it ends before its data does)")
-    except zlib.error as exc:
-        raise ImportFailed(f"{path}: broken gzip file ({exc})") from None
-    return out.getvalue()
+    with open_input(path) as f:
+        return f.read()
 
 
 def spool(source: str | Path, folder: Path) -> Path:
@@ -113,10 +76,10 @@ def content_hash(paths: list[Path]) -> str:
 
 
 class _Bounded(io.RawIOBase):
-    """A binary stream (a file, or a gzip's content) that fails in one line past its size limit."""
+    """A binary stream (a file, or a gzip's content) that fails in one line past its size limit or where it is broken."""
 
-    def __init__(self, path: Path, inner: io.BufferedIOBase, limit: int, gzipped: bool) -> None:
-        self.path, self.inner, self.limit, self.gzipped, self.total = path, inner, limit, gzipped, 0
+    def __init__(self, path: Path, inner: io.BufferedIOBase, limit: int, packed: int | None) -> None:
+        self.path, self.inner, self.limit, self.packed, self.total = path, inner, limit, packed, 0
 
     def readable(self) -> bool:
         return True
@@ -124,14 +87,16 @@ class _Bounded(io.RawIOBase):
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
         try:
             data = self.inner.read(len(buffer))
-        except (OSError, EOFError, zlib.error) as exc:
-            what = "broken gzip file" if self.gzipped else "cannot read"
-            raise ImportFailed(f"{self.path}: {what} ({exc})") from None
+        except EOFError:
+            raise ImportFailed(f"{self.path}: broken gzip file (it ends before its data does)") from None
+        except (OSError, zlib.error) as exc:
+            what = "broken gzip file" if self.packed is not None else "cannot read"
+            raise ImportFailed(f"{self.path}: {what} ({getattr(exc, 'strerror', None) or exc})") from None
         self.total += len(data)
         if self.total > self.limit:
-            if self.gzipped:
-                raise ImportFailed(f"{self.path}: decompresses to over {self.limit:,} bytes; refused as a likely zip bomb "
-                                   "(WATCHLIST_MAX_INPUT raises the limit)")
+            if self.packed is not None:
+                raise ImportFailed(f"{self.path}: decompresses to over {self.limit:,} bytes ({self.total // max(1, self.packed):,}× its "
+                                   "size); refused as a likely zip bomb (WATCHLIST_MAX_INPUT raises the limit)")
             raise ImportFailed(f"{self.path}: over the {MAX_INPUT:,}-byte limit of one input (WATCHLIST_MAX_INPUT)")
         buffer[:len(data)] = data
         return len(data)
@@ -139,7 +104,11 @@ class _Bounded(io.RawIOBase):
 
 @contextlib.contextmanager
 def open_input(path: Path) -> Iterator[io.BufferedReader]:
-    """An input file as a binary stream, gunzipped when it is gzip, bounded as :func:`read_bytes` is (read in a stream)."""
+    """An input file as a binary stream, gunzipped when it is gzip (any number of members), never the store.
+
+    Refused in one line: not a regular file, over :data:`MAX_INPUT` bytes (or, gunzipped, over :data:`MAX_RATIO` times its
+    size past 256 MiB), broken gzip.
+    """
     import gzip
 
     try:
@@ -149,14 +118,15 @@ def open_input(path: Path) -> Iterator[io.BufferedReader]:
                                "watchlist import - < FILE")
         if info.st_size > MAX_INPUT:
             raise ImportFailed(f"{path}: {info.st_size:,} bytes, over the {MAX_INPUT:,}-byte limit of one input (WATCHLIST_MAX_INPUT)")
-        with path.open("rb") as raw:  # an input file, never the store
-            gzipped = raw.read(2) == b"\x1f\x8b"
-            raw.seek(0)
-            inner = gzip.GzipFile(fileobj=raw) if gzipped else raw
-            limit = min(MAX_INPUT, max(256 << 20, MAX_RATIO * info.st_size)) if gzipped else MAX_INPUT
-            yield io.BufferedReader(_Bounded(path, inner, limit, gzipped), 1 << 20)
+        raw = path.open("rb")  # an input file, never the store; closed by the with below
     except OSError as exc:
         raise ImportFailed(f"{path}: cannot read ({exc.strerror})") from None
+    with raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        inner = gzip.GzipFile(fileobj=raw) if gzipped else raw
+        limit = min(MAX_INPUT, max(256 << 20, MAX_RATIO * info.st_size)) if gzipped else MAX_INPUT
+        yield io.BufferedReader(_Bounded(path, inner, limit, info.st_size if gzipped else None), 1 << 20)
 
 
 def text_lines(path: Path) -> Iterator[tuple[int, str]]:
