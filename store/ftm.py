@@ -116,11 +116,11 @@ def _entity(id_: str, schema: str, **props: Any) -> dict[str, Any]:
     return {"id": id_, "schema": schema, "properties": {k: v for k, v in clean.items() if v}, "datasets": [DATASET]}
 
 
-def _load(conn: Any, table: str, cols: str, ids: set[int] | None, owner: str = "entity_id") -> dict[int, list[tuple]]:
+def _load(conn: Any, table: str, cols: str, ids: set[int], owner: str = "entity_id") -> dict[int, list[tuple]]:
+    """The rows of ``table`` that belong to the exported records, by record."""
     out: dict[int, list[tuple]] = defaultdict(list)
-    for row in conn.execute(f"SELECT {owner}, {cols} FROM {table} ORDER BY id"):
-        if ids is None or row[0] in ids:
-            out[row[0]].append(row[1:])
+    for row in conn.execute(f"SELECT {owner}, {cols} FROM {table} WHERE {owner} {IN_JSON} ORDER BY id", (as_json(ids),)):
+        out[row[0]].append(row[1:])
     return out
 
 

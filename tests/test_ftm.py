@@ -339,13 +339,10 @@ def test_the_explorer_shows_context_facts_and_typed_relations(seed_db_copy: Path
             assert "Not listed" in overview and "(context)" in overview
             await pilot.press("escape")
             await settle(app, pilot)
-            app.screen.query_one("#search", Input).value = "roman borisovich rotenberg"
-            await settle(app, pilot)
-            results = app.screen.query_one("#results", DataTable)
-            results.focus()
-            results.move_cursor(row=next(i for i in range(results.row_count) if "Roman Borisovich" in str(results.get_row_at(i)[0])))
-            await pilot.press("enter")
-            await settle(app, pilot)
+            box = app.screen.query_one("#search", Input)
+            box.value = ""
+            box.focus()
+            await type_and_open(app, pilot, "roman borisovich rotenberg", "ROTENBERG, Roman Borisovich")
             screen = app.screen
             assert isinstance(screen, EntityScreen)
             overview = text_of(screen.query_one("#overview-text", Static))

@@ -152,6 +152,7 @@ def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of
         elif fmt in STREAM_FORMATS:
             batch = STREAM_FORMATS[fmt](path, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="watchlist-"))),
                                         report, source_name, progress)
+            stack.callback(batch.close)  # the spill file's connection, however the import ends
         if batch is not None:
             as_of = as_of or batch.as_of or today()
             if snapshot is None and batch.scope:
@@ -171,8 +172,8 @@ def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of
                     return report
                 source_id = conn.execute(
                     "INSERT INTO sources (import_id, name, file, url, as_of, license) VALUES (?,?,?,?,?,?)",
-                    (import_id, source_name or batch.source if batch is not None and batch.source else source_name or path.name,
-                     path.name, url, as_of, license),
+                    (import_id, source_name or (batch.source if batch is not None else "") or path.name, path.name, url, as_of,
+                     license),
                 ).lastrowid
                 if batch is not None:
                     _write_lists(conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress)
@@ -260,17 +261,14 @@ def _write_lists(conn: sqlite3.Connection, path: Path, batch: ListBatch, import_
             for code in codes:
                 writer.mark_removed(code, seen.get(code, set()), batch.scope)
     else:
-        lists = batch.lists or []
-        if snapshot is None:
-            for code in lists:
-                active = len(writer.active(code, ""))
-                gone = len(writer.gone(code, seen[code]))
-                if gone >= HOLD_MIN and gone > HOLD_SHARE * active:
-                    raise ImportFailed(
-                        f"{path}: held: it would remove {gone:,} of the {active:,} active {code} listings, so it looks like "
-                        f"part of the list; import it with --partial to add and update only, or --snapshot if it is the whole list")
-        for code in lists:
-            writer.mark_removed(code, seen[code])
+        for code in batch.lists or []:
+            active = writer.active(code, "")
+            gone = [(lid, eid) for lid, eid in active if eid not in seen[code]]
+            if snapshot is None and len(gone) >= HOLD_MIN and len(gone) > HOLD_SHARE * len(active):
+                raise ImportFailed(
+                    f"{path}: held: it would remove {len(gone):,} of the {len(active):,} active {code} listings, so it looks like "
+                    f"part of the list; import it with --partial to add and update only, or --snapshot if it is the whole list")
+            writer.remove(code, gone)
     writer.point_links()
     resolve_links(conn)
     if progress:

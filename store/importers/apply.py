@@ -132,27 +132,22 @@ class SnapshotWriter:
             detail["facts"] = diff
         self._replace_relations(eid, rec)
         self._update_countries(eid, rec)
-        if rec.context:  # known to the source, listed by none: no listing, no change of a list
-            if created:
-                self.report.added += 1
-            elif changed:
-                self.report.updated += 1
-            else:
-                self.report.unchanged += 1
-            return eid
-        change = self._upsert_listing(eid, rec, changed, detail)
-        if change:
+        if rec.context:  # known to the source, listed by none: no listing, so no change of a list to record
+            change = ("added", []) if created else ("changed", changed) if changed else None
+        else:
+            change = self._upsert_listing(eid, rec, changed, detail)
+        if change and not rec.context:
             self.conn.execute(
                 "INSERT INTO changes (import_id, entity_id, list, change, fields, as_of, detail) VALUES (?,?,?,?,?,?,?)",
                 (self.import_id, eid, rec.list, change[0], ",".join(change[1]) or None, self.as_of,
                  json.dumps(detail, ensure_ascii=False) if detail and change[0] != "added" else None),
             )
-            if change[0] == "added":
-                self.report.added += 1
-            else:
-                self.report.updated += 1
-        else:
+        if change is None:
             self.report.unchanged += 1
+        elif change[0] == "added":
+            self.report.added += 1
+        else:
+            self.report.updated += 1
         return eid
 
     def _replace_set(self, table: str, eid: int, origin: str, cols: tuple[str, ...],
@@ -192,10 +187,10 @@ class SnapshotWriter:
         if rec.partial:
             known = {n for (n,) in self.conn.execute("SELECT name FROM names WHERE entity_id = ?", (eid,))}
             unique = [(n, k) for n, k in unique if n not in known]
-        return self._replace_set("names", eid, rec.origin or rec.list, ("name", "kind"), unique, keys, add_only=rec.partial)
+        return self._replace_set("names", eid, rec.filed_under, ("name", "kind"), unique, keys, add_only=rec.partial)
 
     def _replace_addresses(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
-        return self._replace_set("addresses", eid, rec.origin or rec.list, ("address", "country"), rec.addresses,
+        return self._replace_set("addresses", eid, rec.filed_under, ("address", "country"), rec.addresses,
                                  lambda v: {"norm": analyze(v[0]).latn if v else ""})
 
     def _replace_identifiers(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
@@ -203,7 +198,7 @@ class SnapshotWriter:
         if rec.partial:
             known = {_alnum(v) for (v,) in self.conn.execute("SELECT value FROM identifiers WHERE entity_id = ?", (eid,))}
             ids = [i for i in ids if _alnum(i[1]) not in known]
-        return self._replace_set("identifiers", eid, rec.origin or rec.list, ("kind", "value", "country"),
+        return self._replace_set("identifiers", eid, rec.filed_under, ("kind", "value", "country"),
                                  ids, lambda v: {}, add_only=rec.partial)
 
     def _replace_facts(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
@@ -211,11 +206,11 @@ class SnapshotWriter:
         if rec.partial:
             known = set(self.conn.execute("SELECT kind, value FROM facts WHERE entity_id = ?", (eid,)))
             facts = [f for f in facts if f not in known]
-        return self._replace_set("facts", eid, rec.origin or rec.list, ("kind", "value"), facts, lambda v: {}, add_only=rec.partial)
+        return self._replace_set("facts", eid, rec.filed_under, ("kind", "value"), facts, lambda v: {}, add_only=rec.partial)
 
     def _replace_relations(self, eid: int, rec: ListRecord) -> None:
         rows = [("linked to", t, None) for t in rec.linked_to] + [(r.kind, r.target, r.role or None) for r in rec.relations]
-        self._replace_set("relations", eid, rec.origin or rec.list, ("kind", "detail", "role"), rows, lambda v: {}, owner="from_id")
+        self._replace_set("relations", eid, rec.filed_under, ("kind", "detail", "role"), rows, lambda v: {}, owner="from_id")
         self._link_keys += [(key, eid, detail) for detail, key in rec.link_keys.items()]
         self._link_keys += [(r.target_key, eid, r.target) for r in rec.relations if r.target_key]
 
@@ -278,13 +273,12 @@ class SnapshotWriter:
             "SELECT l.id, l.entity_id FROM listings l JOIN entities e ON e.id = l.entity_id"
             " WHERE l.list = ? AND l.status = 'active' AND e.key NOT LIKE 'ftm:%'", (list_code,)).fetchall()
 
-    def gone(self, list_code: str, seen: set[int], scope: str = "") -> list[tuple[int, int]]:
-        """Active listings of ``list_code`` (in ``scope``) that this snapshot does not have."""
-        return [(lid, eid) for lid, eid in self.active(list_code, scope) if eid not in seen]
-
     def mark_removed(self, list_code: str, seen: set[int], scope: str = "") -> None:
         """Listings of ``list_code`` (in ``scope``, see :meth:`active`) not in this snapshot become removed (records stay)."""
-        gone = self.gone(list_code, seen, scope)
+        self.remove(list_code, [(lid, eid) for lid, eid in self.active(list_code, scope) if eid not in seen])
+
+    def remove(self, list_code: str, gone: list[tuple[int, int]]) -> None:
+        """Mark these (listing, record) pairs of ``list_code`` removed, each a change of this import."""
         self.conn.executemany("UPDATE listings SET status = 'removed', removed_date = ? WHERE id = ?",
                               [(self.as_of, lid) for lid, _ in gone])
         self.conn.executemany(

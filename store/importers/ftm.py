@@ -114,12 +114,11 @@ class _Spill:
 
     def add(self, number: int, item: dict[str, Any]) -> None:
         eid = item["id"]
-        old = self.conn.execute("SELECT data FROM ents WHERE id = ?", (eid,)).fetchone()
-        if old is not None:
-            item = _merge(json.loads(old[0]), item)
+        if not self.conn.execute("INSERT OR IGNORE INTO ents VALUES (?,?,?,?)",
+                                 (eid, item["schema"], number, json.dumps(item, ensure_ascii=False))).rowcount:
+            (old,) = self.conn.execute("SELECT data FROM ents WHERE id = ?", (eid,)).fetchone()  # a fragment of one seen before
+            item = _merge(json.loads(old), item)
             self.conn.execute("UPDATE ents SET data = ? WHERE id = ?", (json.dumps(item, ensure_ascii=False), eid))
-        else:
-            self.conn.execute("INSERT INTO ents VALUES (?,?,?,?)", (eid, item["schema"], number, json.dumps(item, ensure_ascii=False)))
         schema = item["schema"]
         targets: list[str] = []
         if schema == "Sanction":
@@ -161,6 +160,15 @@ def read_ftm(path: Path, spill_dir: Path, report: ImportReport, source_name: str
              progress: Callable[[str], None] | None = None) -> ListBatch:
     """Read a FollowTheMoney JSON-lines file into a spill database; the records come as the batch is iterated."""
     spill = _Spill(spill_dir)
+    try:
+        return _read_into(spill, path, report, source_name, progress)
+    except BaseException:
+        spill.close()
+        raise
+
+
+def _read_into(spill: _Spill, path: Path, report: ImportReport, source_name: str | None,
+               progress: Callable[[str], None] | None) -> ListBatch:
     rejects: list[Reject] = []
     common: set[str] | None = None
     every: set[str] = set()
@@ -196,7 +204,7 @@ def read_ftm(path: Path, spill_dir: Path, report: ImportReport, source_name: str
     if others:
         report.notes.append("not read: " + ", ".join(f"{n} {s}" for s, n in sorted(others.items())))
     return ListBatch(records=_records(spill, scope, rejects), as_of=latest or None, scope=scope,
-                     whole=_index_names(path, common or set()), source=f"FollowTheMoney: {name}", size=parties)
+                     whole=_index_names(path, common or set()), source=f"FollowTheMoney: {name}", size=parties, close=spill.close)
 
 
 def _source_name(common: set[str], every: set[str]) -> str:
@@ -229,14 +237,11 @@ def _index_names(path: Path, common: set[str]) -> bool | None:
 
 def _records(spill: _Spill, scope: str, rejects: list[Reject]) -> Iterator[ListRecord | Reject]:
     """One record per party and list (or one context record), with everything that points at the party."""
-    try:
-        yield from rejects
-        for line, party in spill.parties():
-            if spill.canonical(party["id"]) != party["id"]:
-                continue  # a fragment merged into another party: read with it
-            yield from _party_records(spill, scope, line, party)
-    finally:
-        spill.close()
+    yield from rejects
+    for line, party in spill.parties():
+        if spill.canonical(party["id"]) != party["id"]:
+            continue  # a fragment merged into another party: read with it
+        yield from _party_records(spill, scope, line, party)
 
 
 def _party_records(spill: _Spill, scope: str, line: int, party: dict[str, Any]) -> Iterator[ListRecord | Reject]:

@@ -20,7 +20,7 @@ from ..errors import ImportFailed
 from ..lists import code_of_authority
 from .ftm import PARTIES
 from .ofac import cons_list
-from .reading import text_lines
+from .reading import csv_rows, require_columns, text_lines
 from .records import ImportReport, ListBatch, ListRecord, Reject
 
 COLUMNS = ("id", "schema", "name", "aliases", "birth_date", "countries", "addresses", "identifiers", "sanctions",
@@ -30,26 +30,15 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, row) of the CSV, streamed (a quoted cell may span lines)."""
-    lines = (text for _, text in text_lines(path))
-    reader = csv.reader(lines)
-    header: list[str] | None = None
-    start = 1
-    try:
-        for row in reader:
-            line, start = start, reader.line_num + 1
-            if not row or not any(c.strip() for c in row):
-                continue
-            if header is None:
-                header = [c.strip() for c in row]
-                if missing := [c for c in REQUIRED if c not in header]:
-                    raise ImportFailed(f"{path}:1: missing column(s) {', '.join(missing)}")
-                continue
-            yield line, dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
-    except csv.Error as exc:
-        raise ImportFailed(f"{path}:{start}: CSV error ({exc})") from None
-    if header is None:
-        raise ImportFailed(f"{path}: file is empty")
+    """(line, row) of the CSV, streamed (a quoted cell may span lines); rows of empty cells skipped."""
+    first = True
+    for line, row in csv_rows(path, lines=(text for _, text in text_lines(path))):
+        assert isinstance(row, dict)
+        if first:
+            require_columns(path, row, list(REQUIRED))
+            first = False
+        if any(v.strip() for v in row.values()):
+            yield line, row
 
 
 def _many(cell: str) -> list[str]:

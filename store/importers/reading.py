@@ -248,12 +248,20 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def csv_rows(path: Path, *, header: bool = True) -> Iterator[tuple[int, dict[str, str] | list[str]]]:
-    """Yield (line, row) for each record; rows are dicts when the file has a header."""
-    text = read_text(path)
-    if not text:
-        raise ImportFailed(f"{path}: file is empty")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.split("\n", 1)[0]) if header else ",")
+def csv_rows(path: Path, *, header: bool = True, lines: Iterable[str] | None = None) -> Iterator[tuple[int, dict[str, str] | list[str]]]:
+    """Yield (line, row) for each record; rows are dicts when the file has a header.
+
+    ``lines``: the file's lines as :func:`text_lines` streams them (comma-separated), instead of reading it whole.
+    """
+    if lines is None:
+        text = read_text(path)
+        if not text:
+            raise ImportFailed(f"{path}: file is empty")
+        lines = io.StringIO(text, newline="")
+        delimiter = sniff_delimiter(text.split("\n", 1)[0]) if header else ","
+    else:
+        delimiter = ","
+    reader = csv.reader(lines, delimiter=delimiter)
     names: list[str] | None = None
     start = 1
     try:
@@ -271,6 +279,8 @@ def csv_rows(path: Path, *, header: bool = True) -> Iterator[tuple[int, dict[str
                 yield line, dict(zip(names, row + [""] * (len(names) - len(row)), strict=False))
     except csv.Error as exc:
         raise ImportFailed(f"{path}:{start}: CSV error ({exc})") from None
+    if header and names is None:
+        raise ImportFailed(f"{path}: file is empty")
 
 
 def require_columns(path: Path, have: list[str] | dict, need: list[str]) -> None:

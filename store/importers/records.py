@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,9 +32,6 @@ class Relation:
     role: str = ""  # what the source says of the link: a share, a role, a family relationship
 
 
-FACT_KINDS = ("birth_date", "birth_place", "nationality", "citizenship", "gender", "position")
-
-
 @dataclass(slots=True)
 class ListRecord:
     """One row of a sanctions or export-control list, in the store's terms."""
@@ -59,7 +56,7 @@ class ListRecord:
     linked_to: list[str] = field(default_factory=list)
     link_keys: dict[str, str] = field(default_factory=dict)  # linked_to detail → the target's key, when the source says
     relations: list[Relation] = field(default_factory=list)  # typed links (FollowTheMoney Ownership, Family, …)
-    facts: list[tuple[str, str]] = field(default_factory=list)  # (kind, value), kinds as FACT_KINDS
+    facts: list[tuple[str, str]] = field(default_factory=list)  # (kind, value): birth_date, birth_place, nationality, citizenship, gender, position
     origin: str = ""  # what names, addresses, identifiers and relations are filed under ("" = the list; a FollowTheMoney source's name)
     context: bool = False  # known from the source, not listed by it (a company register, a PEP list): no listing
     has_addresses: bool = True  # False where the format carries none (legacy sdn.csv)
@@ -70,6 +67,11 @@ class ListRecord:
     def all_countries(self) -> set[str]:
         """Countries from addresses plus those stated elsewhere in the row."""
         return {c for _, c in self.addresses if c} | self.countries
+
+    @property
+    def filed_under(self) -> str:
+        """The origin its names, addresses, identifiers, facts and relations are filed under: its source, else its list."""
+        return self.origin or self.list
 
     def listed(self, code: str, **fields: Any) -> ListRecord:
         """This party's record on list ``code`` (a copy: its own lists and sets), with the listing's ``fields``."""
@@ -91,6 +93,7 @@ class ListBatch:
     whole: bool | None = None  # the file says it is the whole of its source (an OpenSanctions dataset export)
     source: str = ""  # the source's name as the file gives it
     size: int = 0  # how many records are coming, when known (for progress)
+    close: Callable[[], None] = lambda: None  # frees what reading holds (a spill file's connection), however the import ends
 
 
 @dataclass(slots=True)
