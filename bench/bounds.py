@@ -27,16 +27,14 @@ def main() -> None:
     started = time.perf_counter()
     index = SearchIndex.build(conn)
     print(f"index of {len(index):,} names built in {time.perf_counter() - started:.1f} s")
-    for label, query in (("100 kB query", "xin rui " + "x" * 100_000), ("one letter", "x"), ("browse (no words)", ""),
-                         ("common word", "xin ")):
+    for label, query in (("100 kB query", "xin rui " + "x" * 100_000), ("one letter", "x"), ("browse (no words)", ""), ("common word", "xin ")):
         tracemalloc.start()
         started = time.perf_counter()
         result = index.search(query, limit=200)
         elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        print(f"{label:<18} {elapsed * 1000:8.1f} ms  {result.total:>9,} matching  {len(result.hits):>4} rows  "
-              f"peak {peak / 2**20:6.1f} MB")
+        print(f"{label:<18} {elapsed * 1000:8.1f} ms  {result.total:>9,} matching  {len(result.hits):>4} rows  peak {peak / 2**20:6.1f} MB")
     print(f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

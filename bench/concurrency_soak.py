@@ -48,13 +48,24 @@ def cli_loop(store: Path, work: Path, stop: float, seed: int, keys: list[str]) -
     parties.write_text("name,country\nSinno Electronics,HK\nKing Pai Technology,HK\nWorld Jetta Logistics,HK\n", encoding="utf-8")
     runs, failures = 0, []
     while time.monotonic() < stop:
-        shipments.write_text("date,exporter,exporter_country,importer,importer_country,hs_code,value\n"
-                             f"2024-03-01,Soak Exporter {seed} {runs},CN,OOO Soak,RU,854231,{runs + 1}\n", encoding="utf-8")
+        shipments.write_text(
+            "date,exporter,exporter_country,importer,importer_country,hs_code,value\n"
+            f"2024-03-01,Soak Exporter {seed} {runs},CN,OOO Soak,RU,854231,{runs + 1}\n",
+            encoding="utf-8",
+        )
         a, b = rng.sample(keys, 2)
-        args = rng.choice([["stats"], ["show", a], ["search", "sinno electronics", "--json"], ["import", str(shipments)],
-                           ["resolve", rng.choice(["same", "different"]), a, b], ["screen", str(parties)],
-                           ["screenings", "decide", "1", "2", rng.choice(["match", "review"])],
-                           ["backup", "-o", str(work / f"backup-{seed}.db")]])
+        args = rng.choice(
+            [
+                ["stats"],
+                ["show", a],
+                ["search", "sinno electronics", "--json"],
+                ["import", str(shipments)],
+                ["resolve", rng.choice(["same", "different"]), a, b],
+                ["screen", str(parties)],
+                ["screenings", "decide", "1", "2", rng.choice(["match", "review"])],
+                ["backup", "-o", str(work / f"backup-{seed}.db")],
+            ]
+        )
         done = subprocess.run([sys.executable, "-m", "watchlist.tui", "--db", str(store), *args], cwd=ROOT, capture_output=True, text=True)
         runs += 1
         if done.returncode != 0 or "Traceback" in done.stderr:
@@ -77,8 +88,12 @@ def main() -> int:
 
     main_db = connect(store)  # the CLI's connection the app keeps open
     keys = [k for (k,) in main_db.conn.execute("SELECT key FROM entities WHERE kind = 'company' ORDER BY id LIMIT 400")]
-    subprocess.run([sys.executable, "-m", "watchlist.tui", "--db", str(store), "screen", str(ROOT / "tests" / "data" / "screening_sample.csv")],
-                   cwd=ROOT, capture_output=True, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "watchlist.tui", "--db", str(store), "screen", str(ROOT / "tests" / "data" / "screening_sample.csv")],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
     stop = time.monotonic() + args.minutes * 60
     with ThreadPoolExecutor(args.cli_loops) as pool:
         loops = [pool.submit(cli_loop, store, work, stop, n, keys) for n in range(args.cli_loops)]
@@ -105,8 +120,12 @@ def main() -> int:
                 else:
                     screening.decide(writer, 1, 2, rng.choice(["match", "no match", "review"]))
                 writes += 1
-                reads += sum(f.result() for f in [readers.submit(lambda: reader(store).conn.execute(
-                    "SELECT count(*) FROM user_notes").fetchone()[0] >= 0) for _ in range(4)])
+                reads += sum(
+                    f.result()
+                    for f in [
+                        readers.submit(lambda: reader(store).conn.execute("SELECT count(*) FROM user_notes").fetchone()[0] >= 0) for _ in range(4)
+                    ]
+                )
             except Exception as exc:  # counted, not raised: the soak reports every error
                 errors.append(f"{type(exc).__name__}: {exc}")
             time.sleep(0.02)
@@ -124,12 +143,16 @@ def main() -> int:
     problem = integrity(store)
     cli_runs = sum(r[0] for r in results)
     cli_failures = [f for r in results for f in r[1]]
-    print(f"soak {args.minutes:g} min on {args.db.name}: {writes} user writes confirmed by process A "
-          f"({len(expected_notes)} notes, {len(expected_stars)} stars), {reads} reads; "
-          f"{cli_runs} CLI commands in {args.cli_loops} loops beside it")
-    print(f"lost writes: {len(lost_notes) + len(lost_stars)}; errors in A: {len(errors)}; CLI failures: {len(cli_failures)}; "
-          f"integrity_check: {problem or 'ok'}")
-    for line in (lost_notes[:5] + lost_stars[:5] + errors[:5] + cli_failures[:5]):
+    print(
+        f"soak {args.minutes:g} min on {args.db.name}: {writes} user writes confirmed by process A "
+        f"({len(expected_notes)} notes, {len(expected_stars)} stars), {reads} reads; "
+        f"{cli_runs} CLI commands in {args.cli_loops} loops beside it"
+    )
+    print(
+        f"lost writes: {len(lost_notes) + len(lost_stars)}; errors in A: {len(errors)}; CLI failures: {len(cli_failures)}; "
+        f"integrity_check: {problem or 'ok'}"
+    )
+    for line in lost_notes[:5] + lost_stars[:5] + errors[:5] + cli_failures[:5]:
         print("  ", line)
     shutil.rmtree(work, ignore_errors=True)
     return 1 if lost_notes or lost_stars or errors or cli_failures or problem else 0

@@ -36,8 +36,18 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 HS = ["854231", "854232", "854233", "854239", "851762", "847150", "852691", "901410", "281820", "8542", "848210"]
-RU = ["OOO Tekhnopark", "AO Radiokomponent", "OOO Mikrosistemy", "OOO Elektronnye Resheniya", "AO Pribor",
-      "OOO Logistik Plus", "OOO Vostok Torg", "AO Signal", "OOO Sever Elektro", "OOO Kvant"]
+RU = [
+    "OOO Tekhnopark",
+    "AO Radiokomponent",
+    "OOO Mikrosistemy",
+    "OOO Elektronnye Resheniya",
+    "AO Pribor",
+    "OOO Logistik Plus",
+    "OOO Vostok Torg",
+    "AO Signal",
+    "OOO Sever Elektro",
+    "OOO Kvant",
+]
 
 
 def generate(path: Path, rows: int, seed: int = 5) -> None:
@@ -45,19 +55,29 @@ def generate(path: Path, rows: int, seed: int = 5) -> None:
     from synthetic import entity_names
 
     rng = random.Random(seed)
-    exporters = [(names[0][0], country) for kind, country, names in (entity_names(rng) for _ in range(20_000))
-                 if kind == "company"]
+    exporters = [(names[0][0], country) for kind, country, names in (entity_names(rng) for _ in range(20_000)) if kind == "company"]
     importers = [f"{base} {i}" for i in range(500) for base in RU]
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
-        out.writerow(["date", "exporter", "exporter_country", "importer", "importer_country", "hs_code",
-                      "goods_description", "value", "quantity", "weight"])
+        out.writerow(
+            ["date", "exporter", "exporter_country", "importer", "importer_country", "hs_code", "goods_description", "value", "quantity", "weight"]
+        )
         for _ in range(rows):
             name, country = rng.choice(exporters)
-            out.writerow([f"20{rng.randint(21, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", name,
-                          "Hong Kong" if country == "HK" else "China", rng.choice(importers), "Russia", rng.choice(HS),
-                          "electronic components", round(rng.uniform(100, 90_000), 2), rng.randint(1, 5000),
-                          round(rng.uniform(0.1, 500), 1)])
+            out.writerow(
+                [
+                    f"20{rng.randint(21, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    name,
+                    "Hong Kong" if country == "HK" else "China",
+                    rng.choice(importers),
+                    "Russia",
+                    rng.choice(HS),
+                    "electronic components",
+                    round(rng.uniform(100, 90_000), 2),
+                    rng.randint(1, 5000),
+                    round(rng.uniform(0.1, 500), 1),
+                ]
+            )
 
 
 def generate_ftm(path: Path, entities: int, seed: int = 11) -> None:
@@ -65,8 +85,13 @@ def generate_ftm(path: Path, entities: int, seed: int = 11) -> None:
     from synthetic import entity_names
 
     rng = random.Random(seed)
-    authorities = ["Office of Foreign Assets Control", "Bureau of Industry and Security", "European Union",
-                   "Office of Financial Sanctions Implementation", "Department of Foreign Affairs and Trade"]
+    authorities = [
+        "Office of Foreign Assets Control",
+        "Bureau of Industry and Security",
+        "European Union",
+        "Office of Financial Sanctions Implementation",
+        "Department of Foreign Affairs and Trade",
+    ]
     written = party = 0
     with path.open("w", encoding="utf-8") as fh:
         while written < entities:
@@ -74,18 +99,39 @@ def generate_ftm(path: Path, entities: int, seed: int = 11) -> None:
             kind, country, names = entity_names(rng)
             pid = f"syn-{party}"
             props = {"name": [names[0][0]], "alias": [n for n, _ in names[1:]], "country": [country.lower()], "topics": ["sanction"]}
-            lines = [{"id": f"{pid}-sanction", "schema": "Sanction", "datasets": ["synthetic"],
-                      "properties": {"entity": [pid], "authority": [rng.choice(authorities)], "program": ["SYNTHETIC"],
-                                     "startDate": [f"20{rng.randint(14, 24)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"]}}]
+            lines = [
+                {
+                    "id": f"{pid}-sanction",
+                    "schema": "Sanction",
+                    "datasets": ["synthetic"],
+                    "properties": {
+                        "entity": [pid],
+                        "authority": [rng.choice(authorities)],
+                        "program": ["SYNTHETIC"],
+                        "startDate": [f"20{rng.randint(14, 24)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"],
+                    },
+                }
+            ]
             if party % 2:
                 props["addressEntity"] = [f"{pid}-addr"]
-                lines.append({"id": f"{pid}-addr", "schema": "Address", "datasets": ["synthetic"],
-                              "properties": {"full": [f"{rng.randint(1, 999)} Synthetic Road, {country}"], "country": [country.lower()]}})
+                lines.append(
+                    {
+                        "id": f"{pid}-addr",
+                        "schema": "Address",
+                        "datasets": ["synthetic"],
+                        "properties": {"full": [f"{rng.randint(1, 999)} Synthetic Road, {country}"], "country": [country.lower()]},
+                    }
+                )
             if party % 10 == 0:
-                lines.append({"id": f"{pid}-own", "schema": "Ownership", "datasets": ["synthetic"],
-                              "properties": {"owner": [f"syn-{party - 1}"], "asset": [pid], "percentage": ["51"]}})
-            lines.insert(0, {"id": pid, "schema": "Person" if kind == "person" else "Company", "datasets": ["synthetic"],
-                             "properties": props})
+                lines.append(
+                    {
+                        "id": f"{pid}-own",
+                        "schema": "Ownership",
+                        "datasets": ["synthetic"],
+                        "properties": {"owner": [f"syn-{party - 1}"], "asset": [pid], "percentage": ["51"]},
+                    }
+                )
+            lines.insert(0, {"id": pid, "schema": "Person" if kind == "person" else "Company", "datasets": ["synthetic"], "properties": props})
             for line in lines:
                 fh.write(json.dumps(line, ensure_ascii=False) + "\n")
             written += len(lines)
@@ -98,8 +144,13 @@ def measure_ftm(store: Path, path: Path) -> dict:
     seed.mark_empty(db)
     started = time.perf_counter()
     report = importers.run(db, path)
-    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "added": report.added, "rows": report.rows_read,
-            "rejected": len(report.rejects)}
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_mb": _peak_mb(),
+        "added": report.added,
+        "rows": report.rows_read,
+        "rejected": len(report.rejects),
+    }
 
 
 def measure_ftm_floor(path: Path) -> dict:
@@ -122,14 +173,12 @@ def measure_import(store: Path, csv_path: Path) -> dict:
     db = connect(store)
     started = time.perf_counter()
     report = importers.run(db, csv_path, "shipments")
-    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "added": report.added,
-            "rejected": len(report.rejects)}
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "added": report.added, "rejected": len(report.rejects)}
 
 
 def measure_floor(csv_path: Path, tmp: Path) -> dict:
     conn = sqlite3.connect(tmp / "floor.db")
-    conn.execute("CREATE TABLE s (date, exporter, exporter_country, importer, importer_country, hs_code, goods, value,"
-                 " quantity, weight)")
+    conn.execute("CREATE TABLE s (date, exporter, exporter_country, importer, importer_country, hs_code, goods, value, quantity, weight)")
     started = time.perf_counter()
     with csv_path.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
@@ -157,9 +206,13 @@ def main() -> None:
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
-        result = {"import": lambda: measure_import(args.db, args.csv), "floor": lambda: measure_floor(args.csv, args.keep),
-                  "links": lambda: measure_links(args.db), "ftm": lambda: measure_ftm(args.db, args.csv),
-                  "ftm-floor": lambda: measure_ftm_floor(args.csv)}[args.step]()
+        result = {
+            "import": lambda: measure_import(args.db, args.csv),
+            "floor": lambda: measure_floor(args.csv, args.keep),
+            "links": lambda: measure_links(args.db),
+            "ftm": lambda: measure_ftm(args.db, args.csv),
+            "ftm-floor": lambda: measure_ftm_floor(args.csv),
+        }[args.step]()
         print(json.dumps(result))
         return
     args.keep.mkdir(parents=True, exist_ok=True)
@@ -182,8 +235,12 @@ def main() -> None:
     dst.close()
 
     def step(name: str) -> dict:
-        out = subprocess.run([sys.executable, __file__, "--db", str(store), "--csv", str(csv_path), "--keep", str(args.keep),
-                              "--step", name], check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--db", str(store), "--csv", str(csv_path), "--keep", str(args.keep), "--step", name],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return json.loads(out.stdout)
 
     size = csv_path.stat().st_size / 1e6
@@ -191,8 +248,10 @@ def main() -> None:
     print(f"{args.rows:,} shipments ({size:.0f} MB CSV)")
     print(f"  watchlist import   {imp['seconds']:6.1f} s  peak {imp['peak_mb']:5.0f} MB  ({imp['added']:,} added, {imp['rejected']} rejected)")
     print(f"  floor executemany  {floor['seconds']:6.1f} s  peak {floor['peak_mb']:5.0f} MB  (csv.reader → bare table, no checks)")
-    print(f"  link proposals     {link['seconds']:6.1f} s  peak {link['peak_mb']:5.0f} MB  ({link['parties']:,} parties: "
-          f"{link['exact']} exact, {link['proposed']} proposed)")
+    print(
+        f"  link proposals     {link['seconds']:6.1f} s  peak {link['peak_mb']:5.0f} MB  ({link['parties']:,} parties: "
+        f"{link['exact']} exact, {link['proposed']} proposed)"
+    )
 
 
 def bench_ftm(entities: int, keep: Path) -> None:
@@ -205,14 +264,20 @@ def bench_ftm(entities: int, keep: Path) -> None:
         Path(f"{store}{suffix}").unlink(missing_ok=True)
 
     def step(name: str) -> dict:
-        out = subprocess.run([sys.executable, __file__, "--db", str(store), "--csv", str(path), "--keep", str(keep), "--step", name],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--db", str(store), "--csv", str(path), "--keep", str(keep), "--step", name],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return json.loads(out.stdout)
 
     imp, floor = step("ftm"), step("ftm-floor")
     print(f"{floor['rows']:,} FollowTheMoney entities ({path.stat().st_size / 1e6:.0f} MB)")
-    print(f"  watchlist import   {imp['seconds']:6.1f} s  peak {imp['peak_mb']:5.0f} MB  ({imp['added']:,} listings and records added, "
-          f"{imp['rejected']} rejected)")
+    print(
+        f"  watchlist import   {imp['seconds']:6.1f} s  peak {imp['peak_mb']:5.0f} MB  ({imp['added']:,} listings and records added, "
+        f"{imp['rejected']} rejected)"
+    )
     print(f"  floor json.loads   {floor['seconds']:6.1f} s  peak {floor['peak_mb']:5.0f} MB")
 
 

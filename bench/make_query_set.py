@@ -21,8 +21,11 @@ from pathlib import Path
 from watchlist.store.normalize import PLACES, analyze
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "search_queries.csv"
-LEGAL_RE = re.compile(r"[,.]?\s*\b(co\.?,?\s*ltd\.?|company limited|co\.?,?\s*limited|limited|ltd\.?|inc\.?|"
-                      r"corporation|corp\.?|llc|group)\s*[,.]*\s*$", re.I)
+LEGAL_RE = re.compile(
+    r"[,.]?\s*\b(co\.?,?\s*ltd\.?|company limited|co\.?,?\s*limited|limited|ltd\.?|inc\.?|"
+    r"corporation|corp\.?|llc|group)\s*[,.]*\s*$",
+    re.I,
+)
 
 
 def typo(word: str, rng: random.Random) -> str:
@@ -32,9 +35,9 @@ def typo(word: str, rng: random.Random) -> str:
     i = rng.randrange(1, len(word) - 1)
     kind = rng.choice(["swap", "drop", "double"])
     if kind == "swap":
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     if kind == "drop":
-        return word[:i] + word[i + 1:]
+        return word[:i] + word[i + 1 :]
     return word[:i] + word[i] + word[i:]
 
 

@@ -115,10 +115,11 @@ CYRILLIC = [
     ("ПАО Совкомбанк", "SOVCOMBANK OPEN JOINT STOCK COMPANY"),
     ("АО Лаборатория Касперского", "AO Kaspersky Lab"),
 ]
-COUNTRY_FORMS = {"CN": ["China", "CN", "PRC", "People's Republic of China", "中国", "CHN"],
-                 "HK": ["Hong Kong", "HK", "Hong Kong SAR", "China, Hong Kong SAR", "Hong Kong, China", "香港"],
-                 "RU": ["Russia", "RU", "Russian Federation", "Россия", "RUS", "Russian Fed."]}
-
+COUNTRY_FORMS = {
+    "CN": ["China", "CN", "PRC", "People's Republic of China", "中国", "CHN"],
+    "HK": ["Hong Kong", "HK", "Hong Kong SAR", "China, Hong Kong SAR", "Hong Kong, China", "香港"],
+    "RU": ["Russia", "RU", "Russian Federation", "Россия", "RUS", "Russian Fed."],
+}
 
 
 def _syllables() -> set[str]:
@@ -157,23 +158,69 @@ LEGAL_REWRITES = [
     (r"\bCorporation\b", ["Corp.", "Corp", "Co.", ""]),
 ]
 RU_FORMS = [
-    (r"^(?:LIMITED LIABILITY COMPANY|OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU|OOO|LLC)\s+(.+)$",
-     ["{} LLC", "OOO {}", "{}, OOO", "{} Ltd", "Obshchestvo s ogranichennoy otvetstvennostyu {}"]),
+    (
+        r"^(?:LIMITED LIABILITY COMPANY|OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU|OOO|LLC)\s+(.+)$",
+        ["{} LLC", "OOO {}", "{}, OOO", "{} Ltd", "Obshchestvo s ogranichennoy otvetstvennostyu {}"],
+    ),
     (r"^(?:JOINT STOCK COMPANY|AKTSIONERNOE OBSHCHESTVO|JSC|AO)\s+(.+)$", ["{} JSC", "AO {}", "{}, AO", "JSC {}", "{} Joint-Stock Co."]),
     (r"^(?:PUBLIC JOINT STOCK COMPANY|PJSC|PAO)\s+(.+)$", ["{} PJSC", "PAO {}", "{} Public JSC", "OAO {}"]),
     (r"^(.+?),? (?:LLC|OOO|Limited Liability Company)$", ["OOO {}", "{} Ltd.", "LLC {}"]),
     (r"^(.+?),? (?:JSC|AO|Joint Stock Company)$", ["AO {}", "JSC {}", "{} OAO"]),
 ]
 TRANSLIT = [  # BGN/PCGN → the other romanisations people meet (ICAO passports, German, simplified English)
-    ("shch", "sch"), ("kh", "h"), ("iy\\b", "ii"), ("yy\\b", "yi"), ("ya", "ia"), ("yu", "iu"), ("ye", "e"), ("ts", "tz"),
-    ("zh", "j"), ("iy\\b", "ij"), ("kh", "ch"),
+    ("shch", "sch"),
+    ("kh", "h"),
+    ("iy\\b", "ii"),
+    ("yy\\b", "yi"),
+    ("ya", "ia"),
+    ("yu", "iu"),
+    ("ye", "e"),
+    ("ts", "tz"),
+    ("zh", "j"),
+    ("iy\\b", "ij"),
+    ("kh", "ch"),
 ]
-ABBREVIATIONS = [("Technology", "Tech."), ("Technologies", "Techs"), ("International", "Int'l"), ("Electronics", "Elec."),
-                 ("Electronic", "Elec."), ("Company", "Co."), ("Corporation", "Corp."), ("Industrial", "Ind."),
-                 ("Development", "Dev."), ("Limited", "Ltd"), ("Trading", "Trdg"), ("Equipment", "Equip."),
-                 ("Manufacturing", "Mfg."), ("Science", "Sci."), ("Logistics", "Log."), ("Import and Export", "Imp. & Exp.")]
-CITIES = ("Shenzhen", "Beijing", "Shanghai", "Guangzhou", "Hangzhou", "Wuhan", "Xiamen", "Chengdu", "Tianjin", "Suzhou",
-          "Changsha", "Nanjing", "Dongguan", "Ningbo", "Qingdao", "Dalian", "Xian", "Harbin", "Hefei", "Zhuhai", "Moscow")
+ABBREVIATIONS = [
+    ("Technology", "Tech."),
+    ("Technologies", "Techs"),
+    ("International", "Int'l"),
+    ("Electronics", "Elec."),
+    ("Electronic", "Elec."),
+    ("Company", "Co."),
+    ("Corporation", "Corp."),
+    ("Industrial", "Ind."),
+    ("Development", "Dev."),
+    ("Limited", "Ltd"),
+    ("Trading", "Trdg"),
+    ("Equipment", "Equip."),
+    ("Manufacturing", "Mfg."),
+    ("Science", "Sci."),
+    ("Logistics", "Log."),
+    ("Import and Export", "Imp. & Exp."),
+]
+CITIES = (
+    "Shenzhen",
+    "Beijing",
+    "Shanghai",
+    "Guangzhou",
+    "Hangzhou",
+    "Wuhan",
+    "Xiamen",
+    "Chengdu",
+    "Tianjin",
+    "Suzhou",
+    "Changsha",
+    "Nanjing",
+    "Dongguan",
+    "Ningbo",
+    "Qingdao",
+    "Dalian",
+    "Xian",
+    "Harbin",
+    "Hefei",
+    "Zhuhai",
+    "Moscow",
+)
 
 
 def typo(name: str, rng: random.Random) -> str | None:
@@ -184,7 +231,7 @@ def typo(name: str, rng: random.Random) -> str | None:
     w = max(words, key=len)
     i = rng.randrange(1, len(w) - 1)
     kind = rng.choice(["swap", "drop", "double"])
-    slipped = (w[:i] + w[i + 1] + w[i] + w[i + 2:]) if kind == "swap" else (w[:i] + w[i + 1:]) if kind == "drop" else (w[:i] + w[i] + w[i:])
+    slipped = (w[:i] + w[i + 1] + w[i] + w[i + 2 :]) if kind == "swap" else (w[:i] + w[i + 1 :]) if kind == "drop" else (w[:i] + w[i] + w[i:])
     return name.replace(w, slipped, 1) if slipped != w else None
 
 
@@ -205,22 +252,30 @@ def hk_spelling(name: str, rng: random.Random) -> str | None:
     if not m:
         return None
     other = [f for f in forms if f.lower().replace(".", "").replace(" ", "") != m.group(0).lower().replace(".", "").replace(" ", "")]
-    return name[:m.start()] + rng.choice(other) + name[m.end():]
+    return name[: m.start()] + rng.choice(other) + name[m.end() :]
 
 
 def pinyin_spacing(name: str, rng: random.Random) -> str | None:
     words = name.split()
-    spots = [i for i, w in enumerate(words) if len(w) >= 6 and w.isalpha() and w.title() not in CITIES and w.lower() not in ENGLISH
-             and (s := split_pinyin(w.lower())) and 2 <= len(s) <= 3]
+    spots = [
+        i
+        for i, w in enumerate(words)
+        if len(w) >= 6 and w.isalpha() and w.title() not in CITIES and w.lower() not in ENGLISH and (s := split_pinyin(w.lower())) and 2 <= len(s) <= 3
+    ]
     if spots:
         i = rng.choice(spots)
         parts = split_pinyin(words[i].lower()) or []
         words[i] = " ".join(p.title() for p in parts)
         return " ".join(words)
     for i in range(len(words) - 1):  # spaced syllables joined: "Hua Xin" → "Huaxin"
-        if split_pinyin(words[i].lower()) and split_pinyin(words[i + 1].lower()) and len(words[i]) <= 4 and len(words[i + 1]) <= 4 \
-                and words[i].lower() not in {"co", "ltd", "hk"}:
-            return " ".join([*words[:i], words[i] + words[i + 1].lower(), *words[i + 2:]])
+        if (
+            split_pinyin(words[i].lower())
+            and split_pinyin(words[i + 1].lower())
+            and len(words[i]) <= 4
+            and len(words[i + 1]) <= 4
+            and words[i].lower() not in {"co", "ltd", "hk"}
+        ):
+            return " ".join([*words[:i], words[i] + words[i + 1].lower(), *words[i + 2 :]])
     return None
 
 
@@ -234,14 +289,17 @@ def abbreviation(name: str, rng: random.Random) -> str | None:
     return out
 
 
-_LEGAL_PHRASE = re.compile(r"^(limited liability company|joint[- ]stock company|public joint stock company|open joint stock company|"
-                           r"closed joint stock company|aktsionernoe obshchestvo|obshchestvo s ogranichennoi otvetstvennostyu)\s+", re.I)
+_LEGAL_PHRASE = re.compile(
+    r"^(limited liability company|joint[- ]stock company|public joint stock company|open joint stock company|"
+    r"closed joint stock company|aktsionernoe obshchestvo|obshchestvo s ogranichennoi otvetstvennostyu)\s+",
+    re.I,
+)
 
 
 def word_order(name: str, rng: random.Random) -> str | None:
     m = _LEGAL_PHRASE.match(name)
     if m:  # a Russian firm: the legal form moves to the end, as invoices write it ("Fotonika NPK LLC")
-        rest = name[m.end():].split()
+        rest = name[m.end() :].split()
         if len(rest) < 2:
             return None
         return " ".join([*rest[1:], rest[0]]) + ", " + m.group(1)
@@ -253,7 +311,7 @@ def word_order(name: str, rng: random.Random) -> str | None:
         first = next((w for w in words if w.lower() == core[0]), None)
         if first:
             rest = [w for w in words if w is not first]
-            return " ".join([*rest[:len(rest) - 2], first, *rest[len(rest) - 2:]]) if len(rest) > 2 else " ".join([*rest, first])
+            return " ".join([*rest[: len(rest) - 2], first, *rest[len(rest) - 2 :]]) if len(rest) > 2 else " ".join([*rest, first])
     return None
 
 
@@ -273,7 +331,8 @@ def main(store: str) -> None:
     db = sqlite3.connect(store)
     companies = db.execute(
         "SELECT e.key, e.name, e.countries FROM entities e WHERE e.kind = 'company' AND EXISTS"
-        " (SELECT 1 FROM listings l WHERE l.entity_id = e.id AND l.status = 'active') ORDER BY e.key").fetchall()
+        " (SELECT 1 FROM listings l WHERE l.entity_id = e.id AND l.status = 'active') ORDER BY e.key"
+    ).fetchall()
     by_latn: dict[str, set[str]] = {}
     for key, latn in db.execute("SELECT e.key, n.latn FROM names n JOIN entities e ON e.id = n.entity_id"):
         by_latn.setdefault(latn, set()).add(key)
@@ -292,16 +351,23 @@ def main(store: str) -> None:
     for han, listed in HAN:
         keys = expected(listed)
         assert keys, f"not in the seed: {listed}"
-        rows.append({"name": han, "country": rng.choice(COUNTRY_FORMS["CN"]), "variant": "chinese_characters",
-                     "listed_name": listed, "expected_keys": keys})
+        rows.append(
+            {"name": han, "country": rng.choice(COUNTRY_FORMS["CN"]), "variant": "chinese_characters", "listed_name": listed, "expected_keys": keys}
+        )
     for cyr, listed in CYRILLIC:
         keys = expected(listed)
         assert keys, f"not in the seed: {listed}"
         rows.append({"name": cyr, "country": rng.choice(COUNTRY_FORMS["RU"]), "variant": "cyrillic", "listed_name": listed, "expected_keys": keys})
-    classes = {"legal_form": (legal_form, ("CN", "HK", "RU")), "hk_spelling": (hk_spelling, ("HK", "CN")),
-               "pinyin_spacing": (pinyin_spacing, ("CN", "HK")), "typo": (typo, ("CN", "HK", "RU")),
-               "abbreviation": (abbreviation, ("CN", "HK", "RU")), "word_order": (word_order, ("CN", "HK", "RU")),
-               "transliteration": (transliteration, ("RU",)), "country_name": (lambda n, r: n, ("CN", "HK", "RU"))}
+    classes = {
+        "legal_form": (legal_form, ("CN", "HK", "RU")),
+        "hk_spelling": (hk_spelling, ("HK", "CN")),
+        "pinyin_spacing": (pinyin_spacing, ("CN", "HK")),
+        "typo": (typo, ("CN", "HK", "RU")),
+        "abbreviation": (abbreviation, ("CN", "HK", "RU")),
+        "word_order": (word_order, ("CN", "HK", "RU")),
+        "transliteration": (transliteration, ("RU",)),
+        "country_name": (lambda n, r: n, ("CN", "HK", "RU")),
+    }
     used: set[str] = set()
     for variant, (make, homes) in classes.items():
         pool = [c for c in companies if set(c[2].split(",")) & set(homes) and c[0] not in used and len(c[1]) <= 90]
@@ -313,9 +379,15 @@ def main(store: str) -> None:
                 continue
             keys = expected(name, written) if variant == "country_name" else expected(name)
             home = next(h for h in homes if h in countries.split(","))
-            rows.append({"name": written, "country": country(countries, home) if variant != "country_name"
-                         else rng.choice([f for f in COUNTRY_FORMS[home] if len(f) > 3]),
-                         "variant": variant, "listed_name": name, "expected_keys": keys})
+            rows.append(
+                {
+                    "name": written,
+                    "country": country(countries, home) if variant != "country_name" else rng.choice([f for f in COUNTRY_FORMS[home] if len(f) > 3]),
+                    "variant": variant,
+                    "listed_name": name,
+                    "expected_keys": keys,
+                }
+            )
             used.add(key)
             made += 1
             if made == PER_CLASS:

@@ -36,8 +36,11 @@ def counterparties(conn: sqlite3.Connection, count: int, seed: int = 11) -> list
     rng = random.Random(seed)
     ids = [i for (i,) in conn.execute("SELECT id FROM names WHERE kind = 'primary' ORDER BY id")]
     picked = sorted(rng.sample(ids, min(len(ids), count // 2)))
-    stored = [row for i in range(0, len(picked), 500) for row in conn.execute(
-        f"SELECT name, entity_id FROM names WHERE id IN ({','.join('?' * len(picked[i:i + 500]))})", picked[i:i + 500])]
+    stored = [
+        row
+        for i in range(0, len(picked), 500)
+        for row in conn.execute(f"SELECT name, entity_id FROM names WHERE id IN ({','.join('?' * len(picked[i : i + 500]))})", picked[i : i + 500])
+    ]
     out: list[tuple[str, int | None]] = []
     for name, eid in stored:
         words = name.split()
@@ -46,7 +49,7 @@ def counterparties(conn: sqlite3.Connection, count: int, seed: int = 11) -> list
             i = max(range(len(words)), key=lambda k: len(words[k]))
             w = words[i]
             j = rng.randrange(1, len(w)) if len(w) > 2 else 0
-            words[i] = w[:j] + rng.choice("aeiounrst") + w[j + 1:]
+            words[i] = w[:j] + rng.choice("aeiounrst") + w[j + 1 :]
         elif roll < 0.7 and len(words) > 2:  # the legal form dropped
             words = words[:-2]
         elif len(words) > 2:  # the first word moved last
@@ -72,26 +75,37 @@ def main() -> None:
     index = SearchIndex.build(conn)
     built = time.perf_counter() - started
     started = time.perf_counter()
-    results = list(screening.screen(index, [screening.Row(i, n, "", {}) for i, (n, _) in enumerate(rows)], args.threshold,
-                                    workers=args.workers))
+    results = list(screening.screen(index, [screening.Row(i, n, "", {}) for i, (n, _) in enumerate(rows)], args.threshold, workers=args.workers))
     screened = time.perf_counter() - started
     flagged = sum(1 for r in results if r.matches)
     variants = sum(1 for _, expected in rows if expected is not None)
-    missed = [(expected, r) for (_, expected), r in zip(rows, results, strict=True) if expected is not None
-              and not any(m["entity_id"] == index.group.get(expected, expected) for m in r.matches)]
+    missed = [
+        (expected, r)
+        for (_, expected), r in zip(rows, results, strict=True)
+        if expected is not None and not any(m["entity_id"] == index.group.get(expected, expected) for m in r.matches)
+    ]
     found = variants - len(missed)
-    own = {eid: name for i in range(0, len(missed), 500) for eid, name in conn.execute(
-        f"SELECT id, name FROM entities WHERE id IN ({','.join('?' * len(missed[i:i + 500]))})", [e for e, _ in missed[i:i + 500]])}
+    own = {
+        eid: name
+        for i in range(0, len(missed), 500)
+        for eid, name in conn.execute(
+            f"SELECT id, name FROM entities WHERE id IN ({','.join('?' * len(missed[i : i + 500]))})", [e for e, _ in missed[i : i + 500]]
+        )
+    }
     twins = sum(1 for e, r in missed if any(analyze(m["name"]).latn == analyze(own[e]).latn for m in r.matches))
     worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     parent_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"store: {len(index.kind) - 1:,} entities, {len(index):,} names; index built in {built:.1f} s")
-    print(f"engine: {len(rows):,} rows screened in {screened:.1f} s with {args.workers} workers "
-          f"({screened / len(rows) * 1000 * args.workers:.2f} ms a row per worker); total with the index build {built + screened:.1f} s")
-    print(f"results: {flagged:,} rows with a match ≥ {args.threshold:.0f}; {found:,} of {variants:,} variants of stored names "
-          f"matched their own entity (recall {found / max(1, variants):.3f}); {twins:,} of the others matched entities with "
-          f"the very same name (generated names repeat: a person's name may be 30 people), so {found + twins:,} "
-          f"({(found + twins) / max(1, variants):.3f}) found the name")
+    print(
+        f"engine: {len(rows):,} rows screened in {screened:.1f} s with {args.workers} workers "
+        f"({screened / len(rows) * 1000 * args.workers:.2f} ms a row per worker); total with the index build {built + screened:.1f} s"
+    )
+    print(
+        f"results: {flagged:,} rows with a match ≥ {args.threshold:.0f}; {found:,} of {variants:,} variants of stored names "
+        f"matched their own entity (recall {found / max(1, variants):.3f}); {twins:,} of the others matched entities with "
+        f"the very same name (generated names repeat: a person's name may be 30 people), so {found + twins:,} "
+        f"({(found + twins) / max(1, variants):.3f}) found the name"
+    )
     print(f"peak memory: parent {parent_rss:,.0f} MB, largest worker {worker_rss:,.0f} MB (shared pages counted in each)")
     names = [n for (n,) in conn.execute("SELECT name FROM names")]
     sample = [name for name, _ in rows[: args.cdist_sample]]
@@ -104,8 +118,10 @@ def main() -> None:
             process.extract(row, names, scorer=fuzz.WRatio, processor=None, limit=3, score_cutoff=args.threshold)
         how = "rapidfuzz process.extract (WRatio, one core; cdist needs numpy)"
     brute = time.perf_counter() - started
-    print(f"brute force: {how} of {len(sample)} rows × {len(names):,} names in {brute:.1f} s; "
-          f"all {len(rows):,} rows ≈ {brute / len(sample) * len(rows) / 3600:,.1f} hours")
+    print(
+        f"brute force: {how} of {len(sample)} rows × {len(names):,} names in {brute:.1f} s; "
+        f"all {len(rows):,} rows ≈ {brute / len(sample) * len(rows) / 3600:,.1f} hours"
+    )
 
 
 def _has_numpy() -> bool:

@@ -69,9 +69,11 @@ def baseline(ref: str, work: Path) -> dict | None:
         site = [p for p in sys.path if p.endswith("site-packages")]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(pkg.parent), *site])}
         store = work / "baseline.db"
-        code = (f"import json, sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import screening_quality as q;"
-                f"from watchlist.store import connect, seed;"
-                f"seed.build(connect({str(store)!r})); print(json.dumps(q.evaluate({str(store)!r})))")
+        code = (
+            f"import json, sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import screening_quality as q;"
+            f"from watchlist.store import connect, seed;"
+            f"seed.build(connect({str(store)!r})); print(json.dumps(q.evaluate({str(store)!r})))"
+        )
         run = subprocess.run([sys.executable, "-S", "-c", code], env=env, capture_output=True, text=True, cwd=work)
         if run.returncode:
             print(f"baseline {ref} failed:\n{run.stderr[-2000:]}", file=sys.stderr)

@@ -70,11 +70,9 @@ def main() -> None:
         result = index.search(row["query"] + " ", limit=50, min_score=0)
         t_ours += time.perf_counter() - started
         # a resolved entity answers for each of its list records
-        ours[row["class"]].append(rank_of([(next((k for k in h.records if k in expected), h.key), h.score)
-                                           for h in result.hits], expected))
+        ours[row["class"]].append(rank_of([(next((k for k in h.records if k in expected), h.key), h.score) for h in result.hits], expected))
         started = time.perf_counter()
-        found = process.extract(utils.default_process(row["query"]), choices, scorer=fuzz.WRatio,
-                                limit=args.baseline_limit * 3, processor=None)
+        found = process.extract(utils.default_process(row["query"]), choices, scorer=fuzz.WRatio, limit=args.baseline_limit * 3, processor=None)
         best: dict[str, float] = {}
         for _, score, i in found:
             key = names[i][0]

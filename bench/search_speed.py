@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE.parent))
 
 def _typo(word: str, rng: random.Random) -> str:
     i = rng.randrange(1, max(2, len(word) - 1))
-    return word[:i] + word[i + 1:] if rng.random() < 0.5 else word[:i] + word[i + 1:i + 2] + word[i] + word[i + 2:]
+    return word[:i] + word[i + 1 :] if rng.random() < 0.5 else word[:i] + word[i + 1 : i + 2] + word[i] + word[i + 2 :]
 
 
 def queries(conn: sqlite3.Connection, count: int = 40) -> list[str]:
@@ -92,11 +92,22 @@ def measure(path: Path, baseline_keys: int) -> dict:
             started = time.perf_counter()
             process.extract(utils.default_process(prefix), choices, scorer=fuzz.WRatio, limit=50, processor=None)
             base.append((time.perf_counter() - started) * 1000)
-    return {"names": len(index), "entities": len(index.recent), "build_s": build,
-            "index_mb": (rss1 - rss0) / 1024, "peak_mb": rss2 / 1024, "keystrokes": len(latencies),
-            "p50": _pct(latencies, 50), "p95": _pct(latencies, 95), "max": max(latencies), "worst": worst[0],
-            "answered": f"{hits_at_end}/{len(typed)}",
-            "base_n": len(base), "base_p50": _pct(base, 50) if base else None, "base_p95": _pct(base, 95) if base else None}
+    return {
+        "names": len(index),
+        "entities": len(index.recent),
+        "build_s": build,
+        "index_mb": (rss1 - rss0) / 1024,
+        "peak_mb": rss2 / 1024,
+        "keystrokes": len(latencies),
+        "p50": _pct(latencies, 50),
+        "p95": _pct(latencies, 95),
+        "max": max(latencies),
+        "worst": worst[0],
+        "answered": f"{hits_at_end}/{len(typed)}",
+        "base_n": len(base),
+        "base_p50": _pct(base, 50) if base else None,
+        "base_p95": _pct(base, 95) if base else None,
+    }
 
 
 def _pct(values: list[float], p: int) -> float:
@@ -116,20 +127,35 @@ def main() -> None:
     from synthetic import generate
 
     args.keep.mkdir(parents=True, exist_ok=True)
-    print(f"{'entities':>9} {'names':>9} {'build s':>8} {'index MB':>9} {'peak MB':>8} {'keys':>5} "
-          f"{'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'scan p50':>9} {'scan p95':>9}  answered  slowest keystroke")
+    print(
+        f"{'entities':>9} {'names':>9} {'build s':>8} {'index MB':>9} {'peak MB':>8} {'keys':>5} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'scan p50':>9} {'scan p95':>9}  answered  slowest keystroke"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         path = args.keep / f"synthetic-{size}.db"
         if not path.exists():
             print(f"generating {path} …", file=sys.stderr)
             generate(path, size)
-        out = subprocess.run([sys.executable, __file__, "--measure", str(path), "--baseline-keys",
-                              str(args.baseline_keys if size <= 100_000 else args.baseline_keys // 4)],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--measure",
+                str(path),
+                "--baseline-keys",
+                str(args.baseline_keys if size <= 100_000 else args.baseline_keys // 4),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         r = json.loads(out.stdout)
-        print(f"{r['entities']:>9,} {r['names']:>9,} {r['build_s']:>8.1f} {r['index_mb']:>9.0f} {r['peak_mb']:>8.0f} "
-              f"{r['keystrokes']:>5} {r['p50']:>7.2f} {r['p95']:>7.2f} {r['max']:>7.1f} "
-              f"{r['base_p50'] or 0:>9.0f} {r['base_p95'] or 0:>9.0f}  {r['answered']:>8}  {r['worst']!r}", flush=True)
+        print(
+            f"{r['entities']:>9,} {r['names']:>9,} {r['build_s']:>8.1f} {r['index_mb']:>9.0f} {r['peak_mb']:>8.0f} "
+            f"{r['keystrokes']:>5} {r['p50']:>7.2f} {r['p95']:>7.2f} {r['max']:>7.1f} "
+            f"{r['base_p50'] or 0:>9.0f} {r['base_p95'] or 0:>9.0f}  {r['answered']:>8}  {r['worst']!r}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

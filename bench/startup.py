@@ -1,6 +1,6 @@
 """Startup of the explorer on a store: time to a focused search box, and to the first results.
 
-    python bench/startup.py --db STORE
+python bench/startup.py --db STORE
 """
 
 from __future__ import annotations

@@ -51,9 +51,11 @@ def backup_store(db: sqlite_utils.Database, out: Path) -> dict[str, Any]:
             db.conn.backup(copy)
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
             check = copy.execute("PRAGMA quick_check").fetchone()[0]
-            counts = {"entities": copy.execute("SELECT count(*) FROM entities").fetchone()[0],
-                      "user_notes": copy.execute("SELECT count(*) FROM user_notes").fetchone()[0],
-                      "user_watchlist": copy.execute("SELECT count(*) FROM user_watchlist").fetchone()[0]}
+            counts = {
+                "entities": copy.execute("SELECT count(*) FROM entities").fetchone()[0],
+                "user_notes": copy.execute("SELECT count(*) FROM user_notes").fetchone()[0],
+                "user_watchlist": copy.execute("SELECT count(*) FROM user_watchlist").fetchone()[0],
+            }
         finally:
             copy.close()
         if check != "ok":
@@ -69,17 +71,21 @@ def backup_store(db: sqlite_utils.Database, out: Path) -> dict[str, Any]:
 def export_userdata(db: sqlite_utils.Database) -> dict[str, Any]:
     """Everything the user wrote, as one JSON-ready dict."""
     conn = db.conn
-    out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "exported_at": now(), "store": store_path(conn),
-                           "watchlist": rows(conn, "SELECT entity_key, starred_at, tags FROM user_watchlist ORDER BY rowid"),
-                           "notes": rows(conn, "SELECT entity_key, note, updated_at FROM user_notes ORDER BY entity_key")}
+    out: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": now(),
+        "store": store_path(conn),
+        "watchlist": rows(conn, "SELECT entity_key, starred_at, tags FROM user_watchlist ORDER BY rowid"),
+        "notes": rows(conn, "SELECT entity_key, note, updated_at FROM user_notes ORDER BY entity_key"),
+    }
     for name, (table, columns) in _EVENTS.items():
         out[name] = rows(conn, f"SELECT {', '.join(columns)} FROM {table} ORDER BY id")
     runs = rows(conn, f"SELECT id, {', '.join(_RUN)} FROM user_screening_runs ORDER BY id")
     for run in runs:
         run_id = run.pop("id")
         run["rows"] = rows(conn, f"SELECT {', '.join(_RUN_ROW)} FROM user_screening_rows WHERE run_id = ? ORDER BY line", (run_id,))
-        run["decisions"] = rows(conn, f"SELECT {', '.join(_RUN_EVENT)} FROM user_screening_events WHERE run_id = ? ORDER BY id",
-                                (run_id,))
+        run["decisions"] = rows(conn, f"SELECT {', '.join(_RUN_EVENT)} FROM user_screening_events WHERE run_id = ? ORDER BY id", (run_id,))
     out["screening_runs"] = runs
     return out
 
@@ -112,7 +118,7 @@ def import_userdata(db: sqlite_utils.Database, data: Any, source: str = "file") 
     (both texts, marked); decisions and note versions already here are not repeated.
     """
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise StoreError(f"{source}: not a watchlist user-data file (no \"format\": \"{FORMAT}\")")
+        raise StoreError(f'{source}: not a watchlist user-data file (no "format": "{FORMAT}")')
     if not isinstance(data.get("version"), int) or data["version"] > VERSION:
         raise StoreError(f"{source}: user-data version {data.get('version')!r} is newer than this watchlist knows ({VERSION})")
     added = {"watchlist": 0, "notes": 0, "screening_runs": 0, "screening_decisions": 0, **dict.fromkeys(_EVENTS, 0)}
@@ -120,10 +126,12 @@ def import_userdata(db: sqlite_utils.Database, data: Any, source: str = "file") 
         with transaction(db.conn) as conn:
             for star in data.get("watchlist", []):
                 before = conn.total_changes
-                conn.execute("INSERT INTO user_watchlist (entity_key, starred_at, tags) VALUES (?,?,?) ON CONFLICT(entity_key) DO UPDATE"
-                             " SET starred_at = min(starred_at, excluded.starred_at), tags = trim(tags || ' ' || excluded.tags)"
-                             " WHERE (' ' || tags || ' ') NOT LIKE ('% ' || excluded.tags || ' %') OR excluded.starred_at < starred_at",
-                             (star["entity_key"], star["starred_at"], star.get("tags") or ""))
+                conn.execute(
+                    "INSERT INTO user_watchlist (entity_key, starred_at, tags) VALUES (?,?,?) ON CONFLICT(entity_key) DO UPDATE"
+                    " SET starred_at = min(starred_at, excluded.starred_at), tags = trim(tags || ' ' || excluded.tags)"
+                    " WHERE (' ' || tags || ' ') NOT LIKE ('% ' || excluded.tags || ' %') OR excluded.starred_at < starred_at",
+                    (star["entity_key"], star["starred_at"], star.get("tags") or ""),
+                )
                 added["watchlist"] += conn.total_changes > before
             for note in data.get("notes", []):
                 added["notes"] += _merge_note(conn, note["entity_key"], note["note"], note.get("updated_at") or now())
@@ -134,8 +142,7 @@ def import_userdata(db: sqlite_utils.Database, data: Any, source: str = "file") 
                 run_id, new = _run_id(conn, run)
                 added["screening_runs"] += new
                 for event in run.get("decisions", []):
-                    added["screening_decisions"] += _append_new(conn, "user_screening_events", ("run_id", *_RUN_EVENT),
-                                                                {**event, "run_id": run_id})
+                    added["screening_decisions"] += _append_new(conn, "user_screening_events", ("run_id", *_RUN_EVENT), {**event, "run_id": run_id})
             if added["resolve_decisions"]:
                 from .resolve import run as regroup  # deferred: resolution imports the matching tables
 
@@ -150,8 +157,11 @@ def _merge_note(conn: sqlite3.Connection, key: str, note: str, at: str) -> int:
     if row and note.strip() in row[0]:
         return 0
     merged = note if not row else both_kept(row[0], note, at)
-    conn.execute("INSERT INTO user_notes (entity_key, note, updated_at) VALUES (?,?,?) ON CONFLICT(entity_key)"
-                 " DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at", (key, merged, now()))
+    conn.execute(
+        "INSERT INTO user_notes (entity_key, note, updated_at) VALUES (?,?,?) ON CONFLICT(entity_key)"
+        " DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at",
+        (key, merged, now()),
+    )
     conn.execute("INSERT INTO user_note_history (entity_key, note, saved_at, user) VALUES (?,?,?,?)", (key, merged, now(), user()))
     return 1
 
@@ -167,12 +177,17 @@ def _append_new(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], 
 
 def _run_id(conn: sqlite3.Connection, run: dict[str, Any]) -> tuple[int, int]:
     """The id of this run in the store (inserted with its rows when new)."""
-    found = conn.execute("SELECT id FROM user_screening_runs WHERE file IS ? AND content_hash IS ? AND started IS ? AND user IS ?",
-                         (run["file"], run["content_hash"], run["started"], run["user"])).fetchone()
+    found = conn.execute(
+        "SELECT id FROM user_screening_runs WHERE file IS ? AND content_hash IS ? AND started IS ? AND user IS ?",
+        (run["file"], run["content_hash"], run["started"], run["user"]),
+    ).fetchone()
     if found:
         return found[0], 0
-    run_id = conn.execute(f"INSERT INTO user_screening_runs ({', '.join(_RUN)}) VALUES ({','.join('?' * len(_RUN))})",
-                          tuple(run[c] for c in _RUN)).lastrowid
-    conn.executemany(f"INSERT INTO user_screening_rows (run_id, {', '.join(_RUN_ROW)}) VALUES (?, {','.join('?' * len(_RUN_ROW))})",
-                     [(run_id, *(r.get(c) for c in _RUN_ROW)) for r in run.get("rows", [])])
+    run_id = conn.execute(
+        f"INSERT INTO user_screening_runs ({', '.join(_RUN)}) VALUES ({','.join('?' * len(_RUN))})", tuple(run[c] for c in _RUN)
+    ).lastrowid
+    conn.executemany(
+        f"INSERT INTO user_screening_rows (run_id, {', '.join(_RUN_ROW)}) VALUES (?, {','.join('?' * len(_RUN_ROW))})",
+        [(run_id, *(r.get(c) for c in _RUN_ROW)) for r in run.get("rows", [])],
+    )
     return run_id, 1

@@ -54,9 +54,16 @@ _SELECT = (
 )
 
 
-def changes(db: sqlite_utils.Database, list_code: str | None = None, since: str | None = None,
-            kind: str | None = None, *, baseline: bool = False, entity_ids: list[int] | None = None,
-            limit: int | None = None) -> list[dict[str, Any]]:
+def changes(
+    db: sqlite_utils.Database,
+    list_code: str | None = None,
+    since: str | None = None,
+    kind: str | None = None,
+    *,
+    baseline: bool = False,
+    entity_ids: list[int] | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
     """Changes, newest snapshot first; filtered by list code, snapshot date (``as_of >= since``) and kind."""
     where, params = [], []
     if list_code:
@@ -90,13 +97,16 @@ def changes(db: sqlite_utils.Database, list_code: str | None = None, since: str 
 
 def summary(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Per list snapshot: how many entities were added, changed, removed, relisted (baseline snapshots flagged)."""
-    out = rows(db.conn, "WITH first AS (SELECT list, min(import_id) AS import_id FROM changes GROUP BY list)"
-                        " SELECT c.list, c.as_of, i.file, c.import_id,"
-                        " sum(c.change = 'added') AS added, sum(c.change = 'changed') AS changed,"
-                        " sum(c.change = 'removed') AS removed, sum(c.change = 'relisted') AS relisted,"
-                        " c.import_id = f.import_id AS baseline"
-                        " FROM changes c JOIN first f ON f.list = c.list JOIN imports i ON i.id = c.import_id"
-                        " GROUP BY c.list, c.import_id ORDER BY c.as_of DESC, c.list")
+    out = rows(
+        db.conn,
+        "WITH first AS (SELECT list, min(import_id) AS import_id FROM changes GROUP BY list)"
+        " SELECT c.list, c.as_of, i.file, c.import_id,"
+        " sum(c.change = 'added') AS added, sum(c.change = 'changed') AS changed,"
+        " sum(c.change = 'removed') AS removed, sum(c.change = 'relisted') AS relisted,"
+        " c.import_id = f.import_id AS baseline"
+        " FROM changes c JOIN first f ON f.list = c.list JOIN imports i ON i.id = c.import_id"
+        " GROUP BY c.list, c.import_id ORDER BY c.as_of DESC, c.list",
+    )
     for row in out:
         row["list_name"] = list_name(row["list"])
         row["baseline"] = bool(row["baseline"])
@@ -113,8 +123,10 @@ def describe(change: dict[str, Any]) -> str:
         if isinstance(detail, list) and len(detail) == 2:
             parts.append(f"{field}: {detail[0] or '—'} → {detail[1] or '—'}")
         elif isinstance(detail, dict):
-            bits = [f"+{len(detail.get('added', []))}" if detail.get("added") else "",
-                    f"-{len(detail.get('removed', []))}" if detail.get("removed") else ""]
+            bits = [
+                f"+{len(detail.get('added', []))}" if detail.get("added") else "",
+                f"-{len(detail.get('removed', []))}" if detail.get("removed") else "",
+            ]
             parts.append(f"{field} {' '.join(b for b in bits if b)}".strip())
         else:
             parts.append(field)

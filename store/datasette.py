@@ -39,8 +39,10 @@ TABLES: dict[str, str] = {
 def metadata(db: sqlite_utils.Database, name: str) -> dict[str, Any]:
     """The metadata document for a store opened in Datasette under ``name`` (the file's stem)."""
     sources = db.conn.execute("SELECT name, url, as_of, license FROM sources GROUP BY name ORDER BY min(id)").fetchall()
-    items = "".join(f"<li>{_esc(n)}{f' (as of {_esc(a)})' if a else ''}{f', {_esc(lic)}' if lic else ''}"
-                    f"{f': <a href={_esc(u)!r}>{_esc(u)}</a>' if u else ''}</li>" for n, u, a, lic in sources)
+    items = "".join(
+        f"<li>{_esc(n)}{f' (as of {_esc(a)})' if a else ''}{f', {_esc(lic)}' if lic else ''}{f': <a href={_esc(u)!r}>{_esc(u)}</a>' if u else ''}</li>"
+        for n, u, a, lic in sources
+    )
     present = set(db.table_names())
     return {
         "title": "watchlist: sanctions and export-control lists, goods and trade",

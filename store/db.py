@@ -109,10 +109,7 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite_utils.Databas
         raise StoreError(f"{path}: cannot open ({exc.strerror})") from None
     if version > SCHEMA_VERSION:
         conn.close()
-        raise StoreError(
-            f"{path}: store schema version {version} is newer than this watchlist "
-            f"(knows {SCHEMA_VERSION}); upgrade watchlist to open it"
-        )
+        raise StoreError(f"{path}: store schema version {version} is newer than this watchlist (knows {SCHEMA_VERSION}); upgrade watchlist to open it")
     conn.execute("PRAGMA foreign_keys = ON")
     if not readonly:
         try:
@@ -174,6 +171,7 @@ def _statements(script: str) -> Iterator[str]:
 
 # -- transactions ------------------------------------------------------------------------------------
 
+
 @dataclass
 class WaitPolicy:
     """How long a writer waits for another process's write lock, and who hears that it is waiting."""
@@ -200,8 +198,9 @@ def _locked(exc: sqlite3.OperationalError) -> bool:
 def holder(conn: sqlite3.Connection) -> str:
     """Who holds the write lock, as far as the import log says: "another import (pid 4711, file …)"."""
     try:
-        found = conn.execute("SELECT pid, file FROM imports WHERE status = 'running' AND pid IS NOT NULL AND pid != ?"
-                             " ORDER BY id DESC", (os.getpid(),)).fetchall()
+        found = conn.execute(
+            "SELECT pid, file FROM imports WHERE status = 'running' AND pid IS NOT NULL AND pid != ? ORDER BY id DESC", (os.getpid(),)
+        ).fetchall()
     except sqlite3.Error:
         found = []
     for pid, file in found:
@@ -234,8 +233,10 @@ def _begin(conn: sqlite3.Connection, path: str) -> None:
                 if not _locked(exc):
                     raise
             if time.monotonic() - started >= WAIT.seconds:
-                raise StoreBusy(f"{path}: still being written by {holder(conn)} after {WAIT.seconds:g} s; nothing was changed. "
-                                "Try again when it has finished, or wait longer with --wait SECONDS")
+                raise StoreBusy(
+                    f"{path}: still being written by {holder(conn)} after {WAIT.seconds:g} s; nothing was changed. "
+                    "Try again when it has finished, or wait longer with --wait SECONDS"
+                )
             if not said and WAIT.report:
                 WAIT.report(f"waiting for {holder(conn)} to finish writing to {path} (up to {WAIT.seconds:g} s; --wait to change) …")
             said = True

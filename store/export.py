@@ -17,8 +17,7 @@ from .errors import BadOutput
 
 FORMATS = ("csv", "json", "md")
 
-_RESULT_FIELDS = ("id", "key", "name", "matched_name", "score", "status", "lists", "removed_lists", "countries",
-                  "kind", "chpl_tiers", "listed")
+_RESULT_FIELDS = ("id", "key", "name", "matched_name", "score", "status", "lists", "removed_lists", "countries", "kind", "chpl_tiers", "listed")
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,33 +46,40 @@ def summary(record: dict[str, Any]) -> str:
     active = [x for x in record["listings"] if x["status"] == "active"]
     removed = [x for x in record["listings"] if x["status"] != "active"]
     if active:
-        parts.append("Listed on " + "; ".join(
-            f"{x['list']}" + (f" ({x['programs']})" if x.get("programs") else "")
-            + (f", {x['citation']}" if x.get("citation") else "") + (f", since {x['start_date']}" if x.get("start_date") else "")
-            + (f", license policy: {x['license_policy']}" if x.get("license_policy") else "")
-            for x in active) + ".")
+        parts.append(
+            "Listed on "
+            + "; ".join(
+                f"{x['list']}"
+                + (f" ({x['programs']})" if x.get("programs") else "")
+                + (f", {x['citation']}" if x.get("citation") else "")
+                + (f", since {x['start_date']}" if x.get("start_date") else "")
+                + (f", license policy: {x['license_policy']}" if x.get("license_policy") else "")
+                for x in active
+            )
+            + "."
+        )
     if removed:
-        parts.append("Removed from " + ", ".join(f"{x['list']}" + (f" ({x['removed_date']})" if x.get("removed_date") else "")
-                                                   for x in removed) + ".")
+        parts.append("Removed from " + ", ".join(f"{x['list']}" + (f" ({x['removed_date']})" if x.get("removed_date") else "") for x in removed) + ".")
     if not record["listings"]:
         parts.append("Not on any list in the store.")
     aliases = [n["name"] for n in record["names"] if n["kind"] != "primary" and n["name"] != record["name"]]
     if aliases:
         parts.append("Also known as " + "; ".join(dict.fromkeys(aliases[:6])) + ("; …" if len(aliases) > 6 else "") + ".")
     if record.get("goods"):
-        parts.append("Goods: " + "; ".join(dict.fromkeys(
-            f"HS {g['hs_code']}" + (f" (CHPL tier {g['chpl_tier']})" if g.get("chpl_tier") else "") for g in record["goods"])) + ".")
+        parts.append(
+            "Goods: "
+            + "; ".join(dict.fromkeys(f"HS {g['hs_code']}" + (f" (CHPL tier {g['chpl_tier']})" if g.get("chpl_tier") else "") for g in record["goods"]))
+            + "."
+        )
     if record["sources"]:
-        parts.append("Sources: " + "; ".join(f"{s['name']}" + (f" as of {s['as_of']}" if s.get("as_of") else "")
-                                               for s in record["sources"]) + ".")
+        parts.append("Sources: " + "; ".join(f"{s['name']}" + (f" as of {s['as_of']}" if s.get("as_of") else "") for s in record["sources"]) + ".")
     return " ".join(parts)
 
 
 def results_text(results: list[dict[str, Any]], fmt: str, query: str = "") -> str:
     """Search results (``Hit.as_dict()`` rows) in one of ``FORMATS``."""
     if fmt == "json":
-        return json.dumps({"query": query, "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "results": results},
-                          ensure_ascii=False, indent=2)
+        return json.dumps({"query": query, "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "results": results}, ensure_ascii=False, indent=2)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -81,16 +87,37 @@ def results_text(results: list[dict[str, Any]], fmt: str, query: str = "") -> st
         for row in results:
             writer.writerow([_csv(row.get(f)) for f in _RESULT_FIELDS])
         return out.getvalue()
-    lines = [f"# Search results: {_md(query) or '(all entities)'}", "",
-             f"Exported {time.strftime('%Y-%m-%d %H:%M')} from the watchlist store.", "",
-             "| " + " | ".join(_RESULT_FIELDS) + " |", "|" + "---|" * len(_RESULT_FIELDS)]
+    lines = [
+        f"# Search results: {_md(query) or '(all entities)'}",
+        "",
+        f"Exported {time.strftime('%Y-%m-%d %H:%M')} from the watchlist store.",
+        "",
+        "| " + " | ".join(_RESULT_FIELDS) + " |",
+        "|" + "---|" * len(_RESULT_FIELDS),
+    ]
     lines += ["| " + " | ".join(_md(row.get(f)) for f in _RESULT_FIELDS) + " |" for row in results]
     return "\n".join(lines) + "\n"
 
 
 _SECTIONS = [
-    ("Listings", "listings", ("list", "status", "programs", "citation", "start_date", "end_date", "removed_date",
-                              "license_requirement", "license_policy", "source_url", "source", "source_as_of")),
+    (
+        "Listings",
+        "listings",
+        (
+            "list",
+            "status",
+            "programs",
+            "citation",
+            "start_date",
+            "end_date",
+            "removed_date",
+            "license_requirement",
+            "license_policy",
+            "source_url",
+            "source",
+            "source_as_of",
+        ),
+    ),
     ("Facts", "facts", ("kind", "value")),
     ("Names", "names", ("name", "kind", "list", "source")),
     ("Addresses", "addresses", ("address", "country", "list", "shared_with", "source")),

@@ -31,15 +31,28 @@ _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _IDENTIFIER_MAX, _STRING_MAX = 64, 1024  # FollowTheMoney's longest identifier and string values
 # Identifier kinds that are properties of the party itself, by schema family.
 _CONTACT = {"Website": "website", "Email Address": "email", "Phone Number": "phone", "Telephone": "phone"}
-_VESSEL = {"Vessel Registration Identification": "imoNumber", "MMSI": "mmsi", "Other Vessel Call Sign": "callSign",
-           "Call Sign": "callSign", "IMO": "imoNumber", "Other Vessel Type": "pastTypes"}
-_AIRCRAFT = {"Aircraft Model": "model", "Aircraft Manufacturer's Serial Number (MSN)": "serialNumber",
-             "Aircraft Construction Number (also called L/N or S/N or F/N)": "serialNumber", "Aircraft Tail Number": "registrationNumber",
-             "Aircraft Serial Identification": "serialNumber"}
+_VESSEL = {
+    "Vessel Registration Identification": "imoNumber",
+    "MMSI": "mmsi",
+    "Other Vessel Call Sign": "callSign",
+    "Call Sign": "callSign",
+    "IMO": "imoNumber",
+    "Other Vessel Type": "pastTypes",
+}
+_AIRCRAFT = {
+    "Aircraft Model": "model",
+    "Aircraft Manufacturer's Serial Number (MSN)": "serialNumber",
+    "Aircraft Construction Number (also called L/N or S/N or F/N)": "serialNumber",
+    "Aircraft Tail Number": "registrationNumber",
+    "Aircraft Serial Identification": "serialNumber",
+}
 _PASSPORTS = re.compile(r"passport", re.I)
-_NOT_IDS = re.compile(r"[:\-]\s*$|\bdate\b|information|executive order|transactions prohibited|target type|organization type|"
-                      r"nationality of registration|registration country|vessel flag|vessel type|aircraft operator|"
-                      r"aircraft manufacture date|previous aircraft|mode s|caatsa|ifca|peesa|un/locode", re.I)
+_NOT_IDS = re.compile(
+    r"[:\-]\s*$|\bdate\b|information|executive order|transactions prohibited|target type|organization type|"
+    r"nationality of registration|registration country|vessel flag|vessel type|aircraft operator|"
+    r"aircraft manufacture date|previous aircraft|mode s|caatsa|ifca|peesa|un/locode",
+    re.I,
+)
 # Relation kinds → (schema, the carrier's property, the other side's property, the role property, ranges of both sides).
 _LINKS = {
     "owner of": ("Ownership", "owner", "asset", "role", ("LegalEntity", "Asset")),
@@ -51,8 +64,13 @@ _LINKS = {
     "associate of": ("Associate", "person", "associate", "relationship", ("Person", "Person")),
 }
 # Which schemata each party schema is (the part of FollowTheMoney's hierarchy the ranges above need).
-_IS_A = {"Company": {"Company", "Organization", "LegalEntity", "Asset", "Thing"}, "Person": {"Person", "LegalEntity", "Thing"},
-         "LegalEntity": {"LegalEntity", "Thing"}, "Vessel": {"Vessel", "Asset", "Thing"}, "Airplane": {"Airplane", "Asset", "Thing"}}
+_IS_A = {
+    "Company": {"Company", "Organization", "LegalEntity", "Asset", "Thing"},
+    "Person": {"Person", "LegalEntity", "Thing"},
+    "LegalEntity": {"LegalEntity", "Thing"},
+    "Vessel": {"Vessel", "Asset", "Thing"},
+    "Airplane": {"Airplane", "Asset", "Thing"},
+}
 
 
 def ftm_id(key: str) -> str:
@@ -111,8 +129,7 @@ def _contact(prop: str, value: str, countries: list[str]) -> str | None:
 
 
 def _entity(id_: str, schema: str, **props: Any) -> dict[str, Any]:
-    clean = {k: list(dict.fromkeys(str(x) for x in (v if isinstance(v, list) else [v]) if x not in (None, "")))
-             for k, v in props.items()}
+    clean = {k: list(dict.fromkeys(str(x) for x in (v if isinstance(v, list) else [v]) if x not in (None, ""))) for k, v in props.items()}
     return {"id": id_, "schema": schema, "properties": {k: v for k, v in clean.items() if v}, "datasets": [DATASET]}
 
 
@@ -131,8 +148,7 @@ def entities(db: sqlite_utils.Database, entity_ids: Iterable[int] | None = None)
     params: tuple = ()
     if entity_ids is not None:
         where, params = f" WHERE id {IN_JSON}", (as_json(list(entity_ids)),)
-    records = conn.execute(f"SELECT id, key, kind, name, countries, remarks, first_seen, last_seen FROM entities{where} ORDER BY id",
-                           params).fetchall()
+    records = conn.execute(f"SELECT id, key, kind, name, countries, remarks, first_seen, last_seen FROM entities{where} ORDER BY id", params).fetchall()
     ids = {r[0] for r in records}
     exported = {eid: (ftm_id(key), SCHEMAS.get(kind, "LegalEntity")) for eid, key, kind, *_ in records}
     by = {
@@ -140,8 +156,12 @@ def entities(db: sqlite_utils.Database, entity_ids: Iterable[int] | None = None)
         "addresses": _load(conn, "addresses", "address, country", ids),
         "identifiers": _load(conn, "identifiers", "kind, value, country", ids),
         "facts": _load(conn, "facts", "kind, value", ids),
-        "listings": _load(conn, "listings", "list, programs, citation, start_date, end_date, license_requirement, license_policy,"
-                                            " status, removed_date, source_url, remarks", ids),
+        "listings": _load(
+            conn,
+            "listings",
+            "list, programs, citation, start_date, end_date, license_requirement, license_policy, status, removed_date, source_url, remarks",
+            ids,
+        ),
         "relations": _load(conn, "relations", "to_id, kind, detail, role", ids, owner="from_id"),
     }
     written: set[str] = set()
@@ -157,8 +177,16 @@ def entities(db: sqlite_utils.Database, entity_ids: Iterable[int] | None = None)
             yield entity
 
 
-def _party(eid: int, key: str, schema: str, name: str, countries: str, remarks: str | None, by: dict[str, dict[int, list[tuple]]],
-           exported: dict[int, tuple[str, str]]) -> Iterator[dict[str, Any]]:
+def _party(
+    eid: int,
+    key: str,
+    schema: str,
+    name: str,
+    countries: str,
+    remarks: str | None,
+    by: dict[str, dict[int, list[tuple]]],
+    exported: dict[int, tuple[str, str]],
+) -> Iterator[dict[str, Any]]:
     pid = exported[eid][0]
     names = by["names"][eid]
     props: dict[str, list[str]] = defaultdict(list)
@@ -193,8 +221,16 @@ def _party(eid: int, key: str, schema: str, name: str, countries: str, remarks: 
             currency = kind.rsplit("-", 1)[-1].strip()
             children.append(_entity(f"{pid}-wallet-{_hash(value)}", "CryptoWallet", publicKey=value, currency=currency, holder=pid))
         else:
-            children.append(_entity(f"{pid}-id-{_hash(kind, value, country)}", "Passport" if _PASSPORTS.search(kind) else "Identification",
-                                    holder=pid, type=kind, number=value, country=_country(country)))
+            children.append(
+                _entity(
+                    f"{pid}-id-{_hash(kind, value, country)}",
+                    "Passport" if _PASSPORTS.search(kind) else "Identification",
+                    holder=pid,
+                    type=kind,
+                    number=value,
+                    country=_country(country),
+                )
+            )
     for kind, value in by["facts"][eid]:
         if schema != "Person":
             continue
@@ -209,12 +245,25 @@ def _party(eid: int, key: str, schema: str, name: str, countries: str, remarks: 
         elif kind == "position":
             props["position"].append(value)
     for code, programs, citation, start, end, requirement, policy, status, removed, url, listing_remarks in by["listings"][eid]:
-        children.append(_entity(
-            f"{pid}-sanction-{re.sub(r'[^0-9a-zA-Z]+', '-', code).strip('-').lower() or _hash(code)}", "Sanction", entity=pid,
-            authority=list_name(code), programId=code, program=programs, reason=citation, startDate=_date(start),
-            endDate=_date(end) or (_date(removed) if status != "active" else None), summary=policy, status=status, sourceUrl=url,
-            provisions=requirement if len(requirement or "") <= _STRING_MAX else None, recordId=key,
-            description=[listing_remarks, requirement if len(requirement or "") > _STRING_MAX else None]))
+        children.append(
+            _entity(
+                f"{pid}-sanction-{re.sub(r'[^0-9a-zA-Z]+', '-', code).strip('-').lower() or _hash(code)}",
+                "Sanction",
+                entity=pid,
+                authority=list_name(code),
+                programId=code,
+                program=programs,
+                reason=citation,
+                startDate=_date(start),
+                endDate=_date(end) or (_date(removed) if status != "active" else None),
+                summary=policy,
+                status=status,
+                sourceUrl=url,
+                provisions=requirement if len(requirement or "") <= _STRING_MAX else None,
+                recordId=key,
+                description=[listing_remarks, requirement if len(requirement or "") > _STRING_MAX else None],
+            )
+        )
     for to_id, kind, detail, role in by["relations"][eid]:
         link = _link(pid, schema, exported.get(to_id) if to_id else None, kind, detail, role)
         if link is None:
@@ -237,10 +286,17 @@ def _link(pid: str, schema: str, other: tuple[str, str] | None, kind: str, detai
         link_schema, carrier, target, role_prop, (carrier_range, target_range) = _LINKS[kind]
         if carrier_range in _IS_A[schema] and target_range in _IS_A[other_schema]:
             percent = role.removesuffix("%") if role and link_schema == "Ownership" and role.endswith("%") else None
-            return _entity(link_id, link_schema, **{carrier: pid, target: oid, "description": detail,
-                                                   ("percentage" if percent else role_prop): percent or role})
-    return _entity(link_id, "UnknownLink", subject=pid, object=oid, role=kind if kind != "linked to" else role,
-                   description=detail if not role or kind == "linked to" else f"{detail} ({role})")
+            return _entity(
+                link_id, link_schema, **{carrier: pid, target: oid, "description": detail, ("percentage" if percent else role_prop): percent or role}
+            )
+    return _entity(
+        link_id,
+        "UnknownLink",
+        subject=pid,
+        object=oid,
+        role=kind if kind != "linked to" else role,
+        description=detail if not role or kind == "linked to" else f"{detail} ({role})",
+    )
 
 
 def lines(db: sqlite_utils.Database, entity_ids: Iterable[int] | None = None) -> Iterator[str]:

@@ -17,9 +17,12 @@ def dotted(code: str) -> str:
 
 def sections(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """HS sections with the number of CHPL codes under each."""
-    return rows(db.conn, "SELECT s.section AS code, s.name AS description,"
-                         " (SELECT count(*) FROM chpl c JOIN hs_codes h ON h.code = c.hs6 WHERE h.section = s.section) AS chpl"
-                         " FROM hs_sections s ORDER BY s.rowid")
+    return rows(
+        db.conn,
+        "SELECT s.section AS code, s.name AS description,"
+        " (SELECT count(*) FROM chpl c JOIN hs_codes h ON h.code = c.hs6 WHERE h.section = s.section) AS chpl"
+        " FROM hs_sections s ORDER BY s.rowid",
+    )
 
 
 def children(db: sqlite_utils.Database, code: str) -> list[dict[str, Any]]:
@@ -28,10 +31,14 @@ def children(db: sqlite_utils.Database, code: str) -> list[dict[str, Any]]:
         where, params = "h.parent = ?", (code,)
     else:
         where, params = "h.section = ? AND h.level = 2", (code,)
-    return rows(db.conn, f"SELECT h.code, h.level, h.description, c.tier,"
-                         f" (SELECT count(*) FROM chpl x WHERE x.hs6 LIKE h.code || '%') AS chpl,"
-                         f" EXISTS (SELECT 1 FROM hs_codes k WHERE k.parent = h.code) AS has_children"
-                         f" FROM hs_codes h LEFT JOIN chpl c ON c.hs6 = h.code WHERE {where} ORDER BY h.code", params)
+    return rows(
+        db.conn,
+        f"SELECT h.code, h.level, h.description, c.tier,"
+        f" (SELECT count(*) FROM chpl x WHERE x.hs6 LIKE h.code || '%') AS chpl,"
+        f" EXISTS (SELECT 1 FROM hs_codes k WHERE k.parent = h.code) AS has_children"
+        f" FROM hs_codes h LEFT JOIN chpl c ON c.hs6 = h.code WHERE {where} ORDER BY h.code",
+        params,
+    )
 
 
 def path_to(db: sqlite_utils.Database, code: str) -> list[str]:
@@ -51,17 +58,25 @@ def path_to(db: sqlite_utils.Database, code: str) -> list[str]:
 def node(db: sqlite_utils.Database, code: str) -> dict[str, Any] | None:
     """One HS code: description, CHPL tier, trade figures and suppliers linked to it or to a broader code."""
     conn = db.conn
-    found = rows(conn, "SELECT h.code, h.level, h.description, h.section, c.tier, c.tier_name, c.tier_group,"
-                       " c.tier_definition, c.list_version FROM hs_codes h LEFT JOIN chpl c ON c.hs6 = h.code"
-                       " WHERE h.code = ?", (code,))
+    found = rows(
+        conn,
+        "SELECT h.code, h.level, h.description, h.section, c.tier, c.tier_name, c.tier_group,"
+        " c.tier_definition, c.list_version FROM hs_codes h LEFT JOIN chpl c ON c.hs6 = h.code"
+        " WHERE h.code = ?",
+        (code,),
+    )
     if not found:
         return None
     out = found[0]
     out["chpl_below"] = rows(conn, "SELECT hs6, tier, tier_group FROM chpl WHERE hs6 LIKE ? || '%' ORDER BY hs6", (code,))
-    out["trade"] = rows(conn, "SELECT t.reporter, t.partner, t.flow, t.hs_code, t.product, t.period, t.value, t.unit,"
-                              " t.basis, t.note, s.name AS source FROM trade_flows t LEFT JOIN sources s ON s.id = t.source_id"
-                              " WHERE t.hs_code = ? OR ? LIKE t.hs_code || '%' AND length(t.hs_code) >= 4"
-                              " ORDER BY t.hs_code, t.period, t.reporter", (code, code))
+    out["trade"] = rows(
+        conn,
+        "SELECT t.reporter, t.partner, t.flow, t.hs_code, t.product, t.period, t.value, t.unit,"
+        " t.basis, t.note, s.name AS source FROM trade_flows t LEFT JOIN sources s ON s.id = t.source_id"
+        " WHERE t.hs_code = ? OR ? LIKE t.hs_code || '%' AND length(t.hs_code) >= 4"
+        " ORDER BY t.hs_code, t.period, t.reporter",
+        (code, code),
+    )
     out["suppliers"] = suppliers(db, code)
     return out
 
@@ -72,22 +87,29 @@ def suppliers(db: sqlite_utils.Database, code: str) -> list[dict[str, Any]]:
     Goods come from documented evidence (``entity_goods``) and from the entity's shipments as an
     exporter through linked (exact, not rejected) or confirmed parties.
     """
-    found = rows(db.conn, "SELECT e.id AS entity_id, e.name, e.countries, g.hs_code, g.goods, g.evidence, s.name AS source,"
-                          " (SELECT group_concat(l.list, ' ') FROM listings l WHERE l.entity_id = e.id"
-                          "  AND l.status = 'active') AS lists"
-                          " FROM entity_goods g JOIN entities e ON e.id = g.entity_id"
-                          " LEFT JOIN sources s ON s.id = g.source_id"
-                          " WHERE g.hs_code LIKE ? || '%' OR ? LIKE g.hs_code || '%' ORDER BY e.name", (code, code))
-    shipped = rows(db.conn, "SELECT e.id AS entity_id, e.name, e.countries, s.hs_code, count(*) AS shipments,"
-                            " sum(s.value) AS value,"
-                            " (SELECT group_concat(x.list, ' ') FROM listings x WHERE x.entity_id = e.id"
-                            "  AND x.status = 'active') AS lists"
-                            f" FROM party_links l {DECISIONS} JOIN shipments s ON s.exporter_key = l.party_key"
-                            " WHERE (s.hs_code LIKE ? || '%' OR ? LIKE s.hs_code || '%')"
-                            f" AND {ACCEPTED} GROUP BY e.id, s.hs_code ORDER BY e.name", (code, code))
+    found = rows(
+        db.conn,
+        "SELECT e.id AS entity_id, e.name, e.countries, g.hs_code, g.goods, g.evidence, s.name AS source,"
+        " (SELECT group_concat(l.list, ' ') FROM listings l WHERE l.entity_id = e.id"
+        "  AND l.status = 'active') AS lists"
+        " FROM entity_goods g JOIN entities e ON e.id = g.entity_id"
+        " LEFT JOIN sources s ON s.id = g.source_id"
+        " WHERE g.hs_code LIKE ? || '%' OR ? LIKE g.hs_code || '%' ORDER BY e.name",
+        (code, code),
+    )
+    shipped = rows(
+        db.conn,
+        "SELECT e.id AS entity_id, e.name, e.countries, s.hs_code, count(*) AS shipments,"
+        " sum(s.value) AS value,"
+        " (SELECT group_concat(x.list, ' ') FROM listings x WHERE x.entity_id = e.id"
+        "  AND x.status = 'active') AS lists"
+        f" FROM party_links l {DECISIONS} JOIN shipments s ON s.exporter_key = l.party_key"
+        " WHERE (s.hs_code LIKE ? || '%' OR ? LIKE s.hs_code || '%')"
+        f" AND {ACCEPTED} GROUP BY e.id, s.hs_code ORDER BY e.name",
+        (code, code),
+    )
     for row in shipped:
-        row.update(goods=f"{row.pop('shipments')} shipments, value {row.pop('value') or 0:,.0f}",
-                   evidence="linked customs records", source="shipments")
+        row.update(goods=f"{row.pop('shipments')} shipments, value {row.pop('value') or 0:,.0f}", evidence="linked customs records", source="shipments")
     found += shipped
     for row in found:
         row["lists"] = sorted(set((row["lists"] or "").split()))

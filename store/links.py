@@ -28,12 +28,12 @@ THRESHOLD = 90.0
 # Both expressions need ``party_links l`` and ``LEFT JOIN user_link_decisions d`` (DECISIONS joins them).
 STATUS = "coalesce(d.decision, CASE l.method WHEN 'exact' THEN 'linked' ELSE 'proposed' END)"
 ACCEPTED = f"{STATUS} IN ('linked', 'confirmed')"
-DECISIONS = ("JOIN entities e ON e.id = l.entity_id"
-             " LEFT JOIN user_link_decisions d ON d.party_key = l.party_key AND d.entity_key = e.key")
+DECISIONS = "JOIN entities e ON e.id = l.entity_id LEFT JOIN user_link_decisions d ON d.party_key = l.party_key AND d.entity_key = e.key"
 
 
-def propose(db: sqlite_utils.Database, threshold: float = THRESHOLD, index: SearchIndex | None = None,
-            progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+def propose(
+    db: sqlite_utils.Database, threshold: float = THRESHOLD, index: SearchIndex | None = None, progress: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
     """Link or propose every party not yet looked at; return counts (parties, exact, proposed)."""
     conn = db.conn
     parties: dict[str, str] = {}
@@ -65,8 +65,7 @@ def propose(db: sqlite_utils.Database, threshold: float = THRESHOLD, index: Sear
         if progress and i % 1000 == 0:
             progress(i, len(todo))
     with transaction(conn):
-        conn.executemany("INSERT OR IGNORE INTO party_links (party_key, party_name, entity_id, method, score) VALUES (?,?,?,?,?)",
-                         links)
+        conn.executemany("INSERT OR IGNORE INTO party_links (party_key, party_name, entity_id, method, score) VALUES (?,?,?,?,?)", links)
         conn.executemany("INSERT OR IGNORE INTO party_seen (party_key) VALUES (?)", [(k,) for k, _ in todo])
     return {"parties": len(todo), "exact": exact, "proposed": proposed}
 
@@ -86,43 +85,59 @@ def _same_place(country: str, entity_countries: list[str] | tuple[str, ...]) -> 
 def listing(db: sqlite_utils.Database, status: str | None = None) -> list[dict[str, Any]]:
     """Links with their status: linked (exact), proposed, confirmed or rejected; with shipment counts."""
     where, params = (f"WHERE {STATUS} = ?", (status,)) if status else ("", ())
-    return rows(db.conn, "SELECT l.id, l.party_key, l.party_name, l.entity_id, e.key AS entity_key, e.name AS entity_name,"
-                         f" l.method, l.score, {STATUS} AS status,"
-                         " (SELECT count(*) FROM shipments s WHERE s.exporter_key = l.party_key"
-                         "  OR s.importer_key = l.party_key) AS shipments"
-                         f" FROM party_links l {DECISIONS} {where} ORDER BY l.method DESC, l.score DESC, l.id", params)
+    return rows(
+        db.conn,
+        "SELECT l.id, l.party_key, l.party_name, l.entity_id, e.key AS entity_key, e.name AS entity_name,"
+        f" l.method, l.score, {STATUS} AS status,"
+        " (SELECT count(*) FROM shipments s WHERE s.exporter_key = l.party_key"
+        "  OR s.importer_key = l.party_key) AS shipments"
+        f" FROM party_links l {DECISIONS} {where} ORDER BY l.method DESC, l.score DESC, l.id",
+        params,
+    )
 
 
 def decide(db: sqlite_utils.Database, link_id: int, decision: str) -> dict[str, Any] | None:
     """Confirm or reject a link (the decision is the user's and outlives rebuilds)."""
     if decision not in ("confirmed", "rejected"):
         raise ValueError(decision)
-    row = db.conn.execute("SELECT l.party_key, e.key FROM party_links l JOIN entities e ON e.id = l.entity_id WHERE l.id = ?",
-                          (link_id,)).fetchone()
+    row = db.conn.execute("SELECT l.party_key, e.key FROM party_links l JOIN entities e ON e.id = l.entity_id WHERE l.id = ?", (link_id,)).fetchone()
     if row is None:
         return None
     with transaction(db.conn) as conn:
-        conn.execute("INSERT INTO user_link_events (party_key, entity_key, decision, decided_at, user) VALUES (?,?,?,?,?)",
-                     (row[0], row[1], decision, now(), user()))
+        conn.execute(
+            "INSERT INTO user_link_events (party_key, entity_key, decision, decided_at, user) VALUES (?,?,?,?,?)",
+            (row[0], row[1], decision, now(), user()),
+        )
     return next((r for r in listing(db) if r["id"] == link_id), None)
 
 
 def shipments_of(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
     """An entity's shipments through its linked or confirmed parties: by HS code and by counterparty, with totals."""
-    keys = [k for (k,) in db.conn.execute(f"SELECT l.party_key FROM party_links l {DECISIONS}"
-                                          f" WHERE l.entity_id = ? AND {ACCEPTED}", (entity_id,))]
+    keys = [k for (k,) in db.conn.execute(f"SELECT l.party_key FROM party_links l {DECISIONS} WHERE l.entity_id = ? AND {ACCEPTED}", (entity_id,))]
     if not keys:
         return {"by_hs": [], "by_counterparty": [], "total_value": 0.0, "count": 0}
     marks = ",".join("?" * len(keys))
     where = f"(exporter_key IN ({marks}) OR importer_key IN ({marks}))"
     params = (*keys, *keys)
-    by_hs = rows(db.conn, f"SELECT s.hs_code, h.description, c.tier AS chpl_tier, count(*) AS shipments, sum(s.value) AS value,"
-                          f" sum(s.weight_kg) AS weight_kg, min(s.date) AS first, max(s.date) AS last FROM shipments s"
-                          f" LEFT JOIN hs_codes h ON h.code = s.hs_code LEFT JOIN chpl c ON c.hs6 = s.hs_code"
-                          f" WHERE {where} GROUP BY s.hs_code ORDER BY value DESC", params)
-    by_party = rows(db.conn, f"SELECT CASE WHEN exporter_key IN ({marks}) THEN importer ELSE exporter END AS counterparty,"
-                             f" CASE WHEN exporter_key IN ({marks}) THEN importer_country ELSE exporter_country END AS country,"
-                             f" count(*) AS shipments, sum(value) AS value FROM shipments WHERE {where}"
-                             f" GROUP BY 1, 2 ORDER BY value DESC LIMIT 100", (*keys, *keys, *params))
-    return {"by_hs": by_hs, "by_counterparty": by_party, "total_value": sum(r["value"] or 0 for r in by_hs),
-            "count": sum(r["shipments"] for r in by_hs)}
+    by_hs = rows(
+        db.conn,
+        f"SELECT s.hs_code, h.description, c.tier AS chpl_tier, count(*) AS shipments, sum(s.value) AS value,"
+        f" sum(s.weight_kg) AS weight_kg, min(s.date) AS first, max(s.date) AS last FROM shipments s"
+        f" LEFT JOIN hs_codes h ON h.code = s.hs_code LEFT JOIN chpl c ON c.hs6 = s.hs_code"
+        f" WHERE {where} GROUP BY s.hs_code ORDER BY value DESC",
+        params,
+    )
+    by_party = rows(
+        db.conn,
+        f"SELECT CASE WHEN exporter_key IN ({marks}) THEN importer ELSE exporter END AS counterparty,"
+        f" CASE WHEN exporter_key IN ({marks}) THEN importer_country ELSE exporter_country END AS country,"
+        f" count(*) AS shipments, sum(value) AS value FROM shipments WHERE {where}"
+        f" GROUP BY 1, 2 ORDER BY value DESC LIMIT 100",
+        (*keys, *keys, *params),
+    )
+    return {
+        "by_hs": by_hs,
+        "by_counterparty": by_party,
+        "total_value": sum(r["value"] or 0 for r in by_hs),
+        "count": sum(r["shipments"] for r in by_hs),
+    }

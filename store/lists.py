@@ -10,34 +10,63 @@ from __future__ import annotations
 import re
 
 LIST_NAMES = {
-    "EL": "Entity List (BIS)", "MEU": "Military End User List (BIS)", "UVL": "Unverified List (BIS)",
-    "DPL": "Denied Persons List (BIS)", "SDN": "Specially Designated Nationals (OFAC)",
+    "EL": "Entity List (BIS)",
+    "MEU": "Military End User List (BIS)",
+    "UVL": "Unverified List (BIS)",
+    "DPL": "Denied Persons List (BIS)",
+    "SDN": "Specially Designated Nationals (OFAC)",
     "CMIC": "Non-SDN Chinese Military-Industrial Complex (OFAC)",
-    "ISN": "Nonproliferation Sanctions (State)", "DTC": "ITAR Debarred (State)",
-    "SSI": "Sectoral Sanctions Identifications (OFAC)", "PLC": "Palestinian Legislative Council (OFAC)",
-    "CAP": "CAPTA List (OFAC)", "MBS": "Non-SDN Menu-Based Sanctions (OFAC)",
+    "ISN": "Nonproliferation Sanctions (State)",
+    "DTC": "ITAR Debarred (State)",
+    "SSI": "Sectoral Sanctions Identifications (OFAC)",
+    "PLC": "Palestinian Legislative Council (OFAC)",
+    "CAP": "CAPTA List (OFAC)",
+    "MBS": "Non-SDN Menu-Based Sanctions (OFAC)",
     "FSE": "Foreign Sanctions Evaders (OFAC)",
-    "UN": "UN Security Council Consolidated List", "EU": "EU Financial Sanctions (Council of the EU)",
-    "UK": "UK Sanctions List (FCDO/OFSI)", "AU": "Australian Sanctions (DFAT)", "CA": "Canadian Sanctions (Global Affairs)",
-    "CH": "Swiss Sanctions (SECO)", "JP": "Japanese Sanctions (MOF/METI)", "UA": "Ukrainian Sanctions (NSDC)",
+    "UN": "UN Security Council Consolidated List",
+    "EU": "EU Financial Sanctions (Council of the EU)",
+    "UK": "UK Sanctions List (FCDO/OFSI)",
+    "AU": "Australian Sanctions (DFAT)",
+    "CA": "Canadian Sanctions (Global Affairs)",
+    "CH": "Swiss Sanctions (SECO)",
+    "JP": "Japanese Sanctions (MOF/METI)",
+    "UA": "Ukrainian Sanctions (NSDC)",
 }
 US_LISTS = frozenset({"EL", "MEU", "UVL", "DPL", "SDN", "CMIC", "ISN", "DTC", "SSI", "PLC", "CAP", "MBS", "FSE"})
 TREASURY = frozenset({"SDN", "CMIC", "SSI", "PLC", "CAP", "MBS", "FSE"})
 
 # OpenSanctions dataset names of our lists (where OpenSanctions has one), both ways.
-DATASETS = {"SDN": "us_ofac_sdn", "DPL": "us_bis_denied", "ISN": "us_state_isn",
-            "DTC": "us_ddtc_debarred", "UN": "un_sc_sanctions", "EU": "eu_fsf", "UK": "gb_fcdo_sanctions",
-            "AU": "au_dfat_sanctions", "CA": "ca_dfatd_sema_sanctions", "CH": "ch_seco_sanctions", "JP": "jp_mof_sanctions",
-            "UA": "ua_nsdc_sanctions"}
-_CODE_OF_DATASET = {v: k for k, v in DATASETS.items()} | {"us_bis_entity": "EL", "us_bis_el": "EL", "gb_hmt_sanctions": "UK",
-                                                          "eu_sanctions_map": "EU", "un_sc_1267": "UN"}
+DATASETS = {
+    "SDN": "us_ofac_sdn",
+    "DPL": "us_bis_denied",
+    "ISN": "us_state_isn",
+    "DTC": "us_ddtc_debarred",
+    "UN": "un_sc_sanctions",
+    "EU": "eu_fsf",
+    "UK": "gb_fcdo_sanctions",
+    "AU": "au_dfat_sanctions",
+    "CA": "ca_dfatd_sema_sanctions",
+    "CH": "ch_seco_sanctions",
+    "JP": "jp_mof_sanctions",
+    "UA": "ua_nsdc_sanctions",
+}
+_CODE_OF_DATASET = {v: k for k, v in DATASETS.items()} | {
+    "us_bis_entity": "EL",
+    "us_bis_el": "EL",
+    "gb_hmt_sanctions": "UK",
+    "eu_sanctions_map": "EU",
+    "un_sc_1267": "UN",
+}
 
 # A Sanction's authority (lower case, any of these words) → our list; the first that matches wins.
 _AUTHORITIES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("denied persons",), "DPL"), (("unverified",), "UVL"), (("military end user", "military end-user"), "MEU"),
+    (("denied persons",), "DPL"),
+    (("unverified",), "UVL"),
+    (("military end user", "military end-user"), "MEU"),
     (("industry and security", "bureau of industry", "bis"), "EL"),
     (("foreign assets control", "ofac", "department of the treasury"), "SDN"),
-    (("nonproliferation", "non-proliferation", "isn"), "ISN"), (("defense trade controls", "ddtc"), "DTC"),
+    (("nonproliferation", "non-proliferation", "isn"), "ISN"),
+    (("defense trade controls", "ddtc"), "DTC"),
     (("security council", "united nations"), "UN"),
     (("european union", "council of the eu", "european commission", "eu"), "EU"),
     (("ofsi", "financial sanctions implementation", "hm treasury", "foreign commonwealth", "fcdo", "united kingdom"), "UK"),

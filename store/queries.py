@@ -40,8 +40,9 @@ def stats(db: sqlite_utils.Database) -> dict[str, Any]:
         "entity_goods": one("SELECT count(*) FROM entity_goods"),
         "trade_flows": one("SELECT count(*) FROM trade_flows"),
         "watchlist": one("SELECT count(*) FROM user_watchlist"),
-        "imports": rows(conn, "SELECT id, file, format, as_of, status, rows_read AS rows, added, updated AS changed,"
-                               " removed, rejected FROM imports ORDER BY id"),
+        "imports": rows(
+            conn, "SELECT id, file, format, as_of, status, rows_read AS rows, added, updated AS changed, removed, rejected FROM imports ORDER BY id"
+        ),
     }
 
 
@@ -68,74 +69,113 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any] | None:
 
     conn = db.conn
     gid = group_of(conn, entity_id)
-    found = rows(conn, "SELECT id, key, kind, name, countries, ownership, remarks, first_seen, last_seen"
-                        " FROM entities WHERE id = ?", (gid,))
+    found = rows(conn, "SELECT id, key, kind, name, countries, ownership, remarks, first_seen, last_seen FROM entities WHERE id = ?", (gid,))
     if not found:
         return None
     out = found[0]
     ids = members(conn, gid)
     marks = ",".join("?" * len(ids))
     of = f"IN ({marks})"
-    records = rows(conn, "SELECT e.id, e.key, e.name, e.kind, e.countries, e.remarks, r.reason,"
-                         " (SELECT group_concat(l.list || ':' || l.status, ' ') FROM listings l WHERE l.entity_id = e.id) AS lists"
-                         f" FROM entities e LEFT JOIN resolution r ON r.entity_id = e.id WHERE e.id {of} ORDER BY e.id", tuple(ids))
-    out["records"] = [{**r, "reason": r["reason"] or ("this record" if len(ids) > 1 else ""),
-                       "countries": [c for c in r["countries"].split(",") if c]} for r in records]
+    records = rows(
+        conn,
+        "SELECT e.id, e.key, e.name, e.kind, e.countries, e.remarks, r.reason,"
+        " (SELECT group_concat(l.list || ':' || l.status, ' ') FROM listings l WHERE l.entity_id = e.id) AS lists"
+        f" FROM entities e LEFT JOIN resolution r ON r.entity_id = e.id WHERE e.id {of} ORDER BY e.id",
+        tuple(ids),
+    )
+    out["records"] = [
+        {**r, "reason": r["reason"] or ("this record" if len(ids) > 1 else ""), "countries": [c for c in r["countries"].split(",") if c]}
+        for r in records
+    ]
     out["countries"] = sorted({c for r in out["records"] for c in r["countries"]})
     if out["kind"] == "other":
         out["kind"] = next((r["kind"] for r in records if r["kind"] != "other"), "other")
     out["remarks"] = "\n".join(dict.fromkeys(r["remarks"] for r in records if r["remarks"])) or None
     seen_names: set[str] = set()
-    out["names"] = [n for n in rows(conn, "SELECT n.name, n.kind, n.origin AS list, s.name AS source FROM names n"
-                                          f" LEFT JOIN sources s ON s.id = n.source_id WHERE n.entity_id {of}"
-                                          " ORDER BY n.entity_id != ?, n.kind != 'primary', n.id", (*ids, gid))
-                    if (n["name"], n["list"]) not in seen_names and not seen_names.add((n["name"], n["list"]))]
-    out["addresses"] = rows(conn, "SELECT a.address, a.country, a.origin AS list, s.name AS source, a.entity_id AS record_id,"
-                                   " (SELECT count(DISTINCT a2.entity_id) FROM addresses a2 WHERE a2.norm = a.norm"
-                                   f"  AND a2.entity_id NOT {of} AND " + STREET_LEVEL + ") AS shared_with"
-                                   " FROM addresses a LEFT JOIN sources s ON s.id = a.source_id"
-                                   f" WHERE a.entity_id {of} ORDER BY a.id", (*ids, *ids))
-    out["identifiers"] = rows(conn, "SELECT kind, value, country, origin AS list FROM identifiers"
-                                     f" WHERE entity_id {of} ORDER BY id", tuple(ids))
-    out["facts"] = rows(conn, "SELECT DISTINCT kind, value FROM facts"
-                               f" WHERE entity_id {of} ORDER BY kind, value", tuple(ids))
-    out["listings"] = rows(conn, "SELECT l.list, l.programs, l.citation, l.start_date, l.end_date,"
-                                  " l.license_requirement, l.license_policy, l.status, l.removed_date, l.source_url,"
-                                  " l.remarks, s.name AS source, s.as_of AS source_as_of, e.key AS record FROM listings l"
-                                  " JOIN entities e ON e.id = l.entity_id"
-                                  f" LEFT JOIN sources s ON s.id = l.source_id WHERE l.entity_id {of}"
-                                  " ORDER BY l.status, l.start_date DESC", tuple(ids))
-    out["goods"] = rows(conn, "SELECT g.hs_code, h.description, c.tier AS chpl_tier, g.goods, g.evidence, g.period,"
-                               " s.name AS source FROM entity_goods g LEFT JOIN hs_codes h ON h.code = g.hs_code"
-                               " LEFT JOIN chpl c ON c.hs6 = g.hs_code OR c.hs6 LIKE g.hs_code || '%'"
-                               f" LEFT JOIN sources s ON s.id = g.source_id WHERE g.entity_id {of}"
-                               " GROUP BY g.hs_code, g.goods, g.evidence ORDER BY g.hs_code", tuple(ids))
+    out["names"] = [
+        n
+        for n in rows(
+            conn,
+            "SELECT n.name, n.kind, n.origin AS list, s.name AS source FROM names n"
+            f" LEFT JOIN sources s ON s.id = n.source_id WHERE n.entity_id {of}"
+            " ORDER BY n.entity_id != ?, n.kind != 'primary', n.id",
+            (*ids, gid),
+        )
+        if (n["name"], n["list"]) not in seen_names and not seen_names.add((n["name"], n["list"]))
+    ]
+    out["addresses"] = rows(
+        conn,
+        "SELECT a.address, a.country, a.origin AS list, s.name AS source, a.entity_id AS record_id,"
+        " (SELECT count(DISTINCT a2.entity_id) FROM addresses a2 WHERE a2.norm = a.norm"
+        f"  AND a2.entity_id NOT {of} AND " + STREET_LEVEL + ") AS shared_with"
+        " FROM addresses a LEFT JOIN sources s ON s.id = a.source_id"
+        f" WHERE a.entity_id {of} ORDER BY a.id",
+        (*ids, *ids),
+    )
+    out["identifiers"] = rows(conn, f"SELECT kind, value, country, origin AS list FROM identifiers WHERE entity_id {of} ORDER BY id", tuple(ids))
+    out["facts"] = rows(conn, f"SELECT DISTINCT kind, value FROM facts WHERE entity_id {of} ORDER BY kind, value", tuple(ids))
+    out["listings"] = rows(
+        conn,
+        "SELECT l.list, l.programs, l.citation, l.start_date, l.end_date,"
+        " l.license_requirement, l.license_policy, l.status, l.removed_date, l.source_url,"
+        " l.remarks, s.name AS source, s.as_of AS source_as_of, e.key AS record FROM listings l"
+        " JOIN entities e ON e.id = l.entity_id"
+        f" LEFT JOIN sources s ON s.id = l.source_id WHERE l.entity_id {of}"
+        " ORDER BY l.status, l.start_date DESC",
+        tuple(ids),
+    )
+    out["goods"] = rows(
+        conn,
+        "SELECT g.hs_code, h.description, c.tier AS chpl_tier, g.goods, g.evidence, g.period,"
+        " s.name AS source FROM entity_goods g LEFT JOIN hs_codes h ON h.code = g.hs_code"
+        " LEFT JOIN chpl c ON c.hs6 = g.hs_code OR c.hs6 LIKE g.hs_code || '%'"
+        f" LEFT JOIN sources s ON s.id = g.source_id WHERE g.entity_id {of}"
+        " GROUP BY g.hs_code, g.goods, g.evidence ORDER BY g.hs_code",
+        tuple(ids),
+    )
     out["relations"] = _relations(conn, ids)
     out["changes"] = changes_mod.changes(db, entity_ids=ids, baseline=True)
     out["candidates"] = candidates(db, gid)
-    out["sources"] = rows(conn, "SELECT DISTINCT s.name, s.file, s.url, s.as_of, s.license FROM sources s WHERE s.id IN"
-                                 f" (SELECT source_id FROM names WHERE entity_id {of} UNION SELECT source_id FROM"
-                                 f" listings WHERE entity_id {of} UNION SELECT source_id FROM addresses WHERE"
-                                 f" entity_id {of} UNION SELECT source_id FROM entity_goods WHERE entity_id {of}"
-                                 f" UNION SELECT source_id FROM entities WHERE id {of})", tuple(ids) * 5)
+    out["sources"] = rows(
+        conn,
+        "SELECT DISTINCT s.name, s.file, s.url, s.as_of, s.license FROM sources s WHERE s.id IN"
+        f" (SELECT source_id FROM names WHERE entity_id {of} UNION SELECT source_id FROM"
+        f" listings WHERE entity_id {of} UNION SELECT source_id FROM addresses WHERE"
+        f" entity_id {of} UNION SELECT source_id FROM entity_goods WHERE entity_id {of}"
+        f" UNION SELECT source_id FROM entities WHERE id {of})",
+        tuple(ids) * 5,
+    )
     for address in out["addresses"]:
-        address["others"] = _neighbours(conn, "SELECT DISTINCT a2.entity_id FROM addresses a JOIN addresses a2"
-                                              " ON a2.norm = a.norm WHERE a.entity_id = ? AND a.address = ? AND " + STREET_LEVEL,
-                                        (address.pop("record_id"), address["address"]), ids)
+        address["others"] = _neighbours(
+            conn,
+            "SELECT DISTINCT a2.entity_id FROM addresses a JOIN addresses a2"
+            " ON a2.norm = a.norm WHERE a.entity_id = ? AND a.address = ? AND " + STREET_LEVEL,
+            (address.pop("record_id"), address["address"]),
+            ids,
+        )
     codes = sorted({g["hs_code"] for g in out["goods"]})
-    out["trade"] = rows(conn, "SELECT t.reporter, t.partner, t.flow, t.hs_code, t.product, t.period, t.value, t.unit,"
-                              " s.name AS source FROM trade_flows t LEFT JOIN sources s ON s.id = t.source_id"
-                              f" WHERE t.hs_code IN ({','.join('?' * len(codes))}) ORDER BY t.hs_code, t.period",
-                        tuple(codes)) if codes else []
+    out["trade"] = (
+        rows(
+            conn,
+            "SELECT t.reporter, t.partner, t.flow, t.hs_code, t.product, t.period, t.value, t.unit,"
+            " s.name AS source FROM trade_flows t LEFT JOIN sources s ON s.id = t.source_id"
+            f" WHERE t.hs_code IN ({','.join('?' * len(codes))}) ORDER BY t.hs_code, t.period",
+            tuple(codes),
+        )
+        if codes
+        else []
+    )
     from .links import shipments_of  # deferred: links imports the search engine
 
     out["shipments"] = shipments_of(db, gid)
     keys = [r["key"] for r in out["records"]]
     key_marks = ",".join("?" * len(keys))
-    star = conn.execute(f"SELECT min(starred_at), group_concat(tags, ' ') FROM user_watchlist WHERE entity_key IN ({key_marks})",
-                        keys).fetchone()
-    out["notes"] = rows(conn, f"SELECT entity_key AS key, note, updated_at FROM user_notes WHERE entity_key IN ({key_marks})"
-                              " ORDER BY entity_key != ?, entity_key", (*keys, out["key"]))
+    star = conn.execute(f"SELECT min(starred_at), group_concat(tags, ' ') FROM user_watchlist WHERE entity_key IN ({key_marks})", keys).fetchone()
+    out["notes"] = rows(
+        conn,
+        f"SELECT entity_key AS key, note, updated_at FROM user_notes WHERE entity_key IN ({key_marks}) ORDER BY entity_key != ?, entity_key",
+        (*keys, out["key"]),
+    )
     out["watchlist"] = {"starred_at": star[0], "tags": " ".join(dict.fromkeys((star[1] or "").split()))} if star[0] else None
     out["note"] = joined_notes(out["notes"]) or None
     return out
@@ -149,8 +189,16 @@ def joined_notes(notes: list[dict[str, Any]]) -> str:
 
 
 # A stated relation as its other side reads it.
-INVERSE = {"owner of": "owned by", "director of": "has director", "employed by": "employs", "member of": "has member",
-           "represents": "represented by", "family of": "family of", "associate of": "associate of", "linked to": "linked to"}
+INVERSE = {
+    "owner of": "owned by",
+    "director of": "has director",
+    "employed by": "employs",
+    "member of": "has member",
+    "represents": "represented by",
+    "family of": "family of",
+    "associate of": "associate of",
+    "linked to": "linked to",
+}
 
 # Identifiers that link entities when two share them exactly (kind as OFAC writes it → relation).
 CONTACT_KINDS = {"Website": "same website as", "Email Address": "same e-mail as", "Phone Number": "same phone as"}
@@ -159,11 +207,15 @@ CONTACT_KINDS = {"Website": "same website as", "Email Address": "same e-mail as"
 def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]:
     """Stated relations ("Linked To") both ways, then derived ones (shared street address, website, e-mail, phone)."""
     marks = ",".join("?" * len(ids))
-    out = rows(conn, "SELECT r.kind, r.detail, r.role, coalesce(g.group_id, r.to_id) AS entity_id, 'out' AS direction"
-                     " FROM relations r LEFT JOIN resolution g ON g.entity_id = r.to_id"
-                     f" WHERE r.from_id IN ({marks}) UNION ALL SELECT r.kind, r.detail, r.role, coalesce(g.group_id, r.from_id), 'in'"
-                     " FROM relations r LEFT JOIN resolution g ON g.entity_id = r.from_id"
-                     f" WHERE r.to_id IN ({marks})", (*ids, *ids))
+    out = rows(
+        conn,
+        "SELECT r.kind, r.detail, r.role, coalesce(g.group_id, r.to_id) AS entity_id, 'out' AS direction"
+        " FROM relations r LEFT JOIN resolution g ON g.entity_id = r.to_id"
+        f" WHERE r.from_id IN ({marks}) UNION ALL SELECT r.kind, r.detail, r.role, coalesce(g.group_id, r.from_id), 'in'"
+        " FROM relations r LEFT JOIN resolution g ON g.entity_id = r.from_id"
+        f" WHERE r.to_id IN ({marks})",
+        (*ids, *ids),
+    )
     out = [r for r in out if r["entity_id"] not in ids]
     for rel in out:  # "owner of" seen from the asset is "owned by"; the role (a share, a relationship) joins the detail
         if rel["direction"] == "in":
@@ -173,15 +225,22 @@ def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]
             rel["detail"] = role
         elif role:
             rel["detail"] = f"{rel['detail']} ({role})" if rel["detail"] else role
-    derived = rows(conn, "SELECT DISTINCT 'same address as' AS kind, a.address AS detail, a2.entity_id FROM addresses a"
-                         " JOIN addresses a2 ON a2.norm = a.norm AND a2.entity_id NOT IN (" + marks + ")"
-                         f" WHERE a.entity_id IN ({marks}) AND " + STREET_LEVEL +
-                         " UNION SELECT DISTINCT i.kind, i.value, i2.entity_id FROM identifiers i JOIN identifiers i2"
-                         " ON i2.kind = i.kind AND lower(i2.value) = lower(i.value) AND i2.entity_id NOT IN (" + marks + ")"
-                         f" WHERE i.entity_id IN ({marks}) AND i.kind IN ({','.join('?' * len(CONTACT_KINDS))})",
-                   (*ids, *ids, *ids, *ids, *CONTACT_KINDS))
-    groups = dict(conn.execute("SELECT entity_id, group_id FROM resolution WHERE entity_id IN ({})".format(
-        ",".join(str(int(d["entity_id"])) for d in derived) or "NULL")))
+    derived = rows(
+        conn,
+        "SELECT DISTINCT 'same address as' AS kind, a.address AS detail, a2.entity_id FROM addresses a"
+        " JOIN addresses a2 ON a2.norm = a.norm AND a2.entity_id NOT IN (" + marks + ")"
+        f" WHERE a.entity_id IN ({marks}) AND "
+        + STREET_LEVEL
+        + " UNION SELECT DISTINCT i.kind, i.value, i2.entity_id FROM identifiers i JOIN identifiers i2"
+        " ON i2.kind = i.kind AND lower(i2.value) = lower(i.value) AND i2.entity_id NOT IN (" + marks + ")"
+        f" WHERE i.entity_id IN ({marks}) AND i.kind IN ({','.join('?' * len(CONTACT_KINDS))})",
+        (*ids, *ids, *ids, *ids, *CONTACT_KINDS),
+    )
+    groups = dict(
+        conn.execute(
+            "SELECT entity_id, group_id FROM resolution WHERE entity_id IN ({})".format(",".join(str(int(d["entity_id"])) for d in derived) or "NULL")
+        )
+    )
     seen: set[tuple[str, int]] = set()
     for d in derived:
         gid = groups.get(d["entity_id"], d["entity_id"])
@@ -190,8 +249,11 @@ def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]
             continue
         seen.add((kind, gid))
         out.append({"kind": kind, "detail": d["detail"], "entity_id": gid, "direction": "both"})
-    names = dict(conn.execute("SELECT id, name FROM entities WHERE id IN ({})".format(
-        ",".join(str(int(r["entity_id"])) for r in out if r["entity_id"]) or "NULL")))
+    names = dict(
+        conn.execute(
+            "SELECT id, name FROM entities WHERE id IN ({})".format(",".join(str(int(r["entity_id"])) for r in out if r["entity_id"]) or "NULL")
+        )
+    )
     for rel in out:
         rel["entity_name"] = names.get(rel["entity_id"]) if rel["entity_id"] else None
         rel["lists"] = _active_lists(conn, rel["entity_id"]) if rel["entity_id"] else []
@@ -201,15 +263,20 @@ def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]
 def _active_lists(conn: sqlite3.Connection, group_id: int) -> list[str]:
     """Active list codes of a group (of all its records)."""
     members = [group_id, *(e for (e,) in conn.execute("SELECT entity_id FROM resolution WHERE group_id = ?", (group_id,)))]
-    return sorted({code for (code,) in conn.execute(
-        f"SELECT list FROM listings WHERE status = 'active' AND entity_id IN ({','.join('?' * len(members))})", members)})
+    return sorted(
+        {
+            code
+            for (code,) in conn.execute(f"SELECT list FROM listings WHERE status = 'active' AND entity_id IN ({','.join('?' * len(members))})", members)
+        }
+    )
 
 
 def _neighbours(conn: sqlite3.Connection, sql: str, params: tuple, ids: list[int]) -> list[dict[str, Any]]:
     """Other entities (as groups) found by ``sql`` (which selects entity ids), with their names and lists."""
     found = [eid for (eid,) in conn.execute(sql, params)]
-    groups = dict(conn.execute("SELECT entity_id, group_id FROM resolution WHERE entity_id IN ({})".format(
-        ",".join(str(int(e)) for e in found) or "NULL")))
+    groups = dict(
+        conn.execute("SELECT entity_id, group_id FROM resolution WHERE entity_id IN ({})".format(",".join(str(int(e)) for e in found) or "NULL"))
+    )
     out, seen = [], set()
     for eid in found:
         gid = groups.get(eid, eid)
@@ -224,5 +291,4 @@ def _neighbours(conn: sqlite3.Connection, sql: str, params: tuple, ids: list[int
 def rejects(db: sqlite_utils.Database, import_id: int | None = None) -> list[dict[str, Any]]:
     """Rejected rows, newest import first (or of one import)."""
     where, params = ("WHERE import_id = ?", (import_id,)) if import_id else ("", ())
-    return rows(db.conn, f"SELECT import_id, file, line, field, error FROM rejects {where} ORDER BY import_id DESC, line",
-                 params)
+    return rows(db.conn, f"SELECT import_id, file, line, field, error FROM rejects {where} ORDER BY import_id DESC, line", params)

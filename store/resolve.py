@@ -40,18 +40,33 @@ from .normalize import LEGAL, analyze
 from .queries import rows
 
 # Boilerplate after a name: "..., and its sub-units and successors", "and any successor, subunit, or subsidiary thereof".
-_BOILERPLATE = re.compile(r"[,;]?\s*(?:and|&|including)?\s*(?:its|any|all)\s+(?:successors?|sub-?units?|subsidiar(?:y|ies)|"
-                          r"subordinate|affiliates?)\b.*$", re.IGNORECASE)
+_BOILERPLATE = re.compile(
+    r"[,;]?\s*(?:and|&|including)?\s*(?:its|any|all)\s+(?:successors?|sub-?units?|subsidiar(?:y|ies)|"
+    r"subordinate|affiliates?)\b.*$",
+    re.IGNORECASE,
+)
 # Legal forms beyond normalize.LEGAL, in folded spelling (company → co, limited → ltd), longest first.
-_LEGAL_PHRASES = ("public joint stock co", "open joint stock co", "closed joint stock co", "joint stock co",
-                  "ltd liability co", "ltd liability partnership", "aktsionernoe obshchestvo",
-                  "obshchestvo s ogranichennoi otvetstvennostyu", "obshchestvo s ogranichennoy otvetstvennostyu",
-                  "ltd sirketi", "anonim sirketi")
+_LEGAL_PHRASES = (
+    "public joint stock co",
+    "open joint stock co",
+    "closed joint stock co",
+    "joint stock co",
+    "ltd liability co",
+    "ltd liability partnership",
+    "aktsionernoe obshchestvo",
+    "obshchestvo s ogranichennoi otvetstvennostyu",
+    "obshchestvo s ogranichennoy otvetstvennostyu",
+    "ltd sirketi",
+    "anonim sirketi",
+)
 _LEGAL_WORDS = frozenset({"ao", "pao", "pjsc", "tov", "too", "oy", "nv", "fzc", "fzllc", "sirketi", "sti", "as"})
 _BRACKETED = re.compile(r"\([^()]{1,40}\)")
 # Identifier kinds that describe rather than identify (sanctions notes, dates, models, types).
-_DESCRIPTIVE = re.compile(r"date|:|executive order|model|operator|type|flag|gender|nationality|citizen|"
-                          r"place of birth|title|effective|designation|risk|listing", re.IGNORECASE)
+_DESCRIPTIVE = re.compile(
+    r"date|:|executive order|model|operator|type|flag|gender|nationality|citizen|"
+    r"place of birth|title|effective|designation|risk|listing",
+    re.IGNORECASE,
+)
 _CONTACT = ("website", "email", "e-mail", "phone", "telephone", "fax")
 # BIS files Hong Kong under CN and the British Virgin Islands under GB: for "countries don't meet"
 # a territory and its sovereign are one place.
@@ -167,9 +182,7 @@ class Record:
 def load(conn: sqlite3.Connection) -> dict[int, Record]:
     """Every entity with a listing, with the facts resolution compares."""
     recs: dict[int, Record] = {}
-    for eid, key, kind, countries in conn.execute(
-        "SELECT id, key, kind, countries FROM entities WHERE id IN (SELECT entity_id FROM listings)"
-    ):
+    for eid, key, kind, countries in conn.execute("SELECT id, key, kind, countries FROM entities WHERE id IN (SELECT entity_id FROM listings)"):
         recs[eid] = Record(eid, key, kind, frozenset(filter(None, countries.split(","))))
     for eid, code in conn.execute("SELECT entity_id, list FROM listings WHERE status = 'active'"):
         key = recs[eid].key
@@ -180,9 +193,7 @@ def load(conn: sqlite3.Connection) -> dict[int, Record]:
             recs[eid].label = recs[eid].key if recs[eid].key.startswith("ofac:") else latn
             recs[eid].legal = legal_families(latn)
     missing: list[tuple[str, int]] = []
-    for nid, eid, name, kind, core, ident in conn.execute(
-        "SELECT id, entity_id, name, kind, core, ident FROM names WHERE kind != 'former'"
-    ):
+    for nid, eid, name, kind, core, ident in conn.execute("SELECT id, entity_id, name, kind, core, ident FROM names WHERE kind != 'former'"):
         if eid in recs:
             if ident is None:  # a store from before schema 3
                 ident = identity_name(name)
@@ -228,8 +239,9 @@ def compare(a: Record, b: Record, lone_names: set[str]) -> Verdict:
     shared_ids = sorted(set(a.ids) & set(b.ids))
     # A one-word name shared through aliases ("Prometheus", "MMZ") names too many firms to merge on,
     # unless it is one record's own name and long enough to be distinctive ("Volgogradpromproekt").
-    names = sorted(n for n in a.names & b.names
-                   if " " in n or (n in a.primary and n in b.primary) or ((n in a.primary or n in b.primary) and len(n) >= 8))
+    names = sorted(
+        n for n in a.names & b.names if " " in n or (n in a.primary and n in b.primary) or ((n in a.primary or n in b.primary) and len(n) >= 8)
+    )
     weak_names = sorted(a.names & b.names) if not names else []
     if clash and not shared_ids:
         return Verdict("", f"{clash[0]} differs")
@@ -420,6 +432,7 @@ def _splits(groups: _Groups, a: int, b: int, apart: set[frozenset[int]]) -> bool
 
 # -- read side ---------------------------------------------------------------------------------
 
+
 def group_of(conn: sqlite3.Connection, entity_id: int) -> int:
     """The group an entity belongs to (its own id when it was not merged)."""
     row = conn.execute("SELECT group_id FROM resolution WHERE entity_id = ?", (entity_id,)).fetchone()
@@ -428,8 +441,7 @@ def group_of(conn: sqlite3.Connection, entity_id: int) -> int:
 
 def members(conn: sqlite3.Connection, group_id: int) -> list[int]:
     """The records of a group, the group's own record first."""
-    return [group_id] + [i for (i,) in conn.execute(
-        "SELECT entity_id FROM resolution WHERE group_id = ? ORDER BY entity_id", (group_id,))]
+    return [group_id] + [i for (i,) in conn.execute("SELECT entity_id FROM resolution WHERE group_id = ? ORDER BY entity_id", (group_id,))]
 
 
 def groups_map(conn: sqlite3.Connection) -> dict[int, int]:
@@ -439,18 +451,19 @@ def groups_map(conn: sqlite3.Connection) -> dict[int, int]:
 
 def candidates(db: sqlite_utils.Database, entity_id: int | None = None) -> list[dict[str, Any]]:
     """Open "possibly the same as" candidates (of one entity's group, or all), strongest first."""
-    sql = ("SELECT c.id, c.a_id, ea.key AS a_key, ea.name AS a_name, ea.countries AS a_countries,"
-           " (SELECT group_concat(list, ' ') FROM listings WHERE entity_id = c.a_id) AS a_lists,"
-           " c.b_id, eb.key AS b_key, eb.name AS b_name, eb.countries AS b_countries,"
-           " (SELECT group_concat(list, ' ') FROM listings WHERE entity_id = c.b_id) AS b_lists,"
-           " c.score, c.reason FROM resolve_candidates c JOIN entities ea ON ea.id = c.a_id"
-           " JOIN entities eb ON eb.id = c.b_id")
+    sql = (
+        "SELECT c.id, c.a_id, ea.key AS a_key, ea.name AS a_name, ea.countries AS a_countries,"
+        " (SELECT group_concat(list, ' ') FROM listings WHERE entity_id = c.a_id) AS a_lists,"
+        " c.b_id, eb.key AS b_key, eb.name AS b_name, eb.countries AS b_countries,"
+        " (SELECT group_concat(list, ' ') FROM listings WHERE entity_id = c.b_id) AS b_lists,"
+        " c.score, c.reason FROM resolve_candidates c JOIN entities ea ON ea.id = c.a_id"
+        " JOIN entities eb ON eb.id = c.b_id"
+    )
     if entity_id is None:
         return rows(db.conn, sql + " ORDER BY c.score DESC, ea.name")
     ids = members(db.conn, group_of(db.conn, entity_id))
     marks = ",".join("?" * len(ids))
-    return rows(db.conn, sql + f" WHERE c.a_id IN ({marks}) OR c.b_id IN ({marks}) ORDER BY c.score DESC",
-                (*ids, *ids))
+    return rows(db.conn, sql + f" WHERE c.a_id IN ({marks}) OR c.b_id IN ({marks}) ORDER BY c.score DESC", (*ids, *ids))
 
 
 def decide(db: sqlite_utils.Database, key_a: str, key_b: str, decision: str, note: str | None = None) -> dict[str, int]:
@@ -473,6 +486,8 @@ def split(db: sqlite_utils.Database, entity_id: int) -> dict[str, int]:
 def _record(conn: sqlite3.Connection, pairs_of_keys: list[tuple[str, str]], decision: str, note: str | None = None) -> dict[str, int]:
     """Append the user's decision on each pair of entity keys (earlier decisions stay as history) and regroup, in one transaction."""
     with transaction(conn):
-        conn.executemany("INSERT INTO user_resolve_events (key_a, key_b, decision, note, decided_at, user) VALUES (?,?,?,?,?,?)",
-                         [(*sorted(pair), decision, note, now(), user()) for pair in pairs_of_keys])
+        conn.executemany(
+            "INSERT INTO user_resolve_events (key_a, key_b, decision, note, decided_at, user) VALUES (?,?,?,?,?,?)",
+            [(*sorted(pair), decision, note, now(), user()) for pair in pairs_of_keys],
+        )
         return run(conn)

@@ -393,15 +393,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX user_note_history_key ON user_note_history(entity_key, id);
     INSERT INTO user_note_history (entity_key, note, saved_at) SELECT entity_key, note, updated_at FROM user_notes;
-    """ + "".join(
+    """
+    + "".join(
         f"""
     CREATE TRIGGER {table}_{op.lower()}_generation AFTER {op} ON {table} BEGIN
         UPDATE store_state SET value = value + 1 WHERE key = 'user';
     END;"""
-        for table in ("user_watchlist", "user_notes", "user_screening_runs", "user_screening_events", "user_resolve_events",
-                      "user_link_events")
+        for table in ("user_watchlist", "user_notes", "user_screening_runs", "user_screening_events", "user_resolve_events", "user_link_events")
         for op in ("INSERT", "UPDATE", "DELETE")
-    ) + """
+    )
+    + """
     CREATE TRIGGER user_resolve_events_regroup AFTER INSERT ON user_resolve_events BEGIN
         UPDATE store_state SET value = value + 1 WHERE key = 'data';
     END;
@@ -441,7 +442,25 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables an import or a rebuild may write; everything named user_* is the user's (store_state is bookkeeping).
 DATA_TABLES = (
-    "resolve_candidates", "resolution",
-    "party_seen", "party_links", "shipments", "changes", "relations", "trade_flows", "entity_goods", "chpl", "hs_codes", "hs_sections",
-    "listings", "facts", "identifiers", "addresses", "names", "entities", "sources", "rejects", "imports",
+    "resolve_candidates",
+    "resolution",
+    "party_seen",
+    "party_links",
+    "shipments",
+    "changes",
+    "relations",
+    "trade_flows",
+    "entity_goods",
+    "chpl",
+    "hs_codes",
+    "hs_sections",
+    "listings",
+    "facts",
+    "identifiers",
+    "addresses",
+    "names",
+    "entities",
+    "sources",
+    "rejects",
+    "imports",
 )

@@ -31,8 +31,21 @@ from .queries import rows as query_rows
 from .search import MAX_QUERY, Hit, SearchIndex, query_keys
 
 THRESHOLD = 85.0
-NAME_COLUMNS = ("name", "company", "company_name", "counterparty", "party", "entity", "supplier", "customer", "exporter",
-                "importer", "consignee", "shipper", "beneficiary")
+NAME_COLUMNS = (
+    "name",
+    "company",
+    "company_name",
+    "counterparty",
+    "party",
+    "entity",
+    "supplier",
+    "customer",
+    "exporter",
+    "importer",
+    "consignee",
+    "shipper",
+    "beneficiary",
+)
 COUNTRY_COLUMNS = ("country", "country_code", "jurisdiction", "nationality")
 DECISIONS = ("match", "no match", "review")
 _SOVEREIGN = {"HK": "CN", "MO": "CN"}
@@ -77,6 +90,7 @@ class Result:
 
 # -- reading the input ---------------------------------------------------------------------------
 
+
 def read_rows(path: Path, name_column: str | None = None, country_column: str | None = None) -> tuple[list[str], list[Row], list[Row]]:
     """(columns, rows, rejected rows) of a CSV, TSV or JSON-lines file; one-line errors for what cannot be read."""
     try:
@@ -94,8 +108,7 @@ def read_rows(path: Path, name_column: str | None = None, country_column: str | 
         name = str(rec.get(name_col) or "").strip()
         given = str(rec.get(country_col) or "").strip() if country_col else ""
         country = country_code(given) or "" if given else ""
-        row = Row(line, name[:MAX_QUERY], country, {k: "" if v is None else str(v) for k, v in rec.items()},
-                  given if given and not country else "")
+        row = Row(line, name[:MAX_QUERY], country, {k: "" if v is None else str(v) for k, v in rec.items()}, given if given and not country else "")
         (good if name and analyze(name[:MAX_QUERY]).latn else bad).append(row)
     return columns, good, bad
 
@@ -142,6 +155,7 @@ def _pick(path: Path, columns: list[str], given: str | None, known: tuple[str, .
 
 # -- screening ------------------------------------------------------------------------------------
 
+
 def _place(code: str) -> str:
     return _SOVEREIGN.get(code, code)
 
@@ -182,9 +196,20 @@ def screen_rows(index: SearchIndex, rows: list[Row], threshold: float = THRESHOL
             note = why(q, NameKeys(index.latn(nid), index.core(nid)), hit)
             if _country_differs(row.country, hit.countries):
                 note += f"; country differs ({row.country} vs {', '.join(hit.countries)})"
-            matches.append({"entity_id": hit.entity_id, "key": hit.key, "name": hit.name, "matched_name": hit.matched_name,
-                            "score": round(hit.score, 1), "lists": hit.lists, "status": hit.status, "countries": hit.countries,
-                            "records": hit.records, "why": note})
+            matches.append(
+                {
+                    "entity_id": hit.entity_id,
+                    "key": hit.key,
+                    "name": hit.name,
+                    "matched_name": hit.matched_name,
+                    "score": round(hit.score, 1),
+                    "lists": hit.lists,
+                    "status": hit.status,
+                    "countries": hit.countries,
+                    "records": hit.records,
+                    "why": note,
+                }
+            )
         results.append(Result(row, matches, "potential match" if matches else "no match"))
     return results
 
@@ -214,8 +239,9 @@ def _rank(index: SearchIndex, row: Row, threshold: float, keep: int) -> tuple[Na
     return q, [f for f in found if f[2] >= threshold][:keep]
 
 
-def screen(index: SearchIndex, rows: list[Row], threshold: float = THRESHOLD,
-           progress: Callable[[int], None] | None = None, workers: int = 1) -> Iterator[Result]:
+def screen(
+    index: SearchIndex, rows: list[Row], threshold: float = THRESHOLD, progress: Callable[[int], None] | None = None, workers: int = 1
+) -> Iterator[Result]:
     """Screen every row, in order; ``progress(n)`` after each slice of ``SLICE`` rows.
 
     With ``workers`` > 1 (and ``fork``, so not on Windows) forked processes share the index
@@ -226,7 +252,7 @@ def screen(index: SearchIndex, rows: list[Row], threshold: float = THRESHOLD,
         yield from _screen_forked(index, rows, threshold, progress, workers)
         return
     for start in range(0, len(rows), SLICE):
-        yield from screen_rows(index, rows[start:start + SLICE], threshold)
+        yield from screen_rows(index, rows[start : start + SLICE], threshold)
         if progress:
             progress(min(len(rows), start + SLICE))
 
@@ -236,8 +262,7 @@ PARALLEL_SLICE = 500  # rows a worker screens at a time
 _SHARED: tuple[SearchIndex, list[Row], float] | None = None  # what forked workers read (set before the fork)
 
 
-def _screen_forked(index: SearchIndex, rows: list[Row], threshold: float, progress: Callable[[int], None] | None,
-                   workers: int) -> Iterator[Result]:
+def _screen_forked(index: SearchIndex, rows: list[Row], threshold: float, progress: Callable[[int], None] | None, workers: int) -> Iterator[Result]:
     global _SHARED
     _SHARED = (index, rows, threshold)
     gc.freeze()  # before the fork: the children's collectors leave the shared index (and its pages) alone
@@ -256,7 +281,7 @@ def _screen_forked(index: SearchIndex, rows: list[Row], threshold: float, progre
 def _screen_slice(start: int) -> list[Result]:
     assert _SHARED is not None
     index, rows, threshold = _SHARED
-    return screen_rows(index, rows[start:start + PARALLEL_SLICE], threshold)
+    return screen_rows(index, rows[start : start + PARALLEL_SLICE], threshold)
 
 
 def summary(results: list[Result]) -> dict[str, Any]:
@@ -265,26 +290,48 @@ def summary(results: list[Result]) -> dict[str, Any]:
     for r in results:
         if r.best:
             by_list.update(set(r.best["lists"]))
-    return {"rows": len(results), "potential_matches": sum(r.status == "potential match" for r in results),
-            "no_match": sum(r.status == "no match" for r in results), "rejected": sum(r.status == "rejected" for r in results),
-            "by_list": dict(by_list.most_common()),
-            "unknown_countries": sorted({r.row.country_given for r in results if r.row.country_given})}
+    return {
+        "rows": len(results),
+        "potential_matches": sum(r.status == "potential match" for r in results),
+        "no_match": sum(r.status == "no match" for r in results),
+        "rejected": sum(r.status == "rejected" for r in results),
+        "by_list": dict(by_list.most_common()),
+        "unknown_countries": sorted({r.row.country_given for r in results if r.row.country_given}),
+    }
 
 
 # -- writing the output (all or nothing) ------------------------------------------------------------
 
-OUT_FIELDS = ("status", "score", "entity_id", "entity_key", "matched_name", "entity_name", "lists", "listing_status", "why",
-              "other_matches", "country_read")
+OUT_FIELDS = (
+    "status",
+    "score",
+    "entity_id",
+    "entity_key",
+    "matched_name",
+    "entity_name",
+    "lists",
+    "listing_status",
+    "why",
+    "other_matches",
+    "country_read",
+)
 
 
 def _out_row(r: Result) -> dict[str, Any]:
     b = r.best or {}
-    return {"status": r.status if not r.error else f"rejected: {r.error}", "score": b.get("score", ""),
-            "entity_id": b.get("entity_id", ""), "entity_key": b.get("key", ""), "matched_name": b.get("matched_name", ""),
-            "entity_name": b.get("name", ""), "lists": " ".join(b.get("lists", [])), "listing_status": b.get("status", ""),
-            "why": b.get("why", ""),
-            "other_matches": "; ".join(f"{m['name']} ({m['score']}, {' '.join(m['lists'])})" for m in r.matches[1:]),
-            "country_read": r.row.country or (f"not recognised: {r.row.country_given}" if r.row.country_given else "")}
+    return {
+        "status": r.status if not r.error else f"rejected: {r.error}",
+        "score": b.get("score", ""),
+        "entity_id": b.get("entity_id", ""),
+        "entity_key": b.get("key", ""),
+        "matched_name": b.get("matched_name", ""),
+        "entity_name": b.get("name", ""),
+        "lists": " ".join(b.get("lists", [])),
+        "listing_status": b.get("status", ""),
+        "why": b.get("why", ""),
+        "other_matches": "; ".join(f"{m['name']} ({m['score']}, {' '.join(m['lists'])})" for m in r.matches[1:]),
+        "country_read": r.row.country or (f"not recognised: {r.row.country_given}" if r.row.country_given else ""),
+    }
 
 
 def result_chunks(results: list[Result], columns: list[str], fmt: str) -> list[str]:
@@ -292,8 +339,9 @@ def result_chunks(results: list[Result], columns: list[str], fmt: str) -> list[s
     from .export import _csv
 
     if fmt == "jsonl":
-        return [json.dumps({"line": r.row.line, "input": r.row.fields, **_out_row(r), "matches": r.matches},
-                           ensure_ascii=False) + "\n" for r in results]
+        return [
+            json.dumps({"line": r.row.line, "input": r.row.fields, **_out_row(r), "matches": r.matches}, ensure_ascii=False) + "\n" for r in results
+        ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t" if fmt == "tsv" else ",")
     writer.writerow(["line", *[_csv(c) for c in columns], *OUT_FIELDS])
@@ -312,11 +360,13 @@ def write_results(results: list[Result], columns: list[str], out: Path, fmt: str
 
 # -- runs, reruns, triage (user data) -------------------------------------------------------------
 
+
 def snapshot(db: sqlite_utils.Database) -> dict[str, str]:
     """The newest snapshot date of each list in the store: what a run was screened against."""
     out: dict[str, str] = {}
-    for lists, as_of in db.conn.execute("SELECT lists, as_of FROM imports WHERE status = 'ok' AND format IN "
-                                        "('csl', 'csl-json', 'ofac-sdn', 'ofac-cons') ORDER BY id"):
+    for lists, as_of in db.conn.execute(
+        "SELECT lists, as_of FROM imports WHERE status = 'ok' AND format IN ('csl', 'csl-json', 'ofac-sdn', 'ofac-cons') ORDER BY id"
+    ):
         for code in (lists or "").split(","):
             if code and as_of:
                 out[code] = max(out.get(code, ""), as_of)
@@ -334,17 +384,28 @@ def save_run(db: sqlite_utils.Database, path: Path | str, results: list[Result],
     digest = digest or file_hash(Path(path))
     with transaction(db.conn) as conn:
         run_id = conn.execute(
-            "INSERT INTO user_screening_runs (file, content_hash, started, user, threshold, snapshot, summary)"
-            " VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO user_screening_runs (file, content_hash, started, user, threshold, snapshot, summary) VALUES (?,?,?,?,?,?,?)",
             (str(path), digest, now(), user(), threshold, json.dumps(snapshot(db)), json.dumps(summary(results))),
         ).lastrowid
         conn.executemany(
             "INSERT INTO user_screening_rows (run_id, line, name, country, input, status, entity_key, score, lists, matches,"
             " fingerprint) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [(run_id, r.row.line, r.row.name, r.row.country, json.dumps(r.row.fields, ensure_ascii=False), r.status,
-              r.best["key"] if r.best else None, r.best["score"] if r.best else None,
-              " ".join(r.best["lists"]) if r.best else "", json.dumps(r.matches, ensure_ascii=False), r.fingerprint())
-             for r in results],
+            [
+                (
+                    run_id,
+                    r.row.line,
+                    r.row.name,
+                    r.row.country,
+                    json.dumps(r.row.fields, ensure_ascii=False),
+                    r.status,
+                    r.best["key"] if r.best else None,
+                    r.best["score"] if r.best else None,
+                    " ".join(r.best["lists"]) if r.best else "",
+                    json.dumps(r.matches, ensure_ascii=False),
+                    r.fingerprint(),
+                )
+                for r in results
+            ],
         )
     return run_id
 
@@ -352,24 +413,29 @@ def save_run(db: sqlite_utils.Database, path: Path | str, results: list[Result],
 def previous_run(db: sqlite_utils.Database, path: Path | str, before: int | None = None, digest: str | None = None) -> int | None:
     """The latest earlier run of the same file (by name or content)."""
     digest = digest or file_hash(Path(path))
-    row = db.conn.execute("SELECT max(id) FROM user_screening_runs WHERE (file = ? OR content_hash = ?) AND id < ?",
-                          (str(path), digest, before or 1 << 62)).fetchone()
+    row = db.conn.execute(
+        "SELECT max(id) FROM user_screening_runs WHERE (file = ? OR content_hash = ?) AND id < ?", (str(path), digest, before or 1 << 62)
+    ).fetchone()
     return row[0]
 
 
 def changed_lines(db: sqlite_utils.Database, run_id: int, earlier: int) -> set[int]:
     """Lines whose result (status, best entity, its lists) differs from an earlier run of the file."""
     old = dict(db.conn.execute("SELECT line, fingerprint FROM user_screening_rows WHERE run_id = ?", (earlier,)))
-    return {line for line, fp in db.conn.execute("SELECT line, fingerprint FROM user_screening_rows WHERE run_id = ?", (run_id,))
-            if old.get(line) != fp}
+    return {
+        line for line, fp in db.conn.execute("SELECT line, fingerprint FROM user_screening_rows WHERE run_id = ?", (run_id,)) if old.get(line) != fp
+    }
 
 
 def runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every run, newest first, with counts of triaged rows."""
-    out = query_rows(db.conn, "SELECT r.id, r.file, r.started, r.user, r.threshold, r.snapshot, r.summary,"
-                              " (SELECT count(*) FROM user_screening_rows x WHERE x.run_id = r.id) AS rows,"
-                              " (SELECT count(*) FROM user_screening_decisions d WHERE d.run_id = r.id) AS decided"
-                              " FROM user_screening_runs r ORDER BY r.id DESC")
+    out = query_rows(
+        db.conn,
+        "SELECT r.id, r.file, r.started, r.user, r.threshold, r.snapshot, r.summary,"
+        " (SELECT count(*) FROM user_screening_rows x WHERE x.run_id = r.id) AS rows,"
+        " (SELECT count(*) FROM user_screening_decisions d WHERE d.run_id = r.id) AS decided"
+        " FROM user_screening_runs r ORDER BY r.id DESC",
+    )
     for r in out:
         r["snapshot"], r["summary"] = json.loads(r["snapshot"]), json.loads(r["summary"])
     return out
@@ -377,10 +443,14 @@ def runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 def run_rows(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
     """A run's rows with their matches and the user's decision, potential matches first."""
-    out = query_rows(db.conn, "SELECT x.line, x.name, x.country, x.status, x.entity_key, x.score, x.lists, x.matches,"
-                              " d.decision, d.note, d.decided_at, d.user FROM user_screening_rows x"
-                              " LEFT JOIN user_screening_decisions d ON d.run_id = x.run_id AND d.line = x.line"
-                              " WHERE x.run_id = ? ORDER BY x.status != 'potential match', x.score DESC, x.line", (run_id,))
+    out = query_rows(
+        db.conn,
+        "SELECT x.line, x.name, x.country, x.status, x.entity_key, x.score, x.lists, x.matches,"
+        " d.decision, d.note, d.decided_at, d.user FROM user_screening_rows x"
+        " LEFT JOIN user_screening_decisions d ON d.run_id = x.run_id AND d.line = x.line"
+        " WHERE x.run_id = ? ORDER BY x.status != 'potential match', x.score DESC, x.line",
+        (run_id,),
+    )
     for r in out:
         r["matches"] = json.loads(r["matches"])
     return out
@@ -397,14 +467,17 @@ def decide(db: sqlite_utils.Database, run_id: int, line: int, decision: str, not
         key = conn.execute("SELECT entity_key FROM user_screening_rows WHERE run_id = ? AND line = ?", (run_id, line)).fetchone()
         if key is None:
             raise ValueError(f"run {run_id} has no line {line}")
-        conn.execute("INSERT INTO user_screening_events (run_id, line, entity_key, decision, note, decided_at, user)"
-                     " VALUES (?,?,?,?,?,?,?)", (run_id, line, key[0], decision, note, now(), user()))
+        conn.execute(
+            "INSERT INTO user_screening_events (run_id, line, entity_key, decision, note, decided_at, user) VALUES (?,?,?,?,?,?,?)",
+            (run_id, line, key[0], decision, note, now(), user()),
+        )
 
 
 def decisions(db: sqlite_utils.Database, run_id: int, line: int) -> list[dict[str, Any]]:
     """Every decision taken on a row, oldest first (the audit trail behind its current state)."""
-    return query_rows(db.conn, "SELECT decision, note, decided_at, user FROM user_screening_events WHERE run_id = ? AND line = ?"
-                               " ORDER BY id", (run_id, line))
+    return query_rows(
+        db.conn, "SELECT decision, note, decided_at, user FROM user_screening_events WHERE run_id = ? AND line = ? ORDER BY id", (run_id, line)
+    )
 
 
 def audit(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
@@ -415,8 +488,25 @@ def audit(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
     return {"run": found[0], "rows": run_rows(db, run_id)}
 
 
-AUDIT_FIELDS = ("run_id", "file", "screened_at", "screened_by", "threshold", "snapshot", "line", "name", "country", "status",
-                "entity_key", "score", "lists", "decision", "note", "decided_at", "decided_by")
+AUDIT_FIELDS = (
+    "run_id",
+    "file",
+    "screened_at",
+    "screened_by",
+    "threshold",
+    "snapshot",
+    "line",
+    "name",
+    "country",
+    "status",
+    "entity_key",
+    "score",
+    "lists",
+    "decision",
+    "note",
+    "decided_at",
+    "decided_by",
+)
 
 
 def audit_text(record: dict[str, Any], fmt: str) -> str:
@@ -431,7 +521,28 @@ def audit_text(record: dict[str, Any], fmt: str) -> str:
     writer.writerow(AUDIT_FIELDS)
     snap = "; ".join(f"{k} {v}" for k, v in sorted(run["snapshot"].items()))
     for r in record["rows"]:
-        writer.writerow([_csv(v) for v in (run["id"], run["file"], run["started"], run["user"], run["threshold"], snap, r["line"],
-                                           r["name"], r["country"], r["status"], r["entity_key"], r["score"], r["lists"],
-                                           r["decision"], r["note"], r["decided_at"], r["user"])])
+        writer.writerow(
+            [
+                _csv(v)
+                for v in (
+                    run["id"],
+                    run["file"],
+                    run["started"],
+                    run["user"],
+                    run["threshold"],
+                    snap,
+                    r["line"],
+                    r["name"],
+                    r["country"],
+                    r["status"],
+                    r["entity_key"],
+                    r["score"],
+                    r["lists"],
+                    r["decision"],
+                    r["note"],
+                    r["decided_at"],
+                    r["user"],
+                )
+            ]
+        )
     return out.getvalue()

@@ -73,8 +73,7 @@ class Filters:
 
     def empty(self) -> bool:
         """True when nothing is filtered."""
-        return not (self.countries or self.lists or self.status or self.kinds or self.hs_chapter
-                    or self.tier or self.watchlist)
+        return not (self.countries or self.lists or self.status or self.kinds or self.hs_chapter or self.tier or self.watchlist)
 
 
 @dataclass(slots=True)
@@ -95,18 +94,29 @@ class Hit:
     listed: str  # latest listing start date ("" if none)
     records: list[str] = field(default_factory=list)  # keys of the list records resolved into this entity
 
-
     @property
     def status(self) -> str:
-        """"active" if any listing is active, "removed" if all are, "" if never listed."""
+        """ "active" if any listing is active, "removed" if all are, "" if never listed."""
         return "active" if self.lists else ("removed" if self.removed_lists else "")
 
     def as_dict(self) -> dict:
         """The stable JSON shape of a hit."""
-        return {"id": self.entity_id, "key": self.key, "name": self.name, "matched_name": self.matched_name,
-                "matched_kind": self.matched_kind, "score": round(self.score, 1), "lists": self.lists,
-                "removed_lists": self.removed_lists, "status": self.status, "countries": self.countries,
-                "kind": self.kind, "chpl_tiers": self.tiers, "listed": self.listed, "records": self.records or [self.key]}
+        return {
+            "id": self.entity_id,
+            "key": self.key,
+            "name": self.name,
+            "matched_name": self.matched_name,
+            "matched_kind": self.matched_kind,
+            "score": round(self.score, 1),
+            "lists": self.lists,
+            "removed_lists": self.removed_lists,
+            "status": self.status,
+            "countries": self.countries,
+            "kind": self.kind,
+            "chpl_tiers": self.tiers,
+            "listed": self.listed,
+            "records": self.records or [self.key],
+        }
 
 
 @dataclass(slots=True)
@@ -121,8 +131,13 @@ class SearchResult:
 
     def as_dict(self) -> dict:
         """The stable JSON shape of a result."""
-        return {"query": self.query, "elapsed_ms": round(self.elapsed_ms, 2), "total": self.total,
-                "facets": self.facets, "results": [h.as_dict() for h in self.hits]}
+        return {
+            "query": self.query,
+            "elapsed_ms": round(self.elapsed_ms, 2),
+            "total": self.total,
+            "facets": self.facets,
+            "results": [h.as_dict() for h in self.hits],
+        }
 
 
 _FILTER = re.compile(r"(?<!\S)(country|list|status|kind|hs|tier|on):(\S+)", re.I)
@@ -148,8 +163,6 @@ def parse_query(text: str) -> tuple[str, Filters]:
         elif name == "on":
             filters.watchlist = True
     return _FILTER.sub(" ", text).strip(), filters
-
-
 
 
 @dataclass(slots=True)
@@ -214,9 +227,7 @@ class SearchIndex:
         merged_seen: dict[int, set[str]] = defaultdict(set)  # names of resolved groups, deduplicated across records
         group, grouped = index.group, index.grouped
         df: Counter[str] = Counter()
-        for row, eid, lt, cr in conn.execute(
-            "SELECT id, entity_id, latn, core FROM names ORDER BY entity_id, kind != 'primary', id"
-        ):
+        for row, eid, lt, cr in conn.execute("SELECT id, entity_id, latn, core FROM names ORDER BY entity_id, kind != 'primary', id"):
             lt, cr = roman_fold(lt), roman_fold(cr)
             if eid != current:
                 current, seen = eid, set()
@@ -264,9 +275,14 @@ class SearchIndex:
             (lists if status == "active" else removed)[eid].add(code)
             if start and start[:1].isdigit() and start > latest.get(eid, ""):
                 latest[eid] = start
-        self.listed = {eid: _Listed(interned.setdefault(t := tuple(sorted(lists[eid])), t),
-                                    interned.setdefault(r := tuple(sorted(removed[eid] - lists[eid])), r), latest.get(eid, ""))
-                       for eid in lists.keys() | removed.keys()}
+        self.listed = {
+            eid: _Listed(
+                interned.setdefault(t := tuple(sorted(lists[eid])), t),
+                interned.setdefault(r := tuple(sorted(removed[eid] - lists[eid])), r),
+                latest.get(eid, ""),
+            )
+            for eid in lists.keys() | removed.keys()
+        }
         chapters: dict[int, set[str]] = defaultdict(set)
         tiers: dict[int, set[str]] = defaultdict(set)
         for eid, code, tier in conn.execute(
@@ -294,8 +310,7 @@ class SearchIndex:
             self.kind[eid] = kinds.setdefault(kind, kind)
             self.countries[eid] = interned.setdefault(cs, cs)
             present.append(eid)
-        dated = sorted((e for e in self.listed if self.listed[e].latest and self.has(e)),
-                       key=lambda e: self.listed[e].latest, reverse=True)
+        dated = sorted((e for e in self.listed if self.listed[e].latest and self.has(e)), key=lambda e: self.listed[e].latest, reverse=True)
         first = set(dated)
         self.recent = array("i", dated)
         self.recent.extend(e for e in present if e not in first)
@@ -308,8 +323,9 @@ class SearchIndex:
 
     def refresh_watchlist(self, conn: sqlite3.Connection) -> None:
         """Reload the starred entities (the watchlist filter)."""
-        self.watchlist = {self.group.get(eid, eid) for (eid,) in conn.execute(
-            "SELECT e.id FROM user_watchlist w JOIN entities e ON e.key = w.entity_key")}
+        self.watchlist = {
+            self.group.get(eid, eid) for (eid,) in conn.execute("SELECT e.id FROM user_watchlist w JOIN entities e ON e.key = w.entity_key")
+        }
 
     def forget_connections(self) -> None:
         """Drop the per-thread store connections (in a forked child: never use the parent's)."""
@@ -328,11 +344,11 @@ class SearchIndex:
     # -- keys and postings ---------------------------------------------------------------
     def latn(self, nid: int) -> str:
         """The folded Latin key of name number ``nid``."""
-        return self._latn[self._latn_at[nid]:self._latn_at[nid + 1]]
+        return self._latn[self._latn_at[nid] : self._latn_at[nid + 1]]
 
     def core(self, nid: int) -> str:
         """The core key of name number ``nid``."""
-        return self._core[self._core_at[nid]:self._core_at[nid + 1]]
+        return self._core[self._core_at[nid] : self._core_at[nid + 1]]
 
     def __len__(self) -> int:
         return len(self.name_entity)
@@ -340,7 +356,7 @@ class SearchIndex:
     def _posting(self, tok: str) -> array | None:
         i = bisect.bisect_left(self.vocab, tok)
         if i < len(self.vocab) and self.vocab[i] == tok:
-            return self._post[self._post_at[i]:self._post_at[i + 1]]
+            return self._post[self._post_at[i] : self._post_at[i + 1]]
         return None
 
     # -- candidate generation ------------------------------------------------------------
@@ -382,8 +398,16 @@ class SearchIndex:
                 out.setdefault(bisect.bisect_left(vocab, tok), 0.8 - 0.1 * dist)
         return [(w, at[j], at[j + 1]) for j, w in out.items()]
 
-    def _candidates(self, q: NameKeys, typing: bool, allowed: Callable[[int], bool], wide: bool = False,
-                    typos: bool = True, keep: int = CANDIDATES, budget: int = BUDGET) -> list[int]:
+    def _candidates(
+        self,
+        q: NameKeys,
+        typing: bool,
+        allowed: Callable[[int], bool],
+        wide: bool = False,
+        typos: bool = True,
+        keep: int = CANDIDATES,
+        budget: int = BUDGET,
+    ) -> list[int]:
         """The names most worth scoring: postings of the rarest terms first, ``budget`` postings at most."""
         core = list(dict.fromkeys(q.core.split()))
         last = q.latn.split()[-1]
@@ -435,7 +459,7 @@ class SearchIndex:
         joined = core.replace(" ", "")
         core_score = max(fuzz.WRatio(q.core, core), fuzz.ratio(q.joined, joined))
         if typing and len(q.joined) >= 3:
-            core_score = max(core_score, 0.95 * fuzz.ratio(q.joined, joined[:len(q.joined)]))
+            core_score = max(core_score, 0.95 * fuzz.ratio(q.joined, joined[: len(q.joined)]))
         body = " ".join(t for t in latn.split() if t not in LEGAL_F)
         qbody = " ".join(t for t in q.latn.split() if t not in LEGAL_F)
         whole = 0.5 * fuzz.token_set_ratio(q.latn, latn) + 0.5 * fuzz.token_sort_ratio(qbody, body)
@@ -471,8 +495,11 @@ class SearchIndex:
             score -= FORM_MISS  # "OOO" and "Ltda.": the same name registered in two countries is two firms
         if query_stray and name_stray:
             score -= SWAP_MISS  # a word of one put for a word of the other: a sibling firm, not a slip
-        if min(query_found, name_found) < SAME_WORDS and all(t in COMMON_F for t in words) and \
-                {t for t in qwords if t not in PLACES_F} != {t for t in words if t not in PLACES_F}:
+        if (
+            min(query_found, name_found) < SAME_WORDS
+            and all(t in COMMON_F for t in words)
+            and {t for t in qwords if t not in PLACES_F} != {t for t in words if t not in PLACES_F}
+        ):
             score = min(score, WEAK_CAP)
         return max(0.0, score)
 
@@ -487,11 +514,11 @@ class SearchIndex:
         found = [0.0] * len(words)
         targets = set(other)
         for n in (2, 3, 4):  # the other side's words run together
-            targets.update("".join(other[i:i + n]) for i in range(len(other) - n + 1))
+            targets.update("".join(other[i : i + n]) for i in range(len(other) - n + 1))
         for n in (4, 3, 2):  # this side's words run together
             for i in range(len(words) - n + 1):
-                if "".join(words[i:i + n]) in targets:
-                    found[i:i + n] = [1.0] * n
+                if "".join(words[i : i + n]) in targets:
+                    found[i : i + n] = [1.0] * n
         total = got = 0.0
         stray = False
         for i, word in enumerate(words):
@@ -500,8 +527,9 @@ class SearchIndex:
             if found[i] or word in targets or (countries and _PLACE_COUNTRY.get(word) in countries):
                 got += weight
                 continue
-            best = max((_spelling(word, t) for t in targets if len(t) >= 4 and max(len(t), len(word)) >= 5),
-                       default=0.0) if len(word) >= 4 else 0.0  # "Jeta" is "Jetta"; "OTP" is not "POST"
+            best = (
+                max((_spelling(word, t) for t in targets if len(t) >= 4 and max(len(t), len(word)) >= 5), default=0.0) if len(word) >= 4 else 0.0
+            )  # "Jeta" is "Jetta"; "OTP" is not "POST"
             if best >= 80:  # a close spelling: counts as far as it is close
                 got += weight * best / 100
             elif word not in PLACES_F:
@@ -542,22 +570,51 @@ class SearchIndex:
         names = {r[0]: r[1:] for r in _select(db, "SELECT id, name, kind FROM names WHERE id IN ({})", rows)}
         records: dict[int, list[str]] = defaultdict(list)
         merged = [e for e in eids if e in self.grouped]
-        for gid, key in _select(db, "SELECT r.group_id, e.key FROM resolution r JOIN entities e ON e.id = r.entity_id"
-                                    " WHERE r.group_id IN ({}) ORDER BY r.entity_id", merged) if merged else ():
+        for gid, key in (
+            _select(
+                db,
+                "SELECT r.group_id, e.key FROM resolution r JOIN entities e ON e.id = r.entity_id WHERE r.group_id IN ({}) ORDER BY r.entity_id",
+                merged,
+            )
+            if merged
+            else ()
+        ):
             records[gid].append(key)
         hits = []
         for eid, nid, score in found:
             key, name = ents.get(eid, ("", ""))
             matched, how = names.get(self.name_row[nid], (name, "primary")) if nid is not None else (name, "primary")
             e = self.listed.get(eid, _UNLISTED)
-            hits.append(Hit(eid, key, name, matched, how, score, list(e.lists), list(e.removed),
-                            list(self.countries[eid]), self.kind[eid] or "", list(self.tiers.get(eid, ())),
-                            e.latest, [key, *records.get(eid, ())]))
+            hits.append(
+                Hit(
+                    eid,
+                    key,
+                    name,
+                    matched,
+                    how,
+                    score,
+                    list(e.lists),
+                    list(e.removed),
+                    list(self.countries[eid]),
+                    self.kind[eid] or "",
+                    list(self.tiers.get(eid, ())),
+                    e.latest,
+                    [key, *records.get(eid, ())],
+                )
+            )
         return hits
 
-    def search(self, text: str, filters: Filters | None = None, *, limit: int = 50, min_score: float = 50.0,
-               cancelled: Callable[[], bool] = lambda: False, typos: bool = True,
-               candidates: int = CANDIDATES) -> SearchResult | None:
+    def search(
+        self,
+        text: str,
+        filters: Filters | None = None,
+        *,
+        limit: int = 50,
+        min_score: float = 50.0,
+        cancelled: Callable[[], bool] = lambda: False,
+        typos: bool = True,
+        candidates: int = CANDIDATES,
+    ) -> SearchResult | None:
         """Search names; ``None`` if ``cancelled()`` turned true before the end.
 
         ``typos=False`` looks only at words as typed (and their completions): batch screening tries
@@ -575,8 +632,9 @@ class SearchIndex:
         typing = not text.endswith(" ")
         found: list[tuple[int, int, float]] = []
         for q in qs:  # a Cyrillic query is also tried with its words translated: the best of both per entity
-            more = self.ranked(q, typing, allowed, min_score=min_score, typos=typos, candidates=candidates,
-                               cancelled=cancelled, any_kind=bool(filters.kinds))
+            more = self.ranked(
+                q, typing, allowed, min_score=min_score, typos=typos, candidates=candidates, cancelled=cancelled, any_kind=bool(filters.kinds)
+            )
             if more is None:
                 return None
             found += more
@@ -584,10 +642,20 @@ class SearchIndex:
         hits = self.hits(order[:limit])
         return SearchResult(text, hits, len(order), self._facets(e for e, _, _ in order), (time.perf_counter() - started) * 1000)
 
-    def ranked(self, q: NameKeys, typing: bool = False, allowed: Callable[[int], bool] = _EVERYTHING, *,
-               min_score: float = 50.0, typos: bool = True, candidates: int = CANDIDATES,
-               cancelled: Callable[[], bool] = lambda: False, budget: int = BUDGET,
-               scored: dict[int, float] | None = None, any_kind: bool = False) -> list[tuple[int, int, float]] | None:
+    def ranked(
+        self,
+        q: NameKeys,
+        typing: bool = False,
+        allowed: Callable[[int], bool] = _EVERYTHING,
+        *,
+        min_score: float = 50.0,
+        typos: bool = True,
+        candidates: int = CANDIDATES,
+        cancelled: Callable[[], bool] = lambda: False,
+        budget: int = BUDGET,
+        scored: dict[int, float] | None = None,
+        any_kind: bool = False,
+    ) -> list[tuple[int, int, float]] | None:
         """Entities matching ``q`` at ``min_score`` or more, best first: (entity, best name number, score).
 
         A query carrying a company's legal form ("LLC", "Co., Ltd.") matches no person, vessel or aircraft unless
@@ -606,13 +674,13 @@ class SearchIndex:
             for start in range(0, len(cands), step):
                 if cancelled():
                     return None
-                chunk = [nid for nid in cands[start:start + step] if nid not in scored]
+                chunk = [nid for nid in cands[start : start + step] if nid not in scored]
                 if typing:
                     scored.update((nid, self.score(q, nid, True)) for nid in chunk)
                 else:
                     scored.update(dict.fromkeys(chunk, 0.0))  # below min_score unless scored next
                     scored.update((nid, self.weigh(q, nid, s)) for nid, s in self._score_batch(q, chunk, min_score))
-                for nid in cands[start:start + step]:
+                for nid in cands[start : start + step]:
                     s = scored[nid]
                     eid = self.name_entity[nid]
                     if company and self.kind[eid] in NOT_COMPANIES:
@@ -630,8 +698,7 @@ class SearchIndex:
             if e not in best or s > best[e][2]:
                 best[e] = (e, n, s)
         listed = self.listed
-        return sorted(best.values(), key=lambda f: (-f[2], not listed.get(f[0], _UNLISTED).lists,
-                                                    _neg(listed.get(f[0], _UNLISTED).latest), f[0]))
+        return sorted(best.values(), key=lambda f: (-f[2], not listed.get(f[0], _UNLISTED).lists, _neg(listed.get(f[0], _UNLISTED).latest), f[0]))
 
     def _score_batch(self, q: NameKeys, nids: list[int], min_score: float) -> list[tuple[int, float]]:
         """``score`` of each name that can reach ``min_score`` (the others are left out), most of it in rapidfuzz's batch calls.
@@ -641,21 +708,22 @@ class SearchIndex:
         """
         cut = max(0.0, (min_score - 30) / 0.7)
         keys, at = self._core, self._core_at
-        cores = [keys[at[n]:at[n + 1]] for n in nids]
+        cores = [keys[at[n] : at[n + 1]] for n in nids]
         core_score = {i: c for _, c, i in process.extract(q.core, cores, scorer=fuzz.WRatio, score_cutoff=cut, limit=None)}
         spaced = range(len(cores)) if " " in q.core else [i for i, c in enumerate(cores) if " " in c]
-        for _, c, k in process.extract(q.joined, [cores[i].replace(" ", "") for i in spaced], scorer=fuzz.ratio,
-                                        score_cutoff=cut, limit=None):  # (with no space on either side WRatio ≥ ratio)
+        for _, c, k in process.extract(
+            q.joined, [cores[i].replace(" ", "") for i in spaced], scorer=fuzz.ratio, score_cutoff=cut, limit=None
+        ):  # (with no space on either side WRatio ≥ ratio)
             if c > core_score.get(spaced[k], -1.0):
                 core_score[spaced[k]] = c
         if not core_score:
             return []
         alive = sorted(core_score)
         keys, at = self._latn, self._latn_at
-        latns = [keys[at[nids[i]]:at[nids[i] + 1]] for i in alive]
+        latns = [keys[at[nids[i]] : at[nids[i] + 1]] for i in alive]
         out = []
         last: list[tuple[int, float, float]] = []  # (index, core, token_set) of names still in the running
-        for (_, token_set, k) in process.extract(q.latn, latns, scorer=fuzz.token_set_ratio, limit=None):
+        for _, token_set, k in process.extract(q.latn, latns, scorer=fuzz.token_set_ratio, limit=None):
             if latns[k] == q.latn:
                 out.append((nids[alive[k]], 100.0))
             elif 0.7 * core_score[alive[k]] + 0.15 * token_set + 15 >= min_score:
@@ -667,8 +735,7 @@ class SearchIndex:
                 out.append((nids[alive[k]], min(99.9, 0.7 * c + 0.3 * (0.5 * token_set + 0.5 * token_sort))))
         return out
 
-    def _browse(self, text: str, filters: Filters, allowed: Callable[[int], bool], limit: int,
-                started: float) -> SearchResult:
+    def _browse(self, text: str, filters: Filters, allowed: Callable[[int], bool], limit: int, started: float) -> SearchResult:
         """No words typed: entities by latest listing date, filtered."""
         if filters.empty():
             eids, total, facets = self.recent[:limit], len(self.recent), self._all_facets
@@ -688,8 +755,7 @@ class SearchIndex:
                 lists.update(e.lists)
             countries.update(self.countries[eid])
             kinds[self.kind[eid]] += 1
-        return {"list": dict(lists.most_common()), "country": dict(countries.most_common(30)),
-                "kind": dict(kinds.most_common())}
+        return {"list": dict(lists.most_common()), "country": dict(countries.most_common(30)), "kind": dict(kinds.most_common())}
 
 
 def query_keys(text: str) -> list[NameKeys]:
@@ -703,9 +769,30 @@ def _spelling(word: str, other: str) -> float:
 
 
 # Legal forms that say under which country's law a firm is registered (English-style forms say little).
-_FORM_LAW = {"ooo": "ru", "oao": "ru", "zao": "ru", "pao": "ru", "too": "kz", "tov": "ua", "ltda": "br", "gmbh": "de",
-             "ag": "de", "kg": "de", "sarl": "fr", "srl": "it", "spa": "it", "kk": "jp", "sdn": "my", "bhd": "my", "pte": "sg",
-             "pty": "au", "bv": "nl", "ab": "se", "fze": "ae", "fzco": "ae"}
+_FORM_LAW = {
+    "ooo": "ru",
+    "oao": "ru",
+    "zao": "ru",
+    "pao": "ru",
+    "too": "kz",
+    "tov": "ua",
+    "ltda": "br",
+    "gmbh": "de",
+    "ag": "de",
+    "kg": "de",
+    "sarl": "fr",
+    "srl": "it",
+    "spa": "it",
+    "kk": "jp",
+    "sdn": "my",
+    "bhd": "my",
+    "pte": "sg",
+    "pty": "au",
+    "bv": "nl",
+    "ab": "se",
+    "fze": "ae",
+    "fzco": "ae",
+}
 
 
 @lru_cache(maxsize=8192)
@@ -715,8 +802,12 @@ def _jurisdictions(latn: str) -> frozenset[str]:
 
 
 # Place words of names and the country they are in (a query's place word is not missing from an entity there).
-_PLACE_COUNTRY = {roman_fold(place): code for place, code in ({place: "CN" for place in PLACES} | {
-    "hk": "HK", "kowloon": "HK", "macau": "MO", "macao": "MO", "russia": "RU", "moscow": "RU", "russian": "RU"}).items()}
+_PLACE_COUNTRY = {
+    roman_fold(place): code
+    for place, code in (
+        {place: "CN" for place in PLACES} | {"hk": "HK", "kowloon": "HK", "macau": "MO", "macao": "MO", "russia": "RU", "moscow": "RU", "russian": "RU"}
+    ).items()
+}
 
 _LEGAL_WORDS = re.compile(r"(?<!\S)(?:" + "|".join(sorted(map(re.escape, LEGAL_F), key=len, reverse=True)) + r")(?!\S)")
 
@@ -729,7 +820,7 @@ def _pack(strings: list[str]) -> tuple[str, array]:
 def _select(db: sqlite3.Connection, sql: str, ids: list[int]) -> list[tuple]:
     out: list[tuple] = []
     for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
+        part = ids[i : i + 500]
         out += db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
     return out
 

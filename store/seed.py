@@ -32,24 +32,48 @@ class SeedFile:
 SEED_FILES: tuple[SeedFile, ...] = (
     SeedFile("hs2022_sections.csv", "hs-sections", "2024-01-02", "HS 2022 sections (UN Comtrade via datasets/harmonized-system)", "PDDL 1.0"),
     SeedFile("hs2022_nomenclature.csv", "hs", "2024-01-02", "HS 2022 nomenclature (UN Comtrade via datasets/harmonized-system)", "PDDL 1.0"),
-    SeedFile("chpl_hs6.csv", "chpl", "2024-02-23", "Common High Priority List (BIS/EU/UK/Japan)", PUBLIC,
-             "https://www.bis.gov/licensing/country-guidance/common-high-priority-items-list-chpl"),
-    SeedFile("consolidated_2022-04.csv.gz", "csl", "2022-04-21", "trade.gov Consolidated Screening List", PUBLIC,
-             "https://api.trade.gov/static/consolidated_screening_list/consolidated.csv"),
-    SeedFile("entity_list_2025-11-08.csv.gz", "csl", "2025-11-08", "BIS Entity List (from the CSL)", PUBLIC,
-             "https://www.bis.doc.gov/index.php/policy-guidance/lists-of-parties-of-concern/entity-list"),
-    SeedFile("sdn_2024-05-03.csv.gz", "ofac-sdn", "2024-05-03", "OFAC SDN list (sdn.csv)", PUBLIC,
-             "https://sanctionslist.ofac.treas.gov/"),
-    SeedFile("ofac_nonsdn_2025-12", "ofac-cons", "2025-12-19", "OFAC Consolidated (non-SDN) list", PUBLIC,
-             "https://sanctionslist.ofac.treas.gov/"),
-    SeedFile("china_exports_to_russia_monthly_gacc.csv", "gacc-monthly", "2023-06-30",
-             "China customs (GACC) exports to Russia, via Apricitas Economics", "official statistics"),
-    SeedFile("russia_trade_by_partner_imf_imts_2016_2024.csv", "imf-imts", "2024-12-31",
-             "IMF International Trade in Goods (IMTS)", "IMF terms, attribution"),
-    SeedFile("press_reported_trade_figures.csv", "press-figures", "2024-06-30",
-             "Press-reported trade figures (each row cites its publisher)", "facts, cited"),
-    SeedFile("documented_cn_hk_suppliers.csv", "suppliers", "2024-06-30",
-             "Documented CN/HK suppliers to Russia (BIS, OFAC, RUSI and press)", "facts, cited"),
+    SeedFile(
+        "chpl_hs6.csv",
+        "chpl",
+        "2024-02-23",
+        "Common High Priority List (BIS/EU/UK/Japan)",
+        PUBLIC,
+        "https://www.bis.gov/licensing/country-guidance/common-high-priority-items-list-chpl",
+    ),
+    SeedFile(
+        "consolidated_2022-04.csv.gz",
+        "csl",
+        "2022-04-21",
+        "trade.gov Consolidated Screening List",
+        PUBLIC,
+        "https://api.trade.gov/static/consolidated_screening_list/consolidated.csv",
+    ),
+    SeedFile(
+        "entity_list_2025-11-08.csv.gz",
+        "csl",
+        "2025-11-08",
+        "BIS Entity List (from the CSL)",
+        PUBLIC,
+        "https://www.bis.doc.gov/index.php/policy-guidance/lists-of-parties-of-concern/entity-list",
+    ),
+    SeedFile("sdn_2024-05-03.csv.gz", "ofac-sdn", "2024-05-03", "OFAC SDN list (sdn.csv)", PUBLIC, "https://sanctionslist.ofac.treas.gov/"),
+    SeedFile("ofac_nonsdn_2025-12", "ofac-cons", "2025-12-19", "OFAC Consolidated (non-SDN) list", PUBLIC, "https://sanctionslist.ofac.treas.gov/"),
+    SeedFile(
+        "china_exports_to_russia_monthly_gacc.csv",
+        "gacc-monthly",
+        "2023-06-30",
+        "China customs (GACC) exports to Russia, via Apricitas Economics",
+        "official statistics",
+    ),
+    SeedFile(
+        "russia_trade_by_partner_imf_imts_2016_2024.csv", "imf-imts", "2024-12-31", "IMF International Trade in Goods (IMTS)", "IMF terms, attribution"
+    ),
+    SeedFile(
+        "press_reported_trade_figures.csv", "press-figures", "2024-06-30", "Press-reported trade figures (each row cites its publisher)", "facts, cited"
+    ),
+    SeedFile(
+        "documented_cn_hk_suppliers.csv", "suppliers", "2024-06-30", "Documented CN/HK suppliers to Russia (BIS, OFAC, RUSI and press)", "facts, cited"
+    ),
 )
 
 Progress = Callable[[int, int, SeedFile, ImportReport | None], None]
@@ -62,8 +86,9 @@ def build(db: sqlite_utils.Database, seed_dir: Path = SEED_DIR, progress: Progre
         for number, item in enumerate(SEED_FILES, 1):
             if progress:
                 progress(number, len(SEED_FILES), item, None)
-            report = importers.run(db, seed_dir / item.path, item.format, as_of=item.as_of, source_name=item.source,
-                                   license=item.license, url=item.url, snapshot=True)  # each list file is a whole list
+            report = importers.run(
+                db, seed_dir / item.path, item.format, as_of=item.as_of, source_name=item.source, license=item.license, url=item.url, snapshot=True
+            )  # each list file is a whole list
             reports.append(report)
             if progress:
                 progress(number, len(SEED_FILES), item, report)
@@ -95,8 +120,10 @@ def has_lists(db: sqlite_utils.Database) -> bool:
 def is_built(db: sqlite_utils.Database) -> bool:
     """True once the store holds at least one finished import, or was made empty on purpose (``watchlist init``)."""
     conn = db.conn
-    return (conn.execute("SELECT 1 FROM imports WHERE status = 'ok' LIMIT 1").fetchone() is not None
-            or conn.execute("SELECT 1 FROM store_state WHERE key = 'empty_by_choice'").fetchone() is not None)
+    return (
+        conn.execute("SELECT 1 FROM imports WHERE status = 'ok' LIMIT 1").fetchone() is not None
+        or conn.execute("SELECT 1 FROM store_state WHERE key = 'empty_by_choice'").fetchone() is not None
+    )
 
 
 def mark_empty(db: sqlite_utils.Database) -> None:

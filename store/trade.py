@@ -26,11 +26,20 @@ def resolve(db: sqlite_utils.Database, text: str) -> dict[str, Any] | None:
     """An HS code typed with or without dots: its description, CHPL tier and parents (chapter, heading)."""
     code = normalise_code(text)
     if code in PSEUDO_CODES:
-        return {"code": code, "description": {"TOTAL": "All goods", "CHPL": "Common High Priority List items",
-                                              "OTHER": "Other product definitions (see each figure)"}[code],
-                "level": 0, "tier": None, "parents": []}
-    found = rows(db.conn, "SELECT h.code, h.level, h.description, h.parent, h.section, c.tier FROM hs_codes h"
-                          " LEFT JOIN chpl c ON c.hs6 = h.code WHERE h.code = ?", (code,))
+        return {
+            "code": code,
+            "description": {"TOTAL": "All goods", "CHPL": "Common High Priority List items", "OTHER": "Other product definitions (see each figure)"}[
+                code
+            ],
+            "level": 0,
+            "tier": None,
+            "parents": [],
+        }
+    found = rows(
+        db.conn,
+        "SELECT h.code, h.level, h.description, h.parent, h.section, c.tier FROM hs_codes h LEFT JOIN chpl c ON c.hs6 = h.code WHERE h.code = ?",
+        (code,),
+    )
     if not found:
         return None
     out = found[0]
@@ -57,8 +66,9 @@ def _previous(period: str) -> str | None:
     return None
 
 
-def series(db: sqlite_utils.Database, code: str, exporter: str | None = None, importer: str | None = None,
-           flow: str | None = None) -> list[dict[str, Any]]:
+def series(
+    db: sqlite_utils.Database, code: str, exporter: str | None = None, importer: str | None = None, flow: str | None = None
+) -> list[dict[str, Any]]:
     """Figures for one code (as reported: exporter→importer), oldest first, each with its source and basis.
 
     ``yoy_ratio`` compares a figure with the one for the same period a year before from the same
@@ -69,10 +79,14 @@ def series(db: sqlite_utils.Database, code: str, exporter: str | None = None, im
         if value:
             where.append(f"upper(t.{column}) = upper(?)")
             params.append(value)
-    found = rows(db.conn, "SELECT t.reporter AS exporter, t.partner AS importer, t.flow, t.hs_code, t.product, t.period,"
-                          " t.value, t.unit, t.basis, t.note, s.name AS source, s.url AS source_url, s.as_of AS source_as_of"
-                          " FROM trade_flows t LEFT JOIN sources s ON s.id = t.source_id"
-                          f" WHERE {' AND '.join(where)} ORDER BY t.period, t.reporter, t.partner", tuple(params))
+    found = rows(
+        db.conn,
+        "SELECT t.reporter AS exporter, t.partner AS importer, t.flow, t.hs_code, t.product, t.period,"
+        " t.value, t.unit, t.basis, t.note, s.name AS source, s.url AS source_url, s.as_of AS source_as_of"
+        " FROM trade_flows t LEFT JOIN sources s ON s.id = t.source_id"
+        f" WHERE {' AND '.join(where)} ORDER BY t.period, t.reporter, t.partner",
+        tuple(params),
+    )
     by_key = {(r["exporter"], r["importer"], r["flow"], r["unit"], r["period"]): r for r in found}
     for r in found:
         before = _previous(r["period"])
@@ -88,8 +102,10 @@ def yearly_from_monthly(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in figures:
         if m := _MONTH.match(r["period"]):
             sums[(m[1], r["exporter"], r["importer"], r["flow"], r["unit"])].append(r["value"])
-    return [{"year": y, "exporter": e, "importer": i, "flow": f, "unit": u, "months": len(v), "value": sum(v)}
-            for (y, e, i, f, u), v in sorted(sums.items())]
+    return [
+        {"year": y, "exporter": e, "importer": i, "flow": f, "unit": u, "months": len(v), "value": sum(v)}
+        for (y, e, i, f, u), v in sorted(sums.items())
+    ]
 
 
 def best_yearly(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -36,8 +36,10 @@ def is_starred(db: sqlite_utils.Database, key: str) -> bool:
 def star(db: sqlite_utils.Database, key: str, tags: str = "") -> None:
     """Put an entity on the watchlist (keeps the first star time)."""
     with transaction(db.conn) as conn:
-        conn.execute("INSERT INTO user_watchlist (entity_key, starred_at, tags) VALUES (?,?,?)"
-                     " ON CONFLICT(entity_key) DO UPDATE SET tags = excluded.tags", (key, now(), tags))
+        conn.execute(
+            "INSERT INTO user_watchlist (entity_key, starred_at, tags) VALUES (?,?,?) ON CONFLICT(entity_key) DO UPDATE SET tags = excluded.tags",
+            (key, now(), tags),
+        )
 
 
 def unstar(db: sqlite_utils.Database, key: str) -> None:
@@ -86,13 +88,17 @@ def set_note(db: sqlite_utils.Database, key: str, note: str, base: str | None = 
         if conflict:
             note = both_kept(note, current, at)
         if note.strip():
-            conn.execute("INSERT INTO user_notes (entity_key, note, updated_at) VALUES (?,?,?) ON CONFLICT(entity_key)"
-                         " DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at", (key, note, now()))
+            conn.execute(
+                "INSERT INTO user_notes (entity_key, note, updated_at) VALUES (?,?,?) ON CONFLICT(entity_key)"
+                " DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at",
+                (key, note, now()),
+            )
         else:
             conn.execute("DELETE FROM user_notes WHERE entity_key = ?", (key,))
         if note != current:
-            conn.execute("INSERT INTO user_note_history (entity_key, note, saved_at, user) VALUES (?,?,?,?)",
-                         (key, note if note.strip() else "", now(), user()))
+            conn.execute(
+                "INSERT INTO user_note_history (entity_key, note, saved_at, user) VALUES (?,?,?,?)", (key, note if note.strip() else "", now(), user())
+            )
     return NoteSaved(note, conflict)
 
 
@@ -105,8 +111,11 @@ def own_note(db: sqlite_utils.Database, key: str) -> str:
 def notes_of(db: sqlite_utils.Database, key: str) -> list[dict[str, str]]:
     """The notes on every record of the entity's group, this key's first: ``{key, note, updated_at}``."""
     keys = group_keys(db, key)
-    return rows(db.conn, f"SELECT entity_key AS key, note, updated_at FROM user_notes WHERE entity_key {IN_JSON}"
-                         " ORDER BY entity_key != ?, entity_key", (as_json(keys), key))
+    return rows(
+        db.conn,
+        f"SELECT entity_key AS key, note, updated_at FROM user_notes WHERE entity_key {IN_JSON} ORDER BY entity_key != ?, entity_key",
+        (as_json(keys), key),
+    )
 
 
 def note_of(db: sqlite_utils.Database, key: str) -> str:
@@ -131,8 +140,11 @@ def watchlist(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     from .resolve import group_of, members
 
     conn = db.conn
-    stars = rows(conn, "SELECT w.entity_key AS key, w.starred_at, w.tags, e.id AS record_id FROM user_watchlist w"
-                       " LEFT JOIN entities e ON e.key = w.entity_key ORDER BY w.starred_at DESC, w.rowid DESC")
+    stars = rows(
+        conn,
+        "SELECT w.entity_key AS key, w.starred_at, w.tags, e.id AS record_id FROM user_watchlist w"
+        " LEFT JOIN entities e ON e.key = w.entity_key ORDER BY w.starred_at DESC, w.rowid DESC",
+    )
     out: list[dict[str, Any]] = []
     by_group: dict[int, dict[str, Any]] = {}
     for star in stars:
@@ -142,8 +154,16 @@ def watchlist(db: sqlite_utils.Database) -> list[dict[str, Any]]:
             row["starred_at"] = min(row["starred_at"], star["starred_at"])
             row["tags"] = " ".join(dict.fromkeys((row["tags"] + " " + star["tags"]).split()))
             continue
-        row = {"key": star["key"], "starred_at": star["starred_at"], "tags": star["tags"], "entity_id": gid,
-               "name": None, "countries": None, "lists": [], "changes": []}
+        row = {
+            "key": star["key"],
+            "starred_at": star["starred_at"],
+            "tags": star["tags"],
+            "entity_id": gid,
+            "name": None,
+            "countries": None,
+            "lists": [],
+            "changes": [],
+        }
         out.append(row)
         if gid is not None:
             by_group[gid] = row
@@ -151,10 +171,10 @@ def watchlist(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         ids = members(conn, gid)
         name, countries = conn.execute("SELECT name, countries FROM entities WHERE id = ?", (gid,)).fetchone()
         row["name"], row["countries"] = name, countries
-        row["lists"] = sorted({code for (code,) in conn.execute(
-            f"SELECT list FROM listings WHERE status = 'active' AND entity_id IN ({','.join('?' * len(ids))})", ids)})
-        row["changes"] = [c for c in reversed(changes(db, entity_ids=ids, baseline=True))
-                          if (c["as_of"] or "") > row["starred_at"][:10]]
+        row["lists"] = sorted(
+            {code for (code,) in conn.execute(f"SELECT list FROM listings WHERE status = 'active' AND entity_id IN ({','.join('?' * len(ids))})", ids)}
+        )
+        row["changes"] = [c for c in reversed(changes(db, entity_ids=ids, baseline=True)) if (c["as_of"] or "") > row["starred_at"][:10]]
     for row in out:
         row["note"] = note_of(db, row["key"]) or None
     return out

@@ -123,4 +123,3 @@ def write(path: Path, text: str) -> Path:
     """Write a small test input file."""
     path.write_text(text, encoding="utf-8")
     return path
-

@@ -78,8 +78,12 @@ def test_follow_a_shared_address_and_come_back_to_the_same_row(seed_db_path):
         app = WatchlistApp(seed_db_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
-            await type_and_open(app, pilot, "China Aerospace Science and Industry Corporation Second Academy",
-                                "China Aerospace Science and Industry Corporation Second Academy")
+            await type_and_open(
+                app,
+                pilot,
+                "China Aerospace Science and Industry Corporation Second Academy",
+                "China Aerospace Science and Industry Corporation Second Academy",
+            )
             screen = app.screen
             assert isinstance(screen, EntityScreen)
             first = screen.trail[-1].entity_id
@@ -199,15 +203,21 @@ def test_goods_browser_reaches_854231_tier_1_and_opens_a_supplier(seed_db_path):
     asyncio.run(scenario())
 
 
-HOSTILE = ["[bold]Bold Trading Co", "[link=https://e.x]Link[/link] Ltd", "Shenzhen [/ Co", "[HK] Ltd",
-           "Red \x1b[31mESC\x1b[0m Electronics", "Clip \x1b]52;c;aGk=\x07 Co", "Evil \u202eTrading"]
+HOSTILE = [
+    "[bold]Bold Trading Co",
+    "[link=https://e.x]Link[/link] Ltd",
+    "Shenzhen [/ Co",
+    "[HK] Ltd",
+    "Red \x1b[31mESC\x1b[0m Electronics",
+    "Clip \x1b]52;c;aGk=\x07 Co",
+    "Evil \u202eTrading",
+]
 
 
 def test_hostile_names_render_literally(tmp_path):
     path = tmp_path / "hostile.db"
     db = connect(path)
-    rows = "".join(f'"Entity List (EL) - Bureau of Industry and Security","{n}",,"1 Road, Shenzhen, CN",87 FR 1,2022-06-30,x,y\n'
-                   for n in HOSTILE)
+    rows = "".join(f'"Entity List (EL) - Bureau of Industry and Security","{n}",,"1 Road, Shenzhen, CN",87 FR 1,2022-06-30,x,y\n' for n in HOSTILE)
     header = "source,name,alt_names,addresses,federal_register_notice,start_date,license_requirement,license_policy\n"
     importers.run(db, write(tmp_path / "hostile.csv", header + rows))
     db.conn.close()
@@ -231,7 +241,7 @@ def test_hostile_names_render_literally(tmp_path):
                 assert text_of(app.screen.query_one("#overview-text", Static)).startswith(names_in(table)[i])
                 await pilot.press("escape")
                 await settle(app, pilot)
-            await pilot.press("slash", *"[/ ( \" AND * [link=x]")
+            await pilot.press("slash", *'[/ ( " AND * [link=x]')
             await settle(app, pilot)  # any text typed is fine
             await pilot.press("ctrl+p", *"link ltd")  # hostile names in the palette's entity hits too
             await settle(app, pilot, 0.4)

@@ -55,9 +55,16 @@ def _many_aliases(tmp_path: Path) -> Path:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["source", "name", "alt_names", "addresses", "federal_register_notice", "start_date"])
-    writer.writerow(["Entity List (EL) - Bureau of Industry and Security", "Many Names Trading Co",
-                     "; ".join(f"Alias Number {i} Trading" for i in range(ALIASES)), "1 Road, Shenzhen, CN", "87 FR 1",
-                     "2022-06-30"])
+    writer.writerow(
+        [
+            "Entity List (EL) - Bureau of Industry and Security",
+            "Many Names Trading Co",
+            "; ".join(f"Alias Number {i} Trading" for i in range(ALIASES)),
+            "1 Road, Shenzhen, CN",
+            "87 FR 1",
+            "2022-06-30",
+        ]
+    )
     path = tmp_path / "many.csv"
     path.write_text(out.getvalue(), encoding="utf-8")
     store = tmp_path / "many.db"

@@ -14,8 +14,7 @@ from watchlist.store import changes, connect, importers, queries, resolve, userd
 from watchlist.tui.cli import main
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
-ADDED_IN_JUNE_2022 = ["Connec Electronic", "Sinno Electronics", "Winninc Electronic", "World Jetta (H.K.) Logistics",
-                      "King Pai Technology"]
+ADDED_IN_JUNE_2022 = ["Connec Electronic", "Sinno Electronics", "Winninc Electronic", "World Jetta (H.K.) Logistics", "King Pai Technology"]
 
 
 def test_changes_cli_reports_the_entity_list_between_snapshots(seed_db_path: Path):

@@ -67,8 +67,7 @@ def test_usage_error_exits_2(seed_db_path):
 
 
 def test_import_reports_rejects_and_reimport(seed_db_copy, tmp_path):
-    path = write(tmp_path / "extra.csv", "source,name,start_date\n"
-                 "Entity List (EL) - Bureau of Industry and Security,,2024-01-01\n")
+    path = write(tmp_path / "extra.csv", "source,name,start_date\nEntity List (EL) - Bureau of Industry and Security,,2024-01-01\n")
     code, out, err = run("import", str(path), db=seed_db_copy)
     assert code == 0 and "extra.csv:2: name: empty name" in err
     code, out, _ = run("import", str(path), db=seed_db_copy)

@@ -56,8 +56,9 @@ sys.stdin.readline()
 def cli(store: Path, *args: str, wait: float | None = None, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
     """Run ``watchlist --db STORE ARGS`` as its own process."""
     extra = ["--wait", str(wait)] if wait is not None else []
-    return subprocess.run([sys.executable, "-m", "watchlist.tui", "--db", str(store), *extra, *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "watchlist.tui", "--db", str(store), *extra, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, **kw
+    )
 
 
 def _key_of(store: Path, entity_id: int) -> str:
@@ -72,8 +73,10 @@ def _key_of(store: Path, entity_id: int) -> str:
 def inputs(tmp_path: Path) -> dict[str, Path]:
     """Small files for process B: a shipments file and a counterparties file."""
     shipments = tmp_path / "shipments.csv"
-    shipments.write_text("date,exporter,exporter_country,importer,importer_country,hs_code,value\n"
-                         "2024-03-01,Shenzhen Example Trading,CN,OOO Example,RU,854231,1200\n", encoding="utf-8")
+    shipments.write_text(
+        "date,exporter,exporter_country,importer,importer_country,hs_code,value\n2024-03-01,Shenzhen Example Trading,CN,OOO Example,RU,854231,1200\n",
+        encoding="utf-8",
+    )
     parties = tmp_path / "parties.csv"
     parties.write_text("name,country\nSinno Electronics,HK\nKing Pai Technology,HK\n", encoding="utf-8")
     return {"shipments": shipments, "parties": parties}
@@ -82,13 +85,19 @@ def inputs(tmp_path: Path) -> dict[str, Path]:
 def test_cli_commands_beside_an_open_app_never_delete_its_wal_or_lose_its_writes(seed_db_copy: Path, inputs: dict[str, Path]):
     """The reproduction of the lost star and note: B's commands used to drop A's locks and delete the WAL under it."""
     store = seed_db_copy
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(store), str(ROOT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(store), str(ROOT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         a, b = _key_of(store, 1), _key_of(store, 2)
-        for args in (["stats"], ["show", STAR_KEY], ["import", str(inputs["shipments"])], ["resolve", "same", a, b],
-                     ["screen", str(inputs["parties"]), "-o", str(inputs["parties"].with_suffix(".out.csv"))]):
+        for args in (
+            ["stats"],
+            ["show", STAR_KEY],
+            ["import", str(inputs["shipments"])],
+            ["resolve", "same", a, b],
+            ["screen", str(inputs["parties"]), "-o", str(inputs["parties"].with_suffix(".out.csv"))],
+        ):
             result = cli(store, *args)
             assert result.returncode == 0, (args, result.stderr)
             assert os.path.exists(f"{store}-wal"), f"the WAL was deleted under the open process by: {args}"
@@ -119,8 +128,15 @@ def _pty_app(store: Path) -> tuple[subprocess.Popen, int, list[bytes]]:
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40", "PYTHONPATH": str(ROOT)}
     env.pop("TEXTUAL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "watchlist.tui", "--db", str(store)], stdin=follower, stdout=follower, stderr=follower,
-                            env=env, cwd=ROOT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "watchlist.tui", "--db", str(store)],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
     os.close(follower)
     screen: list[bytes] = []
 
@@ -163,8 +179,7 @@ def _type(leader: int, keys: str | bytes) -> None:
 def _user_rows(store: Path) -> tuple[list, list]:
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     try:
-        return (conn.execute("SELECT entity_key FROM user_watchlist").fetchall(),
-                conn.execute("SELECT entity_key, note FROM user_notes").fetchall())
+        return (conn.execute("SELECT entity_key FROM user_watchlist").fetchall(), conn.execute("SELECT entity_key, note FROM user_notes").fetchall())
     finally:
         conn.close()
 
@@ -178,8 +193,13 @@ def test_the_real_app_in_a_terminal_keeps_its_star_and_note_while_the_cli_runs(s
         _type(leader, "sinno electronics")
         _wait_for(lambda: "Sinno Electronics" in _drawn(screen), what="results")
         a, b = _key_of(store, 1), _key_of(store, 2)
-        for args in (["stats"], ["show", STAR_KEY], ["import", str(inputs["shipments"])], ["resolve", "same", a, b],
-                     ["screen", str(inputs["parties"]), "--no-save"]):
+        for args in (
+            ["stats"],
+            ["show", STAR_KEY],
+            ["import", str(inputs["shipments"])],
+            ["resolve", "same", a, b],
+            ["screen", str(inputs["parties"]), "--no-save"],
+        ):
             assert cli(store, *args).returncode == 0, args
         assert os.path.exists(f"{store}-wal")
         _type(leader, b"\x1b[B")  # down: into the results
@@ -208,6 +228,7 @@ def test_the_real_app_in_a_terminal_keeps_its_star_and_note_while_the_cli_runs(s
 
 
 # -- user data as history -------------------------------------------------------------------------
+
 
 def test_a_note_saved_after_a_merge_elsewhere_keeps_the_other_records_note(seed_db_copy: Path):
     """Two records, each with its own note, merged by another process: saving one note never deletes the other."""
@@ -279,6 +300,7 @@ def test_resolution_decisions_are_kept_as_history_with_who_and_why(seed_db_copy:
 
 # -- backups ---------------------------------------------------------------------------------------
 
+
 def test_backup_and_userdata_export_import_while_another_process_writes(seed_db_copy: Path, tmp_path: Path, inputs: dict[str, Path]):
     store = seed_db_copy
     db = connect(store)
@@ -286,8 +308,7 @@ def test_backup_and_userdata_export_import_while_another_process_writes(seed_db_
     userdata.set_note(db, STAR_KEY, "Watch for the June 2022 rule")
     assert cli(store, "screen", str(inputs["parties"])).returncode == 0
     screening.decide(db, 1, 2, "review", "check the address")
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(store), str(ROOT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(store), str(ROOT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
         copy = tmp_path / "backups" / "copy #1.db"
@@ -333,8 +354,13 @@ def test_a_killed_rebuild_leaves_the_store_as_it_was_and_user_data_is_saved_firs
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     before = fingerprint(store)
-    child = subprocess.Popen([sys.executable, "-m", "watchlist.tui", "--db", str(store), "seed", "--rebuild"], cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "watchlist.tui", "--db", str(store), "seed", "--rebuild"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen = ""
     while "[5/11]" not in seen:  # well into the rebuild: data cleared, three files imported again
         line = child.stderr.readline()
@@ -406,8 +432,16 @@ def test_the_same_file_imported_twice_at_once_lands_once(seed_db_copy: Path, tmp
         f.write("date,exporter,exporter_country,importer,importer_country,hs_code,value\n")
         for i in range(40_000):
             f.write(f"2024-01-{i % 28 + 1:02d},Exporter {i % 500},CN,Importer {i % 300},RU,854231,{i + 1}\n")
-    procs = [subprocess.Popen([sys.executable, "-m", "watchlist.tui", "--db", str(store), "import", str(rows)], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "watchlist.tui", "--db", str(store), "import", str(rows)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
     conn = sqlite3.connect(store)
@@ -425,6 +459,7 @@ def test_a_long_list_of_ids_is_one_parameter_not_too_many_variables(seed_db: sql
 
 
 # -- the file system -------------------------------------------------------------------------------
+
 
 def _mount_tmpfs(folder: Path, size_mb: int) -> bool:
     if os.geteuid() != 0 or not shutil.which("mount"):
@@ -525,6 +560,7 @@ def test_any_path_works(seed_db_path: Path, tmp_path: Path, name: str):
 
 
 # -- the app sees what the CLI wrote ---------------------------------------------------------------
+
 
 def test_the_open_app_refreshes_after_writes_from_the_cli(seed_db_copy: Path, inputs: dict[str, Path]):
     import asyncio

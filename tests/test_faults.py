@@ -57,8 +57,12 @@ def baseline_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _child_import(store: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "watchlist.tui", "--db", str(store), "import", str(SNAPSHOT)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "watchlist.tui", "--db", str(store), "import", str(SNAPSHOT)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_killed_import_leaves_the_store_exactly_as_before(baseline_store: Path, tmp_path: Path, capsys):
@@ -153,10 +157,20 @@ def test_a_user_write_waits_for_a_long_import_instead_of_failing(baseline_store:
     """A star saved while another process holds the write lock longer than the busy timeout still lands."""
     store = tmp_path / "w.db"
     shutil.copy(baseline_store, store)
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
-        "c.execute('BEGIN IMMEDIATE'); c.execute(\"UPDATE entities SET last_seen = last_seen\"); "
-        "print('locked', flush=True); time.sleep(7); c.execute('COMMIT')"), str(store)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+                "c.execute('BEGIN IMMEDIATE'); c.execute(\"UPDATE entities SET last_seen = last_seen\"); "
+                "print('locked', flush=True); time.sleep(7); c.execute('COMMIT')"
+            ),
+            str(store),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "locked"
     from watchlist.tui.workers import thread_writer
 
@@ -180,6 +194,7 @@ def test_a_user_write_waits_for_a_long_import_instead_of_failing(baseline_store:
 
 
 # -- bad store files ------------------------------------------------------------------------------
+
 
 def _one_line_error(path: Path, *args: str) -> str:
     result = CliRunner().invoke(main, ["--db", str(path), *(args or ("stats",))])

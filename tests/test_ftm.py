@@ -56,13 +56,18 @@ def _own(db, key: str) -> dict[str, list]:
         "listings": sorted(conn.execute("SELECT list, status FROM listings WHERE entity_id = ?", (eid,))),
         "facts": sorted(conn.execute("SELECT kind, value FROM facts WHERE entity_id = ?", (eid,))),
         "identifiers": sorted(conn.execute("SELECT kind, value, coalesce(country, '') FROM identifiers WHERE entity_id = ?", (eid,))),
-        "relations": sorted(conn.execute("SELECT r.kind, coalesce(r.role, ''), coalesce(t.key, '') FROM relations r"
-                                         " LEFT JOIN entities t ON t.id = r.to_id WHERE r.from_id = ?", (eid,))),
+        "relations": sorted(
+            conn.execute(
+                "SELECT r.kind, coalesce(r.role, ''), coalesce(t.key, '') FROM relations r LEFT JOIN entities t ON t.id = r.to_id WHERE r.from_id = ?",
+                (eid,),
+            )
+        ),
         "names": sorted(n for (n,) in conn.execute("SELECT name FROM names WHERE entity_id = ?", (eid,))),
     }
 
 
 # -- export, checked by the library -----------------------------------------------------------------------
+
 
 def test_the_export_passes_the_followthemoney_library(exported: Path):
     pytest.importorskip("followthemoney", reason="the interop extra (pip install -e '.[interop]') holds the real library")
@@ -78,8 +83,11 @@ def test_the_export_passes_the_followthemoney_library(exported: Path):
     vessels = [e for e in entities.values() if e["schema"] == "Vessel"]
     assert sum(bool(v["properties"].get("imoNumber")) for v in vessels) > len(vessels) / 2
     sanctions = [e for e in entities.values() if e["schema"] == "Sanction"]
-    assert all(e["properties"]["recordId"][0].split(":")[0] in ("ofac", "el", "dpl", "uvl", "meu", "isn", "dtc", "ssi", "cmic",
-                                                                  "plc", "cap", "mbs", "fse", "sdn") for e in sanctions)
+    assert all(
+        e["properties"]["recordId"][0].split(":")[0]
+        in ("ofac", "el", "dpl", "uvl", "meu", "isn", "dtc", "ssi", "cmic", "plc", "cap", "mbs", "fse", "sdn")
+        for e in sanctions
+    )
     # the library's own aggregation (what `ftm aggregate` runs) keeps every entity
     ftm = shutil.which("ftm", path=str(Path(sys.executable).parent))
     assert ftm, "the followthemoney command line is installed with the library"
@@ -115,8 +123,7 @@ def test_an_export_imported_into_an_empty_store_keeps_each_record(seed_db_path: 
     db = connect(tmp_path / "roundtrip.db")
     report = importers.run(db, exported)
     assert report.format == "ftm" and not report.rejects and report.removed == 0
-    keys = {key: f"ftm:watchlist:{ftm_id(key)}" for (key,) in seed.execute(
-        f"SELECT key FROM entities WHERE id IN ({','.join(map(str, sample))})")}
+    keys = {key: f"ftm:watchlist:{ftm_id(key)}" for (key,) in seed.execute(f"SELECT key FROM entities WHERE id IN ({','.join(map(str, sample))})")}
     assert len(keys) > 2_000 and {k for (k,) in db.conn.execute("SELECT kind FROM entities")} >= {"company", "person", "vessel"}
     queries_ = {
         "names": "SELECT e.key, n.name FROM names n JOIN entities e ON e.id = n.entity_id",
@@ -134,6 +141,7 @@ def test_an_export_imported_into_an_empty_store_keeps_each_record(seed_db_path: 
 
 # -- OpenSanctions files into the seeded store ------------------------------------------------------------
 
+
 def test_an_opensanctions_file_lands_where_each_fact_belongs(seed_db_copy: Path):
     before = _active(seed_db_copy)
     db = connect(seed_db_copy)
@@ -148,10 +156,19 @@ def test_an_opensanctions_file_lands_where_each_fact_belongs(seed_db_copy: Path)
 
     scope = "ftm:opensanctions:"
     arkady = _own(db, scope + "Q-arkady-rotenberg")
-    assert arkady["listings"] == sorted([("SDN", "active"), ("EU", "active"), ("UK", "active"), ("AU", "active"), ("UA", "active"),
-                                         ("Direction du Budget et du Trésor (Monaco)", "active")])
-    assert arkady["facts"] == sorted([("birth_date", "1951-12-15"), ("birth_place", "St. Petersburg, Russia"), ("gender", "male"),
-                                      ("nationality", "RU")])
+    assert arkady["listings"] == sorted(
+        [
+            ("SDN", "active"),
+            ("EU", "active"),
+            ("UK", "active"),
+            ("AU", "active"),
+            ("UA", "active"),
+            ("Direction du Budget et du Trésor (Monaco)", "active"),
+        ]
+    )
+    assert arkady["facts"] == sorted(
+        [("birth_date", "1951-12-15"), ("birth_place", "St. Petersburg, Russia"), ("gender", "male"), ("nationality", "RU")]
+    )
     # the referent "ofac-16669" is merged in: its tax number and name are the party's, and it is no record of its own
     assert ("Tax ID No.", "780619032880", "") in arkady["identifiers"] and "ROTENBERG, Arkady Romanovich" in arkady["names"]
     assert queries.entity_id_for(db, scope + "ofac-16669") is None
@@ -209,8 +226,7 @@ def test_a_partial_file_removes_nothing_and_a_snapshot_only_inside_its_source(se
     report = importers.run(db, fewer, force=True, snapshot=True)
     assert report.removed == 1  # Poly Technologies' ISN listing of this source, and nothing of the lists' own records
     after = _active(seed_db_copy)
-    assert after["ISN"] == before["ISN"] - 1 and {k: v for k, v in after.items() if k != "ISN"} == {
-        k: v for k, v in before.items() if k != "ISN"}
+    assert after["ISN"] == before["ISN"] - 1 and {k: v for k, v in after.items() if k != "ISN"} == {k: v for k, v in before.items() if k != "ISN"}
     assert _own(db, "ftm:opensanctions:poly-tech")["listings"] == [("ISN", "removed")]
     db.conn.close()
 
@@ -226,17 +242,36 @@ def test_an_opensanctions_dataset_export_says_it_is_whole(seed_db_copy: Path, tm
     report = importers.run(db, folder / "entities.ftm.json")
     assert report.added == 1 and "source us_state_isn" in report.notes
     # the next export of the dataset no longer has Poly Technologies (the 27th Scientific Center is on the ISN list, 2021)
-    center = [{"id": "isn-27th-scientific-center", "schema": "Organization", "datasets": ["us_state_isn"],
-               "properties": {"name": ["27th Scientific Center"], "country": ["ru"], "topics": ["sanction"]}},
-              {"id": "isn-27th-scientific-center-sanction", "schema": "Sanction", "datasets": ["us_state_isn"],
-               "properties": {"entity": ["isn-27th-scientific-center"], "program": ["E.O. 13382"], "startDate": ["2021-03-02"],
-                              "authority": ["U.S. Department of State, Bureau of International Security and Nonproliferation"]}}]
+    center = [
+        {
+            "id": "isn-27th-scientific-center",
+            "schema": "Organization",
+            "datasets": ["us_state_isn"],
+            "properties": {"name": ["27th Scientific Center"], "country": ["ru"], "topics": ["sanction"]},
+        },
+        {
+            "id": "isn-27th-scientific-center-sanction",
+            "schema": "Sanction",
+            "datasets": ["us_state_isn"],
+            "properties": {
+                "entity": ["isn-27th-scientific-center"],
+                "program": ["E.O. 13382"],
+                "startDate": ["2021-03-02"],
+                "authority": ["U.S. Department of State, Bureau of International Security and Nonproliferation"],
+            },
+        },
+    ]
     write(folder / "entities.ftm.json", "".join(json.dumps(x) + "\n" for x in center))
     report = importers.run(db, folder / "entities.ftm.json")
     assert report.added == 1 and report.removed == 1
     assert _own(db, "ftm:us_state_isn:poly-tech")["listings"] == [("ISN", "removed")]
-    assert db.conn.execute("SELECT count(*) FROM listings l JOIN entities e ON e.id = l.entity_id"
-                           " WHERE l.list = 'ISN' AND l.status = 'removed' AND e.key NOT LIKE 'ftm:%'").fetchone()[0] == 0
+    assert (
+        db.conn.execute(
+            "SELECT count(*) FROM listings l JOIN entities e ON e.id = l.entity_id"
+            " WHERE l.list = 'ISN' AND l.status = 'removed' AND e.key NOT LIKE 'ftm:%'"
+        ).fetchone()[0]
+        == 0
+    )
     db.conn.close()
 
 
@@ -270,9 +305,10 @@ def test_a_list_extract_is_held_unless_said_partial_or_whole(seed_db_copy: Path,
     conn = sqlite3.connect(seed_db_copy)
     uvl = conn.execute("SELECT count(*) FROM listings WHERE list = 'UVL' AND status = 'active'").fetchone()[0]
     conn.close()
-    extract = write(tmp_path / "uvl.csv", "source,name,addresses,start_date\n"
-                                          "Unverified List (UVL) - Bureau of Industry and Security,Sinno Electronics Co. Ltd.,"
-                                          "Hong Kong,2023-02-07\n")
+    extract = write(
+        tmp_path / "uvl.csv",
+        "source,name,addresses,start_date\nUnverified List (UVL) - Bureau of Industry and Security,Sinno Electronics Co. Ltd.,Hong Kong,2023-02-07\n",
+    )
     db = connect(seed_db_copy)
     with pytest.raises(ImportFailed, match=rf"held: it would remove {uvl - 1:,}|held: it would remove {uvl:,}"):
         importers.run(db, extract)
@@ -304,8 +340,10 @@ def test_broken_ftm_lines_are_refused_or_rejected(tmp_path: Path):
     with pytest.raises(ImportFailed) as failed:
         importers.run(db, bad, "ftm")
     assert str(failed.value) == f"{bad}:2: not valid JSON (Expecting value)"
-    partial = write(tmp_path / "partial.jsonl", '{"id": "x", "schema": "Company", "properties": {"name": ["Ok Co"]}}\n[1, 2]\n'
-                                                '{"id": "z", "schema": "Company", "properties": {}}\n')
+    partial = write(
+        tmp_path / "partial.jsonl",
+        '{"id": "x", "schema": "Company", "properties": {"name": ["Ok Co"]}}\n[1, 2]\n{"id": "z", "schema": "Company", "properties": {}}\n',
+    )
     report = importers.run(db, partial, "ftm")
     assert report.added == 1 and sorted(r.line for r in report.rejects) == [2, 3]
     db.conn.close()

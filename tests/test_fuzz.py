@@ -58,11 +58,16 @@ BASES: dict[str, tuple[str, bytes]] = {
     "imf-imts": ("imf.csv", _head("russia_trade_by_partner_imf_imts_2016_2024.csv")),
     "press-figures": ("press.csv", _head("press_reported_trade_figures.csv")),
     "suppliers": ("suppliers.csv", _head("documented_cn_hk_suppliers.csv")),
-    "shipments": ("shipments.csv", b"date,exporter,exporter_country,importer,importer_country,hs_code,goods_description,value\n"
-                  b"2023-03-01,Sinno Electronics Co. Limited,HK,SMT-iLogic,RU,854231,processors,125000\n"
-                  b"2023-04-11,King Pai Technology Co Ltd,HK,Radioavtomatika,RU,854232,memories,98000.5\n"),
-    "trade-csv": ("trade.csv", b"reporter,partner,flow,hs_code,period,value,unit\n"
-                  b"CN,RU,export,8542,2022,1850000000,USD\nCN,RU,export,2818,2022-05,36000000,USD\n"),
+    "shipments": (
+        "shipments.csv",
+        b"date,exporter,exporter_country,importer,importer_country,hs_code,goods_description,value\n"
+        b"2023-03-01,Sinno Electronics Co. Limited,HK,SMT-iLogic,RU,854231,processors,125000\n"
+        b"2023-04-11,King Pai Technology Co Ltd,HK,Radioavtomatika,RU,854232,memories,98000.5\n",
+    ),
+    "trade-csv": (
+        "trade.csv",
+        b"reporter,partner,flow,hs_code,period,value,unit\nCN,RU,export,8542,2022,1850000000,USD\nCN,RU,export,2818,2022-05,36000000,USD\n",
+    ),
     "ftm": ("entities.ftm.json", (Path(__file__).parent / "data" / "opensanctions" / "entities.ftm.json").read_bytes()),
     "os-targets": ("targets.simple.csv", (Path(__file__).parent / "data" / "opensanctions" / "targets.simple.csv").read_bytes()),
 }
@@ -96,7 +101,7 @@ def _in_a_field(data: bytes, payload: bytes, line: int) -> bytes:
     return b"\n".join(lines)
 
 
-FORMULAS = [b"=cmd|' /C calc'!A0", b"+1+1", b"-2+3", b"@SUM(1+1)", b"=HYPERLINK(\"http://x\")"]
+FORMULAS = [b"=cmd|' /C calc'!A0", b"+1+1", b"-2+3", b"@SUM(1+1)", b'=HYPERLINK("http://x")']
 
 
 def mutation(base: bytes):
@@ -105,24 +110,33 @@ def mutation(base: bytes):
     return st.one_of(
         st.binary(max_size=2048),
         st.integers(0, len(base)).map(lambda n: base[:n]),
-        st.sampled_from([
-            text.encode("utf-16"), text.encode("utf-16-le"), text.encode("utf-16-be"),
-            b"\x84\x31\x95\x33" + text.encode("gb18030"), text.encode("gb18030"),
-            base.replace(b"\n", b"\r\n"), base.replace(b"\n", b"\r"), b"", b"\n\n\n", base[:200] + b"\x00" + base[200:],
-            _add_column(base),
-        ]),
+        st.sampled_from(
+            [
+                text.encode("utf-16"),
+                text.encode("utf-16-le"),
+                text.encode("utf-16-be"),
+                b"\x84\x31\x95\x33" + text.encode("gb18030"),
+                text.encode("gb18030"),
+                base.replace(b"\n", b"\r\n"),
+                base.replace(b"\n", b"\r"),
+                b"",
+                b"\n\n\n",
+                base[:200] + b"\x00" + base[200:],
+                _add_column(base),
+            ]
+        ),
         st.integers(0, 50).map(lambda k: _drop_column(base, k)),
         st.integers(0, 50).map(lambda k: _in_a_field(base, b"A" * 1_000_000, k)),
         st.tuples(st.sampled_from(FORMULAS), st.integers(0, 50)).map(lambda fk: _in_a_field(base, fk[0], fk[1])),
-        st.tuples(st.binary(min_size=1, max_size=64), st.integers(0, len(base))).map(
-            lambda bp: base[: bp[1]] + bp[0] + base[bp[1]:]),
+        st.tuples(st.binary(min_size=1, max_size=64), st.integers(0, len(base))).map(lambda bp: base[: bp[1]] + bp[0] + base[bp[1] :]),
     )
 
 
 def _fingerprint(conn: sqlite3.Connection) -> str:
     digest = hashlib.sha256()
-    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('imports', 'sqlite_sequence')"
-                                 " AND name NOT LIKE '%_fts%' ORDER BY name"):
+    for (table,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('imports', 'sqlite_sequence') AND name NOT LIKE '%_fts%' ORDER BY name"
+    ):
         digest.update(table.encode())
         for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
             digest.update(repr(row).encode())
@@ -149,8 +163,11 @@ def _report_cases():
     """After the module: how the cases of this process ended (under pytest-xdist each worker has its share)."""
     yield
     if CASES["total"]:
-        print(f"\nfuzz: {CASES['total']} hostile files: {CASES['imported']} imported clean, {CASES['rejected rows']} with rejected "
-              f"rows, {CASES['one-line error']} refused in one line; no traceback, no partial import", file=sys.__stderr__)
+        print(
+            f"\nfuzz: {CASES['total']} hostile files: {CASES['imported']} imported clean, {CASES['rejected rows']} with rejected "
+            f"rows, {CASES['one-line error']} refused in one line; no traceback, no partial import",
+            file=sys.__stderr__,
+        )
 
 
 @pytest.mark.parametrize("fmt", sorted(BASES))
@@ -158,8 +175,13 @@ def test_importer_survives_hostile_files(fmt: str, template: Path, tmp_path_fact
     name, base = BASES[fmt]
     ran = CASES["total"]
 
-    @settings(max_examples=EXAMPLES, deadline=30_000, database=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=30_000,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+    )
     @given(mutation(base))
     def case(data: bytes) -> None:
         work = tmp_path_factory.mktemp(fmt)

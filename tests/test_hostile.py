@@ -32,19 +32,26 @@ PAYLOADS = {
 }
 RAW = ("\x1b", "\x07", "\u202e", "\u200b", "\u200d")  # must never reach the terminal
 LONG = "Long " + "x" * 5000
-HEADER = ["source", "name", "alt_names", "addresses", "federal_register_notice", "start_date", "license_requirement",
-          "license_policy", "remarks"]
+HEADER = ["source", "name", "alt_names", "addresses", "federal_register_notice", "start_date", "license_requirement", "license_policy", "remarks"]
 
 
 def _snapshot(path: Path, amended: bool) -> Path:
     rows = []
     for key, payload in PAYLOADS.items():
-        rows.append(["Entity List (EL) - Bureau of Industry and Security", f"{payload} {key} Ltd",
-                     f"{payload} alias; =cmd|' /C calc'!A0", f"{payload} 1 Road, Shenzhen, CN",
-                     f"87 FR 1 {payload}" + (" amended" if amended else ""), "2022-06-30", f"{payload} requirement",
-                     "@SUM(1+1) policy", f"{payload} remark"])
-    rows.append(["Entity List (EL) - Bureau of Industry and Security", LONG, "", "1 Road, Shenzhen, CN", "87 FR 1",
-                 "2022-06-30", "x", "y", ""])
+        rows.append(
+            [
+                "Entity List (EL) - Bureau of Industry and Security",
+                f"{payload} {key} Ltd",
+                f"{payload} alias; =cmd|' /C calc'!A0",
+                f"{payload} 1 Road, Shenzhen, CN",
+                f"87 FR 1 {payload}" + (" amended" if amended else ""),
+                "2022-06-30",
+                f"{payload} requirement",
+                "@SUM(1+1) policy",
+                f"{payload} remark",
+            ]
+        )
+    rows.append(["Entity List (EL) - Bureau of Industry and Security", LONG, "", "1 Road, Shenzhen, CN", "87 FR 1", "2022-06-30", "x", "y", ""])
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADER)
@@ -126,9 +133,9 @@ def test_exports_escape_formulas_and_keep_text_whole(tmp_path: Path):
     assert any(v.startswith("Note [bold]") for v in values)  # text kept whole, only formulas defused
     data = json.loads(export.dossier_text(record, "json"))
     assert data["note"].startswith("Note [bold]Bold[/bold]") and "\x1b[31m" in data["note"]  # JSON keeps the data exact
-    results = [{"name": "=HYPERLINK(\"http://evil\")", "lists": ["EL"], "score": 99.0}]
+    results = [{"name": '=HYPERLINK("http://evil")', "lists": ["EL"], "score": 99.0}]
     written = list(csv.DictReader(io.StringIO(export.results_text(results, "csv"))))
-    assert written[0]["name"] == "'=HYPERLINK(\"http://evil\")"
+    assert written[0]["name"] == '\'=HYPERLINK("http://evil")'
     db.conn.close()
 
 

@@ -46,8 +46,11 @@ def test_same_file_twice_changes_nothing_and_says_so(empty_db, tmp_path):
 
 def test_newer_snapshot_adds_changes_and_removes(empty_db, tmp_path):
     importers.run(empty_db, write(tmp_path / "v1.csv", csl(V1)), as_of="2022-07-01")
-    v2 = [V1[0].replace("Presumption of denial", "Policy of denial"), V1[1],
-          f'{EL},Delta Semiconductor Ltd.,,"4 Road, Wuhan, CN",88 FR 4,2023-01-01,All items,Presumption of denial']
+    v2 = [
+        V1[0].replace("Presumption of denial", "Policy of denial"),
+        V1[1],
+        f'{EL},Delta Semiconductor Ltd.,,"4 Road, Wuhan, CN",88 FR 4,2023-01-01,All items,Presumption of denial',
+    ]
     report = importers.run(empty_db, write(tmp_path / "v2.csv", csl(v2)), as_of="2023-01-02")
     assert (report.added, report.updated, report.removed) == (1, 1, 1)
     rows = dict(empty_db.conn.execute("SELECT e.name, l.status FROM listings l JOIN entities e ON e.id = l.entity_id"))
@@ -78,11 +81,14 @@ def test_import_is_all_or_nothing(empty_db, tmp_path, monkeypatch):
     assert after["imports"][-1]["status"] == "failed"
 
 
-@pytest.mark.parametrize("content, message", [
-    ("", "file is empty"),
-    ("name,foo\nx,y\n", "missing column(s) source"),
-    ("source,name\n\x00\x00", "NUL"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "file is empty"),
+        ("name,foo\nx,y\n", "missing column(s) source"),
+        ("source,name\n\x00\x00", "NUL"),
+    ],
+)
 def test_unusable_files_fail_with_one_line(empty_db, tmp_path, content, message):
     path = write(tmp_path / "bad.csv", content)
     with pytest.raises(ImportFailed) as exc:
@@ -108,9 +114,11 @@ def test_user_data_survives_rebuild(rebuilt):
 
 def test_ofac_sdn_legacy_file(empty_db, tmp_path):
     path = tmp_path / "sdn.csv"
-    path.write_bytes(b'38641,"SINNO ELECTRONICS CO., LIMITED",-0- ,"RUSSIA-EO14024",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
-                     b'-0- ,"Registration Number 1401029 (Hong Kong); a.k.a. \'SINNO HK\'; Linked To: X LLC."\r\n'
-                     b'36,"AEROCARIBBEAN AIRLINES",-0- ,"CUBA",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n\x1a')
+    path.write_bytes(
+        b'38641,"SINNO ELECTRONICS CO., LIMITED",-0- ,"RUSSIA-EO14024",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
+        b"-0- ,\"Registration Number 1401029 (Hong Kong); a.k.a. 'SINNO HK'; Linked To: X LLC.\"\r\n"
+        b'36,"AEROCARIBBEAN AIRLINES",-0- ,"CUBA",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n\x1a'
+    )
     report = importers.run(empty_db, path)
     assert report.format == "ofac-sdn" and report.added == 2 and not report.rejects
     record = queries.entity(empty_db, queries.entity_id_for(empty_db, "ofac:38641"))

@@ -34,22 +34,27 @@ def test_automatic_merges_are_precise_and_find_most_pairs(seed_db, capsys):
             missed.append(f"wrongly merged: {row['key_a']} + {row['key_b']}")
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     with capsys.disabled():
-        print(f"\nresolution on {tp + fp + fn + tn} labelled pairs: precision {precision:.3f}, recall {recall:.3f} "
-              f"(merged right {tp}, wrongly {fp}; missed {fn}; kept apart right {tn})")
+        print(
+            f"\nresolution on {tp + fp + fn + tn} labelled pairs: precision {precision:.3f}, recall {recall:.3f} "
+            f"(merged right {tp}, wrongly {fp}; missed {fn}; kept apart right {tn})"
+        )
     assert precision >= 0.99, missed
     assert recall >= 0.9
 
 
-@pytest.mark.parametrize(("name", "forms"), [
-    ("Sinno Electronics Co., Ltd.,", {"elek sinno"}),
-    ("SINNO ELECTRONICS CO., LIMITED", {"elek sinno"}),
-    ("Poly Technologies Incorporated (PTI), and its sub-units and successors", {"poli tech"}),
-    ("Duling Technology (HK) Limited", {"duling hk tech", "duling tech"}),
-    ("LIMITED LIABILITY COMPANY VOLGOGRADPROMPROEKT", {"volgogradpromproekt"}),
-    ("LLC Volgogradpromproyekt", {"volgogradpromproekt"}),
-    ("JOINT STOCK COMPANY ENIKS", {"eniks"}),
-    ("Joint Stock Company ENICS", {"eniks"}),
-])
+@pytest.mark.parametrize(
+    ("name", "forms"),
+    [
+        ("Sinno Electronics Co., Ltd.,", {"elek sinno"}),
+        ("SINNO ELECTRONICS CO., LIMITED", {"elek sinno"}),
+        ("Poly Technologies Incorporated (PTI), and its sub-units and successors", {"poli tech"}),
+        ("Duling Technology (HK) Limited", {"duling hk tech", "duling tech"}),
+        ("LIMITED LIABILITY COMPANY VOLGOGRADPROMPROEKT", {"volgogradpromproekt"}),
+        ("LLC Volgogradpromproyekt", {"volgogradpromproekt"}),
+        ("JOINT STOCK COMPANY ENIKS", {"eniks"}),
+        ("Joint Stock Company ENICS", {"eniks"}),
+    ],
+)
 def test_identity_name_folds_legal_forms_boilerplate_and_spelling(name, forms):
     assert forms <= set(identity_name(name).split("\t"))
 
@@ -104,8 +109,7 @@ def test_split_and_merge_are_kept_across_a_rebuild(rebuilt: dict, rebuilt_copy: 
     assert resolve.group_of(db.conn, ids["ofac:38641"]) != resolve.group_of(db.conn, ids["el:sinno elec co ltd:CN,HK"])
     assert resolve.group_of(db.conn, ids[candidate["a_key"]]) == resolve.group_of(db.conn, ids[candidate["b_key"]])
     starred = userdata.watchlist(db)
-    assert [(r["key"], r["tags"], r["note"]) for r in starred] == [
-        ("ofac:38641", "hk", "Supplier of SMT-iLogic\nCheck the Kowloon address")]
+    assert [(r["key"], r["tags"], r["note"]) for r in starred] == [("ofac:38641", "hk", "Supplier of SMT-iLogic\nCheck the Kowloon address")]
     resolve.decide(db, "ofac:38641", "el:sinno elec co ltd:CN,HK", resolve.SAME)
     assert resolve.group_of(db.conn, ids["ofac:38641"]) == resolve.group_of(db.conn, ids["el:sinno elec co ltd:CN,HK"])
     db.conn.close()
@@ -148,14 +152,24 @@ def test_a_store_from_before_resolution_is_grouped_when_upgraded(seed_db_copy: P
     for table in ("user_screening_events", "user_resolve_events", "user_link_events", "user_note_history", "store_state"):
         conn.execute(f"DROP TABLE {table}")
     conn.execute("ALTER TABLE imports DROP COLUMN pid")
-    conn.execute("CREATE TABLE user_link_decisions (party_key TEXT NOT NULL, entity_key TEXT NOT NULL, decision TEXT NOT NULL,"
-                 " decided_at TEXT NOT NULL, PRIMARY KEY (party_key, entity_key))")
+    conn.execute(
+        "CREATE TABLE user_link_decisions (party_key TEXT NOT NULL, entity_key TEXT NOT NULL, decision TEXT NOT NULL,"
+        " decided_at TEXT NOT NULL, PRIMARY KEY (party_key, entity_key))"
+    )
     conn.execute("CREATE TABLE user_screening_decisions (x)")  # ... and 4-5, back to 2
     conn.execute("CREATE TABLE user_resolve_decisions (x)")
     for trigger in ("names_ai", "names_ad", "names_au", "entities_ai", "entities_ad", "entities_au"):
         conn.execute(f"DROP TRIGGER {trigger}")
-    for table in ("names_fts", "entities_fts", "user_screening_decisions", "user_screening_rows", "user_screening_runs",
-                  "resolve_candidates", "resolution", "user_resolve_decisions"):
+    for table in (
+        "names_fts",
+        "entities_fts",
+        "user_screening_decisions",
+        "user_screening_rows",
+        "user_screening_runs",
+        "resolve_candidates",
+        "resolution",
+        "user_resolve_decisions",
+    ):
         conn.execute(f"DROP TABLE {table}")
     conn.execute("DROP INDEX changes_list")
     conn.execute("ALTER TABLE names DROP COLUMN ident")

@@ -46,9 +46,11 @@ def test_screening_finds_listed_names_and_spares_unlisted_firms(seed_db_copy: Pa
             assert all(m["score"] >= 85 and m["why"] for m in w["matches"])
     recall, precision = found / (found + missed), right / flagged
     with capsys.disabled():
-        print(f"\nscreening {len(written)} rows ({found + missed} listed names as people write them, "
-              f"{len(written) - found - missed} real unlisted firms) at the default threshold 85: "
-              f"recall {recall:.3f} on the listed, precision {precision:.3f} of flagged rows")
+        print(
+            f"\nscreening {len(written)} rows ({found + missed} listed names as people write them, "
+            f"{len(written) - found - missed} real unlisted firms) at the default threshold 85: "
+            f"recall {recall:.3f} on the listed, precision {precision:.3f} of flagged rows"
+        )
     # The scoring charges words left unmatched (issue 15): one-word names with two letters swapped ("NEDIETK") now
     # fall just short, the price of 1 false alert in 500 unlisted firms instead of 1 in 18 (tests/test_screening_quality).
     assert recall >= 0.975
@@ -102,7 +104,7 @@ def test_malformed_input_gives_one_line_and_never_a_partial_output(seed_db_copy:
 
 def test_a_rerun_shows_only_rows_whose_result_changed(seed_db_copy: Path, tmp_path: Path):
     source = tmp_path / "counterparties.csv"
-    source.write_text("name,country\n\"Sinno Electronics Co., Limited\",HK\nKing Pai Technology Co Ltd,HK\nApple Inc.,US\n", encoding="utf-8")
+    source.write_text('name,country\n"Sinno Electronics Co., Limited",HK\nKing Pai Technology Co Ltd,HK\nApple Inc.,US\n', encoding="utf-8")
     out = tmp_path / "changed.csv"
     assert _screen(seed_db_copy, str(source)).exit_code == 0
     again = _screen(seed_db_copy, str(source), "--changed-only", "-o", str(out))
@@ -118,7 +120,7 @@ def test_a_rerun_shows_only_rows_whose_result_changed(seed_db_copy: Path, tmp_pa
 
 def test_triage_decisions_and_the_audit_record(seed_db_copy: Path, tmp_path: Path):
     source = tmp_path / "counterparties.csv"
-    source.write_text("name,country\n\"Sinno Electronics Co., Limited\",HK\nApple Inc.,US\n", encoding="utf-8")
+    source.write_text('name,country\n"Sinno Electronics Co., Limited",HK\nApple Inc.,US\n', encoding="utf-8")
     assert _screen(seed_db_copy, str(source)).exit_code == 0
     runner = CliRunner()
     db_args = ["--db", str(seed_db_copy)]
@@ -136,7 +138,7 @@ def test_triage_decisions_and_the_audit_record(seed_db_copy: Path, tmp_path: Pat
 
 def test_triage_in_the_app(seed_db_copy: Path, tmp_path: Path):
     source = tmp_path / "counterparties.csv"
-    source.write_text("name,country\n\"Sinno Electronics Co., Limited\",HK\nApple Inc.,US\n", encoding="utf-8")
+    source.write_text('name,country\n"Sinno Electronics Co., Limited",HK\nApple Inc.,US\n', encoding="utf-8")
     assert _screen(seed_db_copy, str(source)).exit_code == 0
 
     async def scenario():
@@ -168,14 +170,38 @@ def test_triage_in_the_app(seed_db_copy: Path, tmp_path: Path):
 
 # -- countries as people write them (issue 15, first part) -------------------------------------------
 
+
 def test_country_names_in_every_form_read_as_their_code():
     from watchlist.store.countries import country_code
 
-    cases = {"HK": "HK", "HKG": "HK", "Hong Kong": "HK", "Hong Kong SAR": "HK", "China, Hong Kong SAR": "HK", "hong kong sar, china": "HK",
-             "中国香港": "HK", "香港": "HK", "Гонконг": "HK", "China": "CN", "People's Republic of China": "CN", "中国": "CN",
-             "Китай": "CN", "CHN": "CN", "Russian Federation": "RU", "Russia": "RU", "Россия": "RU", "Российская Федерация": "RU",
-             "Korea, Rep.": "KR", "Türkiye": "TR", "Turkey": "TR", "United Kingdom": "GB", "U.S.A.": "US", "Viet Nam": "VN",
-             "United Arab Emirates": "AE", "Taiwan": "TW"}
+    cases = {
+        "HK": "HK",
+        "HKG": "HK",
+        "Hong Kong": "HK",
+        "Hong Kong SAR": "HK",
+        "China, Hong Kong SAR": "HK",
+        "hong kong sar, china": "HK",
+        "中国香港": "HK",
+        "香港": "HK",
+        "Гонконг": "HK",
+        "China": "CN",
+        "People's Republic of China": "CN",
+        "中国": "CN",
+        "Китай": "CN",
+        "CHN": "CN",
+        "Russian Federation": "RU",
+        "Russia": "RU",
+        "Россия": "RU",
+        "Российская Федерация": "RU",
+        "Korea, Rep.": "KR",
+        "Türkiye": "TR",
+        "Turkey": "TR",
+        "United Kingdom": "GB",
+        "U.S.A.": "US",
+        "Viet Nam": "VN",
+        "United Arab Emirates": "AE",
+        "Taiwan": "TW",
+    }
     for written, code in cases.items():
         assert country_code(written) == code, written
     for unknown in ("Narnia", "HO", "CH1", "", "Hong Kong Sinno"):
@@ -188,8 +214,11 @@ def test_a_country_written_as_a_name_screens_like_its_code(seed_db_path, tmp_pat
 
     index = SearchIndex.build(sqlite3.connect(seed_db_path))
     path = tmp_path / "parties.csv"
-    path.write_text("name,country\nKing Pai Technology,Hong Kong\nKing Pai Technology,HK\nShenzhen Sinno Electronics,China\n"
-                    "Shenzhen Sinno Electronics,CN\nSinno Electronics,Narnia\n", encoding="utf-8")
+    path.write_text(
+        "name,country\nKing Pai Technology,Hong Kong\nKing Pai Technology,HK\nShenzhen Sinno Electronics,China\n"
+        "Shenzhen Sinno Electronics,CN\nSinno Electronics,Narnia\n",
+        encoding="utf-8",
+    )
     columns, rows, _ = screening.read_rows(path)
     assert [r.country for r in rows] == ["HK", "HK", "CN", "CN", ""]
     results = list(screening.screen(index, rows, 85.0, workers=1))

@@ -50,42 +50,52 @@ def test_the_outside_sets_meet_the_targets(index: SearchIndex):
     assert not bad and len(rows) >= 500
     alerts = [r.row.name for r in screening.screen_rows(index, rows, THRESHOLD) if r.status == "potential match"]
     assert len(alerts) / len(rows) <= 0.02, alerts
-    print(f"\nscreening: recall {recall['all']:.3f} (Cyrillic {recall['cyrillic']:.3f}, Chinese {recall['chinese_characters']:.3f}),"
-          f" false alerts {len(alerts)}/{len(rows)}")
+    print(
+        f"\nscreening: recall {recall['all']:.3f} (Cyrillic {recall['cyrillic']:.3f}, Chinese {recall['chinese_characters']:.3f}),"
+        f" false alerts {len(alerts)}/{len(rows)}"
+    )
 
 
-@pytest.mark.parametrize("name", [
-    "Globus LLC",  # "Globus" is an alias of a sanctioned person: a firm's legal form does not match a person
-    "Li Ning Company Limited",  # ITAR-debarred person "Li Li"
-    "Li Auto Inc.",
-    "Shanghai Electric Power Co.",  # "Institute of Electric Power": an alias of only everyday words is weak
-    "Shenzhen Energy Group",  # "Hong Kong Energy Technology Co.": the places and words differ
-    "Beijing Sinnet Technology",  # "Beijing Sinonet Science & Technology": one different distinctive word
-    "Joint Stock Company OTP Bank",  # "JSC POST BANK": short words are compared as written
-    "Universal Scientific Industrial (Shanghai) Co., Ltd.",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Globus LLC",  # "Globus" is an alias of a sanctioned person: a firm's legal form does not match a person
+        "Li Ning Company Limited",  # ITAR-debarred person "Li Li"
+        "Li Auto Inc.",
+        "Shanghai Electric Power Co.",  # "Institute of Electric Power": an alias of only everyday words is weak
+        "Shenzhen Energy Group",  # "Hong Kong Energy Technology Co.": the places and words differ
+        "Beijing Sinnet Technology",  # "Beijing Sinonet Science & Technology": one different distinctive word
+        "Joint Stock Company OTP Bank",  # "JSC POST BANK": short words are compared as written
+        "Universal Scientific Industrial (Shanghai) Co., Ltd.",
+    ],
+)
 def test_the_issues_unlisted_firms_are_not_flagged(index: SearchIndex, name: str):
     assert _score(index, name) < THRESHOLD, _best(index, name)
 
 
-@pytest.mark.parametrize(("written", "listed"), [
-    ("杭州海康威视数字技术股份有限公司", "HANGZHOU HIKVISION DIGITAL TECHNOLOGY CO., LTD."),
-    ("中国北方工业集团有限公司", "CHINA NORTH INDUSTRIES GROUP CORPORATION LIMITED"),
-    ("保利科技有限公司", "Poly Technologies Inc."),
-    ("中国电子科技集团公司第十三研究所", "China Electronics Technology Group Corporation 13th Research Institute"),
-    ("ПАО Сбербанк России", "PUBLIC JOINT STOCK COMPANY SBERBANK OF RUSSIA"),
-    ("ПАО Московский кредитный банк", "CREDIT BANK OF MOSCOW PUBLIC JOINT STOCK COMPANY"),
-    ("АО Концерн Созвездие", "JOINT STOCK COMPANY CONCERN SOZVEZDIE"),
-    ("Hang Zhou Hik-Vision Digital Technology", "HANGZHOU HIKVISION DIGITAL TECHNOLOGY CO., LTD."),
-    ("AKTZIONERNOE OBSCHESTVO ZAVOD ELEKON", "AKTSIONERNOE OBSHCHESTVO ZAVOD ELEKON"),  # another romanisation
-    ("Sibirskaia Ugolnaia Kompaniia LLC", "LIMITED LIABILITY COMPANY SIBIRSKAYA UGOLNAYA KOMPANIYA"),  # ICAO romanisation
-    ("King Pai Technology", "King Pai Technology Co., Ltd."),
-])
+@pytest.mark.parametrize(
+    ("written", "listed"),
+    [
+        ("杭州海康威视数字技术股份有限公司", "HANGZHOU HIKVISION DIGITAL TECHNOLOGY CO., LTD."),
+        ("中国北方工业集团有限公司", "CHINA NORTH INDUSTRIES GROUP CORPORATION LIMITED"),
+        ("保利科技有限公司", "Poly Technologies Inc."),
+        ("中国电子科技集团公司第十三研究所", "China Electronics Technology Group Corporation 13th Research Institute"),
+        ("ПАО Сбербанк России", "PUBLIC JOINT STOCK COMPANY SBERBANK OF RUSSIA"),
+        ("ПАО Московский кредитный банк", "CREDIT BANK OF MOSCOW PUBLIC JOINT STOCK COMPANY"),
+        ("АО Концерн Созвездие", "JOINT STOCK COMPANY CONCERN SOZVEZDIE"),
+        ("Hang Zhou Hik-Vision Digital Technology", "HANGZHOU HIKVISION DIGITAL TECHNOLOGY CO., LTD."),
+        ("AKTZIONERNOE OBSCHESTVO ZAVOD ELEKON", "AKTSIONERNOE OBSHCHESTVO ZAVOD ELEKON"),  # another romanisation
+        ("Sibirskaia Ugolnaia Kompaniia LLC", "LIMITED LIABILITY COMPANY SIBIRSKAYA UGOLNAYA KOMPANIYA"),  # ICAO romanisation
+        ("King Pai Technology", "King Pai Technology Co., Ltd."),
+    ],
+)
 def test_names_as_people_write_them_find_the_listed_firm(index: SearchIndex, written: str, listed: str):
     best = _best(index, written)
     assert best is not None and best["score"] >= THRESHOLD, best
-    assert analyze(listed).core in {analyze(best["name"]).core, analyze(best["matched_name"]).core} or \
-        listed.lower()[:20] in (best["name"] + best["matched_name"]).lower(), best
+    assert (
+        analyze(listed).core in {analyze(best["name"]).core, analyze(best["matched_name"]).core}
+        or listed.lower()[:20] in (best["name"] + best["matched_name"]).lower()
+    ), best
 
 
 def test_a_cyrillic_name_is_tried_transliterated_and_translated():
@@ -116,15 +126,19 @@ def test_a_company_query_matches_no_person_unless_asked(index: SearchIndex):
 
 def test_sibling_firms_one_distinctive_word_apart_stay_below_the_threshold(seed_db_copy: Path):
     """Real pairs of sibling names: each is added to the seed store, the other is screened against it."""
-    pairs = [("Marbury Cold Chain Logistics LLC", "Marbury Cold Chain Engineering LLC"),
-             ("Yu Hsin", "Yu Hsing Machinery"), ("Tessaline Trade OOO", "Tessaline Trade Ltda.")]
+    pairs = [
+        ("Marbury Cold Chain Logistics LLC", "Marbury Cold Chain Engineering LLC"),
+        ("Yu Hsin", "Yu Hsing Machinery"),
+        ("Tessaline Trade OOO", "Tessaline Trade Ltda."),
+    ]
     conn = sqlite3.connect(seed_db_copy)
     for i, (listed, _) in enumerate(pairs):
         eid = conn.execute("INSERT INTO entities (key, kind, name) VALUES (?, 'company', ?)", (f"test:{i}", listed)).lastrowid
         conn.execute("INSERT INTO listings (entity_id, list) VALUES (?, 'TEST')", (eid,))  # screening matches listed records
         k = analyze(listed)
-        conn.execute("INSERT INTO names (entity_id, name, kind, latn, core, origin) VALUES (?, ?, 'primary', ?, ?, 'test')",
-                     (eid, listed, k.latn, k.core))
+        conn.execute(
+            "INSERT INTO names (entity_id, name, kind, latn, core, origin) VALUES (?, ?, 'primary', ?, ?, 'test')", (eid, listed, k.latn, k.core)
+        )
     conn.commit()
     index = SearchIndex.build(conn)
     for listed, sibling in pairs:

@@ -21,18 +21,21 @@ def top_names(index: SearchIndex, query: str, n: int = 3, **kw) -> list[str]:
     return [h.name for h in result.hits[:n]]
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("sinno electronics", "Sinno Electronics Co., Ltd.,"),
-    ("sino electronic", "Sinno Electronics"),  # typo, suffix dropped
-    ("electronics sinno hong kong", "Sinno Electronics Co., Ltd.,"),  # word order, HK
-    ("World Jeta HK Logistics", "World Jetta (H.K.) Logistics Limited"),
-    ("Hong Kong Shijieda", "World Jetta (H.K.) Logistics Limited"),  # alias
-    ("konecot", "Connec Electronic Ltd."),
-    ("Ke Nai Ke Te", "Connec Electronic Ltd."),  # pinyin alias, spacing
-    ("kenaikete", "Connec Electronic Ltd."),
-    ("King-Pai Technology (HK) Co., Limited", "King Pai Technology Co., Ltd."),
-    ("poly technologies", "Poly Technologies Inc."),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("sinno electronics", "Sinno Electronics Co., Ltd.,"),
+        ("sino electronic", "Sinno Electronics"),  # typo, suffix dropped
+        ("electronics sinno hong kong", "Sinno Electronics Co., Ltd.,"),  # word order, HK
+        ("World Jeta HK Logistics", "World Jetta (H.K.) Logistics Limited"),
+        ("Hong Kong Shijieda", "World Jetta (H.K.) Logistics Limited"),  # alias
+        ("konecot", "Connec Electronic Ltd."),
+        ("Ke Nai Ke Te", "Connec Electronic Ltd."),  # pinyin alias, spacing
+        ("kenaikete", "Connec Electronic Ltd."),
+        ("King-Pai Technology (HK) Co., Limited", "King Pai Technology Co., Ltd."),
+        ("poly technologies", "Poly Technologies Inc."),
+    ],
+)
 def test_finds_what_people_type(index, query, expected):
     assert expected in top_names(index, query, 3)
 
@@ -74,8 +77,10 @@ def test_empty_query_lists_latest_listings_first(index):
     assert dates == sorted(dates, reverse=True) and dates[0] >= "2025"
 
 
-@pytest.mark.parametrize("query", ['"', 'Poly"', "AND", "NEAR(", "*", "(HK", "[/", "[bold]x", "]]]][[",
-                                   "🙂🙂", "x" * 10_000, "\x00", "\ud800", "-", "a OR b", "country:", ":::"])
+@pytest.mark.parametrize(
+    "query",
+    ['"', 'Poly"', "AND", "NEAR(", "*", "(HK", "[/", "[bold]x", "]]]][[", "🙂🙂", "x" * 10_000, "\x00", "\ud800", "-", "a OR b", "country:", ":::"],
+)
 def test_hostile_queries_never_raise(index, query):
     result = index.search(query)
     assert result is not None and isinstance(result.hits, list)

@@ -45,8 +45,9 @@ def test_sinno_is_on_the_entity_list_and_the_sdn_list(seed_db):
     assert "87 FR 38925" in el["citation"] and el["start_date"] == "2022-06-30"
     sdn = next(x for x in record["listings"] if x["list"] == "SDN")
     assert "RUSSIA-EO14024" in sdn["programs"] and sdn["record"] == "ofac:38641"
-    assert {("Sinno Electronics Co., Ltd.,", "EL"), ("Xinnuo Electronic Technology", "EL"),
-            ("SINNO ELECTRONICS CO., LIMITED", "SDN")} <= {(n["name"], n["list"]) for n in record["names"]}
+    assert {("Sinno Electronics Co., Ltd.,", "EL"), ("Xinnuo Electronic Technology", "EL"), ("SINNO ELECTRONICS CO., LIMITED", "SDN")} <= {
+        (n["name"], n["list"]) for n in record["names"]
+    }
     assert any("Kowloon" in a["address"] and a["country"] == "HK" for a in record["addresses"])
     assert sum(g["hs_code"] == "8542" for g in record["goods"]) == 1
     assert {r["key"] for r in record["records"]} == {"ofac:38641", "el:sinno elec co ltd:CN,HK"}
@@ -58,15 +59,25 @@ def test_sinno_is_on_the_entity_list_and_the_sdn_list(seed_db):
 def test_entity_list_2025_updates_the_2022_rows(seed_db):
     conn = seed_db.conn
     # Poly Technologies Inc. is in both EL snapshots: one entity, one EL listing, plus State's ISN listing
-    rows = conn.execute("SELECT e.id, l.list, l.status FROM entities e JOIN listings l ON l.entity_id = e.id"
-                        " WHERE e.name LIKE 'Poly Technologies%'").fetchall()
+    rows = conn.execute(
+        "SELECT e.id, l.list, l.status FROM entities e JOIN listings l ON l.entity_id = e.id WHERE e.name LIKE 'Poly Technologies%'"
+    ).fetchall()
     assert sorted((r[1], r[2]) for r in rows) == [("EL", "active"), ("ISN", "active")]
     # the June 2022 firms were added by the 2025 snapshot
-    added = {r[0] for r in conn.execute(
-        "SELECT e.name FROM changes c JOIN entities e ON e.id = c.entity_id JOIN imports i ON i.id = c.import_id"
-        " WHERE i.file LIKE '%entity_list_2025%' AND c.change = 'added'")}
-    for name in ("Connec Electronic Ltd.", "Winninc Electronic", "World Jetta (H.K.) Logistics Limited",
-                 "King Pai Technology Co., Ltd.", "Sinno Electronics Co., Ltd.,"):
+    added = {
+        r[0]
+        for r in conn.execute(
+            "SELECT e.name FROM changes c JOIN entities e ON e.id = c.entity_id JOIN imports i ON i.id = c.import_id"
+            " WHERE i.file LIKE '%entity_list_2025%' AND c.change = 'added'"
+        )
+    }
+    for name in (
+        "Connec Electronic Ltd.",
+        "Winninc Electronic",
+        "World Jetta (H.K.) Logistics Limited",
+        "King Pai Technology Co., Ltd.",
+        "Sinno Electronics Co., Ltd.,",
+    ):
         assert name in added
 
 

@@ -33,10 +33,17 @@ def test_map_renames_other_headers(seed_db_copy, tmp_path):
     text = SHIPMENTS.splitlines()
     text[0] = "ship_date,shipper,shipper_country,consignee,consignee_country,hs,description,usd,qty,kg"
     path = write(tmp_path / "other.csv", "\n".join(text[:3]) + "\n")
-    code, out, err = run(seed_db_copy, "import", str(path), "--format", "shipments", "--map",
-                         "ship_date=date,shipper=exporter,shipper_country=exporter_country,consignee=importer,"
-                         "consignee_country=importer_country,hs=hs_code,description=goods_description,usd=value,"
-                         "qty=quantity,kg=weight")
+    code, out, err = run(
+        seed_db_copy,
+        "import",
+        str(path),
+        "--format",
+        "shipments",
+        "--map",
+        "ship_date=date,shipper=exporter,shipper_country=exporter_country,consignee=importer,"
+        "consignee_country=importer_country,hs=hs_code,description=goods_description,usd=value,"
+        "qty=quantity,kg=weight",
+    )
     assert code == 0 and "2 added" in out, err
     code, _, err = run(seed_db_copy, "import", str(path), "--format", "shipments", "--map", "nonsense")
     assert code == 1 and "THEIR_COLUMN=OUR_COLUMN" in err
@@ -81,9 +88,12 @@ def test_link_decisions_survive_a_rebuild(rebuilt: dict):
 
 
 def test_trade_csv_with_year_and_month_periods(seed_db_copy, tmp_path):
-    path = write(tmp_path / "stats.csv", "reporter,partner,flow,hs_code,period,value,unit\n"
-                                         "China,Russia,X,8542,2023,1000,USD\nCN,RU,export,8542,2023-13,5,USD\n"
-                                         "CN,RU,sideways,8542,2023,5,USD\n")
+    path = write(
+        tmp_path / "stats.csv",
+        "reporter,partner,flow,hs_code,period,value,unit\n"
+        "China,Russia,X,8542,2023,1000,USD\nCN,RU,export,8542,2023-13,5,USD\n"
+        "CN,RU,sideways,8542,2023,5,USD\n",
+    )
     report = importers.run(connect(seed_db_copy), path)
     assert report.format == "trade-csv" and report.added == 1
     assert [(r.line, r.field) for r in report.rejects] == [(3, "period"), (4, "flow")]
@@ -128,8 +138,7 @@ def test_review_links_in_the_app_and_see_shipments_on_the_entity(seed_db_copy, t
             await pilot.press("6")  # Goods: categories from the confirmed shipments too
             await settle(app, pilot)
             goods = app.screen.query_one("#t-goods", DataTable)
-            assert any(str(goods.get_row_at(i)[0]) == "8517.62" and "1 shipments" in str(goods.get_row_at(i)[3])
-                       for i in range(goods.row_count))
+            assert any(str(goods.get_row_at(i)[0]) == "8517.62" and "1 shipments" in str(goods.get_row_at(i)[3]) for i in range(goods.row_count))
             await pilot.press("7")  # Trade
             await settle(app, pilot)
             shipments = app.screen.query_one("#t-shipments", DataTable)

@@ -34,7 +34,7 @@ def test_every_one_edit_slip_of_a_real_word_finds_it(index: SearchIndex):
     missed = []
     for word in rng.sample(words, 300):
         i = rng.randrange(1, len(word))
-        slip = word[:i] + rng.choice("aeiouxz") + word[i + 1:]
+        slip = word[:i] + rng.choice("aeiouxz") + word[i + 1 :]
         if slip != word and slip not in index._typos.words and word not in {w for w, _ in index._typos.neighbours(slip)}:
             missed.append((word, slip))
     assert not missed

@@ -138,8 +138,7 @@ class WatchlistApp(App):
     def can_write(self) -> bool:
         """False (and say why) when the store is read-only."""
         if self.readonly:
-            self.notify("This store is read-only (the file or its folder cannot be written): browsing only.",
-                        severity="warning", markup=False)
+            self.notify("This store is read-only (the file or its folder cannot be written): browsing only.", severity="warning", markup=False)
         return not self.readonly
 
     def reindex(self) -> None:
@@ -259,8 +258,9 @@ class WatchlistApp(App):
     def save_note(self, key: str, name: str, text: str, base: str) -> None:
         saved = userdata.set_note(thread_writer(self.db_path), key, text, base=base)
         if saved.conflict:
-            self.post_message(Done(f"The note on {name} was changed elsewhere while you edited it: both versions are kept in it.",
-                                   refresh=True, severity="warning"))
+            self.post_message(
+                Done(f"The note on {name} was changed elsewhere while you edited it: both versions are kept in it.", refresh=True, severity="warning")
+            )
             return
         self.post_message(Done(f"Note saved on {name}" if saved.text.strip() else f"Note removed from {name}", refresh=True))
 

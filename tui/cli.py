@@ -186,10 +186,23 @@ def _quiet_pipe() -> None:
 
 
 @click.group(cls=_Group, invoke_without_command=True)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="WATCHLIST_DB",
-              help="Store file (default: $WATCHLIST_DB or the user data directory).")
-@click.option("--wait", "wait_s", type=click.FloatRange(0), envvar=db_mod.WAIT_ENV_VAR, default=600, show_default=True,
-              metavar="SECONDS", help="How long a write waits for another process writing to the store ($WATCHLIST_WAIT).")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="WATCHLIST_DB",
+    help="Store file (default: $WATCHLIST_DB or the user data directory).",
+)
+@click.option(
+    "--wait",
+    "wait_s",
+    type=click.FloatRange(0),
+    envvar=db_mod.WAIT_ENV_VAR,
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a write waits for another process writing to the store ($WATCHLIST_WAIT).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines (errors still print).")
 @click.version_option(package_name="watchlist")
 @click.pass_context
@@ -222,20 +235,40 @@ def explore(obj: Context) -> None:
 @click.option("--format", "fmt", type=click.Choice(importers.FORMATS), default="auto", show_default=True)
 @click.option("--as-of", help="Snapshot date (YYYY-MM-DD); default: the newest listing date in the file.")
 @click.option("--force", is_flag=True, help="Import even if already imported or older than the store's snapshot.")
-@click.option("--map", "column_map", metavar="THEIRS=OURS,…",
-              help="Rename the file's columns (shipments, trade-csv), e.g. 'shipper=exporter,hs=hs_code'.")
+@click.option(
+    "--map", "column_map", metavar="THEIRS=OURS,…", help="Rename the file's columns (shipments, trade-csv), e.g. 'shipper=exporter,hs=hs_code'."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the import reports as JSON.")
-@click.option("--encoding", metavar="NAME", callback=lambda ctx, param, value: _set_encoding(value),
-              help="Read text files in this encoding when they are not UTF-8 (cp1252, gb18030, latin-1, …).")
-@click.option("--snapshot", "snapshot", flag_value=True, default=None,
-              help="The file is the whole of its lists (or its FollowTheMoney source): listings it lacks are marked removed.")
-@click.option("--partial", "snapshot", flag_value=False,
-              help="The file is part of its lists (an extract): add and update, never remove.")
-@click.option("--source", "source_name", metavar="NAME",
-              help="Name the source (FollowTheMoney and OpenSanctions files: also the namespace of its records' keys).")
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    callback=lambda ctx, param, value: _set_encoding(value),
+    help="Read text files in this encoding when they are not UTF-8 (cp1252, gb18030, latin-1, …).",
+)
+@click.option(
+    "--snapshot",
+    "snapshot",
+    flag_value=True,
+    default=None,
+    help="The file is the whole of its lists (or its FollowTheMoney source): listings it lacks are marked removed.",
+)
+@click.option("--partial", "snapshot", flag_value=False, help="The file is part of its lists (an extract): add and update, never remove.")
+@click.option(
+    "--source", "source_name", metavar="NAME", help="Name the source (FollowTheMoney and OpenSanctions files: also the namespace of its records' keys)."
+)
 @click.pass_obj
-def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, force: bool, column_map: str | None,
-            as_json: bool, encoding: str | None, snapshot: bool | None, source_name: str | None) -> None:
+def import_(
+    obj: Context,
+    files: tuple[Path, ...],
+    fmt: str,
+    as_of: str | None,
+    force: bool,
+    column_map: str | None,
+    as_json: bool,
+    encoding: str | None,
+    snapshot: bool | None,
+    source_name: str | None,
+) -> None:
     """Import list snapshots, FollowTheMoney/OpenSanctions files, HS/CHPL tables, trade statistics or shipments.
 
     Each file goes in whole or not at all. A CSL or OFAC file that would remove over a quarter of a list is held
@@ -255,8 +288,9 @@ def import_(obj: Context, files: tuple[Path, ...], fmt: str, as_of: str | None, 
             with _readable(given) as path:
                 shown = _import_progress(path)
                 try:
-                    report = importers.run(db, path, fmt, as_of=as_of, force=force, column_map=mapping, snapshot=snapshot,
-                                           source_name=source_name, progress=shown)
+                    report = importers.run(
+                        db, path, fmt, as_of=as_of, force=force, column_map=mapping, snapshot=snapshot, source_name=source_name, progress=shown
+                    )
                 finally:
                     if shown:
                         click.echo("\r\x1b[K", err=True, nl=False)
@@ -290,8 +324,12 @@ def init(obj: Context) -> None:
 
 
 @main.command("seed")
-@click.option("--rebuild", is_flag=True, help="Delete all imported data and import the seed again, in one transaction "
-              "(user data stays, and is first saved to a JSON file beside the store).")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Delete all imported data and import the seed again, in one transaction "
+    "(user data stays, and is first saved to a JSON file beside the store).",
+)
 @click.pass_obj
 def seed_(obj: Context, rebuild: bool) -> None:
     """Build the store from the bundled seed files (whole or not at all)."""
@@ -312,8 +350,10 @@ def seed_(obj: Context, rebuild: bool) -> None:
 def _require_lists(obj: Context, db) -> None:
     """Searching or screening a store without list data would answer "no match" for everything: refuse instead."""
     if not seed.has_lists(db):
-        _fail(f"{obj.db_path}: the store holds no list data, so nothing can match; "
-              "run watchlist seed, or import a list (watchlist stats shows what is there)")
+        _fail(
+            f"{obj.db_path}: the store holds no list data, so nothing can match; "
+            "run watchlist seed, or import a list (watchlist stats shows what is there)"
+        )
 
 
 @main.command()
@@ -328,12 +368,23 @@ def _require_lists(obj: Context, db) -> None:
 @click.option("--tier", help="CHPL tier of the entity's goods (1, 2, 3, 3.A, …).")
 @click.option("--watchlist", is_flag=True, help="Only starred entities.")
 @click.option("--min-score", default=50.0, show_default=True, type=click.FloatRange(0, 100))
-@click.option("--queries", "queries_file", type=click.File("r", encoding="utf-8", errors="replace"),
-              help="Run one query per line of this file.")
+@click.option("--queries", "queries_file", type=click.File("r", encoding="utf-8", errors="replace"), help="Run one query per line of this file.")
 @click.pass_obj
-def search(obj: Context, query: str, limit: int, as_json: bool, country: tuple[str, ...], lists: tuple[str, ...],
-           status: str | None, kind: tuple[str, ...], hs_chapter: str | None, tier: str | None, watchlist: bool,
-           min_score: float, queries_file) -> None:
+def search(
+    obj: Context,
+    query: str,
+    limit: int,
+    as_json: bool,
+    country: tuple[str, ...],
+    lists: tuple[str, ...],
+    status: str | None,
+    kind: tuple[str, ...],
+    hs_chapter: str | None,
+    tier: str | None,
+    watchlist: bool,
+    min_score: float,
+    queries_file,
+) -> None:
     """Fuzzy search over every name and alias (typos, legal forms, HK, pinyin, Chinese characters)."""
     from watchlist.store.normalize import analyze
     from watchlist.store.search import SearchIndex, parse_query
@@ -345,8 +396,12 @@ def search(obj: Context, query: str, limit: int, as_json: bool, country: tuple[s
     def run(text: str) -> dict:
         typed, filters = parse_query(text)
         if typed.strip() and not analyze(typed).latn:
-            return {"query": text, "error": "nothing in the query can be matched (no letters or digits in any script we read)",
-                    "total": 0, "results": []}
+            return {
+                "query": text,
+                "error": "nothing in the query can be matched (no letters or digits in any script we read)",
+                "total": 0,
+                "results": [],
+            }
         filters.countries |= {c.upper() for c in country}
         filters.lists |= {c.upper() for c in lists}
         filters.kinds |= set(kind)
@@ -436,11 +491,15 @@ def stats(obj: Context, as_json: bool) -> None:
         if key == "imports":
             echo("imports:")
             for imp in value:
-                status = {"running": "did not finish (interrupted, or still running elsewhere); nothing of it was kept",
-                          "failed": "failed; nothing of it was kept"}.get(imp["status"], imp["status"])
-                echo(f"  #{imp['id']} {Path(imp['file']).name} ({imp['format']}, as of {imp['as_of']}): "
-                           f"{status}, {imp['rows']} rows, +{imp['added']} ~{imp['changed']} "
-                           f"-{imp['removed']} !{imp['rejected']}")
+                status = {
+                    "running": "did not finish (interrupted, or still running elsewhere); nothing of it was kept",
+                    "failed": "failed; nothing of it was kept",
+                }.get(imp["status"], imp["status"])
+                echo(
+                    f"  #{imp['id']} {Path(imp['file']).name} ({imp['format']}, as of {imp['as_of']}): "
+                    f"{status}, {imp['rows']} rows, +{imp['added']} ~{imp['changed']} "
+                    f"-{imp['removed']} !{imp['rejected']}"
+                )
         else:
             echo(f"{key}: {value}")
 
@@ -497,8 +556,11 @@ def trade(obj: Context, hs: str, exporter: str | None, importer: str | None, flo
     for r in figures:
         change = f"  ×{r['yoy_ratio']:g} on {r['compared_to']}" if r.get("yoy_ratio") else ""
         echo(f"  {r['period']:<16} {r['exporter']}→{r['importer']} {r['flow']:<6} {_fmt(r['value']):>16} {r['unit']}{change}")
-        echo(f"  {'':<16} {r['basis'] or ''}; source: {r['source'] or '?'}" + (f" {r['source_url']}" if r.get("source_url") else "")
-                   + (f"; note: {r['note']}" if r.get("note") else ""))
+        echo(
+            f"  {'':<16} {r['basis'] or ''}; source: {r['source'] or '?'}"
+            + (f" {r['source_url']}" if r.get("source_url") else "")
+            + (f"; note: {r['note']}" if r.get("note") else "")
+        )
     for y in yearly:
         echo(f"  {y['year']} from {y['months']} monthly figures: {_fmt(y['value'])} {y['unit']} ({y['exporter']}→{y['importer']})")
 
@@ -542,13 +604,33 @@ def goods(obj: Context, hs: str, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl"]), help="Output format (default: from OUT's extension).")
 @click.option("--changed-only", is_flag=True, help="Write only rows whose result changed since the last run of this file.")
 @click.option("--no-save", is_flag=True, help="Do not keep the run for triage.")
-@click.option("--workers", default=min(4, os.cpu_count() or 1), show_default="the cores, up to 4", type=click.IntRange(1, 64),
-              help="Processes screening in parallel (files over 500 rows; not on Windows).")
-@click.option("--encoding", metavar="NAME", callback=lambda ctx, param, value: _set_encoding(value),
-              help="Read text files in this encoding when they are not UTF-8 (cp1252, gb18030, latin-1, …).")
+@click.option(
+    "--workers",
+    default=min(4, os.cpu_count() or 1),
+    show_default="the cores, up to 4",
+    type=click.IntRange(1, 64),
+    help="Processes screening in parallel (files over 500 rows; not on Windows).",
+)
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    callback=lambda ctx, param, value: _set_encoding(value),
+    help="Read text files in this encoding when they are not UTF-8 (cp1252, gb18030, latin-1, …).",
+)
 @click.pass_obj
-def screen(obj: Context, file: Path, name_column: str | None, country_column: str | None, threshold: float, out: Path | None,
-           fmt: str | None, changed_only: bool, no_save: bool, workers: int, encoding: str | None) -> None:
+def screen(
+    obj: Context,
+    file: Path,
+    name_column: str | None,
+    country_column: str | None,
+    threshold: float,
+    out: Path | None,
+    fmt: str | None,
+    changed_only: bool,
+    no_save: bool,
+    workers: int,
+    encoding: str | None,
+) -> None:
     """Screen a file of counterparties (CSV, TSV or JSON lines): every row with its best matches, why, and a summary by list."""
     from watchlist.store import screening
     from watchlist.store.search import SearchIndex
@@ -576,8 +658,12 @@ def screen(obj: Context, file: Path, name_column: str | None, country_column: st
             shown_done[0] = n
 
         results = list(screening.screen(index, rows, threshold, progress=advance, workers=workers))
-    results += [screening.Result(r, status="rejected", error="empty name" if not r.name.strip() else
-                                 "nothing in the name can be matched (no letters or digits)") for r in rejected]
+    results += [
+        screening.Result(
+            r, status="rejected", error="empty name" if not r.name.strip() else "nothing in the name can be matched (no letters or digits)"
+        )
+        for r in rejected
+    ]
     results.sort(key=lambda r: r.row.line)
     run_id = changed = None
     if not no_save:
@@ -598,19 +684,24 @@ def screen(obj: Context, file: Path, name_column: str | None, country_column: st
         for r in shown:
             if r.best:
                 b = r.best
-                echo(f"{r.row.line:>6}  {r.row.name}  →  {b['name']} [{' '.join(b['lists']) or 'not listed'}] "
-                           f"{b['score']:.0f}  ({b['why']})")
+                echo(f"{r.row.line:>6}  {r.row.name}  →  {b['name']} [{' '.join(b['lists']) or 'not listed'}] {b['score']:.0f}  ({b['why']})")
     total = screening.summary(results)
     by_list = ", ".join(f"{k} {v}" for k, v in total["by_list"].items()) or "none"
-    echo(f"{file}: {total['rows']} rows, {total['potential_matches']} potential matches ({by_list}), "
-               f"{total['no_match']} no match, {total['rejected']} rejected; {time.perf_counter() - started:.1f} s"
-               + (f"; run {run_id} saved for triage (watchlist screenings, or S in the app)" if run_id else "")
-               + (f"; {len(changed)} rows changed since the last run" if changed is not None else "")
-               + (f"; written to {out}" if out else ""), err=True)
+    echo(
+        f"{file}: {total['rows']} rows, {total['potential_matches']} potential matches ({by_list}), "
+        f"{total['no_match']} no match, {total['rejected']} rejected; {time.perf_counter() - started:.1f} s"
+        + (f"; run {run_id} saved for triage (watchlist screenings, or S in the app)" if run_id else "")
+        + (f"; {len(changed)} rows changed since the last run" if changed is not None else "")
+        + (f"; written to {out}" if out else ""),
+        err=True,
+    )
     if total["unknown_countries"]:
         shown = ", ".join(repr(c) for c in total["unknown_countries"][:5]) + (" …" if len(total["unknown_countries"]) > 5 else "")
-        echo(f"{file}: {len(total['unknown_countries'])} country values not recognised ({shown}); those rows were screened "
-             "without a country (column country_read says which)", err=True)
+        echo(
+            f"{file}: {len(total['unknown_countries'])} country values not recognised ({shown}); those rows were screened "
+            "without a country (column country_read says which)",
+            err=True,
+        )
 
 
 def _not_the_store(obj: Context, path: Path) -> None:
@@ -655,8 +746,14 @@ class _nullbar:
 
 
 @main.command("export")
-@click.option("--format", "fmt", type=click.Choice(["ftm", "csv", "json"]), default="ftm", show_default=True,
-              help="ftm: FollowTheMoney JSON lines (OpenSanctions); csv/json: one row per entity.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ftm", "csv", "json"]),
+    default="ftm",
+    show_default=True,
+    help="ftm: FollowTheMoney JSON lines (OpenSanctions); csv/json: one row per entity.",
+)
 @click.option("--query", "query", metavar="TEXT", help="Only the entities a search finds (filters allowed: list:EL country:HK …).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="With --query: at most this many entities (default all).")
 @click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here (default: stdout).")
@@ -718,8 +815,10 @@ def screenings_list(obj: Context, as_json: bool) -> None:
         _echo_json(found)
         return
     for r in found:
-        echo(f"{r['id']:>4}  {r['started']}  {r['user']}  {r['file']}  {r['rows']} rows, "
-                   f"{r['summary']['potential_matches']} potential matches, {r['decided']} decided")
+        echo(
+            f"{r['id']:>4}  {r['started']}  {r['user']}  {r['file']}  {r['rows']} rows, "
+            f"{r['summary']['potential_matches']} potential matches, {r['decided']} decided"
+        )
     if not found:
         echo("no screening runs yet: watchlist screen FILE")
 
@@ -771,8 +870,7 @@ def screenings_audit(obj: Context, run_id: int, fmt: str, out: Path | None) -> N
 @click.option("--limit", type=click.IntRange(1), help="At most this many rows.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def changes(obj: Context, list_name: str | None, since: str | None, kind: str | None, baseline: bool, limit: int | None,
-            as_json: bool) -> None:
+def changes(obj: Context, list_name: str | None, since: str | None, kind: str | None, baseline: bool, limit: int | None, as_json: bool) -> None:
     """What changed between list snapshots: added, changed (which fields, before → after), removed, relisted."""
     from watchlist.store import changes as changes_
 
@@ -793,13 +891,14 @@ def changes(obj: Context, list_name: str | None, since: str | None, kind: str | 
     for snap in changes_.summary(db):
         if (code is None or snap["list"] == code) and (not since or (snap["as_of"] or "") >= since):
             note = " (baseline: first snapshot of this list)" if snap["baseline"] else ""
-            echo(f"{snap['as_of']}  {snap['list_name']}: +{snap['added']} added, ~{snap['changed']} changed, "
-                       f"-{snap['removed']} removed, {snap['relisted']} relisted{note}")
+            echo(
+                f"{snap['as_of']}  {snap['list_name']}: +{snap['added']} added, ~{snap['changed']} changed, "
+                f"-{snap['removed']} removed, {snap['relisted']} relisted{note}"
+            )
     echo("")
     for c in found:
         citation = f"  [{c['citation']}]" if c.get("citation") else ""
-        echo(f"{c['as_of']}  {c['list']:<4} {c['change']:<8} {c['name']} ({','.join(c['countries'])}; id {c['entity_id']})"
-                   f"{citation}")
+        echo(f"{c['as_of']}  {c['list']:<4} {c['change']:<8} {c['name']} ({','.join(c['countries'])}; id {c['entity_id']}){citation}")
         if c["change"] == "changed":
             echo(f"      {changes_.describe(c)}")
     if not found:
@@ -838,8 +937,10 @@ def resolve() -> None:
 
 
 def _candidate_line(c: dict) -> str:
-    return (f"{c['id']:>5}  {c['score']:3.0f}  {c['a_name']} ({c['a_key']}; {c['a_lists']})\n"
-            f"            ≟ {c['b_name']} ({c['b_key']}; {c['b_lists']})\n            why: {c['reason']}")
+    return (
+        f"{c['id']:>5}  {c['score']:3.0f}  {c['a_name']} ({c['a_key']}; {c['a_lists']})\n"
+        f"            ≟ {c['b_name']} ({c['b_key']}; {c['b_lists']})\n            why: {c['reason']}"
+    )
 
 
 @resolve.command("list")
@@ -925,8 +1026,7 @@ def resolve_review(obj: Context) -> None:
         echo("nothing to review")
     for c in pending:
         echo("\n" + _candidate_line(c))
-        answer = click.prompt("  same entity? [y]es [n]o [s]kip [q]uit", type=click.Choice(["y", "n", "s", "q"]), default="s",
-                              show_choices=False)
+        answer = click.prompt("  same entity? [y]es [n]o [s]kip [q]uit", type=click.Choice(["y", "n", "s", "q"]), default="s", show_choices=False)
         if answer == "q":
             break
         if answer in "yn":
@@ -939,8 +1039,7 @@ def links() -> None:
 
 
 @links.command("propose")
-@click.option("--threshold", default=90.0, show_default=True, type=click.FloatRange(50, 100),
-              help="Lowest search score proposed as a link.")
+@click.option("--threshold", default=90.0, show_default=True, type=click.FloatRange(50, 100), help="Lowest search score proposed as a link.")
 @click.pass_obj
 def links_propose(obj: Context, threshold: float) -> None:
     """Look at every shipment party not seen yet: link exact matches, propose fuzzy ones."""
@@ -948,8 +1047,10 @@ def links_propose(obj: Context, threshold: float) -> None:
 
     started = time.perf_counter()
     counts = links_.propose(obj.db(write=True), threshold)
-    echo(f"{counts['parties']} new parties: {counts['exact']} linked exactly, {counts['proposed']} proposed "
-               f"({time.perf_counter() - started:.1f} s); review with: watchlist links review")
+    echo(
+        f"{counts['parties']} new parties: {counts['exact']} linked exactly, {counts['proposed']} proposed "
+        f"({time.perf_counter() - started:.1f} s); review with: watchlist links review"
+    )
 
 
 @links.command("list")
@@ -965,8 +1066,10 @@ def links_list(obj: Context, status: str | None, as_json: bool) -> None:
         _echo_json(found)
         return
     for r in found:
-        echo(f"{r['id']:>6}  {r['status']:<9} {r['score']:5.1f}  {r['party_name']}  →  {r['entity_name']}"
-                   f" ({r['entity_key']}), {r['shipments']} shipments")
+        echo(
+            f"{r['id']:>6}  {r['status']:<9} {r['score']:5.1f}  {r['party_name']}  →  {r['entity_name']}"
+            f" ({r['entity_key']}), {r['shipments']} shipments"
+        )
     if not found:
         echo("no links")
 
@@ -1010,8 +1113,7 @@ def links_review(obj: Context) -> None:
         echo("nothing to review")
     for r in pending:
         echo(f"\n{r['party_name']}  ({r['shipments']} shipments)\n  → {r['entity_name']} ({r['entity_key']}), score {r['score']}")
-        answer = click.prompt("  confirm? [y]es [n]o [s]kip [q]uit", type=click.Choice(["y", "n", "s", "q"]), default="s",
-                              show_choices=False)
+        answer = click.prompt("  confirm? [y]es [n]o [s]kip [q]uit", type=click.Choice(["y", "n", "s", "q"]), default="s", show_choices=False)
         if answer == "q":
             break
         if answer in "yn":
@@ -1028,8 +1130,11 @@ def backup(obj: Context, out: Path | None) -> None:
     db = obj.db(build=False)
     out = out or obj.db_path.with_name(f"{obj.db_path.stem}-backup-{db_mod.now().replace(':', '')}.db")
     done = backup_.backup_store(db, out)
-    echo(f"backed up {obj.db_path} to {out} ({done['bytes']:,} bytes; {done['entities']:,} records, "
-               f"{done['user_watchlist']} stars, {done['user_notes']} notes; quick_check ok)", err=True)
+    echo(
+        f"backed up {obj.db_path} to {out} ({done['bytes']:,} bytes; {done['entities']:,} records, "
+        f"{done['user_watchlist']} stars, {done['user_notes']} notes; quick_check ok)",
+        err=True,
+    )
 
 
 @main.group()

@@ -62,5 +62,4 @@ class WatchlistCommands(Provider):
                 label.append("  " + " ".join(safe_text(c) for c in hit.lists), style="dim")
             if hit.matched_name != hit.name:
                 label.append("  ← " + safe_text(hit.matched_name), style="italic dim")
-            yield Hit(hit.score / 100 * 0.9, label, partial(self.wl.open_entity, hit.entity_id, "Palette"),
-                      text=f"Go to entity: {safe_text(hit.name)}")
+            yield Hit(hit.score / 100 * 0.9, label, partial(self.wl.open_entity, hit.entity_id, "Palette"), text=f"Go to entity: {safe_text(hit.name)}")

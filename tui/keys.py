@@ -1,7 +1,7 @@
 """The key table, generated from the app's own bindings (help screen and README cannot drift).
 
-    python -m watchlist.tui.keys            print the Markdown table
-    python -m watchlist.tui.keys --write    rewrite it in README.md between the keys markers
+python -m watchlist.tui.keys            print the Markdown table
+python -m watchlist.tui.keys --write    rewrite it in README.md between the keys markers
 """
 
 from __future__ import annotations
@@ -17,9 +17,21 @@ Words match every name and alias: typos, word order, dropped Co., Ltd., HK / Hon
 pinyin with or without spaces, and Chinese characters (保利, 深圳) all work.
 Facets under the box: 1–9 narrow to the numbered one (or click it), 0 clears."""
 
-_NAMES = {"question_mark": "?", "slash": "/", "escape": "Esc", "backspace": "Backspace", "left_square_bracket": "[",
-          "right_square_bracket": "]", "ctrl+q": "ctrl+q", "ctrl+p": "ctrl+p", "ctrl+s": "ctrl+s", "enter": "Enter",
-          "tab": "Tab", "down": "↓", "up": "↑"}
+_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "escape": "Esc",
+    "backspace": "Backspace",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "ctrl+q": "ctrl+q",
+    "ctrl+p": "ctrl+p",
+    "ctrl+s": "ctrl+s",
+    "enter": "Enter",
+    "tab": "Tab",
+    "down": "↓",
+    "up": "↑",
+}
 
 
 def _keys(binding: Binding) -> str:
@@ -60,18 +72,28 @@ def key_rows() -> list[tuple[str, str, str]]:
     from .screens.watchlist import WatchlistScreen
 
     rows: list[tuple[str, str, str]] = []
-    for where, cls in (("Everywhere", WatchlistApp), ("Search", SearchScreen), ("Entity", EntityScreen),
-                       ("Goods", GoodsScreen), ("Watchlist", WatchlistScreen), ("What's new", ChangesScreen),
-                       ("Same entity?", ResolveScreen), ("Screening runs", RunsScreen), ("Screening run", RunScreen),
-                       ("Links", LinksScreen),
-                       ("Note editor", NoteScreen), ("Tags", TagsScreen),
-                       ("Export", ExportScreen)):
+    for where, cls in (
+        ("Everywhere", WatchlistApp),
+        ("Search", SearchScreen),
+        ("Entity", EntityScreen),
+        ("Goods", GoodsScreen),
+        ("Watchlist", WatchlistScreen),
+        ("What's new", ChangesScreen),
+        ("Same entity?", ResolveScreen),
+        ("Screening runs", RunsScreen),
+        ("Screening run", RunScreen),
+        ("Links", LinksScreen),
+        ("Note editor", NoteScreen),
+        ("Tags", TagsScreen),
+        ("Export", ExportScreen),
+    ):
         for b in cls.BINDINGS:
             assert isinstance(b, Binding)
             rows.append((where, _keys(b), b.tooltip or b.description))
     rows.insert(1, ("Everywhere", "ctrl+p", "Command palette: every action, and go to any entity by name"))
-    rows.insert(rows.index(next(r for r in rows if r[0] == "Search")),
-                ("Search", "↓ / Enter", "From the box into the results; Enter on a row opens the entity"))
+    rows.insert(
+        rows.index(next(r for r in rows if r[0] == "Search")), ("Search", "↓ / Enter", "From the box into the results; Enter on a row opens the entity")
+    )
     rows.append(("Entity", "Enter", "On an address, relation, goods or Records row: go to that entity or HS code"))
     rows.append(("What's new", "Enter", "Open the entity of the change under the cursor"))
     rows.append(("Goods", "Enter", "Expand a code; on a supplier: open it"))

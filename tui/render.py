@@ -65,11 +65,11 @@ def overview(record: dict[str, Any]) -> Text:
         out.append("\n")
     for x in record["listings"]:
         out.append(f"{'Listing':<15}", style="bold")
-        out.append_text(safe(" · ".join(str(v) for v in (x["list"], x["status"], x.get("citation"), x.get("start_date"),
-                                                            x.get("license_policy")) if v)))
+        out.append_text(
+            safe(" · ".join(str(v) for v in (x["list"], x["status"], x.get("citation"), x.get("start_date"), x.get("license_policy")) if v))
+        )
         out.append("\n")
-    goods = list(dict.fromkeys(dotted(g["hs_code"]) + (f" (tier {g['chpl_tier']})" if g.get("chpl_tier") else "")
-                               for g in record.get("goods", [])))
+    goods = list(dict.fromkeys(dotted(g["hs_code"]) + (f" (tier {g['chpl_tier']})" if g.get("chpl_tier") else "") for g in record.get("goods", [])))
     _line(out, "Goods", goods)
     shipped = record.get("shipments") or {}
     if shipped.get("count"):
@@ -87,8 +87,14 @@ def overview(record: dict[str, Any]) -> Text:
     return out
 
 
-FACT_LABELS = {"birth_date": "Born", "birth_place": "Birthplace", "nationality": "Nationality", "citizenship": "Citizenship",
-               "gender": "Gender", "position": "Position"}
+FACT_LABELS = {
+    "birth_date": "Born",
+    "birth_place": "Birthplace",
+    "nationality": "Nationality",
+    "citizenship": "Citizenship",
+    "gender": "Gender",
+    "position": "Position",
+}
 
 
 def cell(value: Any, style: str = "") -> Text:

@@ -75,7 +75,11 @@ async def _help(app: WatchlistApp, pilot: Pilot) -> None:
 
 
 SCENARIOS: dict[str, Callable[[WatchlistApp, Pilot], Awaitable[None]]] = {
-    "search": _search, "entity": _entity, "goods": _goods, "watchlist": _watchlist, "help": _help,
+    "search": _search,
+    "entity": _entity,
+    "goods": _goods,
+    "watchlist": _watchlist,
+    "help": _help,
 }
 
 

@@ -59,10 +59,18 @@ MAPPED_FORMATS: dict[str, MappedWriter] = {
 }
 FORMATS = ("auto", *LIST_FORMATS, *STREAM_FORMATS, *TABLE_FORMATS, *MAPPED_FORMATS)
 _HEADERS = [
-    ("_id,source,", "csl"), ("source,name,", "csl"), ("section,hscode", "hs"), ("section,name", "hs-sections"),
-    ("hs6,", "chpl"), ("date,value", "gacc-monthly"), ('"dataset","series_code"', "imf-imts"),
-    ("metric_id,", "press-figures"), ("company,jurisdiction", "suppliers"), ("date,exporter", "shipments"),
-    ("reporter,partner", "trade-csv"), ("id,schema,name,", "os-targets"),
+    ("_id,source,", "csl"),
+    ("source,name,", "csl"),
+    ("section,hscode", "hs"),
+    ("section,name", "hs-sections"),
+    ("hs6,", "chpl"),
+    ("date,value", "gacc-monthly"),
+    ('"dataset","series_code"', "imf-imts"),
+    ("metric_id,", "press-figures"),
+    ("company,jurisdiction", "suppliers"),
+    ("date,exporter", "shipments"),
+    ("reporter,partner", "trade-csv"),
+    ("id,schema,name,", "os-targets"),
 ]
 
 
@@ -82,8 +90,7 @@ def detect(path: Path) -> str:
         return "csl-json"
     if first.split(",", 1)[0].strip().isdigit() and first.count(",") >= 11:
         return "ofac-sdn"
-    raise ImportFailed(f"{path}:1: cannot tell the format from the first line; pass --format "
-                       f"({', '.join(FORMATS[1:])})")
+    raise ImportFailed(f"{path}:1: cannot tell the format from the first line; pass --format ({', '.join(FORMATS[1:])})")
 
 
 def _files(path: Path, fmt: str) -> list[Path]:
@@ -101,23 +108,42 @@ def _begin(conn: sqlite3.Connection, path: Path, fmt: str, digest: str, as_of: s
 
 def _finish(conn: sqlite3.Connection, import_id: int, report: ImportReport, status: str, message: str = "") -> None:
     conn.execute(
-        "UPDATE imports SET finished = ?, status = ?, rows_read = ?, added = ?, updated = ?, removed = ?,"
-        " rejected = ?, message = ? WHERE id = ?",
-        (now(), status, report.rows_read, report.added, report.updated,
-         report.removed, len(report.rejects), message or "; ".join(report.notes) or None, import_id),
+        "UPDATE imports SET finished = ?, status = ?, rows_read = ?, added = ?, updated = ?, removed = ?, rejected = ?, message = ? WHERE id = ?",
+        (
+            now(),
+            status,
+            report.rows_read,
+            report.added,
+            report.updated,
+            report.removed,
+            len(report.rejects),
+            message or "; ".join(report.notes) or None,
+            import_id,
+        ),
     )
 
 
 def _done_before(conn: sqlite3.Connection, digest: str, fmt: str) -> int | None:
-    row = conn.execute("SELECT id FROM imports WHERE content_hash = ? AND format = ? AND status = 'ok'"
-                       " ORDER BY id DESC LIMIT 1", (digest, fmt)).fetchone()
+    row = conn.execute(
+        "SELECT id FROM imports WHERE content_hash = ? AND format = ? AND status = 'ok' ORDER BY id DESC LIMIT 1", (digest, fmt)
+    ).fetchone()
     return row[0] if row else None
 
 
-def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of: str | None = None,
-        source_name: str | None = None, license: str | None = None, url: str | None = None,
-        force: bool = False, column_map: dict[str, str] | None = None, snapshot: bool | None = None,
-        progress: Progress | None = None) -> ImportReport:
+def run(
+    db: sqlite_utils.Database,
+    path: Path | str,
+    fmt: str = "auto",
+    *,
+    as_of: str | None = None,
+    source_name: str | None = None,
+    license: str | None = None,
+    url: str | None = None,
+    force: bool = False,
+    column_map: dict[str, str] | None = None,
+    snapshot: bool | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
     """Import one file (or a non-SDN folder) into the store; raise ImportFailed with one line on failure.
 
     ``progress(text)`` is told how a long list import is going (entities read, records written).
@@ -150,8 +176,9 @@ def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of
         if fmt in LIST_FORMATS:
             batch = _read_list_file(path, fmt, report)
         elif fmt in STREAM_FORMATS:
-            batch = STREAM_FORMATS[fmt](path, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="watchlist-"))),
-                                        report, source_name, progress)
+            batch = STREAM_FORMATS[fmt](
+                path, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="watchlist-"))), report, source_name, progress
+            )
             stack.callback(batch.close)  # the spill file's connection, however the import ends
         if batch is not None:
             as_of = as_of or batch.as_of or today()
@@ -172,8 +199,7 @@ def run(db: sqlite_utils.Database, path: Path | str, fmt: str = "auto", *, as_of
                     return report
                 source_id = conn.execute(
                     "INSERT INTO sources (import_id, name, file, url, as_of, license) VALUES (?,?,?,?,?,?)",
-                    (import_id, source_name or (batch.source if batch is not None else "") or path.name, path.name, url, as_of,
-                     license),
+                    (import_id, source_name or (batch.source if batch is not None else "") or path.name, path.name, url, as_of, license),
                 ).lastrowid
                 if batch is not None:
                     _write_lists(conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress)
@@ -213,8 +239,7 @@ def _read_list_file(path: Path, fmt: str, report: ImportReport) -> ListBatch:
     if not records and not report.rejects:
         raise ImportFailed(f"{path}: no rows")
     dates = [r.start_date for r in records if len(r.start_date) == 10 and plausible_date(r.start_date)]
-    return ListBatch(records=group_records(records), lists=sorted({r.list for r in records}),
-                     as_of=max(dates) if dates else None)
+    return ListBatch(records=group_records(records), lists=sorted({r.list for r in records}), as_of=max(dates) if dates else None)
 
 
 def _refuse_older(conn: sqlite3.Connection, path: Path, lists: list[str], as_of: str) -> None:
@@ -224,8 +249,9 @@ def _refuse_older(conn: sqlite3.Connection, path: Path, lists: list[str], as_of:
             (f"%,{list_code},%",),
         ).fetchone()
         if row[0] and row[0] > as_of:
-            raise ImportFailed(f"{path}: snapshot of {list_code} as of {as_of} is older than the one in the "
-                               f"store ({row[0]}); use --force to import it anyway")
+            raise ImportFailed(
+                f"{path}: snapshot of {list_code} as of {as_of} is older than the one in the store ({row[0]}); use --force to import it anyway"
+            )
 
 
 # A file that would remove more than this share of a list's active entries (and at least HOLD_MIN of them) is held:
@@ -234,8 +260,17 @@ HOLD_SHARE = 0.25
 HOLD_MIN = 3
 
 
-def _write_lists(conn: sqlite3.Connection, path: Path, batch: ListBatch, import_id: int, source_id: int, as_of: str,
-                 report: ImportReport, snapshot: bool | None, progress: Progress | None = None) -> None:
+def _write_lists(
+    conn: sqlite3.Connection,
+    path: Path,
+    batch: ListBatch,
+    import_id: int,
+    source_id: int,
+    as_of: str,
+    report: ImportReport,
+    snapshot: bool | None,
+    progress: Progress | None = None,
+) -> None:
     writer = SnapshotWriter(conn, import_id, source_id, as_of, report)
     seen: dict[str, set[int]] = defaultdict(set)
     for number, rec in enumerate(batch.records, 1):
@@ -255,9 +290,13 @@ def _write_lists(conn: sqlite3.Connection, path: Path, batch: ListBatch, import_
         report.notes.append("removals not applied: rejected rows might be entities still listed")
     elif batch.scope:  # a whole FollowTheMoney source: every list it has records on
         if snapshot:
-            codes = [c for (c,) in conn.execute(
-                "SELECT DISTINCT l.list FROM listings l JOIN entities e ON e.id = l.entity_id WHERE e.key >= ? AND e.key < ?",
-                (batch.scope, batch.scope + "\uffff"))]
+            codes = [
+                c
+                for (c,) in conn.execute(
+                    "SELECT DISTINCT l.list FROM listings l JOIN entities e ON e.id = l.entity_id WHERE e.key >= ? AND e.key < ?",
+                    (batch.scope, batch.scope + "\uffff"),
+                )
+            ]
             for code in codes:
                 writer.mark_removed(code, seen.get(code, set()), batch.scope)
     else:
@@ -267,7 +306,8 @@ def _write_lists(conn: sqlite3.Connection, path: Path, batch: ListBatch, import_
             if snapshot is None and len(gone) >= HOLD_MIN and len(gone) > HOLD_SHARE * len(active):
                 raise ImportFailed(
                     f"{path}: held: it would remove {len(gone):,} of the {len(active):,} active {code} listings, so it looks like "
-                    f"part of the list; import it with --partial to add and update only, or --snapshot if it is the whole list")
+                    f"part of the list; import it with --partial to add and update only, or --snapshot if it is the whole list"
+                )
             writer.remove(code, gone)
     writer.point_links()
     resolve_links(conn)

@@ -16,8 +16,7 @@ from ..normalize import analyze, key_name
 from ..resolve import identity_name
 from .records import ImportReport, ListRecord
 
-LISTING_FIELDS = ("programs", "citation", "start_date", "end_date", "license_requirement",
-                  "license_policy", "source_url", "remarks")
+LISTING_FIELDS = ("programs", "citation", "start_date", "end_date", "license_requirement", "license_policy", "source_url", "remarks")
 # Fields whose difference is a change of substance (URLs and remarks differ by format, not by fact).
 _SHOWN = 20  # names or addresses kept per side in a change's detail
 COMPARED_FIELDS = ("programs", "citation", "start_date", "end_date", "license_requirement", "license_policy")
@@ -41,8 +40,7 @@ def group_records(records: list[ListRecord]) -> list[ListRecord]:
         if rec.key:
             same = by_key.get(f"{rec.list}|{rec.key}")
         else:
-            same = next((o for o in by_name[(rec.list, key_name(rec.name))]
-                         if _overlap(o.all_countries(), rec.all_countries())), None)
+            same = next((o for o in by_name[(rec.list, key_name(rec.name))] if _overlap(o.all_countries(), rec.all_countries())), None)
         if same is None:
             out.append(rec)
             if rec.key:
@@ -63,8 +61,7 @@ def group_records(records: list[ListRecord]) -> list[ListRecord]:
 class SnapshotWriter:
     """Writes one snapshot of one or more lists into an open transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, import_id: int, source_id: int, as_of: str,
-                 report: ImportReport) -> None:
+    def __init__(self, conn: sqlite3.Connection, import_id: int, source_id: int, as_of: str, report: ImportReport) -> None:
         self.conn = conn
         self.import_id = import_id
         self.source_id = source_id
@@ -78,9 +75,7 @@ class SnapshotWriter:
         if list_code not in self._derived:
             index: dict[str, list[tuple[int, set[str]]]] = defaultdict(list)
             prefix = list_code.lower() + ":"
-            for eid, key in self.conn.execute(
-                "SELECT id, key FROM entities WHERE key >= ? AND key < ?", (prefix, prefix + "\uffff")
-            ):
+            for eid, key in self.conn.execute("SELECT id, key FROM entities WHERE key >= ? AND key < ?", (prefix, prefix + "\uffff")):
                 _, name, countries = key.split(":", 2)
                 index[name].append((eid, set(filter(None, countries.split(",")))))
             self._derived[list_code] = index
@@ -106,10 +101,8 @@ class SnapshotWriter:
         if eid is None:
             key = rec.key or derived_key(rec)
             eid = self.conn.execute(
-                "INSERT INTO entities (key, kind, name, countries, remarks, first_seen, last_seen, source_id)"
-                " VALUES (?,?,?,?,?,?,?,?)",
-                (key, rec.kind, rec.name.strip(), ",".join(sorted(rec.all_countries())), rec.remarks or None,
-                 self.as_of, self.as_of, self.source_id),
+                "INSERT INTO entities (key, kind, name, countries, remarks, first_seen, last_seen, source_id) VALUES (?,?,?,?,?,?,?,?)",
+                (key, rec.kind, rec.name.strip(), ",".join(sorted(rec.all_countries())), rec.remarks or None, self.as_of, self.as_of, self.source_id),
             ).lastrowid
             if not rec.key:
                 self._derived_index(rec.list)[key_name(rec.name)].append((eid, rec.all_countries()))
@@ -118,12 +111,15 @@ class SnapshotWriter:
             if old[0] != rec.name.strip():
                 changed.append("name")
                 detail["name"] = [old[0], rec.name.strip()]
-            self.conn.execute("UPDATE entities SET name = ?, kind = CASE WHEN ? = 'other' THEN kind ELSE ? END,"
-                              " last_seen = ? WHERE id = ?",
-                              (rec.name.strip(), rec.kind, rec.kind, self.as_of, eid))
-        for field_name, diff in (("names", self._replace_names(eid, rec)),
-                                 ("addresses", self._replace_addresses(eid, rec) if rec.has_addresses else None),
-                                 ("identifiers", self._replace_identifiers(eid, rec))):
+            self.conn.execute(
+                "UPDATE entities SET name = ?, kind = CASE WHEN ? = 'other' THEN kind ELSE ? END, last_seen = ? WHERE id = ?",
+                (rec.name.strip(), rec.kind, rec.kind, self.as_of, eid),
+            )
+        for field_name, diff in (
+            ("names", self._replace_names(eid, rec)),
+            ("addresses", self._replace_addresses(eid, rec) if rec.has_addresses else None),
+            ("identifiers", self._replace_identifiers(eid, rec)),
+        ):
             if diff and (diff := _substantive(diff)):
                 changed.append(field_name)
                 detail[field_name] = diff
@@ -139,8 +135,15 @@ class SnapshotWriter:
         if change and not rec.context:
             self.conn.execute(
                 "INSERT INTO changes (import_id, entity_id, list, change, fields, as_of, detail) VALUES (?,?,?,?,?,?,?)",
-                (self.import_id, eid, rec.list, change[0], ",".join(change[1]) or None, self.as_of,
-                 json.dumps(detail, ensure_ascii=False) if detail and change[0] != "added" else None),
+                (
+                    self.import_id,
+                    eid,
+                    rec.list,
+                    change[0],
+                    ",".join(change[1]) or None,
+                    self.as_of,
+                    json.dumps(detail, ensure_ascii=False) if detail and change[0] != "added" else None,
+                ),
             )
         if change is None:
             self.report.unchanged += 1
@@ -150,13 +153,19 @@ class SnapshotWriter:
             self.report.updated += 1
         return eid
 
-    def _replace_set(self, table: str, eid: int, origin: str, cols: tuple[str, ...],
-                     new: list[tuple], extra: Callable[[tuple], dict], owner: str = "entity_id",
-                     add_only: bool = False) -> dict[str, list[str]] | None:
+    def _replace_set(
+        self,
+        table: str,
+        eid: int,
+        origin: str,
+        cols: tuple[str, ...],
+        new: list[tuple],
+        extra: Callable[[tuple], dict],
+        owner: str = "entity_id",
+        add_only: bool = False,
+    ) -> dict[str, list[str]] | None:
         """Make the rows of one origin equal to ``new``; return what was added and removed (None if nothing, or if new)."""
-        cur = self.conn.execute(
-            f"SELECT id, {', '.join(cols)} FROM {table} WHERE {owner} = ? AND origin = ?", (eid, origin)
-        ).fetchall()
+        cur = self.conn.execute(f"SELECT id, {', '.join(cols)} FROM {table} WHERE {owner} = ? AND origin = ?", (eid, origin)).fetchall()
         have = {tuple(r[1:]): r[0] for r in cur}
         want = list(dict.fromkeys(new))
         wanted = set(want)
@@ -190,16 +199,16 @@ class SnapshotWriter:
         return self._replace_set("names", eid, rec.filed_under, ("name", "kind"), unique, keys, add_only=rec.partial)
 
     def _replace_addresses(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
-        return self._replace_set("addresses", eid, rec.filed_under, ("address", "country"), rec.addresses,
-                                 lambda v: {"norm": analyze(v[0]).latn if v else ""})
+        return self._replace_set(
+            "addresses", eid, rec.filed_under, ("address", "country"), rec.addresses, lambda v: {"norm": analyze(v[0]).latn if v else ""}
+        )
 
     def _replace_identifiers(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
         ids = rec.identifiers
         if rec.partial:
             known = {_alnum(v) for (v,) in self.conn.execute("SELECT value FROM identifiers WHERE entity_id = ?", (eid,))}
             ids = [i for i in ids if _alnum(i[1]) not in known]
-        return self._replace_set("identifiers", eid, rec.filed_under, ("kind", "value", "country"),
-                                 ids, lambda v: {}, add_only=rec.partial)
+        return self._replace_set("identifiers", eid, rec.filed_under, ("kind", "value", "country"), ids, lambda v: {}, add_only=rec.partial)
 
     def _replace_facts(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
         facts = rec.facts
@@ -216,20 +225,19 @@ class SnapshotWriter:
 
     def point_links(self) -> None:
         """Point relations whose target the file named by key (FollowTheMoney links) at that entity."""
-        self.conn.executemany("UPDATE relations SET to_id = (SELECT id FROM entities WHERE key = ?)"
-                              " WHERE from_id = ? AND detail = ? AND to_id IS NULL", self._link_keys)
+        self.conn.executemany(
+            "UPDATE relations SET to_id = (SELECT id FROM entities WHERE key = ?) WHERE from_id = ? AND detail = ? AND to_id IS NULL", self._link_keys
+        )
 
     def _update_countries(self, eid: int, rec: ListRecord) -> None:
         countries = rec.all_countries()
-        countries |= {c for (c,) in self.conn.execute(
-            "SELECT DISTINCT country FROM addresses WHERE entity_id = ? AND country IS NOT NULL", (eid,))}
+        countries |= {c for (c,) in self.conn.execute("SELECT DISTINCT country FROM addresses WHERE entity_id = ? AND country IS NOT NULL", (eid,))}
         if not rec.has_addresses:
             old = self.conn.execute("SELECT countries FROM entities WHERE id = ?", (eid,)).fetchone()[0]
             countries |= set(filter(None, old.split(",")))
         self.conn.execute("UPDATE entities SET countries = ? WHERE id = ?", (",".join(sorted(countries)), eid))
 
-    def _upsert_listing(self, eid: int, rec: ListRecord, changed: list[str],
-                        detail: dict[str, object]) -> tuple[str, list[str]] | None:
+    def _upsert_listing(self, eid: int, rec: ListRecord, changed: list[str], detail: dict[str, object]) -> tuple[str, list[str]] | None:
         values = {f: (getattr(rec, f) or "").strip() or None for f in LISTING_FIELDS}
         old = self.conn.execute(
             f"SELECT id, status, {', '.join(LISTING_FIELDS)} FROM listings WHERE entity_id = ? AND list = ?",
@@ -239,12 +247,10 @@ class SnapshotWriter:
             self.conn.execute(
                 f"INSERT INTO listings (entity_id, list, status, removed_date, source_id, {', '.join(LISTING_FIELDS)})"
                 f" VALUES (?, ?, ?, ?, ?, {', '.join('?' * len(LISTING_FIELDS))})",
-                (eid, rec.list, "removed" if rec.removed else "active", rec.removed_date or None, self.source_id,
-                 *values.values()),
+                (eid, rec.list, "removed" if rec.removed else "active", rec.removed_date or None, self.source_id, *values.values()),
             )
             return ("added", [])
-        diff = [f for f, v in zip(LISTING_FIELDS, old[2:], strict=True)
-                if f in COMPARED_FIELDS and _same_text(values[f], f) != _same_text(v, f)]
+        diff = [f for f, v in zip(LISTING_FIELDS, old[2:], strict=True) if f in COMPARED_FIELDS and _same_text(values[f], f) != _same_text(v, f)]
         before = dict(zip(LISTING_FIELDS, old[2:], strict=True))
         detail.update({f: [before[f], values[f]] for f in diff})
         relisted = old[1] != "active"
@@ -268,10 +274,13 @@ class SnapshotWriter:
             return self.conn.execute(
                 "SELECT l.id, l.entity_id FROM listings l JOIN entities e ON e.id = l.entity_id"
                 " WHERE l.list = ? AND l.status = 'active' AND e.key >= ? AND e.key < ?",
-                (list_code, scope, scope + "\uffff")).fetchall()
+                (list_code, scope, scope + "\uffff"),
+            ).fetchall()
         return self.conn.execute(
             "SELECT l.id, l.entity_id FROM listings l JOIN entities e ON e.id = l.entity_id"
-            " WHERE l.list = ? AND l.status = 'active' AND e.key NOT LIKE 'ftm:%'", (list_code,)).fetchall()
+            " WHERE l.list = ? AND l.status = 'active' AND e.key NOT LIKE 'ftm:%'",
+            (list_code,),
+        ).fetchall()
 
     def mark_removed(self, list_code: str, seen: set[int], scope: str = "") -> None:
         """Listings of ``list_code`` (in ``scope``, see :meth:`active`) not in this snapshot become removed (records stay)."""
@@ -279,8 +288,7 @@ class SnapshotWriter:
 
     def remove(self, list_code: str, gone: list[tuple[int, int]]) -> None:
         """Mark these (listing, record) pairs of ``list_code`` removed, each a change of this import."""
-        self.conn.executemany("UPDATE listings SET status = 'removed', removed_date = ? WHERE id = ?",
-                              [(self.as_of, lid) for lid, _ in gone])
+        self.conn.executemany("UPDATE listings SET status = 'removed', removed_date = ? WHERE id = ?", [(self.as_of, lid) for lid, _ in gone])
         self.conn.executemany(
             "INSERT INTO changes (import_id, entity_id, list, change, as_of) VALUES (?,?,?,'removed',?)",
             [(self.import_id, eid, list_code, self.as_of) for _, eid in gone],
@@ -323,8 +331,7 @@ def resolve_links(conn: sqlite3.Connection) -> None:
     """Point unresolved "Linked To" relations at the entity whose name matches exactly and uniquely."""
     pending = conn.execute("SELECT id, detail FROM relations WHERE to_id IS NULL").fetchall()
     for rid, detail in pending:
-        ids = {r[0] for r in conn.execute(
-            "SELECT entity_id FROM names WHERE latn = ? LIMIT 3", (analyze(detail).latn,))}
+        ids = {r[0] for r in conn.execute("SELECT entity_id FROM names WHERE latn = ? LIMIT 3", (analyze(detail).latn,))}
         if len(ids) == 1:
             conn.execute("UPDATE relations SET to_id = ? WHERE id = ?", (ids.pop(), rid))
 
@@ -349,7 +356,6 @@ def rekey(conn: sqlite3.Connection) -> int:
             updates.append((*new, nid))
     conn.executemany("UPDATE names SET latn = ?, core = ?, ident = ? WHERE id = ?", updates)
     changed += len(updates)
-    addresses = [(analyze(a).latn, aid) for aid, a, norm in conn.execute("SELECT id, address, norm FROM addresses")
-                 if analyze(a).latn != norm]
+    addresses = [(analyze(a).latn, aid) for aid, a, norm in conn.execute("SELECT id, address, norm FROM addresses") if analyze(a).latn != norm]
     conn.executemany("UPDATE addresses SET norm = ? WHERE id = ?", addresses)
     return changed + len(addresses)

@@ -16,9 +16,20 @@ from .records import ListRecord, Reject
 
 # CSL "source" values → our list codes (matched on the code in parentheses).
 LIST_CODES = {
-    "EL": "EL", "MEU": "MEU", "UVL": "UVL", "DPL": "DPL", "SDN": "SDN", "CMIC": "CMIC",
-    "ISN": "ISN", "DTC": "DTC", "SSI": "SSI", "PLC": "PLC", "CAP": "CAP", "NS-MBS LIST": "MBS",
-    "NS-MBS": "MBS", "FSE": "FSE",
+    "EL": "EL",
+    "MEU": "MEU",
+    "UVL": "UVL",
+    "DPL": "DPL",
+    "SDN": "SDN",
+    "CMIC": "CMIC",
+    "ISN": "ISN",
+    "DTC": "DTC",
+    "SSI": "SSI",
+    "PLC": "PLC",
+    "CAP": "CAP",
+    "NS-MBS LIST": "MBS",
+    "NS-MBS": "MBS",
+    "FSE": "FSE",
 }
 KINDS = {"individual": "person", "entity": "company", "vessel": "vessel", "aircraft": "aircraft"}
 _ORG_WORDS = re.compile(
@@ -36,7 +47,7 @@ def _is_date(value: str) -> bool:
     if not _DATE.match(value):
         return False
     try:
-        date.fromisoformat(value + "-01-01"[len(value) - 4:] if len(value) < 10 else value)
+        date.fromisoformat(value + "-01-01"[len(value) - 4 :] if len(value) < 10 else value)
     except ValueError:
         return False
     return True
@@ -69,8 +80,12 @@ def parse_addresses(value: str) -> list[tuple[str, str | None]]:
     return out
 
 
-_ID_SKIP = {"gender", "subject to secondary sanctions", "additional sanctions information -",
-            "transactions prohibited for persons owned or controlled by u.s. financial institutions"}
+_ID_SKIP = {
+    "gender",
+    "subject to secondary sanctions",
+    "additional sanctions information -",
+    "transactions prohibited for persons owned or controlled by u.s. financial institutions",
+}
 
 
 def parse_ids(value: str) -> list[tuple[str, str, str | None]]:
@@ -82,7 +97,7 @@ def parse_ids(value: str) -> list[tuple[str, str, str | None]]:
         if len(parts) < 2 or kind.lower() in _ID_SKIP or any(p.lower() in _ID_SKIP for p in parts):
             continue
         country = parts[0] if re.fullmatch(r"[A-Z]{2}", parts[0]) and len(parts) > 2 else None
-        values = [p for p in parts[1 if country else 0:-1] if not _DATE.match(p)]
+        values = [p for p in parts[1 if country else 0 : -1] if not _DATE.match(p)]
         if values:
             out.append((kind, ", ".join(values), country))
     return out
@@ -114,24 +129,30 @@ def record_from_row(line: int, row: dict[str, str]) -> ListRecord | Reject:
     number = (row.get("entity_number") or "").strip()
     key = f"ofac:{number}" if number.isdigit() and code in TREASURY else None
     kind = KINDS.get((row.get("type") or "").strip().lower()) or guess_kind(name, code)
-    countries = {c for field_ in ("citizenships", "nationalities") for v in split_multi(row.get(field_, ""))
-                 if (c := code_for(v))}
+    countries = {c for field_ in ("citizenships", "nationalities") for v in split_multi(row.get(field_, "")) if (c := code_for(v))}
     for c in split_multi(row.get("country_codes", ""), ";"):
         if re.fullmatch(r"[A-Z]{2}", c):
             countries.add(c)
     remarks = (row.get("remarks") or "").strip()
     return ListRecord(
-        line=line, list=code, name=name, kind=kind, key=key,
+        line=line,
+        list=code,
+        name=name,
+        kind=kind,
+        key=key,
         aliases=[(a, "aka") for a in map(_clean_alias, split_multi(row.get("alt_names", ""))) if a],
         addresses=parse_addresses(row.get("addresses", "")),
         identifiers=parse_ids(row.get("ids", "")),
         countries=countries if kind == "person" or not row.get("addresses") else set(),
-        programs=row.get("programs", ""), citation=row.get("federal_register_notice", ""),
-        start_date=row.get("start_date", ""), end_date=row.get("end_date", ""),
+        programs=row.get("programs", ""),
+        citation=row.get("federal_register_notice", ""),
+        start_date=row.get("start_date", ""),
+        end_date=row.get("end_date", ""),
         license_requirement=row.get("license_requirement", ""),
         license_policy=row.get("license_policy", ""),
         source_url=row.get("source_list_url", "") or row.get("source_information_url", ""),
-        remarks=remarks, linked_to=linked_to(remarks, ";)"),
+        remarks=remarks,
+        linked_to=linked_to(remarks, ";)"),
         facts=_facts(row) if kind == "person" else [],
     )
 
@@ -159,6 +180,7 @@ def read_csv(path: Path) -> Iterator[ListRecord | Reject]:
 
 def _flatten_json(item: dict) -> dict[str, str]:
     """A CSL API result object → the CSV row shape."""
+
     def join(value, fmt=str) -> str:
         if isinstance(value, list):
             return "; ".join(fmt(v) for v in value if v)
@@ -191,7 +213,7 @@ def read_json(path: Path) -> Iterator[ListRecord | Reject]:
         raise ImportFailed(f"{path}: JSON nested too deeply") from None
     items = data.get("results") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise ImportFailed(f"{path}: expected a JSON list of CSL results or {{\"results\": [...]}}")
+        raise ImportFailed(f'{path}: expected a JSON list of CSL results or {{"results": [...]}}')
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
             yield Reject(number, None, "result is not an object")

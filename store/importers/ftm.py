@@ -32,8 +32,15 @@ from .ofac import cons_list
 from .reading import json_lines, text_lines
 from .records import ImportReport, ListBatch, ListRecord, Reject, Relation
 
-PARTIES = {"Company": "company", "Organization": "company", "PublicBody": "company", "LegalEntity": "other",
-           "Person": "person", "Vessel": "vessel", "Airplane": "aircraft"}
+PARTIES = {
+    "Company": "company",
+    "Organization": "company",
+    "PublicBody": "company",
+    "LegalEntity": "other",
+    "Person": "person",
+    "Vessel": "vessel",
+    "Airplane": "aircraft",
+}
 # Link schemata: (the party that carries it, the other party, the relation from the first one's side, role properties).
 LINKS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "Ownership": ("owner", "asset", "owner of", ("role", "ownershipType", "percentage")),
@@ -47,14 +54,35 @@ LINKS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
 }
 IDENTIFICATIONS = {"Identification": "Identification", "Passport": "Passport"}
 # Identifier properties of parties, as FtM names them → the kind shown in the store.
-ID_PROPS = {"registrationNumber": "Registration Number", "taxNumber": "Tax ID No.", "idNumber": "Identification Number",
-            "innCode": "Tax ID No.", "ogrnCode": "Registration Number", "leiCode": "Legal Entity Number",
-            "swiftBic": "SWIFT/BIC", "imoNumber": "IMO", "mmsi": "MMSI", "callSign": "Call Sign", "passportNumber": "Passport",
-            "serialNumber": "Aircraft Manufacturer's Serial Number (MSN)", "website": "Website", "email": "Email Address",
-            "phone": "Phone Number", "uscCode": "Unified Social Credit Code (USCC)", "okpoCode": "OKPO", "dunsCode": "D-U-N-S Number",
-            "vatCode": "V.A.T. Number"}
-FACT_PROPS = {"birthDate": "birth_date", "birthPlace": "birth_place", "nationality": "nationality", "citizenship": "citizenship",
-              "gender": "gender", "position": "position"}
+ID_PROPS = {
+    "registrationNumber": "Registration Number",
+    "taxNumber": "Tax ID No.",
+    "idNumber": "Identification Number",
+    "innCode": "Tax ID No.",
+    "ogrnCode": "Registration Number",
+    "leiCode": "Legal Entity Number",
+    "swiftBic": "SWIFT/BIC",
+    "imoNumber": "IMO",
+    "mmsi": "MMSI",
+    "callSign": "Call Sign",
+    "passportNumber": "Passport",
+    "serialNumber": "Aircraft Manufacturer's Serial Number (MSN)",
+    "website": "Website",
+    "email": "Email Address",
+    "phone": "Phone Number",
+    "uscCode": "Unified Social Credit Code (USCC)",
+    "okpoCode": "OKPO",
+    "dunsCode": "D-U-N-S Number",
+    "vatCode": "V.A.T. Number",
+}
+FACT_PROPS = {
+    "birthDate": "birth_date",
+    "birthPlace": "birth_place",
+    "nationality": "nationality",
+    "citizenship": "citizenship",
+    "gender": "gender",
+    "position": "position",
+}
 # OpenSanctions topics that mean "listed"; a party with other topics (or none and no Sanction) is context.
 LISTED_TOPICS = {"sanction", "debarment", "export.control", "asset.frozen", "sanction.counter"}
 _OURS = "watchlist"  # the dataset every entity of our own export carries
@@ -110,12 +138,14 @@ class _Spill:
             "CREATE TABLE ents (id TEXT PRIMARY KEY, schema TEXT NOT NULL, line INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;"
             "CREATE TABLE refs (target TEXT NOT NULL, source TEXT NOT NULL);"
             "CREATE TABLE referents (old TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;"
-            "BEGIN")
+            "BEGIN"
+        )
 
     def add(self, number: int, item: dict[str, Any]) -> None:
         eid = item["id"]
-        if not self.conn.execute("INSERT OR IGNORE INTO ents VALUES (?,?,?,?)",
-                                 (eid, item["schema"], number, json.dumps(item, ensure_ascii=False))).rowcount:
+        if not self.conn.execute(
+            "INSERT OR IGNORE INTO ents VALUES (?,?,?,?)", (eid, item["schema"], number, json.dumps(item, ensure_ascii=False))
+        ).rowcount:
             (old,) = self.conn.execute("SELECT data FROM ents WHERE id = ?", (eid,)).fetchone()  # a fragment of one seen before
             item = _merge(json.loads(old), item)
             self.conn.execute("UPDATE ents SET data = ? WHERE id = ?", (json.dumps(item, ensure_ascii=False), eid))
@@ -128,8 +158,9 @@ class _Spill:
         elif schema in LINKS:
             targets = _props(item, LINKS[schema][0]) + _props(item, LINKS[schema][1])
         self.conn.executemany("INSERT INTO refs VALUES (?,?)", [(t, eid) for t in dict.fromkeys(targets)])
-        self.conn.executemany("INSERT OR IGNORE INTO referents VALUES (?,?)",
-                              [(str(r), eid) for r in item.get("referents") or [] if r and str(r) != eid])
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO referents VALUES (?,?)", [(str(r), eid) for r in item.get("referents") or [] if r and str(r) != eid]
+        )
 
     def index(self) -> None:
         self.conn.execute("CREATE INDEX refs_target ON refs(target)")
@@ -144,8 +175,10 @@ class _Spill:
 
     def pointing_at(self, ids: list[str]) -> list[dict[str, Any]]:
         marks = ",".join("?" * len(ids))
-        return [json.loads(d) for (d,) in self.conn.execute(
-            f"SELECT e.data FROM refs r JOIN ents e ON e.id = r.source WHERE r.target IN ({marks}) ORDER BY e.line", ids)]
+        return [
+            json.loads(d)
+            for (d,) in self.conn.execute(f"SELECT e.data FROM refs r JOIN ents e ON e.id = r.source WHERE r.target IN ({marks}) ORDER BY e.line", ids)
+        ]
 
     def parties(self) -> Iterator[tuple[int, dict[str, Any]]]:
         marks = ",".join("?" * len(PARTIES))
@@ -156,8 +189,9 @@ class _Spill:
         self.conn.close()
 
 
-def read_ftm(path: Path, spill_dir: Path, report: ImportReport, source_name: str | None = None,
-             progress: Callable[[str], None] | None = None) -> ListBatch:
+def read_ftm(
+    path: Path, spill_dir: Path, report: ImportReport, source_name: str | None = None, progress: Callable[[str], None] | None = None
+) -> ListBatch:
     """Read a FollowTheMoney JSON-lines file into a spill database; the records come as the batch is iterated."""
     spill = _Spill(spill_dir)
     try:
@@ -167,8 +201,7 @@ def read_ftm(path: Path, spill_dir: Path, report: ImportReport, source_name: str
         raise
 
 
-def _read_into(spill: _Spill, path: Path, report: ImportReport, source_name: str | None,
-               progress: Callable[[str], None] | None) -> ListBatch:
+def _read_into(spill: _Spill, path: Path, report: ImportReport, source_name: str | None, progress: Callable[[str], None] | None) -> ListBatch:
     rejects: list[Reject] = []
     common: set[str] | None = None
     every: set[str] = set()
@@ -193,8 +226,7 @@ def _read_into(spill: _Spill, path: Path, report: ImportReport, source_name: str
             for stamp in (item.get("last_change"), item.get("last_seen")):
                 if isinstance(stamp, str) and len(stamp) >= 10 and stamp[:10] > latest:
                     latest = stamp[:10]
-        elif item["schema"] not in LINKS and item["schema"] not in IDENTIFICATIONS and item["schema"] not in ("Sanction", "Address",
-                                                                                                              "CryptoWallet"):
+        elif item["schema"] not in LINKS and item["schema"] not in IDENTIFICATIONS and item["schema"] not in ("Sanction", "Address", "CryptoWallet"):
             others[item["schema"]] += 1
     if report.rows_read == 0:
         raise ImportFailed(f"{path}: no entities")
@@ -203,8 +235,15 @@ def _read_into(spill: _Spill, path: Path, report: ImportReport, source_name: str
     scope = f"ftm:{_slug(name)}:"
     if others:
         report.notes.append("not read: " + ", ".join(f"{n} {s}" for s, n in sorted(others.items())))
-    return ListBatch(records=_records(spill, scope, rejects), as_of=latest or None, scope=scope,
-                     whole=_index_names(path, common or set()), source=f"FollowTheMoney: {name}", size=parties, close=spill.close)
+    return ListBatch(
+        records=_records(spill, scope, rejects),
+        as_of=latest or None,
+        scope=scope,
+        whole=_index_names(path, common or set()),
+        source=f"FollowTheMoney: {name}",
+        size=parties,
+        close=spill.close,
+    )
 
 
 def _source_name(common: set[str], every: set[str]) -> str:
@@ -259,16 +298,19 @@ def _party_records(spill: _Spill, scope: str, line: int, party: dict[str, Any]) 
     addresses = []
     for ref in _props(party, "addressEntity"):
         address = spill.get(ref)
-        if address is not None and (full := _first(address, "full") or ", ".join(
-                _props(address, p)[0] for p in ("street", "city", "region", "postalCode") if _props(address, p))):
+        if address is not None and (
+            full := _first(address, "full")
+            or ", ".join(_props(address, p)[0] for p in ("street", "city", "region", "postalCode") if _props(address, p))
+        ):
             addresses.append((full, code_for(_first(address, "country")) or None))
     addresses = _unique(addresses + [(a, None) for a in _props(party, "address")], 1)
     countries = {c for p in ("country", "jurisdiction", "nationality", "citizenship", "flag") for v in _props(party, p) if (c := code_for(v))}
     identifiers: list[tuple[str, str, str | None]] = []
     for prop, label in ID_PROPS.items():
         identifiers += [(label, v, None) for v in _props(party, prop)]
-    facts = [(fact, code_for(v) or v if fact in ("nationality", "citizenship") else v)
-             for prop, fact in FACT_PROPS.items() for v in _props(party, prop)]
+    facts = [
+        (fact, code_for(v) or v if fact in ("nationality", "citizenship") else v) for prop, fact in FACT_PROPS.items() for v in _props(party, prop)
+    ]
     sanctions: list[dict[str, Any]] = []
     relations: list[Relation] = []
     for other in spill.pointing_at(ids):
@@ -287,9 +329,20 @@ def _party_records(spill: _Spill, scope: str, line: int, party: dict[str, Any]) 
     aliases += [(n, "aka") for n in _props(party, "alias") + _props(party, "weakAlias")]
     aliases += [(n, "former") for n in _props(party, "previousName")]
     party_record = ListRecord(
-        line=line, list="context", context=True, name=names[0], kind=kind, key=scope + key, aliases=aliases, addresses=addresses,
-        origin=scope.rstrip(":"), identifiers=_unique(identifiers, 2), countries=countries, facts=list(dict.fromkeys(facts)),
-        relations=list(dict.fromkeys(relations)), remarks=" ".join(_props(party, "notes")),
+        line=line,
+        list="context",
+        context=True,
+        name=names[0],
+        kind=kind,
+        key=scope + key,
+        aliases=aliases,
+        addresses=addresses,
+        origin=scope.rstrip(":"),
+        identifiers=_unique(identifiers, 2),
+        countries=countries,
+        facts=list(dict.fromkeys(facts)),
+        relations=list(dict.fromkeys(relations)),
+        remarks=" ".join(_props(party, "notes")),
     )
     topics = set(_props(party, "topics"))
     listed = bool(topics & LISTED_TOPICS) if topics else bool(sanctions)
@@ -336,8 +389,7 @@ def _relations(spill: _Spill, scope: str, key: str, ids: list[str], link: dict[s
         name = _first(other, "name") if other else ""
         detail = name or _first(link, "description") or target
         if detail:
-            out.append(Relation(label, detail, scope + target if other and other["schema"] in PARTIES else "",
-                                "; ".join(dict.fromkeys(roles))))
+            out.append(Relation(label, detail, scope + target if other and other["schema"] in PARTIES else "", "; ".join(dict.fromkeys(roles))))
     return out
 
 
@@ -375,9 +427,15 @@ def _listing(party: ListRecord, code: str, sanction: dict[str, Any] | None) -> L
     status = _first(s, "status").lower()
     removed = status in ("removed", "delisted", "inactive", "ended")
     return party.listed(
-        code, programs="; ".join(_props(s, "program")), citation="; ".join(_props(s, "reason")),
-        start_date=_first(s, "startDate") or _first(s, "listingDate"), end_date=_first(s, "endDate"),
-        license_requirement=" ".join(_props(s, "provisions")), license_policy=" ".join(_props(s, "summary")),
-        source_url=_first(s, "sourceUrl") or _first(s, "programUrl"), remarks=" ".join(_props(s, "description")) or party.remarks,
-        removed=removed, removed_date=(_first(s, "date") or _first(s, "endDate")) if removed else "",
+        code,
+        programs="; ".join(_props(s, "program")),
+        citation="; ".join(_props(s, "reason")),
+        start_date=_first(s, "startDate") or _first(s, "listingDate"),
+        end_date=_first(s, "endDate"),
+        license_requirement=" ".join(_props(s, "provisions")),
+        license_policy=" ".join(_props(s, "summary")),
+        source_url=_first(s, "sourceUrl") or _first(s, "programUrl"),
+        remarks=" ".join(_props(s, "description")) or party.remarks,
+        removed=removed,
+        removed_date=(_first(s, "date") or _first(s, "endDate")) if removed else "",
     )

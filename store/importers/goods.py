@@ -12,9 +12,28 @@ from ..normalize import analyze, key_name
 from .reading import csv_rows, require_columns
 from .records import ImportReport, Reject
 
-ISO3 = {"CHN": "CN", "HKG": "HK", "RUS": "RU", "TUR": "TR", "KAZ": "KZ", "ARE": "AE", "IND": "IN",
-        "BLR": "BY", "KGZ": "KG", "ARM": "AM", "DEU": "DE", "USA": "US", "G001": "WORLD",
-        "MAC": "MO", "TWN": "TW", "JPN": "JP", "KOR": "KR", "UZB": "UZ", "GEO": "GE", "AZE": "AZ"}
+ISO3 = {
+    "CHN": "CN",
+    "HKG": "HK",
+    "RUS": "RU",
+    "TUR": "TR",
+    "KAZ": "KZ",
+    "ARE": "AE",
+    "IND": "IN",
+    "BLR": "BY",
+    "KGZ": "KG",
+    "ARM": "AM",
+    "DEU": "DE",
+    "USA": "US",
+    "G001": "WORLD",
+    "MAC": "MO",
+    "TWN": "TW",
+    "JPN": "JP",
+    "KOR": "KR",
+    "UZB": "UZ",
+    "GEO": "GE",
+    "AZE": "AZ",
+}
 _HS = re.compile(r"^\d{2}(\d{2}(\d{2})?)?$")
 
 
@@ -46,8 +65,7 @@ def import_hs(conn: sqlite3.Connection, path: Path, source_id: int, report: Impo
         parent = None if row["parent"] in ("TOTAL", "") else hs_clean(row["parent"])
         rows.append((code, len(code), row["description"].strip(), parent, row.get("section") or None, source_id))
     before = conn.execute("SELECT count(*) FROM hs_codes").fetchone()[0]
-    conn.executemany("INSERT OR REPLACE INTO hs_codes (code, level, description, parent, section, source_id)"
-                     " VALUES (?,?,?,?,?,?)", rows)
+    conn.executemany("INSERT OR REPLACE INTO hs_codes (code, level, description, parent, section, source_id) VALUES (?,?,?,?,?,?)", rows)
     after = conn.execute("SELECT count(*) FROM hs_codes").fetchone()[0]
     report.added, report.unchanged = after - before, len(rows) - (after - before)
 
@@ -71,11 +89,11 @@ def import_chpl(conn: sqlite3.Connection, path: Path, source_id: int, report: Im
         if len(code) != 6 or not code.isdigit():
             report.rejects.append(Reject(line, "hs6", f"not a 6-digit HS code: {row['hs6']!r}"))
             continue
-        rows.append((code, row["tier"].strip(), row.get("tier_name"), row.get("tier_group"),
-                     row.get("tier_definition"), row.get("list_version"), source_id))
+        rows.append(
+            (code, row["tier"].strip(), row.get("tier_name"), row.get("tier_group"), row.get("tier_definition"), row.get("list_version"), source_id)
+        )
     conn.execute("DELETE FROM chpl")
-    conn.executemany("INSERT INTO chpl (hs6, tier, tier_name, tier_group, tier_definition, list_version,"
-                     " source_id) VALUES (?,?,?,?,?,?,?)", rows)
+    conn.executemany("INSERT INTO chpl (hs6, tier, tier_name, tier_group, tier_definition, list_version, source_id) VALUES (?,?,?,?,?,?,?)", rows)
     report.added = len(rows)
 
 
@@ -93,8 +111,11 @@ def _number(line: int, field: str, text: str, report: ImportReport, signed: bool
 
 def _replace_flows(conn: sqlite3.Connection, path: Path, rows: list[tuple]) -> None:
     conn.execute("DELETE FROM trade_flows WHERE source_id IN (SELECT id FROM sources WHERE file = ?)", (path.name,))
-    conn.executemany("INSERT INTO trade_flows (reporter, partner, flow, hs_code, product, period, value, unit,"
-                     " basis, note, source_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    conn.executemany(
+        "INSERT INTO trade_flows (reporter, partner, flow, hs_code, product, period, value, unit,"
+        " basis, note, source_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
 
 
 def import_gacc_monthly(conn: sqlite3.Connection, path: Path, source_id: int, report: ImportReport) -> None:
@@ -106,8 +127,21 @@ def import_gacc_monthly(conn: sqlite3.Connection, path: Path, source_id: int, re
             report.rejects.append(Reject(line, "date", f"not a date: {row['date']!r}"))
             continue
         if (value := _number(line, "value", row["value"], report)) is not None:
-            rows.append(("CN", "RU", "export", "TOTAL", "All goods", row["date"][:7], value, "USD",
-                         "China customs (GACC) via Apricitas Economics", None, source_id))
+            rows.append(
+                (
+                    "CN",
+                    "RU",
+                    "export",
+                    "TOTAL",
+                    "All goods",
+                    row["date"][:7],
+                    value,
+                    "USD",
+                    "China customs (GACC) via Apricitas Economics",
+                    None,
+                    source_id,
+                )
+            )
     _replace_flows(conn, path, rows)
     report.added = len(rows)
 
@@ -122,8 +156,21 @@ def import_imf(conn: sqlite3.Connection, path: Path, source_id: int, report: Imp
         flow = "import" if row["INDICATOR.ID"].startswith("M") else "export"
         for year in (k for k in row if k and k.isdigit()):
             if row[year].strip() and (value := _number(line, year, row[year], report)) is not None:
-                rows.append((reporter, partner, flow, "TOTAL", "All goods", year, value, "USD million",
-                             row.get("INDICATOR", ""), row.get("COUNTERPART_COUNTRY"), source_id))
+                rows.append(
+                    (
+                        reporter,
+                        partner,
+                        flow,
+                        "TOTAL",
+                        "All goods",
+                        year,
+                        value,
+                        "USD million",
+                        row.get("INDICATOR", ""),
+                        row.get("COUNTERPART_COUNTRY"),
+                        source_id,
+                    )
+                )
     _replace_flows(conn, path, rows)
     report.added = len(rows)
 
@@ -141,14 +188,14 @@ def import_press_figures(conn: sqlite3.Connection, path: Path, source_id: int, r
         skey = (row["source_publisher"], row["source_url"], row.get("source_date", ""))
         if skey not in sources:
             sources[skey] = conn.execute(
-                "INSERT INTO sources (import_id, name, file, url, as_of) SELECT import_id, ?, file, ?, ? FROM sources"
-                " WHERE id = ?", (skey[0], skey[1], skey[2], source_id)).lastrowid
+                "INSERT INTO sources (import_id, name, file, url, as_of) SELECT import_id, ?, file, ?, ? FROM sources WHERE id = ?",
+                (skey[0], skey[1], skey[2], source_id),
+            ).lastrowid
         reporter = code_for(row["exporter"]) or row["exporter"]
         partner = code_for(row["importer"]) or row["importer"]
         hs = hs_clean(row["hs_code"]) or "OTHER"
         note = "; ".join(p for p in (row.get("metric_id"), row.get("note")) if p)
-        rows.append((reporter, partner, "export", hs, row.get("product"), row["period"], value, row["unit"],
-                     row.get("basis"), note, sources[skey]))
+        rows.append((reporter, partner, "export", hs, row.get("product"), row["period"], value, row["unit"], row.get("basis"), note, sources[skey]))
     _replace_flows(conn, path, rows)
     report.added = len(rows)
 
@@ -172,25 +219,30 @@ def import_suppliers(conn: sqlite3.Connection, path: Path, source_id: int, repor
         if not eids:
             eid = conn.execute(
                 "INSERT INTO entities (key, kind, name, countries, source_id) VALUES (?, 'company', ?, ?, ?)",
-                (f"doc:{key_name(name)}", name, ",".join(sorted(jurisdiction)), source_id)).lastrowid
+                (f"doc:{key_name(name)}", name, ",".join(sorted(jurisdiction)), source_id),
+            ).lastrowid
             keys = analyze(name)
-            conn.execute("INSERT INTO names (entity_id, name, kind, latn, core, origin, source_id)"
-                         " VALUES (?, ?, 'primary', ?, ?, 'doc', ?)", (eid, name, keys.latn, keys.core, source_id))
+            conn.execute(
+                "INSERT INTO names (entity_id, name, kind, latn, core, origin, source_id) VALUES (?, ?, 'primary', ?, ?, 'doc', ?)",
+                (eid, name, keys.latn, keys.core, source_id),
+            )
             report.added += 1
             eids = [eid]
         evidence = f"{row['evidence_summary']} Sources: {row['sources']}"
         if row.get("russian_counterparties"):
             evidence = f"Russian counterparties: {row['russian_counterparties']}. {evidence}"
         for eid, code in ((e, c) for e in eids for c in codes):
-            conn.execute("INSERT OR REPLACE INTO entity_goods (entity_id, hs_code, goods, evidence, period, source_id)"
-                         " VALUES (?,?,?,?,?,?)", (eid, code, row["goods_described"], evidence, row.get("period"),
-                                                   source_id))
+            conn.execute(
+                "INSERT OR REPLACE INTO entity_goods (entity_id, hs_code, goods, evidence, period, source_id) VALUES (?,?,?,?,?,?)",
+                (eid, code, row["goods_described"], evidence, row.get("period"), source_id),
+            )
         if not codes:
             report.notes.append(f"line {line}: {name}: no HS code given; linked without goods")
 
 
 def _find_entities(conn: sqlite3.Connection, name: str, countries: set[str]) -> list[int]:
     """Entities (one per list until resolution merges them) named so, sharing a country."""
-    rows = conn.execute("SELECT DISTINCT e.id, e.countries FROM names n JOIN entities e ON e.id = n.entity_id"
-                        " WHERE n.latn = ?", (analyze(name).latn,)).fetchall()
+    rows = conn.execute(
+        "SELECT DISTINCT e.id, e.countries FROM names n JOIN entities e ON e.id = n.entity_id WHERE n.latn = ?", (analyze(name).latn,)
+    ).fetchall()
     return [eid for eid, cs in rows if countries & set(cs.split(","))]

@@ -12,8 +12,7 @@ from ..errors import ImportFailed
 from .reading import MAX_ITEM, csv_rows, linked_to
 from .records import ListRecord, Reject
 
-COLUMNS = ["ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign", "Vess_type",
-           "Tonnage", "GRT", "Vess_flag", "Vess_owner", "Remarks"]
+COLUMNS = ["ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign", "Vess_type", "Tonnage", "GRT", "Vess_flag", "Vess_owner", "Remarks"]
 KINDS = {"individual": "person", "vessel": "vessel", "aircraft": "aircraft", "": "company"}
 _ALIAS = re.compile(r"\b([afn])\.k\.a\.,?\s*'([^']+)'")
 _ID = re.compile(
@@ -105,10 +104,19 @@ def _record(line: int, row: list[str], list_code: str) -> ListRecord | Reject:
     if vessel_flag and (code := code_for(vessel_flag)):
         countries.add(code)
     return ListRecord(
-        line=line, list=list_code, name=name, kind=kind, key=f"ofac:{ent_num}", aliases=aliases,
-        identifiers=ids, countries=countries,
+        line=line,
+        list=list_code,
+        name=name,
+        kind=kind,
+        key=f"ofac:{ent_num}",
+        aliases=aliases,
+        identifiers=ids,
+        countries=countries,
         programs="; ".join(p.strip() for p in _empty(row[3]).strip("[]").split("] [") if p.strip()),
-        remarks=remarks, linked_to=linked, has_addresses=False, partial=True,
+        remarks=remarks,
+        linked_to=linked,
+        has_addresses=False,
+        partial=True,
         source_url="https://sanctionslist.ofac.treas.gov/",
         facts=person_facts(remarks, _empty(row[4])) if kind == "person" else [],
     )

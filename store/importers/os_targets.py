@@ -23,8 +23,24 @@ from .ofac import cons_list
 from .reading import csv_rows, require_columns, text_lines
 from .records import ImportReport, ListBatch, ListRecord, Reject
 
-COLUMNS = ("id", "schema", "name", "aliases", "birth_date", "countries", "addresses", "identifiers", "sanctions",
-           "phones", "emails", "program_ids", "dataset", "first_seen", "last_seen", "last_change")
+COLUMNS = (
+    "id",
+    "schema",
+    "name",
+    "aliases",
+    "birth_date",
+    "countries",
+    "addresses",
+    "identifiers",
+    "sanctions",
+    "phones",
+    "emails",
+    "program_ids",
+    "dataset",
+    "first_seen",
+    "last_seen",
+    "last_change",
+)
 REQUIRED = ("id", "schema", "name", "dataset")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -48,8 +64,9 @@ def _many(cell: str) -> list[str]:
     return [v.strip() for v in next(csv.reader([cell], delimiter=";")) if v.strip()]
 
 
-def read_targets(path: Path, spill_dir: Path, report: ImportReport, source_name: str | None = None,
-                 progress: Callable[[str], None] | None = None) -> ListBatch:
+def read_targets(
+    path: Path, spill_dir: Path, report: ImportReport, source_name: str | None = None, progress: Callable[[str], None] | None = None
+) -> ListBatch:
     """A first pass for the file's datasets and date; the records come in a second pass as the batch is iterated."""
     common: set[str] | None = None
     latest = ""
@@ -67,8 +84,7 @@ def read_targets(path: Path, spill_dir: Path, report: ImportReport, source_name:
         raise ImportFailed(f"{path}: no rows")
     name = source_name or (" + ".join(sorted(common)) if common else "OpenSanctions targets")
     scope = f"ftm:{_SLUG.sub('_', name.lower()).strip('_')[:80] or 'targets'}:"
-    return ListBatch(records=_records(path, scope, report), as_of=latest or None, scope=scope, source=f"OpenSanctions: {name}",
-                     size=rows)
+    return ListBatch(records=_records(path, scope, report), as_of=latest or None, scope=scope, source=f"OpenSanctions: {name}", size=rows)
 
 
 def _list_of(title: str, programs: str) -> str:
@@ -99,7 +115,13 @@ def _records(path: Path, scope: str, report: ImportReport) -> Iterator[ListRecor
         identifiers += [("Phone Number", v, None) for v in _many(row.get("phones", ""))]
         identifiers += [("Email Address", v, None) for v in _many(row.get("emails", ""))]
         party = ListRecord(
-            line=line, list="context", context=True, name=name, kind=kind, key=scope + key, origin=scope.rstrip(":"),
+            line=line,
+            list="context",
+            context=True,
+            name=name,
+            kind=kind,
+            key=scope + key,
+            origin=scope.rstrip(":"),
             aliases=[(a, "aka") for a in _many(row.get("aliases", "")) if a != name],
             addresses=list(dict.fromkeys((a, None) for a in _many(row.get("addresses", "")))),
             identifiers=list(dict.fromkeys(identifiers)),

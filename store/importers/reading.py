@@ -95,10 +95,12 @@ class _Bounded(io.RawIOBase):
         self.total += len(data)
         if self.total > self.limit:
             if self.packed is not None:
-                raise ImportFailed(f"{self.path}: decompresses to over {self.limit:,} bytes ({self.total // max(1, self.packed):,}× its "
-                                   "size); refused as a likely zip bomb (WATCHLIST_MAX_INPUT raises the limit)")
+                raise ImportFailed(
+                    f"{self.path}: decompresses to over {self.limit:,} bytes ({self.total // max(1, self.packed):,}× its "
+                    "size); refused as a likely zip bomb (WATCHLIST_MAX_INPUT raises the limit)"
+                )
             raise ImportFailed(f"{self.path}: over the {MAX_INPUT:,}-byte limit of one input (WATCHLIST_MAX_INPUT)")
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
 
@@ -114,8 +116,9 @@ def open_input(path: Path) -> Iterator[io.BufferedReader]:
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise ImportFailed(f"{path}: not a regular file (a pipe or a device); the watchlist command reads such input once: "
-                               "watchlist import - < FILE")
+            raise ImportFailed(
+                f"{path}: not a regular file (a pipe or a device); the watchlist command reads such input once: watchlist import - < FILE"
+            )
         if info.st_size > MAX_INPUT:
             raise ImportFailed(f"{path}: {info.st_size:,} bytes, over the {MAX_INPUT:,}-byte limit of one input (WATCHLIST_MAX_INPUT)")
         raw = path.open("rb")  # an input file, never the store; closed by the with below
@@ -145,7 +148,7 @@ GB18030_BOM = b"\x84\x31\x95\x33"
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """"utf-16-le" or "utf-16-be" when the text is plainly UTF-16 without a BOM (every other byte NUL in ASCII text)."""
+    """ "utf-16-le" or "utf-16-be" when the text is plainly UTF-16 without a BOM (every other byte NUL in ASCII text)."""
     sample = data[:4096]
     if len(sample) < 8 or len(sample) % 2:
         return None

@@ -116,15 +116,24 @@ class ImportReport:
         """One line for the terminal."""
         if self.skipped:
             return f"{self.file}: already imported (import #{self.import_id}); nothing changed"
-        text = (f"{self.file} ({self.format}): {self.rows_read} rows, {self.added} added, "
-                f"{self.updated} changed, {self.removed} removed, {len(self.rejects)} rejected")
+        text = (
+            f"{self.file} ({self.format}): {self.rows_read} rows, {self.added} added, "
+            f"{self.updated} changed, {self.removed} removed, {len(self.rejects)} rejected"
+        )
         return "; ".join([text, *self.notes])
 
     def as_dict(self) -> dict:
         """The JSON shape of an import report."""
         return {
-            "file": self.file, "format": self.format, "import_id": self.import_id,
-            "skipped": self.skipped, "rows": self.rows_read, "added": self.added,
-            "changed": self.updated, "removed": self.removed, "unchanged": self.unchanged,
-            "rejected": [r.describe(self.file) for r in self.rejects], "notes": self.notes,
+            "file": self.file,
+            "format": self.format,
+            "import_id": self.import_id,
+            "skipped": self.skipped,
+            "rows": self.rows_read,
+            "added": self.added,
+            "changed": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "rejected": [r.describe(self.file) for r in self.rejects],
+            "notes": self.notes,
         }

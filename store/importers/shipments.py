@@ -19,8 +19,18 @@ from ..normalize import key_name
 from .reading import csv_rows, require_columns
 from .records import ImportReport, Reject
 
-SHIPMENT_COLUMNS = ["date", "exporter", "exporter_country", "importer", "importer_country", "hs_code",
-                    "goods_description", "value", "quantity", "weight"]
+SHIPMENT_COLUMNS = [
+    "date",
+    "exporter",
+    "exporter_country",
+    "importer",
+    "importer_country",
+    "hs_code",
+    "goods_description",
+    "value",
+    "quantity",
+    "weight",
+]
 SHIPMENT_REQUIRED = ["date", "exporter", "hs_code", "value"]
 TRADE_REQUIRED = ["reporter", "partner", "flow", "hs_code", "period", "value", "unit"]
 _DATE = re.compile(r"^(\d{4})-(\d\d)(?:-(\d\d))?$")
@@ -96,8 +106,7 @@ def party_key(name: str, country: str | None, cache: dict[str, str]) -> str:
     return f"{folded}|{country or ''}"
 
 
-def import_shipments(conn: sqlite3.Connection, path: Path, source_id: int, report: ImportReport,
-                     column_map: dict[str, str] | None = None) -> None:
+def import_shipments(conn: sqlite3.Connection, path: Path, source_id: int, report: ImportReport, column_map: dict[str, str] | None = None) -> None:
     """Customs records, streamed in batches inside the import's transaction."""
     codes = known_codes(conn)
     if not codes:
@@ -105,8 +114,10 @@ def import_shipments(conn: sqlite3.Connection, path: Path, source_id: int, repor
     names: dict[str, str] = {}
     countries: dict[str, str | None] = {}
     batch: list[tuple] = []
-    sql = ("INSERT INTO shipments (source_id, line, date, exporter, exporter_country, importer, importer_country,"
-           " hs_code, goods, value, quantity, weight_kg, exporter_key, importer_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+    sql = (
+        "INSERT INTO shipments (source_id, line, date, exporter, exporter_country, importer, importer_country,"
+        " hs_code, goods, value, quantity, weight_kg, exporter_key, importer_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    )
 
     def country(text: str) -> str | None:
         if text not in countries:
@@ -135,9 +146,24 @@ def import_shipments(conn: sqlite3.Connection, path: Path, source_id: int, repor
             continue
         ec, importer = country(row.get("exporter_country", "")), row.get("importer", "").strip()
         ic = country(row.get("importer_country", ""))
-        batch.append((source_id, line, date, exporter, ec, importer or None, ic, code,
-                      row.get("goods_description", "").strip() or None, value, quantity, weight,
-                      party_key(exporter, ec, names), party_key(importer, ic, names) if importer else None))
+        batch.append(
+            (
+                source_id,
+                line,
+                date,
+                exporter,
+                ec,
+                importer or None,
+                ic,
+                code,
+                row.get("goods_description", "").strip() or None,
+                value,
+                quantity,
+                weight,
+                party_key(exporter, ec, names),
+                party_key(importer, ic, names) if importer else None,
+            )
+        )
         if len(batch) >= BATCH:
             conn.executemany(sql, batch)
             report.added += len(batch)
@@ -146,8 +172,7 @@ def import_shipments(conn: sqlite3.Connection, path: Path, source_id: int, repor
     report.added += len(batch)
 
 
-def import_trade_csv(conn: sqlite3.Connection, path: Path, source_id: int, report: ImportReport,
-                     column_map: dict[str, str] | None = None) -> None:
+def import_trade_csv(conn: sqlite3.Connection, path: Path, source_id: int, report: ImportReport, column_map: dict[str, str] | None = None) -> None:
     """Official statistics as downloaded: one figure per row, period a year (2022) or a month (2022-05)."""
     codes = known_codes(conn)
     rows = []
@@ -172,11 +197,27 @@ def import_trade_csv(conn: sqlite3.Connection, path: Path, source_id: int, repor
         elif (value := _number(line, "value", row["value"], report, required=True)) is not False:
             reporter = code_for(row["reporter"]) or row["reporter"].strip()
             partner = code_for(row["partner"]) or row["partner"].strip()
-            rows.append((reporter, partner, flow, code, row.get("product", "").strip() or None, period, value,
-                         row["unit"].strip(), row.get("basis", "").strip() or None, None, source_id))
+            rows.append(
+                (
+                    reporter,
+                    partner,
+                    flow,
+                    code,
+                    row.get("product", "").strip() or None,
+                    period,
+                    value,
+                    row["unit"].strip(),
+                    row.get("basis", "").strip() or None,
+                    None,
+                    source_id,
+                )
+            )
     conn.execute("DELETE FROM trade_flows WHERE source_id IN (SELECT id FROM sources WHERE file = ?)", (path.name,))
-    conn.executemany("INSERT INTO trade_flows (reporter, partner, flow, hs_code, product, period, value, unit,"
-                     " basis, note, source_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    conn.executemany(
+        "INSERT INTO trade_flows (reporter, partner, flow, hs_code, product, period, value, unit,"
+        " basis, note, source_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
     report.added = len(rows)
 
 

@@ -63,8 +63,7 @@ class ChangesScreen(Screen):
         yield Static(Text(""), id="snapshots")
         yield Input(placeholder="Filter: EL, SDN…, added, changed, removed, a date (2025-11), words of a name", id="changes-filter")
         table: DataTable = DataTable(id="changes", cursor_type="row", zebra_stripes=True)
-        for label, width in (("Date", 10), ("List", 5), ("Change", 8), ("Entity", 40), ("Ctry", 6), ("Citation", 24),
-                             ("What changed", 60)):
+        for label, width in (("Date", 10), ("List", 5), ("Change", 8), ("Entity", 40), ("Ctry", 6), ("Citation", 24), ("What changed", 60)):
             table.add_column(label, width=width)
         yield table
         yield Footer()
@@ -88,8 +87,11 @@ class ChangesScreen(Screen):
             if snap["baseline"]:
                 continue
             lines.append(f"{snap['as_of']}  {snap['list_name']}: ", style="bold")
-            lines.append(f"+{snap['added']} added  ~{snap['changed']} changed  -{snap['removed']} removed"
-                         + (f"  {snap['relisted']} relisted" if snap["relisted"] else "") + "\n")
+            lines.append(
+                f"+{snap['added']} added  ~{snap['changed']} changed  -{snap['removed']} removed"
+                + (f"  {snap['relisted']} relisted" if snap["relisted"] else "")
+                + "\n"
+            )
         self.query_one("#snapshots", Static).update(lines or Text("Only first snapshots so far: import a newer list to see changes."))
         self.refilter()
         self.query_one("#changes", DataTable).focus()
@@ -102,12 +104,18 @@ class ChangesScreen(Screen):
         table = self.query_one("#changes", DataTable)
         table.clear()
         for i, c in enumerate(self.shown):
-            table.add_row(cell(c["as_of"]), cell(c["list"]), cell(c["change"], "bold" if c["change"] == "added" else ""),
-                          cell(c["name"]), cell(",".join(c["countries"])), cell(c.get("citation")),
-                          cell(changes.describe(c) if c["change"] == "changed" else ""), key=f"{i}:{c['entity_id']}")
+            table.add_row(
+                cell(c["as_of"]),
+                cell(c["list"]),
+                cell(c["change"], "bold" if c["change"] == "added" else ""),
+                cell(c["name"]),
+                cell(",".join(c["countries"])),
+                cell(c.get("citation")),
+                cell(changes.describe(c) if c["change"] == "changed" else ""),
+                key=f"{i}:{c['entity_id']}",
+            )
         more = f" (showing {len(self.shown)}: filter to narrow)" if len(found) > len(self.shown) else ""
-        self.query_one("#changes-title", Static).update(
-            Text(f"What's new: {len(found):,} changes{more} · Enter open the entity · / filter · Esc back"))
+        self.query_one("#changes-title", Static).update(Text(f"What's new: {len(found):,} changes{more} · Enter open the entity · / filter · Esc back"))
 
     @on(Input.Submitted, "#changes-filter")
     def to_table(self) -> None:

@@ -28,8 +28,10 @@ class NoteScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(Text("Note on ") + safe(self.entity_name, "bold") + Text("   ctrl+s save · Esc cancel", "dim"))
             for other in self.others:
-                yield Static(Text("Also noted on record ", "dim") + safe(other["key"], "dim") + Text(": ", "dim")
-                             + safe(other["note"].splitlines()[0][:200]), classes="other-note")
+                yield Static(
+                    Text("Also noted on record ", "dim") + safe(other["key"], "dim") + Text(": ", "dim") + safe(other["note"].splitlines()[0][:200]),
+                    classes="other-note",
+                )
             yield TextArea(self.note, id="note-text")
 
     def on_mount(self) -> None:
@@ -67,8 +69,12 @@ class TagsScreen(ModalScreen[str | None]):
 class ExportScreen(ModalScreen[str | None]):
     """Choose a format: c CSV, j JSON, m Markdown."""
 
-    BINDINGS = [Binding("c", "pick('csv')", "CSV"), Binding("j", "pick('json')", "JSON"),
-                Binding("m", "pick('md')", "Markdown"), Binding("escape", "pick('')", "Cancel")]
+    BINDINGS = [
+        Binding("c", "pick('csv')", "CSV"),
+        Binding("j", "pick('json')", "JSON"),
+        Binding("m", "pick('md')", "Markdown"),
+        Binding("escape", "pick('')", "Cancel"),
+    ]
 
     def __init__(self, what: str) -> None:
         super().__init__()

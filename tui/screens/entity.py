@@ -29,8 +29,7 @@ if TYPE_CHECKING:
 
 # (pane id, title, columns); the tables are filled from the record's lists of the same name.
 TABLES: list[tuple[str, str, tuple[str, ...]]] = [
-    ("listings", "Listings", ("List", "Status", "Programs", "Citation", "Start", "End / removed", "License requirement",
-                              "License policy", "Source")),
+    ("listings", "Listings", ("List", "Status", "Programs", "Citation", "Start", "End / removed", "License requirement", "License policy", "Source")),
     ("history", "History", ("Date", "List", "Change", "What changed", "Citation", "Snapshot")),
     ("aliases", "Aliases", ("Name", "Kind", "From list", "Source")),
     ("addresses", "Addresses", ("Address", "Country", "Also listed here", "Their lists", "From list")),
@@ -45,12 +44,27 @@ TABLE_PANES = {t[0] for t in TABLES}
 MAX_ROWS = 1000  # rows put in one section's table
 PANES = ["overview", *[t[0] for t in TABLES], "notes"]
 # Columns that hold long text get a fixed width (the Overview and exports show them whole).
-WIDTHS = {"What changed": 60, "Why": 50, "Programs": 16, "Citation": 26, "License requirement": 28, "License policy": 28, "Source": 26, "Address": 44,
-          "Also listed here": 40, "Description": 36, "Goods": 30, "Evidence": 40, "Detail": 40, "URL": 40, "Name": 50}
+WIDTHS = {
+    "What changed": 60,
+    "Why": 50,
+    "Programs": 16,
+    "Citation": 26,
+    "License requirement": 28,
+    "License policy": 28,
+    "Source": 26,
+    "Address": 44,
+    "Also listed here": 40,
+    "Description": 36,
+    "Goods": 30,
+    "Evidence": 40,
+    "Detail": 40,
+    "URL": 40,
+    "Name": 50,
+}
 
 
 def _lists(text: str | None) -> list[str]:
-    """"EL:active SDN:removed" as badges: the code, "(removed)" after a removed one."""
+    """ "EL:active SDN:removed" as badges: the code, "(removed)" after a removed one."""
     return [code if status == "active" else f"{code} (removed)" for code, _, status in (p.partition(":") for p in (text or "").split())]
 
 
@@ -72,10 +86,14 @@ class EntityScreen(Screen):
         Binding("right_square_bracket", "next_pane", "Next section"),
         Binding("left_square_bracket", "previous_pane", "Prev section", show=False),
         *[Binding(str((i + 1) % 10), f"pane({i})", f"Section {i + 1}: {p}", show=False) for i, p in enumerate(PANES[:10])],
-        Binding("m", "same", "Same entity", show=False,
-                tooltip="Records section: merge the 'possibly the same' entity under the cursor into this one"),
-        Binding("x", "not_same", "Not the same", show=False,
-                tooltip="Records section: keep the candidate apart, or take the record under the cursor out of this entity"),
+        Binding("m", "same", "Same entity", show=False, tooltip="Records section: merge the 'possibly the same' entity under the cursor into this one"),
+        Binding(
+            "x",
+            "not_same",
+            "Not the same",
+            show=False,
+            tooltip="Records section: keep the candidate apart, or take the record under the cursor out of this entity",
+        ),
         Binding("j", "cursor_down", "Down", show=False, tooltip="Next row"),
         Binding("k", "cursor_up", "Up", show=False, tooltip="Previous row"),
     ]
@@ -106,9 +124,14 @@ class EntityScreen(Screen):
             for pane, title, columns in TABLES:
                 with TabPane(title, id=pane):
                     if pane == "records":
-                        yield Static(Text("The list records this entity is made of, then other entities that may be the same."
-                                          "  m: same entity · x: not the same (or split this record out) · Enter: open",
-                                          style="dim"), id="records-hint")
+                        yield Static(
+                            Text(
+                                "The list records this entity is made of, then other entities that may be the same."
+                                "  m: same entity · x: not the same (or split this record out) · Enter: open",
+                                style="dim",
+                            ),
+                            id="records-hint",
+                        )
                     if pane == "trade":  # figures over time as a chart, the numbers in the table below
                         yield Static(Text(""), id="trade-chart-label")
                         yield Sparkline([], id="trade-chart")
@@ -147,38 +170,89 @@ class EntityScreen(Screen):
         self.trail[-1].name = record.get("name", "?")
         self.query_one("#overview-text", Static).update(overview(record))
         rows: dict[str, list[tuple[list[Any], str | None]]] = {
-            "listings": [([x["list"], x["status"], x.get("programs"), x.get("citation"), x.get("start_date"),
-                           x.get("end_date") or x.get("removed_date"), x.get("license_requirement"), x.get("license_policy"),
-                           x.get("source")], None) for x in record.get("listings", [])],
+            "listings": [
+                (
+                    [
+                        x["list"],
+                        x["status"],
+                        x.get("programs"),
+                        x.get("citation"),
+                        x.get("start_date"),
+                        x.get("end_date") or x.get("removed_date"),
+                        x.get("license_requirement"),
+                        x.get("license_policy"),
+                        x.get("source"),
+                    ],
+                    None,
+                )
+                for x in record.get("listings", [])
+            ],
             "aliases": [([n["name"], n["kind"], n.get("list"), n.get("source")], None) for n in record.get("names", [])],
             "addresses": self._address_rows(record),
-            "identifiers": [([i["kind"], i["value"], i.get("country"), i.get("list")], None)
-                            for i in record.get("identifiers", [])],
-            "goods": [([dotted(g["hs_code"]), g.get("description"), g.get("chpl_tier"), g.get("goods"), g.get("evidence"),
-                        g.get("source")], f"hs:{g['hs_code']}") for g in record.get("goods", [])]
-            + [([dotted(g["hs_code"]), g.get("description"), g.get("chpl_tier"), f"{g['shipments']} shipments",
-                 f"value {g['value'] or 0:,.0f}, {g['first']} to {g['last']}", "linked customs records"], f"hs:{g['hs_code']}")
-               for g in (record.get("shipments") or {}).get("by_hs", [])],
-            "trade": [([dotted(t["hs_code"]), t["reporter"], t["partner"], t["flow"], t["period"], f"{t['value']:,.0f}",
-                        t["unit"], t.get("source")], None) for t in record.get("trade", [])],
-            "relations": [([r["kind"], r["direction"], r.get("entity_name"), r.get("lists"), r.get("detail")],
-                           str(r["entity_id"]) if r.get("entity_id") else None) for r in record.get("relations", [])],
-            "sources": [([s["name"], s.get("as_of"), s.get("file"), s.get("url"), s.get("license")], None)
-                        for s in record.get("sources", [])],
-            "history": [([c["as_of"], c["list"], c["change"] + (" (first snapshot)" if c.get("baseline") else ""),
-                          describe(c) if c["change"] == "changed" else "", c.get("citation"), Path(c.get("file") or "").name], None)
-                        for c in reversed(record.get("changes", []))],
+            "identifiers": [([i["kind"], i["value"], i.get("country"), i.get("list")], None) for i in record.get("identifiers", [])],
+            "goods": [
+                (
+                    [dotted(g["hs_code"]), g.get("description"), g.get("chpl_tier"), g.get("goods"), g.get("evidence"), g.get("source")],
+                    f"hs:{g['hs_code']}",
+                )
+                for g in record.get("goods", [])
+            ]
+            + [
+                (
+                    [
+                        dotted(g["hs_code"]),
+                        g.get("description"),
+                        g.get("chpl_tier"),
+                        f"{g['shipments']} shipments",
+                        f"value {g['value'] or 0:,.0f}, {g['first']} to {g['last']}",
+                        "linked customs records",
+                    ],
+                    f"hs:{g['hs_code']}",
+                )
+                for g in (record.get("shipments") or {}).get("by_hs", [])
+            ],
+            "trade": [
+                ([dotted(t["hs_code"]), t["reporter"], t["partner"], t["flow"], t["period"], f"{t['value']:,.0f}", t["unit"], t.get("source")], None)
+                for t in record.get("trade", [])
+            ],
+            "relations": [
+                (
+                    [r["kind"], r["direction"], r.get("entity_name"), r.get("lists"), r.get("detail")],
+                    str(r["entity_id"]) if r.get("entity_id") else None,
+                )
+                for r in record.get("relations", [])
+            ],
+            "sources": [([s["name"], s.get("as_of"), s.get("file"), s.get("url"), s.get("license")], None) for s in record.get("sources", [])],
+            "history": [
+                (
+                    [
+                        c["as_of"],
+                        c["list"],
+                        c["change"] + (" (first snapshot)" if c.get("baseline") else ""),
+                        describe(c) if c["change"] == "changed" else "",
+                        c.get("citation"),
+                        Path(c.get("file") or "").name,
+                    ],
+                    None,
+                )
+                for c in reversed(record.get("changes", []))
+            ],
             "records": self._record_rows(record),
         }
         for pane, _, columns in TABLES:
             table = self.query_one(f"#t-{pane}", DataTable)
             table.clear()
             for i, (values, key) in enumerate(rows[pane][:MAX_ROWS]):  # row keys: "<n>:<entity id>", "<n>:hs:<code>" or "<n>:"
-                table.add_row(*[badges(v) if isinstance(v, list) and pane in ("addresses", "relations", "records") else cell(v)
-                                for v in values], key=f"{i}:{key or ''}")
+                table.add_row(
+                    *[badges(v) if isinstance(v, list) and pane in ("addresses", "relations", "records") else cell(v) for v in values],
+                    key=f"{i}:{key or ''}",
+                )
             if len(rows[pane]) > MAX_ROWS:  # a table stays quick to draw; the export has every row
-                table.add_row(cell(f"… {len(rows[pane]) - MAX_ROWS:,} more: export the dossier (e) for all", "italic"),
-                              *[cell("") for _ in columns[1:]], key=f"{MAX_ROWS}:")
+                table.add_row(
+                    cell(f"… {len(rows[pane]) - MAX_ROWS:,} more: export the dossier (e) for all", "italic"),
+                    *[cell("") for _ in columns[1:]],
+                    key=f"{MAX_ROWS}:",
+                )
         self._show_trade(record)
         note = record.get("note") or "No note yet. Press n to write one."
         self.query_one("#notes-text", Static).update(safe(note))
@@ -197,28 +271,64 @@ class EntityScreen(Screen):
         table = self.query_one("#t-shipments", DataTable)
         table.clear()
         for r in shipped.get("by_hs", []):
-            table.add_row(cell("HS"), cell(dotted(r["hs_code"])), cell(""), cell(r["shipments"]), cell(f"{r['value'] or 0:,.0f}"),
-                          cell(r["first"]), cell(r["last"]))
+            table.add_row(
+                cell("HS"),
+                cell(dotted(r["hs_code"])),
+                cell(""),
+                cell(r["shipments"]),
+                cell(f"{r['value'] or 0:,.0f}"),
+                cell(r["first"]),
+                cell(r["last"]),
+            )
         for r in shipped.get("by_counterparty", []):
-            table.add_row(cell("partner"), cell(r["counterparty"]), cell(r["country"]), cell(r["shipments"]),
-                          cell(f"{r['value'] or 0:,.0f}"), cell(""), cell(""))
+            table.add_row(
+                cell("partner"), cell(r["counterparty"]), cell(r["country"]), cell(r["shipments"]), cell(f"{r['value'] or 0:,.0f}"), cell(""), cell("")
+            )
         if shipped.get("count"):
-            table.add_row(cell("total", "bold"), cell(""), cell(""), cell(shipped["count"], "bold"),
-                          cell(f"{shipped['total_value']:,.0f}", "bold"), cell(""), cell(""))
-        self.query_one("#shipments-title", Static).update(
-            Text(f"Shipments linked to this entity: {shipped.get('count', 0):,}", style="bold"))
+            table.add_row(
+                cell("total", "bold"),
+                cell(""),
+                cell(""),
+                cell(shipped["count"], "bold"),
+                cell(f"{shipped['total_value']:,.0f}", "bold"),
+                cell(""),
+                cell(""),
+            )
+        self.query_one("#shipments-title", Static).update(Text(f"Shipments linked to this entity: {shipped.get('count', 0):,}", style="bold"))
 
     @staticmethod
     def _record_rows(record: dict[str, Any]) -> list[tuple[list[Any], str | None]]:
         """The records resolved into this entity, then the "possibly the same" candidates (Enter opens them)."""
         mine = {r["id"] for r in record.get("records", [])}
         out: list[tuple[list[Any], str | None]] = [
-            (["merged" if r["reason"] != "this record" and len(mine) > 1 else "record", r["key"], _lists(r.get("lists")),
-              r["name"], ", ".join(r["countries"]), r["reason"]], None) for r in record.get("records", [])]
+            (
+                [
+                    "merged" if r["reason"] != "this record" and len(mine) > 1 else "record",
+                    r["key"],
+                    _lists(r.get("lists")),
+                    r["name"],
+                    ", ".join(r["countries"]),
+                    r["reason"],
+                ],
+                None,
+            )
+            for r in record.get("records", [])
+        ]
         for c in record.get("candidates", []):
             side = "b" if c["a_id"] in mine else "a"
-            out.append((["possibly the same", c[f"{side}_key"], (c.get(f"{side}_lists") or "").split(), c[f"{side}_name"],
-                         c.get(f"{side}_countries"), c["reason"]], str(c[f"{side}_id"])))
+            out.append(
+                (
+                    [
+                        "possibly the same",
+                        c[f"{side}_key"],
+                        (c.get(f"{side}_lists") or "").split(),
+                        c[f"{side}_name"],
+                        c.get(f"{side}_countries"),
+                        c["reason"],
+                    ],
+                    str(c[f"{side}_id"]),
+                )
+            )
         return out
 
     @staticmethod
@@ -229,8 +339,7 @@ class EntityScreen(Screen):
             if not others:
                 out.append(([a["address"], a.get("country"), "", [], a.get("list")], None))
             for o in others:
-                out.append(([a["address"], a.get("country"), o["name"], (o.get("lists") or "").split(), a.get("list")],
-                            str(o["entity_id"])))
+                out.append(([a["address"], a.get("country"), o["name"], (o.get("lists") or "").split(), a.get("list")], str(o["entity_id"])))
         return out
 
     def _show_crumbs(self) -> None:

@@ -177,14 +177,17 @@ class GoodsScreen(Screen):
             out.append_text(safe(node.get("list_version") or "", "dim"))
             out.append("\n")
         elif node["chpl_below"]:
-            out.append_text(safe("CHPL codes under it: " + ", ".join(
-                f"{hs.dotted(c['hs6'])} (tier {c['tier']})" for c in node["chpl_below"]), "red"))
+            out.append_text(safe("CHPL codes under it: " + ", ".join(f"{hs.dotted(c['hs6'])} (tier {c['tier']})" for c in node["chpl_below"]), "red"))
             out.append("\n")
         if node["trade"]:
             out.append("\nTrade\n", style="bold underline")
             for t in node["trade"]:
-                out.append_text(safe(f"  {t['reporter']}→{t['partner']} {t['flow']} HS {hs.dotted(t['hs_code'])} {t['period']}: "
-                                     f"{t['value']:,.0f} {t['unit']}" + (f"  ({t['source']})" if t.get("source") else "")))
+                out.append_text(
+                    safe(
+                        f"  {t['reporter']}→{t['partner']} {t['flow']} HS {hs.dotted(t['hs_code'])} {t['period']}: "
+                        f"{t['value']:,.0f} {t['unit']}" + (f"  ({t['source']})" if t.get("source") else "")
+                    )
+                )
                 out.append("\n")
         out.append(f"\n{len(node['suppliers'])} suppliers linked", style="bold")
         out.append(" (Enter on one opens it)\n" if node["suppliers"] else "\n")
@@ -193,8 +196,9 @@ class GoodsScreen(Screen):
         table = self.query_one("#suppliers", DataTable)
         table.clear()
         for s in node["suppliers"]:
-            table.add_row(cell(s["name"]), cell(s["countries"]), badges(s["lists"]), cell(s["via"]), cell(s.get("goods")),
-                          key=f"{s['entity_id']}:{s['hs_code']}")
+            table.add_row(
+                cell(s["name"]), cell(s["countries"]), badges(s["lists"]), cell(s["via"]), cell(s.get("goods")), key=f"{s['entity_id']}:{s['hs_code']}"
+            )
 
     def _chart(self, trade: list[dict]) -> None:
         """Yearly figures of the best-covered series as a sparkline, the numbers beside it."""

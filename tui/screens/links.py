@@ -32,13 +32,19 @@ class LinksScreen(ReviewScreen):
         return sorted(links.listing(db), key=lambda r: (_ORDER[r["status"]], -r["score"]))
 
     def cells(self, r: dict[str, Any]) -> list[Text]:
-        return [cell(r["status"], "bold" if r["status"] == "proposed" else ""), cell(f"{r['score']:.0f}"),
-                cell(r["party_name"]), cell(r["entity_name"]), cell(r["shipments"])]
+        return [
+            cell(r["status"], "bold" if r["status"] == "proposed" else ""),
+            cell(f"{r['score']:.0f}"),
+            cell(r["party_name"]),
+            cell(r["entity_name"]),
+            cell(r["shipments"]),
+        ]
 
     def heading(self) -> str:
         pending = sum(r["status"] == "proposed" for r in self.rows)
-        return (f"{len(self.rows)} links, {pending} to review · y confirm · n reject · Enter open the entity"
-                + ("" if self.rows else " · none yet: import shipments, then run watchlist links propose"))
+        return f"{len(self.rows)} links, {pending} to review · y confirm · n reject · Enter open the entity" + (
+            "" if self.rows else " · none yet: import shipments, then run watchlist links propose"
+        )
 
     def save_decision(self, db: sqlite_utils.Database, row: dict[str, Any], decision: str) -> None:
         links.decide(db, row["id"], decision)

@@ -31,12 +31,20 @@ class ResolveScreen(ReviewScreen):
         return resolve.candidates(db)
 
     def cells(self, r: dict[str, Any]) -> list[Text]:
-        return [cell(f"{r['score']:.0f}"), cell(f"{r['a_name']} ({r['a_countries'] or '?'})"), badges((r["a_lists"] or "").split()),
-                cell(f"{r['b_name']} ({r['b_countries'] or '?'})"), badges((r["b_lists"] or "").split()), cell(r["reason"])]
+        return [
+            cell(f"{r['score']:.0f}"),
+            cell(f"{r['a_name']} ({r['a_countries'] or '?'})"),
+            badges((r["a_lists"] or "").split()),
+            cell(f"{r['b_name']} ({r['b_countries'] or '?'})"),
+            badges((r["b_lists"] or "").split()),
+            cell(r["reason"]),
+        ]
 
     def heading(self) -> str:
-        return (f"{len(self.rows)} pairs of records that may be one entity · y same · n different · Enter open · "
-                "decisions are kept across re-imports and rebuilds")
+        return (
+            f"{len(self.rows)} pairs of records that may be one entity · y same · n different · Enter open · "
+            "decisions are kept across re-imports and rebuilds"
+        )
 
     def save_decision(self, db: sqlite_utils.Database, row: dict[str, Any], decision: str) -> None:
         resolve.decide(db, row["a_key"], row["b_key"], decision)

@@ -22,8 +22,7 @@ class RunsScreen(ReviewScreen):
     """Screening runs, newest first; Enter opens one for triage."""
 
     TABLE = "runs"
-    COLUMNS = (("Run", 4), ("Screened", 19), ("By", 10), ("File", 44), ("Rows", 6), ("Potential", 9), ("Decided", 7),
-               ("Against", 40))
+    COLUMNS = (("Run", 4), ("Screened", 19), ("By", 10), ("File", 44), ("Rows", 6), ("Potential", 9), ("Decided", 7), ("Against", 40))
     ORIGIN = "Screening"
     BINDINGS = [Binding("escape,backspace", "back", "Back")]
 
@@ -32,12 +31,23 @@ class RunsScreen(ReviewScreen):
 
     def cells(self, r: dict[str, Any]) -> list[Text]:
         against = ", ".join(f"{k} {v}" for k, v in sorted(r["snapshot"].items()))
-        return [cell(r["id"]), cell(r["started"]), cell(r["user"]), cell(r["file"]), cell(r["rows"]),
-                cell(r["summary"]["potential_matches"]), cell(r["decided"]), cell(against)]
+        return [
+            cell(r["id"]),
+            cell(r["started"]),
+            cell(r["user"]),
+            cell(r["file"]),
+            cell(r["rows"]),
+            cell(r["summary"]["potential_matches"]),
+            cell(r["decided"]),
+            cell(against),
+        ]
 
     def heading(self) -> str:
-        return (f"{len(self.rows)} screening runs · Enter triage a run" if self.rows
-                else "No screening runs yet: watchlist screen FILE screens a file of counterparties")
+        return (
+            f"{len(self.rows)} screening runs · Enter triage a run"
+            if self.rows
+            else "No screening runs yet: watchlist screen FILE screens a file of counterparties"
+        )
 
     def entity_of(self, row: dict[str, Any]) -> int:
         return 0
@@ -56,8 +66,17 @@ class RunScreen(ReviewScreen):
     """One run's rows, potential matches first: m match, x no match, v review, o note, Enter open the match, e audit."""
 
     TABLE = "run-rows"
-    COLUMNS = (("Line", 5), ("Counterparty", 34), ("Ctry", 4), ("Status", 15), ("Best match", 34), ("Score", 5),
-               ("Lists", 10), ("Decision", 9), ("Note", 30))
+    COLUMNS = (
+        ("Line", 5),
+        ("Counterparty", 34),
+        ("Ctry", 4),
+        ("Status", 15),
+        ("Best match", 34),
+        ("Score", 5),
+        ("Lists", 10),
+        ("Decision", 9),
+        ("Note", 30),
+    )
     ORIGIN = "Screening"
     BINDINGS = [
         Binding("escape,backspace", "back", "Back"),
@@ -77,14 +96,24 @@ class RunScreen(ReviewScreen):
 
     def cells(self, r: dict[str, Any]) -> list[Text]:
         best = r["matches"][0] if r["matches"] else {}
-        return [cell(r["line"]), cell(r["name"]), cell(r["country"]), cell(r["status"], "bold" if r["status"] == "potential match" else ""),
-                cell(best.get("name")), cell(f"{r['score']:.0f}" if r["score"] else ""), badges((r["lists"] or "").split()),
-                cell(r["decision"], "bold"), cell((r["note"] or "").splitlines()[0] if r["note"] else "")]
+        return [
+            cell(r["line"]),
+            cell(r["name"]),
+            cell(r["country"]),
+            cell(r["status"], "bold" if r["status"] == "potential match" else ""),
+            cell(best.get("name")),
+            cell(f"{r['score']:.0f}" if r["score"] else ""),
+            badges((r["lists"] or "").split()),
+            cell(r["decision"], "bold"),
+            cell((r["note"] or "").splitlines()[0] if r["note"] else ""),
+        ]
 
     def heading(self) -> str:
         pending = sum(r["status"] == "potential match" and not r["decision"] for r in self.rows)
-        return (f"Run {self.run_id}: {self.file} · {len(self.rows)} rows, {pending} potential matches to decide · "
-                "m match · x no match · v review · o note · Enter open · e audit record")
+        return (
+            f"Run {self.run_id}: {self.file} · {len(self.rows)} rows, {pending} potential matches to decide · "
+            "m match · x no match · v review · o note · Enter open · e audit record"
+        )
 
     def save_decision(self, db: sqlite_utils.Database, row: dict[str, Any], decision: str) -> None:
         screening.decide(db, self.run_id, row["line"], decision)  # the row keeps its note

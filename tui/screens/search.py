@@ -99,8 +99,7 @@ class SearchScreen(Screen):
         yield Static(Text(""), id="facets")
         with Horizontal(id="main"):
             table: DataTable = DataTable(id="results", cursor_type="row", zebra_stripes=True)
-            for label, width in (("Name", 34), ("Matched alias", 22), ("Ctry", 6), ("Lists", 10), ("Status", 7),
-                                 ("Tier", 4), ("Score", 5)):
+            for label, width in (("Name", 34), ("Matched alias", 22), ("Ctry", 6), ("Lists", 10), ("Status", 7), ("Tier", 4), ("Score", 5)):
                 table.add_column(label, width=width)
             yield table
             with VerticalScroll(id="preview-pane"):
@@ -152,10 +151,16 @@ class SearchScreen(Screen):
         for hit in self.hits:
             matched = hit.matched_name if hit.matched_name != hit.name else ""
             star = "★ " if hit.entity_id in (self.wl.index.watchlist if self.wl.index else ()) else ""
-            table.add_row(Text(star, style="yellow") + safe(hit.name), cell(matched, "italic"), cell(hit.countries),
-                          badges(hit.lists, hit.removed_lists), cell(hit.status), cell(hit.tiers),
-                          Text(f"{hit.score:.0f}" if self.latest.strip() else "", justify="right"),
-                          key=str(hit.entity_id))
+            table.add_row(
+                Text(star, style="yellow") + safe(hit.name),
+                cell(matched, "italic"),
+                cell(hit.countries),
+                badges(hit.lists, hit.removed_lists),
+                cell(hit.status),
+                cell(hit.tiers),
+                Text(f"{hit.score:.0f}" if self.latest.strip() else "", justify="right"),
+                key=str(hit.entity_id),
+            )
         self._show_facets(message.result)
         self._show_status(message.result)
         ids = [h.entity_id for h in self.hits]
@@ -190,7 +195,8 @@ class SearchScreen(Screen):
         shown = len(result.hits)
         more = f" (first {shown})" if result.total > shown else ""
         self.query_one("#status", Static).update(
-            Text(f"{result.total:,} entities{more} · {result.elapsed_ms:.1f} ms · Enter open · w star · e export · ? help"))
+            Text(f"{result.total:,} entities{more} · {result.elapsed_ms:.1f} ms · Enter open · w star · e export · ? help")
+        )
 
     # -- facets --------------------------------------------------------------------------
     def on_key(self, event) -> None:

@@ -66,18 +66,25 @@ class WatchlistScreen(Screen):
         row = table.cursor_row
         table.clear()
         for r in self.rows:
-            changes = "; ".join(f"{c['list']} {c['change']}" + (f" ({', '.join(c['fields'])})" if c.get("fields") else "")
-                                for c in r["changes"]) or "—"
+            changes = "; ".join(f"{c['list']} {c['change']}" + (f" ({', '.join(c['fields'])})" if c.get("fields") else "") for c in r["changes"]) or "—"
             note = (r.get("note") or "").strip().splitlines()
-            table.add_row(cell(r["name"] or f"{r['key']} (no longer in the store)"), badges(r["lists"]), cell(r["countries"]),
-                          cell(r["tags"]), cell(note[0][:60] if note else ""), cell(changes), cell(r["starred_at"]),
-                          key=str(r["entity_id"] or f"gone:{r['key']}"))
+            table.add_row(
+                cell(r["name"] or f"{r['key']} (no longer in the store)"),
+                badges(r["lists"]),
+                cell(r["countries"]),
+                cell(r["tags"]),
+                cell(note[0][:60] if note else ""),
+                cell(changes),
+                cell(r["starred_at"]),
+                key=str(r["entity_id"] or f"gone:{r['key']}"),
+            )
         if self.rows:
             table.move_cursor(row=min(row, len(self.rows) - 1))
         count = len(self.rows)
         changed = sum(1 for r in self.rows if r["changes"])
         self.query_one("#wl-title", Static).update(
-            Text(f"Your watchlist: {count} starred, {changed} changed since starred · Enter open · w unstar · n note"))
+            Text(f"Your watchlist: {count} starred, {changed} changed since starred · Enter open · w unstar · n note")
+        )
         table.focus()
 
     @on(DataTable.RowSelected, "#starred")
