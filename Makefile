@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 
 .PHONY: run test lint install clean
+TYPECHECK = build/typecheck
 
 $(BIN)/watchlist: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,9 +22,17 @@ install: $(BIN)/watchlist
 run: install
 	$(BIN)/watchlist
 
-test: install $(VENV)/.interop
+# Style, format and types. mypy reads the package by its installed names through links: store/ is watchlist.store.
+lint: install
 	$(BIN)/ruff check store tui tests bench
+	$(BIN)/ruff format --check store tui tests bench
+	mkdir -p $(TYPECHECK)/watchlist
+	ln -sfn ../../../store $(TYPECHECK)/watchlist/store
+	ln -sfn ../../../tui $(TYPECHECK)/watchlist/tui
+	cd $(TYPECHECK) && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p watchlist.store -p watchlist.tui
+
+test: install $(VENV)/.interop lint
 	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TYPECHECK) *.egg-info .pytest_cache .ruff_cache

@@ -16,10 +16,9 @@ from typing import Any
 
 import sqlite_utils
 
-from .db import now, store_path, transaction, uri, user
+from .db import inserted, now, rows, store_path, transaction, uri, user
 from .errors import StoreError
 from .export import check_output, file_mode, write_whole
-from .queries import rows
 from .userdata import both_kept
 
 FORMAT = "watchlist-userdata"
@@ -183,9 +182,9 @@ def _run_id(conn: sqlite3.Connection, run: dict[str, Any]) -> tuple[int, int]:
     ).fetchone()
     if found:
         return found[0], 0
-    run_id = conn.execute(
-        f"INSERT INTO user_screening_runs ({', '.join(_RUN)}) VALUES ({','.join('?' * len(_RUN))})", tuple(run[c] for c in _RUN)
-    ).lastrowid
+    run_id = inserted(
+        conn.execute(f"INSERT INTO user_screening_runs ({', '.join(_RUN)}) VALUES ({','.join('?' * len(_RUN))})", tuple(run[c] for c in _RUN))
+    )
     conn.executemany(
         f"INSERT INTO user_screening_rows (run_id, {', '.join(_RUN_ROW)}) VALUES (?, {','.join('?' * len(_RUN_ROW))})",
         [(run_id, *(r.get(c) for c in _RUN_ROW)) for r in run.get("rows", [])],

@@ -13,9 +13,9 @@ from typing import Any
 
 import sqlite_utils
 
-from .db import IN_JSON, as_json
+from .db import IN_JSON, as_json, rows
 from .lists import LIST_NAMES
-from .queries import rows
+from .models import Change, of_row
 
 KINDS = ("added", "changed", "removed", "relisted")
 
@@ -63,7 +63,7 @@ def changes(
     baseline: bool = False,
     entity_ids: list[int] | None = None,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Change]:
     """Changes, newest snapshot first; filtered by list code, snapshot date (``as_of >= since``) and kind."""
     where, params = [], []
     if list_code:
@@ -81,17 +81,22 @@ def changes(
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
     sql = f"SELECT * FROM ({sql})" + ("" if baseline else " WHERE NOT baseline")
     sql += " ORDER BY as_of DESC, list, change, name" + (f" LIMIT {int(limit)}" if limit else "")
-    out, seen = [], set()
+    out: list[Change] = []
+    seen: set[tuple] = set()
     for row in rows(db.conn, sql, tuple(params)):  # a list repeating one party per address: one row for the entity
         if (key := (row["entity_id"], row["list"], row["change"], row["as_of"], row["detail"])) not in seen:
             seen.add(key)
-            out.append(row)
-    for row in out:
-        row["list_name"] = list_name(row["list"])
-        row["fields"] = row["fields"].split(",") if row["fields"] else []
-        row["detail"] = json.loads(row["detail"]) if row["detail"] else {}
-        row["countries"] = [c for c in row["countries"].split(",") if c]
-        row["baseline"] = bool(row["baseline"])
+            out.append(
+                of_row(
+                    Change,
+                    row,
+                    list_name=list_name(row["list"]),
+                    fields=tuple(row["fields"].split(",")) if row["fields"] else (),
+                    detail=json.loads(row["detail"]) if row["detail"] else {},
+                    countries=tuple(c for c in row["countries"].split(",") if c),
+                    baseline=bool(row["baseline"]),
+                )
+            )
     return out
 
 
@@ -113,13 +118,13 @@ def summary(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return out
 
 
-def describe(change: dict[str, Any]) -> str:
+def describe(change: Change) -> str:
     """One line for a change: what happened, with before → after for listing fields."""
-    if change["change"] != "changed":
-        return change["change"]
+    if change.change != "changed":
+        return change.change
     parts = []
-    for field in change["fields"]:
-        detail = change["detail"].get(field)
+    for field in change.fields:
+        detail = change.detail.get(field)
         if isinstance(detail, list) and len(detail) == 2:
             parts.append(f"{field}: {detail[0] or '—'} → {detail[1] or '—'}")
         elif isinstance(detail, dict):

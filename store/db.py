@@ -13,10 +13,11 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import sqlite_utils
@@ -37,6 +38,20 @@ def default_path() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("watchlist", appauthor=False)) / "watchlist.db"
+
+
+def rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """The result of ``sql`` as dicts keyed by column name."""
+    cur = conn.execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def inserted(cur: sqlite3.Cursor) -> int:
+    """The id of the row that ``cur`` (an INSERT) wrote."""
+    if cur.lastrowid is None:
+        raise sqlite3.InterfaceError("no row was inserted")
+    return cur.lastrowid
 
 
 def now() -> str:

@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .db import now
 from .errors import BadOutput
+from .models import Entity, jsonable
 
 FORMATS = ("csv", "json", "md")
 
@@ -40,46 +42,44 @@ def _md(value: Any) -> str:
     return _cell(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def summary(record: dict[str, Any]) -> str:
+def summary(record: Entity) -> str:
     """One paragraph: who, where, on which lists (with citations and dates), and the sources."""
-    parts = [f"{record['name']} ({record['kind']}; {', '.join(record['countries']) or 'country unknown'}; key {record['key']})."]
-    active = [x for x in record["listings"] if x["status"] == "active"]
-    removed = [x for x in record["listings"] if x["status"] != "active"]
+    parts = [f"{record.name} ({record.kind}; {', '.join(record.countries) or 'country unknown'}; key {record.key})."]
+    active = [x for x in record.listings if x.active]
+    removed = [x for x in record.listings if not x.active]
     if active:
         parts.append(
             "Listed on "
             + "; ".join(
-                f"{x['list']}"
-                + (f" ({x['programs']})" if x.get("programs") else "")
-                + (f", {x['citation']}" if x.get("citation") else "")
-                + (f", since {x['start_date']}" if x.get("start_date") else "")
-                + (f", license policy: {x['license_policy']}" if x.get("license_policy") else "")
+                x.list
+                + (f" ({x.programs})" if x.programs else "")
+                + (f", {x.citation}" if x.citation else "")
+                + (f", since {x.start_date}" if x.start_date else "")
+                + (f", license policy: {x.license_policy}" if x.license_policy else "")
                 for x in active
             )
             + "."
         )
     if removed:
-        parts.append("Removed from " + ", ".join(f"{x['list']}" + (f" ({x['removed_date']})" if x.get("removed_date") else "") for x in removed) + ".")
-    if not record["listings"]:
+        parts.append("Removed from " + ", ".join(x.list + (f" ({x.removed_date})" if x.removed_date else "") for x in removed) + ".")
+    if not record.listings:
         parts.append("Not on any list in the store.")
-    aliases = [n["name"] for n in record["names"] if n["kind"] != "primary" and n["name"] != record["name"]]
+    aliases = [n.name for n in record.names if n.kind != "primary" and n.name != record.name]
     if aliases:
         parts.append("Also known as " + "; ".join(dict.fromkeys(aliases[:6])) + ("; …" if len(aliases) > 6 else "") + ".")
-    if record.get("goods"):
+    if record.goods:
         parts.append(
-            "Goods: "
-            + "; ".join(dict.fromkeys(f"HS {g['hs_code']}" + (f" (CHPL tier {g['chpl_tier']})" if g.get("chpl_tier") else "") for g in record["goods"]))
-            + "."
+            "Goods: " + "; ".join(dict.fromkeys(f"HS {g.hs_code}" + (f" (CHPL tier {g.chpl_tier})" if g.chpl_tier else "") for g in record.goods)) + "."
         )
-    if record["sources"]:
-        parts.append("Sources: " + "; ".join(f"{s['name']}" + (f" as of {s['as_of']}" if s.get("as_of") else "") for s in record["sources"]) + ".")
+    if record.sources:
+        parts.append("Sources: " + "; ".join(s.name + (f" as of {s.as_of}" if s.as_of else "") for s in record.sources) + ".")
     return " ".join(parts)
 
 
 def results_text(results: list[dict[str, Any]], fmt: str, query: str = "") -> str:
     """Search results (``Hit.as_dict()`` rows) in one of ``FORMATS``."""
     if fmt == "json":
-        return json.dumps({"query": query, "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "results": results}, ensure_ascii=False, indent=2)
+        return json.dumps({"query": query, "exported_at": now(), "results": results}, ensure_ascii=False, indent=2)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -90,7 +90,7 @@ def results_text(results: list[dict[str, Any]], fmt: str, query: str = "") -> st
     lines = [
         f"# Search results: {_md(query) or '(all entities)'}",
         "",
-        f"Exported {time.strftime('%Y-%m-%d %H:%M')} from the watchlist store.",
+        f"Exported {now()[:16].replace('T', ' ')} from the watchlist store.",
         "",
         "| " + " | ".join(_RESULT_FIELDS) + " |",
         "|" + "---|" * len(_RESULT_FIELDS),
@@ -131,11 +131,11 @@ _SECTIONS = [
 ]
 
 
-def dossier_text(record: dict[str, Any], fmt: str) -> str:
+def dossier_text(entity: Entity, fmt: str) -> str:
     """Everything known about one entity, with sources, in one of ``FORMATS``."""
+    record = jsonable(entity)
     if fmt == "json":
-        clean = {k: v for k, v in record.items()}
-        return json.dumps(clean, ensure_ascii=False, indent=2, default=str)
+        return json.dumps(record, ensure_ascii=False, indent=2, default=str)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -150,7 +150,7 @@ def dossier_text(record: dict[str, Any], fmt: str) -> str:
         if record.get("note"):
             writer.writerow(["note", "text", _csv(record["note"])])
         return out.getvalue()
-    lines = [f"# {_md(record['name'])}", "", summary(record), ""]
+    lines = [f"# {_md(entity.name)}", "", summary(entity), ""]
     for title, key, fields in _SECTIONS:
         rows = record.get(key) or []
         if not rows:

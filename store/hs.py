@@ -6,8 +6,9 @@ from typing import Any
 
 import sqlite_utils
 
+from .db import rows
 from .links import ACCEPTED, DECISIONS
-from .queries import rows
+from .models import TRADE_COLUMNS, TradeFlow, of_row
 
 
 def dotted(code: str) -> str:
@@ -69,14 +70,14 @@ def node(db: sqlite_utils.Database, code: str) -> dict[str, Any] | None:
         return None
     out = found[0]
     out["chpl_below"] = rows(conn, "SELECT hs6, tier, tier_group FROM chpl WHERE hs6 LIKE ? || '%' ORDER BY hs6", (code,))
-    out["trade"] = rows(
+    found_trade = rows(
         conn,
-        "SELECT t.reporter, t.partner, t.flow, t.hs_code, t.product, t.period, t.value, t.unit,"
-        " t.basis, t.note, s.name AS source FROM trade_flows t LEFT JOIN sources s ON s.id = t.source_id"
+        f"SELECT {TRADE_COLUMNS} FROM trade_flows t LEFT JOIN sources s ON s.id = t.source_id"
         " WHERE t.hs_code = ? OR ? LIKE t.hs_code || '%' AND length(t.hs_code) >= 4"
         " ORDER BY t.hs_code, t.period, t.reporter",
         (code, code),
     )
+    out["trade"] = [of_row(TradeFlow, t) for t in found_trade]
     out["suppliers"] = suppliers(db, code)
     return out
 

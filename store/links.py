@@ -16,9 +16,9 @@ from typing import Any
 
 import sqlite_utils
 
-from .db import now, transaction, user
+from .db import now, rows, transaction, user
+from .models import Shipments
 from .normalize import analyze
-from .queries import rows
 from .search import SearchIndex
 
 THRESHOLD = 90.0
@@ -111,11 +111,11 @@ def decide(db: sqlite_utils.Database, link_id: int, decision: str) -> dict[str, 
     return next((r for r in listing(db) if r["id"] == link_id), None)
 
 
-def shipments_of(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
+def shipments_of(db: sqlite_utils.Database, entity_id: int) -> Shipments:
     """An entity's shipments through its linked or confirmed parties: by HS code and by counterparty, with totals."""
     keys = [k for (k,) in db.conn.execute(f"SELECT l.party_key FROM party_links l {DECISIONS} WHERE l.entity_id = ? AND {ACCEPTED}", (entity_id,))]
     if not keys:
-        return {"by_hs": [], "by_counterparty": [], "total_value": 0.0, "count": 0}
+        return Shipments(0, 0.0, (), ())
     marks = ",".join("?" * len(keys))
     where = f"(exporter_key IN ({marks}) OR importer_key IN ({marks}))"
     params = (*keys, *keys)
@@ -135,9 +135,4 @@ def shipments_of(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any]:
         f" GROUP BY 1, 2 ORDER BY value DESC LIMIT 100",
         (*keys, *keys, *params),
     )
-    return {
-        "by_hs": by_hs,
-        "by_counterparty": by_party,
-        "total_value": sum(r["value"] or 0 for r in by_hs),
-        "count": sum(r["shipments"] for r in by_hs),
-    }
+    return Shipments(sum(r["shipments"] for r in by_hs), sum(r["value"] or 0 for r in by_hs), tuple(by_hs), tuple(by_party))

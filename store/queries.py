@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import sqlite_utils
 
+from .changes import changes
+from .db import rows
+from .links import shipments_of
+from .models import (
+    TRADE_COLUMNS,
+    Address,
+    Entity,
+    Fact,
+    Good,
+    Identifier,
+    Listing,
+    Name,
+    Neighbour,
+    Note,
+    Record,
+    Related,
+    Source,
+    Star,
+    TradeFlow,
+    of_row,
+)
+from .resolve import candidates, group_of, members
+
+T = TypeVar("T")
+
 # An address precise enough that sharing it means something: a number and more than a city name.
 STREET_LEVEL = "a.norm GLOB '*[0-9]*' AND length(a.norm) >= 15"
-
-
-def rows(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
-    cur = conn.execute(sql, params)
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
 
 def stats(db: sqlite_utils.Database) -> dict[str, Any]:
@@ -58,73 +78,69 @@ def entity_id_for(db: sqlite_utils.Database, ref: str) -> int | None:
     return row[0] if row else None
 
 
-def entity(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any] | None:
+def entity(db: sqlite_utils.Database, entity_id: int) -> Entity | None:
     """Everything known about one entity, each fact with its source and list.
 
     An entity is a resolved group of list records (see :mod:`store.resolve`): asked for any record,
     this returns the whole group, known by its first record's id, key and name.
     """
-    from . import changes as changes_mod  # deferred: changes imports the importers
-    from .resolve import candidates, group_of, members
-
     conn = db.conn
     gid = group_of(conn, entity_id)
-    found = rows(conn, "SELECT id, key, kind, name, countries, ownership, remarks, first_seen, last_seen FROM entities WHERE id = ?", (gid,))
+    found = rows(conn, "SELECT id, key, kind, name, ownership, first_seen, last_seen FROM entities WHERE id = ?", (gid,))
     if not found:
         return None
-    out = found[0]
+    head = found[0]
     ids = members(conn, gid)
-    marks = ",".join("?" * len(ids))
-    of = f"IN ({marks})"
-    records = rows(
-        conn,
-        "SELECT e.id, e.key, e.name, e.kind, e.countries, e.remarks, r.reason,"
-        " (SELECT group_concat(l.list || ':' || l.status, ' ') FROM listings l WHERE l.entity_id = e.id) AS lists"
-        f" FROM entities e LEFT JOIN resolution r ON r.entity_id = e.id WHERE e.id {of} ORDER BY e.id",
-        tuple(ids),
-    )
-    out["records"] = [
-        {**r, "reason": r["reason"] or ("this record" if len(ids) > 1 else ""), "countries": [c for c in r["countries"].split(",") if c]}
-        for r in records
-    ]
-    out["countries"] = sorted({c for r in out["records"] for c in r["countries"]})
-    if out["kind"] == "other":
-        out["kind"] = next((r["kind"] for r in records if r["kind"] != "other"), "other")
-    out["remarks"] = "\n".join(dict.fromkeys(r["remarks"] for r in records if r["remarks"])) or None
-    seen_names: set[str] = set()
-    out["names"] = [
-        n
-        for n in rows(
-            conn,
-            "SELECT n.name, n.kind, n.origin AS list, s.name AS source FROM names n"
-            f" LEFT JOIN sources s ON s.id = n.source_id WHERE n.entity_id {of}"
-            " ORDER BY n.entity_id != ?, n.kind != 'primary', n.id",
-            (*ids, gid),
+    of = f"IN ({','.join('?' * len(ids))})"
+    records = tuple(
+        of_row(
+            Record,
+            r,
+            reason=r["reason"] or ("this record" if len(ids) > 1 else ""),
+            countries=tuple(c for c in r["countries"].split(",") if c),
         )
-        if (n["name"], n["list"]) not in seen_names and not seen_names.add((n["name"], n["list"]))
-    ]
-    out["addresses"] = rows(
-        conn,
-        "SELECT a.address, a.country, a.origin AS list, s.name AS source, a.entity_id AS record_id,"
-        " (SELECT count(DISTINCT a2.entity_id) FROM addresses a2 WHERE a2.norm = a.norm"
-        f"  AND a2.entity_id NOT {of} AND " + STREET_LEVEL + ") AS shared_with"
-        " FROM addresses a LEFT JOIN sources s ON s.id = a.source_id"
-        f" WHERE a.entity_id {of} ORDER BY a.id",
-        (*ids, *ids),
+        for r in rows(
+            conn,
+            "SELECT e.id, e.key, e.name, e.kind, e.countries, e.remarks, r.reason,"
+            " (SELECT group_concat(l.list || ':' || l.status, ' ') FROM listings l WHERE l.entity_id = e.id) AS lists"
+            f" FROM entities e LEFT JOIN resolution r ON r.entity_id = e.id WHERE e.id {of} ORDER BY e.id",
+            tuple(ids),
+        )
     )
-    out["identifiers"] = rows(conn, f"SELECT kind, value, country, origin AS list FROM identifiers WHERE entity_id {of} ORDER BY id", tuple(ids))
-    out["facts"] = rows(conn, f"SELECT DISTINCT kind, value FROM facts WHERE entity_id {of} ORDER BY kind, value", tuple(ids))
-    out["listings"] = rows(
+    kind = head["kind"] if head["kind"] != "other" else next((r.kind for r in records if r.kind != "other"), "other")
+    names: dict[tuple[str, str | None], Name] = {}
+    for n in rows(
         conn,
-        "SELECT l.list, l.programs, l.citation, l.start_date, l.end_date,"
-        " l.license_requirement, l.license_policy, l.status, l.removed_date, l.source_url,"
-        " l.remarks, s.name AS source, s.as_of AS source_as_of, e.key AS record FROM listings l"
-        " JOIN entities e ON e.id = l.entity_id"
-        f" LEFT JOIN sources s ON s.id = l.source_id WHERE l.entity_id {of}"
-        " ORDER BY l.status, l.start_date DESC",
-        tuple(ids),
+        "SELECT n.name, n.kind, n.origin AS list, s.name AS source FROM names n"
+        f" LEFT JOIN sources s ON s.id = n.source_id WHERE n.entity_id {of}"
+        " ORDER BY n.entity_id != ?, n.kind != 'primary', n.id",
+        (*ids, gid),
+    ):
+        names.setdefault((n["name"], n["list"]), of_row(Name, n))
+    addresses = tuple(
+        of_row(
+            Address,
+            a,
+            others=_neighbours(
+                conn,
+                "SELECT DISTINCT a2.entity_id FROM addresses a JOIN addresses a2"
+                " ON a2.norm = a.norm WHERE a.entity_id = ? AND a.address = ? AND " + STREET_LEVEL,
+                (a["record_id"], a["address"]),
+                ids,
+            ),
+        )
+        for a in rows(
+            conn,
+            "SELECT a.address, a.country, a.origin AS list, s.name AS source, a.entity_id AS record_id,"
+            " (SELECT count(DISTINCT a2.entity_id) FROM addresses a2 WHERE a2.norm = a.norm"
+            f"  AND a2.entity_id NOT {of} AND " + STREET_LEVEL + ") AS shared_with"
+            " FROM addresses a LEFT JOIN sources s ON s.id = a.source_id"
+            f" WHERE a.entity_id {of} ORDER BY a.id",
+            (*ids, *ids),
+        )
     )
-    out["goods"] = rows(
+    goods = _all(
+        Good,
         conn,
         "SELECT g.hs_code, h.description, c.tier AS chpl_tier, g.goods, g.evidence, g.period,"
         " s.name AS source FROM entity_goods g LEFT JOIN hs_codes h ON h.code = g.hs_code"
@@ -133,59 +149,84 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> dict[str, Any] | None:
         " GROUP BY g.hs_code, g.goods, g.evidence ORDER BY g.hs_code",
         tuple(ids),
     )
-    out["relations"] = _relations(conn, ids)
-    out["changes"] = changes_mod.changes(db, entity_ids=ids, baseline=True)
-    out["candidates"] = candidates(db, gid)
-    out["sources"] = rows(
+    codes = sorted({g.hs_code for g in goods})
+    keys = [r.key for r in records]
+    key_marks = ",".join("?" * len(keys))
+    star = conn.execute(f"SELECT min(starred_at), group_concat(tags, ' ') FROM user_watchlist WHERE entity_key IN ({key_marks})", keys).fetchone()
+    notes = _all(
+        Note,
         conn,
-        "SELECT DISTINCT s.name, s.file, s.url, s.as_of, s.license FROM sources s WHERE s.id IN"
-        f" (SELECT source_id FROM names WHERE entity_id {of} UNION SELECT source_id FROM"
-        f" listings WHERE entity_id {of} UNION SELECT source_id FROM addresses WHERE"
-        f" entity_id {of} UNION SELECT source_id FROM entity_goods WHERE entity_id {of}"
-        f" UNION SELECT source_id FROM entities WHERE id {of})",
-        tuple(ids) * 5,
+        f"SELECT entity_key AS key, note, updated_at FROM user_notes WHERE entity_key IN ({key_marks}) ORDER BY entity_key != ?, entity_key",
+        (*keys, head["key"]),
     )
-    for address in out["addresses"]:
-        address["others"] = _neighbours(
+    return Entity(
+        id=head["id"],
+        key=head["key"],
+        kind=kind,
+        name=head["name"],
+        countries=tuple(sorted({c for r in records for c in r.countries})),
+        ownership=head["ownership"],
+        remarks="\n".join(dict.fromkeys(r.remarks for r in records if r.remarks)) or None,
+        first_seen=head["first_seen"],
+        last_seen=head["last_seen"],
+        records=records,
+        names=tuple(names.values()),
+        addresses=addresses,
+        identifiers=_all(
+            Identifier, conn, f"SELECT kind, value, country, origin AS list FROM identifiers WHERE entity_id {of} ORDER BY id", tuple(ids)
+        ),
+        facts=_all(Fact, conn, f"SELECT DISTINCT kind, value FROM facts WHERE entity_id {of} ORDER BY kind, value", tuple(ids)),
+        listings=_all(
+            Listing,
             conn,
-            "SELECT DISTINCT a2.entity_id FROM addresses a JOIN addresses a2"
-            " ON a2.norm = a.norm WHERE a.entity_id = ? AND a.address = ? AND " + STREET_LEVEL,
-            (address.pop("record_id"), address["address"]),
-            ids,
-        )
-    codes = sorted({g["hs_code"] for g in out["goods"]})
-    out["trade"] = (
-        rows(
+            "SELECT l.list, l.programs, l.citation, l.start_date, l.end_date,"
+            " l.license_requirement, l.license_policy, l.status, l.removed_date, l.source_url,"
+            " l.remarks, s.name AS source, s.as_of AS source_as_of, e.key AS record FROM listings l"
+            " JOIN entities e ON e.id = l.entity_id"
+            f" LEFT JOIN sources s ON s.id = l.source_id WHERE l.entity_id {of}"
+            " ORDER BY l.status, l.start_date DESC",
+            tuple(ids),
+        ),
+        goods=goods,
+        relations=tuple(_relations(conn, ids)),
+        changes=tuple(changes(db, entity_ids=ids, baseline=True)),
+        candidates=tuple(candidates(db, gid)),
+        sources=_all(
+            Source,
             conn,
-            "SELECT t.reporter, t.partner, t.flow, t.hs_code, t.product, t.period, t.value, t.unit,"
-            " s.name AS source FROM trade_flows t LEFT JOIN sources s ON s.id = t.source_id"
+            "SELECT DISTINCT s.name, s.file, s.url, s.as_of, s.license FROM sources s WHERE s.id IN"
+            f" (SELECT source_id FROM names WHERE entity_id {of} UNION SELECT source_id FROM"
+            f" listings WHERE entity_id {of} UNION SELECT source_id FROM addresses WHERE"
+            f" entity_id {of} UNION SELECT source_id FROM entity_goods WHERE entity_id {of}"
+            f" UNION SELECT source_id FROM entities WHERE id {of})",
+            tuple(ids) * 5,
+        ),
+        trade=_all(
+            TradeFlow,
+            conn,
+            f"SELECT {TRADE_COLUMNS} FROM trade_flows t LEFT JOIN sources s ON s.id = t.source_id"
             f" WHERE t.hs_code IN ({','.join('?' * len(codes))}) ORDER BY t.hs_code, t.period",
             tuple(codes),
         )
         if codes
-        else []
+        else (),
+        shipments=shipments_of(db, gid),
+        notes=notes,
+        watchlist=Star(star[0], " ".join(dict.fromkeys((star[1] or "").split()))) if star[0] else None,
+        note=joined_notes(notes) or None,
     )
-    from .links import shipments_of  # deferred: links imports the search engine
-
-    out["shipments"] = shipments_of(db, gid)
-    keys = [r["key"] for r in out["records"]]
-    key_marks = ",".join("?" * len(keys))
-    star = conn.execute(f"SELECT min(starred_at), group_concat(tags, ' ') FROM user_watchlist WHERE entity_key IN ({key_marks})", keys).fetchone()
-    out["notes"] = rows(
-        conn,
-        f"SELECT entity_key AS key, note, updated_at FROM user_notes WHERE entity_key IN ({key_marks}) ORDER BY entity_key != ?, entity_key",
-        (*keys, out["key"]),
-    )
-    out["watchlist"] = {"starred_at": star[0], "tags": " ".join(dict.fromkeys((star[1] or "").split()))} if star[0] else None
-    out["note"] = joined_notes(out["notes"]) or None
-    return out
 
 
-def joined_notes(notes: list[dict[str, Any]]) -> str:
+def _all(cls: type[T], conn: sqlite3.Connection, sql: str, params: tuple = ()) -> tuple[T, ...]:
+    """Every row of ``sql`` as a ``cls``."""
+    return tuple(of_row(cls, r) for r in rows(conn, sql, params))
+
+
+def joined_notes(notes: Sequence[Note]) -> str:
     """The notes of an entity's records as one text: a single note as it is, several each after its record key."""
     if len(notes) == 1:
-        return notes[0]["note"]
-    return "\n\n".join(f"[{n['key']}] {n['note']}" for n in notes)
+        return notes[0].note
+    return "\n\n".join(f"[{n.key}] {n.note}" for n in notes)
 
 
 # A stated relation as its other side reads it.
@@ -204,7 +245,7 @@ INVERSE = {
 CONTACT_KINDS = {"Website": "same website as", "Email Address": "same e-mail as", "Phone Number": "same phone as"}
 
 
-def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]:
+def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[Related]:
     """Stated relations ("Linked To") both ways, then derived ones (shared street address, website, e-mail, phone)."""
     marks = ",".join("?" * len(ids))
     out = rows(
@@ -254,10 +295,15 @@ def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]
             "SELECT id, name FROM entities WHERE id IN ({})".format(",".join(str(int(r["entity_id"])) for r in out if r["entity_id"]) or "NULL")
         )
     )
-    for rel in out:
-        rel["entity_name"] = names.get(rel["entity_id"]) if rel["entity_id"] else None
-        rel["lists"] = _active_lists(conn, rel["entity_id"]) if rel["entity_id"] else []
-    return out
+    return [
+        of_row(
+            Related,
+            rel,
+            entity_name=names.get(rel["entity_id"]) if rel["entity_id"] else None,
+            lists=tuple(_active_lists(conn, rel["entity_id"])) if rel["entity_id"] else (),
+        )
+        for rel in out
+    ]
 
 
 def _active_lists(conn: sqlite3.Connection, group_id: int) -> list[str]:
@@ -271,21 +317,22 @@ def _active_lists(conn: sqlite3.Connection, group_id: int) -> list[str]:
     )
 
 
-def _neighbours(conn: sqlite3.Connection, sql: str, params: tuple, ids: list[int]) -> list[dict[str, Any]]:
+def _neighbours(conn: sqlite3.Connection, sql: str, params: tuple, ids: list[int]) -> tuple[Neighbour, ...]:
     """Other entities (as groups) found by ``sql`` (which selects entity ids), with their names and lists."""
     found = [eid for (eid,) in conn.execute(sql, params)]
     groups = dict(
         conn.execute("SELECT entity_id, group_id FROM resolution WHERE entity_id IN ({})".format(",".join(str(int(e)) for e in found) or "NULL"))
     )
-    out, seen = [], set()
+    out: list[Neighbour] = []
+    seen: set[int] = set()
     for eid in found:
         gid = groups.get(eid, eid)
         if gid in ids or gid in seen or len(seen) >= 100:
             continue
         seen.add(gid)
         row = conn.execute("SELECT name, countries FROM entities WHERE id = ?", (gid,)).fetchone()
-        out.append({"entity_id": gid, "name": row[0], "countries": row[1], "lists": " ".join(_active_lists(conn, gid))})
-    return sorted(out, key=lambda o: o["name"])
+        out.append(Neighbour(gid, row[0], row[1], " ".join(_active_lists(conn, gid))))
+    return tuple(sorted(out, key=lambda o: o.name))
 
 
 def rejects(db: sqlite_utils.Database, import_id: int | None = None) -> list[dict[str, Any]]:

@@ -30,14 +30,13 @@ import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
 
 import sqlite_utils
 from rapidfuzz import fuzz
 
-from .db import now, transaction, user
+from .db import now, rows, transaction, user
+from .models import Candidate, of_row
 from .normalize import LEGAL, analyze
-from .queries import rows
 
 # Boilerplate after a name: "..., and its sub-units and successors", "and any successor, subunit, or subsidiary thereof".
 _BOILERPLATE = re.compile(
@@ -404,9 +403,9 @@ def run(conn: sqlite3.Connection) -> dict[str, int]:
             resolution.append((i, root, reasons.get(i, "same group")))
     best: dict[tuple[int, int], tuple[int, int, float, str]] = {}  # one candidate per pair of groups, the strongest
     for a, b, score, reason in candidates:
-        pair = tuple(sorted((groups.find(a), groups.find(b))))
-        if pair[0] != pair[1] and (pair not in best or score > best[pair][2]):
-            best[pair] = (pair[0], pair[1], score, reason)  # stored between the groups' own records
+        ends = (min(groups.find(a), groups.find(b)), max(groups.find(a), groups.find(b)))
+        if ends[0] != ends[1] and (ends not in best or score > best[ends][2]):
+            best[ends] = (ends[0], ends[1], score, reason)  # stored between the groups' own records
     open_candidates = list(best.values())
     conn.execute("DELETE FROM resolution")
     conn.execute("DELETE FROM resolve_candidates")
@@ -449,7 +448,7 @@ def groups_map(conn: sqlite3.Connection) -> dict[int, int]:
     return dict(conn.execute("SELECT entity_id, group_id FROM resolution"))
 
 
-def candidates(db: sqlite_utils.Database, entity_id: int | None = None) -> list[dict[str, Any]]:
+def candidates(db: sqlite_utils.Database, entity_id: int | None = None) -> list[Candidate]:
     """Open "possibly the same as" candidates (of one entity's group, or all), strongest first."""
     sql = (
         "SELECT c.id, c.a_id, ea.key AS a_key, ea.name AS a_name, ea.countries AS a_countries,"
@@ -460,10 +459,12 @@ def candidates(db: sqlite_utils.Database, entity_id: int | None = None) -> list[
         " JOIN entities eb ON eb.id = c.b_id"
     )
     if entity_id is None:
-        return rows(db.conn, sql + " ORDER BY c.score DESC, ea.name")
-    ids = members(db.conn, group_of(db.conn, entity_id))
-    marks = ",".join("?" * len(ids))
-    return rows(db.conn, sql + f" WHERE c.a_id IN ({marks}) OR c.b_id IN ({marks}) ORDER BY c.score DESC", (*ids, *ids))
+        found = rows(db.conn, sql + " ORDER BY c.score DESC, ea.name")
+    else:
+        ids = members(db.conn, group_of(db.conn, entity_id))
+        marks = ",".join("?" * len(ids))
+        found = rows(db.conn, sql + f" WHERE c.a_id IN ({marks}) OR c.b_id IN ({marks}) ORDER BY c.score DESC", (*ids, *ids))
+    return [of_row(Candidate, c) for c in found]
 
 
 def decide(db: sqlite_utils.Database, key_a: str, key_b: str, decision: str, note: str | None = None) -> dict[str, int]:

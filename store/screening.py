@@ -23,11 +23,10 @@ from typing import Any
 import sqlite_utils
 
 from .countries import country_code
-from .db import now, transaction, user
+from .db import inserted, now, rows, transaction, user
 from .errors import ImportFailed
 from .importers.reading import json_lines, read_text, sniff_delimiter
 from .normalize import NameKeys, analyze
-from .queries import rows as query_rows
 from .search import MAX_QUERY, Hit, SearchIndex, query_keys
 
 THRESHOLD = 85.0
@@ -101,9 +100,10 @@ def read_rows(path: Path, name_column: str | None = None, country_column: str | 
         raise ScreenFailed(f"{path}: file is empty")
     records = _json_lines(path, text) if text.lstrip().startswith("{") else _delimited(path, text)
     columns = list(dict.fromkeys(k for _, rec in records[:1000] for k in rec))
-    name_col = _pick(path, columns, name_column, NAME_COLUMNS, "name", required=True)
+    name_col = _pick(path, columns, name_column, NAME_COLUMNS, "name", required=True) or ""
     country_col = _pick(path, columns, country_column, COUNTRY_COLUMNS, "country", required=False)
-    good, bad = [], []
+    good: list[Row] = []
+    bad: list[Row] = []
     for line, rec in records:
         name = str(rec.get(name_col) or "").strip()
         given = str(rec.get(country_col) or "").strip() if country_col else ""
@@ -383,10 +383,12 @@ def save_run(db: sqlite_utils.Database, path: Path | str, results: list[Result],
     """Keep a run and its rows; return its id."""
     digest = digest or file_hash(Path(path))
     with transaction(db.conn) as conn:
-        run_id = conn.execute(
-            "INSERT INTO user_screening_runs (file, content_hash, started, user, threshold, snapshot, summary) VALUES (?,?,?,?,?,?,?)",
-            (str(path), digest, now(), user(), threshold, json.dumps(snapshot(db)), json.dumps(summary(results))),
-        ).lastrowid
+        run_id = inserted(
+            conn.execute(
+                "INSERT INTO user_screening_runs (file, content_hash, started, user, threshold, snapshot, summary) VALUES (?,?,?,?,?,?,?)",
+                (str(path), digest, now(), user(), threshold, json.dumps(snapshot(db)), json.dumps(summary(results))),
+            )
+        )
         conn.executemany(
             "INSERT INTO user_screening_rows (run_id, line, name, country, input, status, entity_key, score, lists, matches,"
             " fingerprint) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -429,7 +431,7 @@ def changed_lines(db: sqlite_utils.Database, run_id: int, earlier: int) -> set[i
 
 def runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every run, newest first, with counts of triaged rows."""
-    out = query_rows(
+    out = rows(
         db.conn,
         "SELECT r.id, r.file, r.started, r.user, r.threshold, r.snapshot, r.summary,"
         " (SELECT count(*) FROM user_screening_rows x WHERE x.run_id = r.id) AS rows,"
@@ -443,7 +445,7 @@ def runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 def run_rows(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
     """A run's rows with their matches and the user's decision, potential matches first."""
-    out = query_rows(
+    out = rows(
         db.conn,
         "SELECT x.line, x.name, x.country, x.status, x.entity_key, x.score, x.lists, x.matches,"
         " d.decision, d.note, d.decided_at, d.user FROM user_screening_rows x"
@@ -475,9 +477,7 @@ def decide(db: sqlite_utils.Database, run_id: int, line: int, decision: str, not
 
 def decisions(db: sqlite_utils.Database, run_id: int, line: int) -> list[dict[str, Any]]:
     """Every decision taken on a row, oldest first (the audit trail behind its current state)."""
-    return query_rows(
-        db.conn, "SELECT decision, note, decided_at, user FROM user_screening_events WHERE run_id = ? AND line = ? ORDER BY id", (run_id, line)
-    )
+    return rows(db.conn, "SELECT decision, note, decided_at, user FROM user_screening_events WHERE run_id = ? AND line = ? ORDER BY id", (run_id, line))
 
 
 def audit(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import threading
 import time
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, chain
@@ -35,6 +35,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .db import open_readonly
+from .errors import StoreError
 from .normalize import COMMON_WORDS, GENERIC, LEGAL, PLACES, NameKeys, roman_fold, variants
 from .typos import TypoIndex
 
@@ -223,14 +224,14 @@ class SearchIndex:
         core: list[str] = []
         rows: list[int] = []
         entities: list[int] = []
-        current, seen = -1, set()
+        current, seen = -1, set[str]()
         merged_seen: dict[int, set[str]] = defaultdict(set)  # names of resolved groups, deduplicated across records
         group, grouped = index.group, index.grouped
         df: Counter[str] = Counter()
         for row, eid, lt, cr in conn.execute("SELECT id, entity_id, latn, core FROM names ORDER BY entity_id, kind != 'primary', id"):
             lt, cr = roman_fold(lt), roman_fold(cr)
             if eid != current:
-                current, seen = eid, set()
+                current, seen = eid, set[str]()
             gid = group.get(eid, eid)
             names_seen = merged_seen[gid] if gid in grouped else seen
             if lt in names_seen or not index.has(gid):
@@ -337,6 +338,8 @@ class SearchIndex:
             return self._fallback
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            if self.path is None:
+                raise StoreError("the search index has neither a store file nor a connection")
             conn = open_readonly(Path(self.path))
             self._local.conn = conn
         return conn
@@ -559,7 +562,7 @@ class SearchIndex:
 
         return ok
 
-    def hits(self, found: list[tuple[int, int | None, float]]) -> list[Hit]:
+    def hits(self, found: Sequence[tuple[int, int | None, float]]) -> list[Hit]:
         """Hits for (entity, name number, score), with display names read from the store."""
         if not found:
             return []
@@ -737,6 +740,7 @@ class SearchIndex:
 
     def _browse(self, text: str, filters: Filters, allowed: Callable[[int], bool], limit: int, started: float) -> SearchResult:
         """No words typed: entities by latest listing date, filtered."""
+        eids: Sequence[int]
         if filters.empty():
             eids, total, facets = self.recent[:limit], len(self.recent), self._all_facets
         else:
@@ -754,7 +758,7 @@ class SearchIndex:
             if e is not None:
                 lists.update(e.lists)
             countries.update(self.countries[eid])
-            kinds[self.kind[eid]] += 1
+            kinds[self.kind[eid] or "other"] += 1
         return {"list": dict(lists.most_common()), "country": dict(countries.most_common(30)), "kind": dict(kinds.most_common())}
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
 
-from .queries import rows
+from .db import rows
+from .models import TradeFlow
 
 _YEAR = re.compile(r"^\d{4}$")
 _MONTH = re.compile(r"^(\d{4})-(\d\d)$")
@@ -108,14 +110,14 @@ def yearly_from_monthly(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def best_yearly(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def best_yearly(figures: Iterable[TradeFlow]) -> list[TradeFlow]:
     """The yearly figures of the best-covered reporter→partner series (same code and unit), oldest first.
 
-    For a chart: ``figures`` are ``trade_flows`` rows (``reporter``, ``partner``, ``hs_code``, ``unit``,
-    ``period``, ``value``); monthly and partial-year figures are left out.
+    For a chart: monthly and partial-year figures are left out.
     """
-    series: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    series: dict[tuple, list[TradeFlow]] = defaultdict(list)
     for f in figures:
-        if _YEAR.match(f["period"]):
-            series[(f["reporter"], f["partner"], f["hs_code"], f["unit"])].append(f)
-    return sorted(max(series.values(), key=len, default=[]), key=lambda f: f["period"])
+        if _YEAR.match(f.period):
+            series[(f.reporter, f.partner, f.hs_code, f.unit)].append(f)
+    longest: list[TradeFlow] = max(series.values(), key=lambda s: len(s), default=[])
+    return sorted(longest, key=lambda f: f.period)

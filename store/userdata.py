@@ -11,8 +11,9 @@ from typing import Any
 
 import sqlite_utils
 
-from .db import IN_JSON, as_json, now, transaction, user
-from .queries import joined_notes, rows
+from .db import IN_JSON, as_json, now, rows, transaction, user
+from .models import Note, of_row
+from .queries import joined_notes
 
 
 def group_keys(db: sqlite_utils.Database, key: str) -> list[str]:
@@ -108,14 +109,15 @@ def own_note(db: sqlite_utils.Database, key: str) -> str:
     return row[0] if row else ""
 
 
-def notes_of(db: sqlite_utils.Database, key: str) -> list[dict[str, str]]:
-    """The notes on every record of the entity's group, this key's first: ``{key, note, updated_at}``."""
+def notes_of(db: sqlite_utils.Database, key: str) -> list[Note]:
+    """The notes on every record of the entity's group, this key's first."""
     keys = group_keys(db, key)
-    return rows(
+    found = rows(
         db.conn,
         f"SELECT entity_key AS key, note, updated_at FROM user_notes WHERE entity_key {IN_JSON} ORDER BY entity_key != ?, entity_key",
         (as_json(keys), key),
     )
+    return [of_row(Note, n) for n in found]
 
 
 def note_of(db: sqlite_utils.Database, key: str) -> str:
@@ -174,7 +176,7 @@ def watchlist(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         row["lists"] = sorted(
             {code for (code,) in conn.execute(f"SELECT list FROM listings WHERE status = 'active' AND entity_id IN ({','.join('?' * len(ids))})", ids)}
         )
-        row["changes"] = [c for c in reversed(changes(db, entity_ids=ids, baseline=True)) if (c["as_of"] or "") > row["starred_at"][:10]]
+        row["changes"] = [c for c in reversed(changes(db, entity_ids=ids, baseline=True)) if (c.as_of or "") > row["starred_at"][:10]]
     for row in out:
         row["note"] = note_of(db, row["key"]) or None
     return out

@@ -83,7 +83,7 @@ def _rebuild_with_user_data(seed_db_path: Path, folder: Path) -> dict:
     userdata.set_note(db, "ofac:38641", "Supplier of SMT-iLogic\nCheck the Kowloon address")
     resolve.split(db, ids["ofac:38641"])
     candidate = resolve.candidates(db)[0]
-    resolve.decide(db, candidate["a_key"], candidate["b_key"], resolve.SAME)
+    resolve.decide(db, candidate.a_key, candidate.b_key, resolve.SAME)
     importers.run(db, shipments)
     links.propose(db)
     fuzzy = next(r for r in links.listing(db) if r["party_name"] == "World Jeta HK Logistics Ltd")

@@ -81,7 +81,7 @@ def test_an_entity_with_10k_aliases_stays_quick(tmp_path: Path):
     hit = index.search("alias number 9999 trading").hits[0]
     assert hit.name == "Many Names Trading Co" and hit.matched_name == "Alias Number 9999 Trading"
     record = queries.entity(db, hit.entity_id)
-    assert len(record["names"]) == ALIASES + 1
+    assert record is not None and len(record.names) == ALIASES + 1
     assert export.dossier_text(record, "csv").count("Alias Number") == ALIASES  # the export has every alias
     db.conn.close()
 

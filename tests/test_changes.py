@@ -58,13 +58,16 @@ def test_list_names_resolve_to_codes():
 
 def test_entity_history_shows_listed_amended_removed_with_citations(seed_db):
     eid = queries.entity_id_for(seed_db, "el:poly tech inc:CN")
-    history = queries.entity(seed_db, eid)["changes"]
-    assert history[-1]["baseline"] and history[-1]["change"] == "added"  # first listed (2022-04 snapshot); newest first
-    assert {c["list"] for c in history} >= {"EL"}
+    entity = queries.entity(seed_db, eid)
+    assert entity is not None
+    history = entity.changes
+    assert history[-1].baseline and history[-1].change == "added"  # first listed (2022-04 snapshot); newest first
+    assert {c.list for c in history} >= {"EL"}
     removed = changes.changes(seed_db, "EL", kind="removed", limit=1)[0]
-    record = queries.entity(seed_db, removed["entity_id"])
-    assert any(c["change"] == "removed" and c["list"] == "EL" for c in record["changes"])
-    assert any(x["list"] == "EL" and x["status"] == "removed" and x["removed_date"] == "2025-11-08" for x in record["listings"])
+    record = queries.entity(seed_db, removed.entity_id)
+    assert record is not None
+    assert any(c.change == "removed" and c.list == "EL" for c in record.changes)
+    assert any(x.list == "EL" and x.status == "removed" and x.removed_date == "2025-11-08" for x in record.listings)
 
 
 def _newer_entity_list(tmp_path: Path) -> Path:
@@ -86,21 +89,21 @@ def _newer_entity_list(tmp_path: Path) -> Path:
 
 def test_a_newer_snapshot_reports_its_changes_and_keeps_user_data(seed_db_copy: Path, tmp_path: Path):
     db = connect(seed_db_copy)
-    king_pai = next(c for c in changes.changes(db, "EL") if c["name"].startswith("King Pai"))
-    userdata.star(db, king_pai["key"], "watch")
+    king_pai = next(c for c in changes.changes(db, "EL") if c.name.startswith("King Pai"))
+    userdata.star(db, king_pai.key, "watch")
     db.conn.execute("UPDATE user_watchlist SET starred_at = '2025-12-01T09:00:00'")  # starred before the new snapshot
-    userdata.set_note(db, king_pai["key"], "Check the 2026 list")
+    userdata.set_note(db, king_pai.key, "Check the 2026 list")
     candidate = resolve.candidates(db)[0]
-    resolve.decide(db, candidate["a_key"], candidate["b_key"], resolve.DIFFERENT)
+    resolve.decide(db, candidate.a_key, candidate.b_key, resolve.DIFFERENT)
     report = importers.run(db, _newer_entity_list(tmp_path), as_of="2026-01-15")
     assert report.removed == 1 and report.updated >= 1
     latest = changes.changes(db, "EL", since="2026-01-15")
-    assert next(c["name"] for c in latest if c["change"] == "removed").startswith("King Pai")
-    amended = next(c for c in latest if c["change"] == "changed" and c["name"].startswith("Winninc"))
-    assert amended["fields"] == ["license_policy"] and amended["detail"]["license_policy"][1].endswith("test snapshot)")
+    assert next(c.name for c in latest if c.change == "removed").startswith("King Pai")
+    amended = next(c for c in latest if c.change == "changed" and c.name.startswith("Winninc"))
+    assert amended.fields == ("license_policy",) and amended.detail["license_policy"][1].endswith("test snapshot)")
     starred = userdata.watchlist(db)
     assert starred[0]["tags"] == "watch" and starred[0]["note"] == "Check the 2026 list"
-    assert [c["change"] for c in starred[0]["changes"]] == ["removed"]  # what changed since the star
+    assert [c.change for c in starred[0]["changes"]] == ["removed"]  # what changed since the star
     ids = dict(db.conn.execute("SELECT key, id FROM entities"))
-    assert resolve.group_of(db.conn, ids[candidate["a_key"]]) != resolve.group_of(db.conn, ids[candidate["b_key"]])
+    assert resolve.group_of(db.conn, ids[candidate.a_key]) != resolve.group_of(db.conn, ids[candidate.b_key])
     db.conn.close()

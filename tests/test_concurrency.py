@@ -238,9 +238,9 @@ def test_a_note_saved_after_a_merge_elsewhere_keeps_the_other_records_note(seed_
     userdata.set_note(db, b, "Note on B")
     assert cli(seed_db_copy, "resolve", "same", a, b).returncode == 0  # the merge, in another process
     entity = queries.entity(db, queries.entity_id_for(db, a))
-    assert {n["key"] for n in entity["notes"]} == {a, b}
-    own = next(n["note"] for n in entity["notes"] if n["key"] == entity["key"])
-    userdata.set_note(db, entity["key"], own + "\nmore", base=own)
+    assert entity is not None and {n.key for n in entity.notes} == {a, b}
+    own = next(n.note for n in entity.notes if n.key == entity.key)
+    userdata.set_note(db, entity.key, own + "\nmore", base=own)
     notes = dict(db.conn.execute("SELECT entity_key, note FROM user_notes"))
     assert notes[a].startswith("Note on A") and notes[b].startswith("Note on B")
     assert "Note on A" in userdata.note_of(db, a) and "Note on B" in userdata.note_of(db, a)

@@ -126,6 +126,7 @@ def test_exports_escape_formulas_and_keep_text_whole(tmp_path: Path):
     db = connect(_store(tmp_path), readonly=True)
     eid = db.conn.execute("SELECT id FROM entities WHERE name LIKE '%ansi Ltd'").fetchone()[0]
     record = queries.entity(db, eid)
+    assert record is not None
     rows = list(csv.reader(io.StringIO(export.dossier_text(record, "csv"))))
     values = [r[2] for r in rows[1:]]
     assert not any(v.startswith(("=", "+", "-", "@")) for v in values)

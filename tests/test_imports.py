@@ -107,7 +107,7 @@ def test_user_data_survives_rebuild(rebuilt):
     """The star and the two-line note written before the shared rebuild (conftest.rebuilt) are on the entity after it."""
     db = connect(rebuilt["path"], readonly=True)
     record = queries.entity(db, queries.entity_id_for(db, "ofac:38641"))
-    assert record["watchlist"]["tags"] == "hk" and record["note"].endswith("Check the Kowloon address")
+    assert record and record.watchlist and record.watchlist.tags == "hk" and record.note and record.note.endswith("Check the Kowloon address")
     assert db.conn.execute("SELECT count(*) FROM imports WHERE status = 'ok' AND format != 'shipments'").fetchone()[0] == 11
     db.conn.close()
 
@@ -122,4 +122,4 @@ def test_ofac_sdn_legacy_file(empty_db, tmp_path):
     report = importers.run(empty_db, path)
     assert report.format == "ofac-sdn" and report.added == 2 and not report.rejects
     record = queries.entity(empty_db, queries.entity_id_for(empty_db, "ofac:38641"))
-    assert record["countries"] == ["HK"] and {"SINNO HK"} < {n["name"] for n in record["names"]}
+    assert record and record.countries == ("HK",) and {"SINNO HK"} < {n.name for n in record.names}

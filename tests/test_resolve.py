@@ -63,8 +63,8 @@ def test_poly_technologies_is_one_entity_with_both_listings(seed_db):
     hit = SearchIndex.build(seed_db.conn).search("Poly Technologies").hits[0]
     assert {"EL", "ISN"} <= set(hit.lists) and len(hit.records) == 2
     record = queries.entity(seed_db, hit.entity_id)
-    assert {x["list"] for x in record["listings"]} == {"EL", "ISN"}
-    assert any(r["reason"].startswith("same name") for r in record["records"])
+    assert record is not None and {x.list for x in record.listings} == {"EL", "ISN"}
+    assert any(r.reason.startswith("same name") for r in record.records)
 
 
 def test_search_json_returns_one_sinno_entity_with_both_listings(seed_db_path):
@@ -91,13 +91,13 @@ def test_split_and_merge_are_decisions_on_the_entity(seed_db_copy: Path):
     userdata.star(db, "ofac:38641", "hk")
     userdata.set_note(db, "ofac:38641", "Supplier of SMT-iLogic")
     record = queries.entity(db, sinno)
-    assert record["watchlist"]["tags"] == "hk" and record["note"] == "Supplier of SMT-iLogic"
+    assert record and record.watchlist and record.watchlist.tags == "hk" and record.note == "Supplier of SMT-iLogic"
     # undo the merge; accept a candidate
     resolve.split(db, ids["ofac:38641"])
     assert resolve.group_of(db.conn, ids["ofac:38641"]) != resolve.group_of(db.conn, sinno)
     candidate = resolve.candidates(db)[0]
-    resolve.decide(db, candidate["a_key"], candidate["b_key"], resolve.SAME)
-    assert resolve.group_of(db.conn, ids[candidate["a_key"]]) == resolve.group_of(db.conn, ids[candidate["b_key"]])
+    resolve.decide(db, candidate.a_key, candidate.b_key, resolve.SAME)
+    assert resolve.group_of(db.conn, ids[candidate.a_key]) == resolve.group_of(db.conn, ids[candidate.b_key])
     db.conn.close()
 
 
@@ -134,9 +134,10 @@ def test_resolve_cli_lists_and_decides(seed_db_copy: Path):
 
 def test_derived_relations_link_entities_at_one_street_address(seed_db):
     record = queries.entity(seed_db, queries.entity_id_for(seed_db, "ofac:6348"))
-    same = [r for r in record["relations"] if r["kind"] == "same address as"]
-    assert len(same) >= 5 and all("Calle 74 No. 53-30" in r["detail"] for r in same)
-    assert all(r["entity_id"] != record["id"] for r in same)
+    assert record is not None
+    same = [r for r in record.relations if r.kind == "same address as"]
+    assert len(same) >= 5 and all("Calle 74 No. 53-30" in (r.detail or "") for r in same)
+    assert all(r.entity_id != record.id for r in same)
 
 
 def test_a_store_from_before_resolution_is_grouped_when_upgraded(seed_db_copy: Path):

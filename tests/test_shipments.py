@@ -65,9 +65,9 @@ def test_exact_parties_link_and_fuzzy_ones_are_proposed_for_review(seed_db_copy,
     assert fuzzy["status"] == "proposed" and fuzzy["entity_name"].startswith("World Jetta")
     assert links.propose(db)["parties"] == 0  # parties are looked at once
     shipped = links.shipments_of(db, exact[0]["entity_id"])
-    assert shipped["count"] == 3 and {r["hs_code"] for r in shipped["by_hs"]} == {"854231", "854232", "854239"}
-    assert shipped["total_value"] == 25000
-    assert shipped["by_counterparty"][0]["counterparty"] == "Test Importer LLC"
+    assert shipped.count == 3 and {r["hs_code"] for r in shipped.by_hs} == {"854231", "854232", "854239"}
+    assert shipped.total_value == 25000
+    assert shipped.by_counterparty[0]["counterparty"] == "Test Importer LLC"
     from watchlist.store import hs
 
     via_shipments = [r for r in hs.suppliers(db, "851762") if r["source"] == "shipments"]

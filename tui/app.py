@@ -19,6 +19,7 @@ from textual.message import Message
 
 from watchlist.store import StoreError, export, queries, userdata
 from watchlist.store.db import explain, generation, set_wait
+from watchlist.store.models import Entity
 from watchlist.store.normalize import analyze
 from watchlist.store.search import SearchIndex
 
@@ -213,10 +214,10 @@ class WatchlistApp(App):
         record = queries.entity(db, entity_id)
         if record is None:
             return
-        starred = userdata.toggle_star(db, record["key"])
+        starred = userdata.toggle_star(db, record.key)
         if self.index is not None:
             self.index.refresh_watchlist(db.conn)
-        self.post_message(Done(("★ Starred " if starred else "Unstarred ") + plain(record["name"]), refresh=True))
+        self.post_message(Done(("★ Starred " if starred else "Unstarred ") + plain(record.name), refresh=True))
 
     def action_note(self) -> None:
         if self.can_write() and (entity_id := self._current()) is not None:
@@ -227,11 +228,11 @@ class WatchlistApp(App):
         record = await self._record(entity_id)
         if record is None:
             return
-        own = next((n["note"] for n in record["notes"] if n["key"] == record["key"]), "")
-        others = [n for n in record["notes"] if n["key"] != record["key"]]
-        text = await self.push_screen_wait(NoteScreen(plain(record["name"]), own, others))
+        own = next((n.note for n in record.notes if n.key == record.key), "")
+        others = [n for n in record.notes if n.key != record.key]
+        text = await self.push_screen_wait(NoteScreen(plain(record.name), own, others))
         if text is not None:
-            self.save_note(record["key"], plain(record["name"]), text, own)
+            self.save_note(record.key, plain(record.name), text, own)
 
     def action_tags(self) -> None:
         if self.can_write() and (entity_id := self._current()) is not None:
@@ -242,9 +243,9 @@ class WatchlistApp(App):
         record = await self._record(entity_id)
         if record is None:
             return
-        tags = await self.push_screen_wait(TagsScreen(plain(record["name"]), (record.get("watchlist") or {}).get("tags") or ""))
+        tags = await self.push_screen_wait(TagsScreen(plain(record.name), record.watchlist.tags if record.watchlist else ""))
         if tags is not None:
-            self.save_tags(entity_id, record["key"], plain(record["name"]), tags)
+            self.save_tags(entity_id, record.key, plain(record.name), tags)
 
     @work(thread=True, group="user")
     def save_tags(self, entity_id: int, key: str, name: str, tags: str) -> None:
@@ -264,7 +265,7 @@ class WatchlistApp(App):
             return
         self.post_message(Done(f"Note saved on {name}" if saved.text.strip() else f"Note removed from {name}", refresh=True))
 
-    async def _record(self, entity_id: int) -> dict | None:
+    async def _record(self, entity_id: int) -> Entity | None:
         """The entity's record, read in a thread."""
         return await asyncio.to_thread(lambda: queries.entity(thread_db(self.db_path), entity_id))
 
@@ -281,17 +282,17 @@ class WatchlistApp(App):
         record = await self._record(entity_id)
         if record is None:
             return
-        text = export.summary(record) if summary else record["name"]
+        text = export.summary(record) if summary else record.name
         self.copy_to_clipboard(plain(text))
-        self.notify(f"Copied {'a summary of ' if summary else ''}{plain(record['name'])}", markup=False)
+        self.notify(f"Copied {'a summary of ' if summary else ''}{plain(record.name)}", markup=False)
 
     @work(group="dialog-export")
     async def action_export(self) -> None:
         screen = self.screen
         if isinstance(screen, RunScreen):  # the audit record, in both formats
-            for fmt in ("csv", "json"):
-                text = await asyncio.to_thread(screen.audit, fmt)
-                self.write_export(text, f"screening-run-{screen.run_id}-audit", fmt)
+            for audit_format in ("csv", "json"):
+                text = await asyncio.to_thread(screen.audit, audit_format)
+                self.write_export(text, f"screening-run-{screen.run_id}-audit", audit_format)
             return
         if isinstance(screen, SearchScreen):
             query, results = screen.export_payload()
@@ -306,9 +307,9 @@ class WatchlistApp(App):
         record = await self._record(entity_id)
         if record is None:
             return
-        fmt = await self.push_screen_wait(ExportScreen(f"the dossier of {plain(record['name'])}"))
+        fmt = await self.push_screen_wait(ExportScreen(f"the dossier of {plain(record.name)}"))
         if fmt:
-            self.write_export(export.dossier_text(record, fmt), record["name"], fmt)
+            self.write_export(export.dossier_text(record, fmt), record.name, fmt)
 
     @work(thread=True, group="export-write")
     def write_export(self, text: str, stem: str, fmt: str) -> None:

@@ -10,17 +10,20 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
+import sqlite_utils
 
 from watchlist.store import ImportFailed, ReadOnlyStore, StoreError, connect, default_path, importers, queries, seed
 from watchlist.store import db as db_mod
+from watchlist.store.changes import describe
 from watchlist.store.errors import BadOutput
 from watchlist.store.importers.reading import is_stream, spool
 from watchlist.store.importers.records import ImportReport
+from watchlist.store.models import Candidate, jsonable
 
 from .safe import safe_json, safe_text
 
@@ -28,7 +31,7 @@ ID = click.IntRange(1, 2**63 - 1)  # ids as SQLite stores them: anything else is
 PROGRESS = {"quiet": False}
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     echo(f"watchlist: {message}", err=True)
     sys.exit(1)
 
@@ -39,11 +42,11 @@ def echo(message: object = "", **kwargs: Any) -> None:
 
 
 def _echo_json(data: Any) -> None:
-    """JSON stays exact (its escapes already keep control characters off the terminal)."""
-    click.echo(safe_json(data, indent=2))
+    """JSON stays exact (its escapes already keep control characters off the terminal); read models as their fields."""
+    click.echo(safe_json(jsonable(data), indent=2))
 
 
-def _usage(message: str) -> None:
+def _usage(message: str) -> NoReturn:
     """A malformed argument: one line, exit 2."""
     echo(f"watchlist: {message}", err=True)
     sys.exit(2)
@@ -103,10 +106,10 @@ class Context:
 
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        self._db = None
+        self._db: sqlite_utils.Database | None = None
         self.readonly = False
 
-    def db(self, *, build: bool = True, write: bool = False):
+    def db(self, *, build: bool = True, write: bool = False) -> sqlite_utils.Database:
         """The open store, built from the seed first if it is empty; read-only (browsing) if it cannot be written."""
         if self._db is None:
             try:
@@ -137,11 +140,13 @@ class Context:
 class _Group(click.Group):
     """The command group: a busy, full or damaged store, or an unwritable output, ends in one line, not a traceback."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None, **extra: Any
+    ) -> Any:
         """Usage errors in one line (exit 2), not click's three; a closed pipe ends quietly."""
-        kwargs.pop("standalone_mode", None)
+        extra.pop("standalone_mode", None)
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             sys.stdout.flush()
         except click.UsageError as exc:
             names, ctx = [], exc.ctx
@@ -447,35 +452,36 @@ def show(obj: Context, ref: str, as_json: bool) -> None:
     if eid is None:
         _fail(f"no entity {ref!r}")
     data = queries.entity(db, eid)
+    if data is None:
+        _fail(f"no entity {ref!r}")
     if as_json:
         _echo_json(data)
         return
-    from watchlist.store.changes import describe
-
-    echo(f"{data['name']}  [{data['kind']}; {', '.join(data['countries'])}]  id {data['id']}, key {data['key']}")
-    if len(data["records"]) > 1:
+    echo(f"{data.name}  [{data.kind}; {', '.join(data.countries)}]  id {data.id}, key {data.key}")
+    if len(data.records) > 1:
         echo("\nRecords (one entity on several lists):")
-        for r in data["records"]:
-            echo(f"  {r['key']} | {r['name']} | {r['lists']} | {r['reason']}")
-    for c in data["candidates"]:
-        other = "b" if c["a_id"] in {r["id"] for r in data["records"]} else "a"
-        echo(f"  possibly the same as: {c[other + '_name']} ({c[other + '_key']}; {c[other + '_lists']}): {c['reason']}")
-    if data["changes"]:
+        for r in data.records:
+            echo(f"  {r.key} | {r.name} | {r.lists} | {r.reason}")
+    for c in data.candidates:
+        key, name, lists_ = c.other(data.record_ids)
+        echo(f"  possibly the same as: {name} ({key}; {lists_}): {c.reason}")
+    if data.changes:
         echo("\nHistory:")
-        for c in data["changes"]:
-            citation = f"  [{c['citation']}]" if c.get("citation") else ""
-            echo(f"  {c['as_of']} {c['list']} {describe(c)}{citation}")
-    if not data["listings"]:
+        for ch in data.changes:
+            citation = f"  [{ch.citation}]" if ch.citation else ""
+            echo(f"  {ch.as_of} {ch.list} {describe(ch)}{citation}")
+    if not data.listings:
         echo("\nNot listed: known from its sources as context (a register, a PEP list, a related party)")
+    plain = jsonable(data)
     for section in ("listings", "facts", "names", "addresses", "identifiers", "goods", "relations", "sources"):
-        if data[section]:
+        if plain[section]:
             echo(f"\n{section.capitalize()}:")
-            for row in data[section]:
+            for row in plain[section]:
                 echo("  " + " | ".join(_readable_value(k, v) for k, v in row.items() if v not in (None, "", [], {})))
-    if data.get("notes"):
+    if data.notes:
         echo("\nNotes:")
-        for n in data["notes"]:
-            echo(f"  [{n['key']}, {n['updated_at']}] " + n["note"].replace("\n", "\n    "))
+        for n in data.notes:
+            echo(f"  [{n.key}, {n.updated_at}] " + n.note.replace("\n", "\n    "))
 
 
 @main.command()
@@ -696,9 +702,9 @@ def screen(
         err=True,
     )
     if total["unknown_countries"]:
-        shown = ", ".join(repr(c) for c in total["unknown_countries"][:5]) + (" …" if len(total["unknown_countries"]) > 5 else "")
+        unknown = ", ".join(repr(c) for c in total["unknown_countries"][:5]) + (" …" if len(total["unknown_countries"]) > 5 else "")
         echo(
-            f"{file}: {len(total['unknown_countries'])} country values not recognised ({shown}); those rows were screened "
+            f"{file}: {len(total['unknown_countries'])} country values not recognised ({unknown}); those rows were screened "
             "without a country (column country_read says which)",
             err=True,
         )
@@ -767,6 +773,7 @@ def export_(obj: Context, fmt: str, query: str | None, limit: int | None, out: P
     db = obj.db()
     index = SearchIndex.build(db.conn)
     result = index.search(query or "", limit=limit or len(index.kind) + 1, min_score=70)
+    assert result is not None  # None only when cancelled, and nothing cancels it here
     if fmt == "ftm":
         ids = [i for h in result.hits for i in _record_ids(db, h.entity_id)] if query else None
         chunks = ftm.lines(db, ids)
@@ -897,9 +904,9 @@ def changes(obj: Context, list_name: str | None, since: str | None, kind: str | 
             )
     echo("")
     for c in found:
-        citation = f"  [{c['citation']}]" if c.get("citation") else ""
-        echo(f"{c['as_of']}  {c['list']:<4} {c['change']:<8} {c['name']} ({','.join(c['countries'])}; id {c['entity_id']}){citation}")
-        if c["change"] == "changed":
+        citation = f"  [{c.citation}]" if c.citation else ""
+        echo(f"{c.as_of}  {c.list:<4} {c.change:<8} {c.name} ({','.join(c.countries)}; id {c.entity_id}){citation}")
+        if c.change == "changed":
             echo(f"      {changes_.describe(c)}")
     if not found:
         echo("no changes" + ("" if baseline else " (add --baseline to see each list's first snapshot)"))
@@ -936,10 +943,10 @@ def resolve() -> None:
     """Entity resolution: which records on different lists are one entity; review "possibly the same" candidates."""
 
 
-def _candidate_line(c: dict) -> str:
+def _candidate_line(c: Candidate) -> str:
     return (
-        f"{c['id']:>5}  {c['score']:3.0f}  {c['a_name']} ({c['a_key']}; {c['a_lists']})\n"
-        f"            ≟ {c['b_name']} ({c['b_key']}; {c['b_lists']})\n            why: {c['reason']}"
+        f"{c.id:>5}  {c.score:3.0f}  {c.a_name} ({c.a_key}; {c.a_lists})\n"
+        f"            ≟ {c.b_name} ({c.b_key}; {c.b_lists})\n            why: {c.reason}"
     )
 
 
@@ -1030,7 +1037,7 @@ def resolve_review(obj: Context) -> None:
         if answer == "q":
             break
         if answer in "yn":
-            resolve_.decide(db, c["a_key"], c["b_key"], "same" if answer == "y" else "different")
+            resolve_.decide(db, c.a_key, c.b_key, "same" if answer == "y" else "different")
 
 
 @main.group()

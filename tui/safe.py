@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from rich.style import Style
 from rich.text import Text
 
 # C0/C1 controls (ESC, BEL, CSI…), zero-width and bidi controls, and lone surrogates (undecodable file-name bytes)
@@ -27,6 +28,6 @@ def safe_json(data: object, indent: int | None = None) -> str:
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(data, ensure_ascii=False, indent=indent))
 
 
-def safe(value: object, style: str = "") -> Text:
+def safe(value: object, style: str | Style = "") -> Text:
     """A Rich ``Text`` (never parsed as markup) of the sanitised value."""
     return Text(safe_text(value), style=style)

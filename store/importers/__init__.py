@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from .. import resolve
-from ..db import explain, now, store_path, transaction
+from ..db import explain, inserted, now, store_path, transaction
 from ..errors import ImportFailed, StoreBusy
 from . import csl, ftm, goods, ofac, os_targets, shipments
 from .apply import SnapshotWriter, group_records, resolve_links, today
@@ -100,10 +100,12 @@ def _files(path: Path, fmt: str) -> list[Path]:
 def _begin(conn: sqlite3.Connection, path: Path, fmt: str, digest: str, as_of: str | None, lists: str) -> int:
     """Log the import as running (committed at once, so a killed import shows as "did not finish", and a waiting one sees who)."""
     with transaction(conn):
-        return conn.execute(
-            "INSERT INTO imports (file, format, content_hash, as_of, lists, started, pid) VALUES (?,?,?,?,?,?,?)",
-            (str(path), fmt, digest, as_of, lists, now(), os.getpid()),
-        ).lastrowid
+        return inserted(
+            conn.execute(
+                "INSERT INTO imports (file, format, content_hash, as_of, lists, started, pid) VALUES (?,?,?,?,?,?,?)",
+                (str(path), fmt, digest, as_of, lists, now(), os.getpid()),
+            )
+        )
 
 
 def _finish(conn: sqlite3.Connection, import_id: int, report: ImportReport, status: str, message: str = "") -> None:
@@ -197,10 +199,12 @@ def run(
                     report.notes.append(f"already imported (import {done}) while this one waited")
                     _finish(conn, import_id, report, "skipped", report.notes[-1])
                     return report
-                source_id = conn.execute(
-                    "INSERT INTO sources (import_id, name, file, url, as_of, license) VALUES (?,?,?,?,?,?)",
-                    (import_id, source_name or (batch.source if batch is not None else "") or path.name, path.name, url, as_of, license),
-                ).lastrowid
+                source_id = inserted(
+                    conn.execute(
+                        "INSERT INTO sources (import_id, name, file, url, as_of, license) VALUES (?,?,?,?,?,?)",
+                        (import_id, source_name or (batch.source if batch is not None else "") or path.name, path.name, url, as_of, license),
+                    )
+                )
                 if batch is not None:
                     _write_lists(conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress)
                 elif fmt in MAPPED_FORMATS:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 
+from ..db import inserted
 from ..normalize import analyze, key_name
 from ..resolve import identity_name
 from .records import ImportReport, ListRecord
@@ -100,10 +101,21 @@ class SnapshotWriter:
         created = eid is None
         if eid is None:
             key = rec.key or derived_key(rec)
-            eid = self.conn.execute(
-                "INSERT INTO entities (key, kind, name, countries, remarks, first_seen, last_seen, source_id) VALUES (?,?,?,?,?,?,?,?)",
-                (key, rec.kind, rec.name.strip(), ",".join(sorted(rec.all_countries())), rec.remarks or None, self.as_of, self.as_of, self.source_id),
-            ).lastrowid
+            eid = inserted(
+                self.conn.execute(
+                    "INSERT INTO entities (key, kind, name, countries, remarks, first_seen, last_seen, source_id) VALUES (?,?,?,?,?,?,?,?)",
+                    (
+                        key,
+                        rec.kind,
+                        rec.name.strip(),
+                        ",".join(sorted(rec.all_countries())),
+                        rec.remarks or None,
+                        self.as_of,
+                        self.as_of,
+                        self.source_id,
+                    ),
+                )
+            )
             if not rec.key:
                 self._derived_index(rec.list)[key_name(rec.name)].append((eid, rec.all_countries()))
         else:
@@ -186,8 +198,10 @@ class SnapshotWriter:
 
     def _replace_names(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
         names = [(rec.name.strip(), "primary")] + [(n.strip(), k) for n, k in rec.aliases if n.strip()]
-        seen: set[str] = set()
-        unique = [(n, k) for n, k in names if not (n in seen or seen.add(n))]
+        first_kind: dict[str, str] = {}
+        for n, k in names:
+            first_kind.setdefault(n, k)
+        unique = list(first_kind.items())
 
         def keys(v: tuple) -> dict:
             k = analyze(v[0]) if v else None

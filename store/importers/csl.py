@@ -175,7 +175,7 @@ def read_csv(path: Path) -> Iterator[ListRecord | Reject]:
         if first:
             require_columns(path, row, REQUIRED)
             first = False
-        yield record_from_row(line, row)  # type: ignore[arg-type]
+        yield record_from_row(line, row)
 
 
 def _flatten_json(item: dict) -> dict[str, str]:

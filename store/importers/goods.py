@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..countries import code_for
+from ..db import inserted
 from ..normalize import analyze, key_name
 from .reading import csv_rows, require_columns
 from .records import ImportReport, Reject
@@ -48,7 +49,7 @@ def _rows(path: Path, need: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
         if first:
             require_columns(path, row, need)
             first = False
-        yield line, row  # type: ignore[misc]
+        yield line, row
 
 
 def import_hs(conn: sqlite3.Connection, path: Path, source_id: int, report: ImportReport) -> None:
@@ -187,10 +188,12 @@ def import_press_figures(conn: sqlite3.Connection, path: Path, source_id: int, r
             continue
         skey = (row["source_publisher"], row["source_url"], row.get("source_date", ""))
         if skey not in sources:
-            sources[skey] = conn.execute(
-                "INSERT INTO sources (import_id, name, file, url, as_of) SELECT import_id, ?, file, ?, ? FROM sources WHERE id = ?",
-                (skey[0], skey[1], skey[2], source_id),
-            ).lastrowid
+            sources[skey] = inserted(
+                conn.execute(
+                    "INSERT INTO sources (import_id, name, file, url, as_of) SELECT import_id, ?, file, ?, ? FROM sources WHERE id = ?",
+                    (skey[0], skey[1], skey[2], source_id),
+                )
+            )
         reporter = code_for(row["exporter"]) or row["exporter"]
         partner = code_for(row["importer"]) or row["importer"]
         hs = hs_clean(row["hs_code"]) or "OTHER"
@@ -217,10 +220,12 @@ def import_suppliers(conn: sqlite3.Connection, path: Path, source_id: int, repor
         jurisdiction = {c for c in ("HK", "CN", "MO") if c in row["jurisdiction"].upper()} or {"CN"}
         eids = _find_entities(conn, name, {"CN", "HK", "MO"})  # BIS files Hong Kong firms under CN
         if not eids:
-            eid = conn.execute(
-                "INSERT INTO entities (key, kind, name, countries, source_id) VALUES (?, 'company', ?, ?, ?)",
-                (f"doc:{key_name(name)}", name, ",".join(sorted(jurisdiction)), source_id),
-            ).lastrowid
+            eid = inserted(
+                conn.execute(
+                    "INSERT INTO entities (key, kind, name, countries, source_id) VALUES (?, 'company', ?, ?, ?)",
+                    (f"doc:{key_name(name)}", name, ",".join(sorted(jurisdiction)), source_id),
+                )
+            )
             keys = analyze(name)
             conn.execute(
                 "INSERT INTO names (entity_id, name, kind, latn, core, origin, source_id) VALUES (?, ?, 'primary', ?, ?, 'doc', ?)",

@@ -125,7 +125,7 @@ def _record(line: int, row: list[str], list_code: str) -> ListRecord | Reject:
 def read_sdn(path: Path) -> Iterator[ListRecord | Reject]:
     """Records of the legacy ``sdn.csv`` (no header, ``-0-`` for empty)."""
     for line, row in csv_rows(path, header=False):
-        yield _record(line, row, "SDN")  # type: ignore[arg-type]
+        yield _record(line, row, "SDN")
 
 
 def cons_list(programs: str, remarks: str) -> str:
@@ -170,7 +170,7 @@ def read_cons(path: Path) -> Iterator[ListRecord | Reject]:
         if text:
             addresses[row[0].strip()].append((text, address_country(text, code_for(parts[2]) if parts[2] else None)))
     for line, row in csv_rows(files["prim"], header=False):
-        row = list(row) + [""] * (len(COLUMNS) - len(row))  # type: ignore[arg-type]
+        row = [*row, *[""] * (len(COLUMNS) - len(row))]
         ent = row[0].strip()
         remarks = _empty(row[11]) + extra_remarks.get(ent, "")
         row[11] = remarks

@@ -12,6 +12,7 @@ import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any, Literal, overload
 
 from ..errors import ImportFailed
 
@@ -84,7 +85,7 @@ class _Bounded(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: Any) -> int:
         try:
             data = self.inner.read(len(buffer))
         except EOFError:
@@ -251,7 +252,11 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def csv_rows(path: Path, *, header: bool = True, lines: Iterable[str] | None = None) -> Iterator[tuple[int, dict[str, str] | list[str]]]:
+@overload
+def csv_rows(path: Path, *, header: Literal[True] = True, lines: Iterable[str] | None = None) -> Iterator[tuple[int, dict[str, str]]]: ...
+@overload
+def csv_rows(path: Path, *, header: Literal[False], lines: Iterable[str] | None = None) -> Iterator[tuple[int, list[str]]]: ...
+def csv_rows(path: Path, *, header: bool = True, lines: Iterable[str] | None = None) -> Iterator[tuple[int, Any]]:
     """Yield (line, row) for each record; rows are dicts when the file has a header.
 
     ``lines``: the file's lines as :func:`text_lines` streams them (comma-separated), instead of reading it whole.

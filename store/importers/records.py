@@ -32,6 +32,15 @@ class Relation:
     role: str = ""  # what the source says of the link: a share, a role, a family relationship
 
 
+# The collections of a record, named here: inside ListRecord the field ``list`` (the list code, as the store's column) hides the builtin.
+Aliases = list[tuple[str, str]]  # (name, kind)
+Addresses = list[tuple[str, str | None]]  # (address, ISO-2)
+Identifiers = list[tuple[str, str, str | None]]  # (kind, value, country)
+Facts = list[tuple[str, str]]  # (kind, value)
+Texts = list[str]
+Relations = list[Relation]
+
+
 @dataclass(slots=True)
 class ListRecord:
     """One row of a sanctions or export-control list, in the store's terms."""
@@ -41,9 +50,9 @@ class ListRecord:
     name: str
     kind: str = "other"
     key: str | None = None  # the source's own stable id ("ofac:38641"), else derived
-    aliases: list[tuple[str, str]] = field(default_factory=list)  # (name, kind)
-    addresses: list[tuple[str, str | None]] = field(default_factory=list)  # (address, ISO-2)
-    identifiers: list[tuple[str, str, str | None]] = field(default_factory=list)
+    aliases: Aliases = field(default_factory=Aliases)
+    addresses: Addresses = field(default_factory=Addresses)
+    identifiers: Identifiers = field(default_factory=Identifiers)
     countries: set[str] = field(default_factory=set)
     programs: str = ""
     citation: str = ""
@@ -53,10 +62,10 @@ class ListRecord:
     license_policy: str = ""
     source_url: str = ""
     remarks: str = ""
-    linked_to: list[str] = field(default_factory=list)
+    linked_to: Texts = field(default_factory=Texts)
     link_keys: dict[str, str] = field(default_factory=dict)  # linked_to detail → the target's key, when the source says
-    relations: list[Relation] = field(default_factory=list)  # typed links (FollowTheMoney Ownership, Family, …)
-    facts: list[tuple[str, str]] = field(default_factory=list)  # (kind, value): birth_date, birth_place, nationality, citizenship, gender, position
+    relations: Relations = field(default_factory=Relations)  # typed links (FollowTheMoney Ownership, Family, …)
+    facts: Facts = field(default_factory=Facts)  # (kind, value): birth_date, birth_place, nationality, citizenship, gender, position
     origin: str = ""  # what names, addresses, identifiers and relations are filed under ("" = the list; a FollowTheMoney source's name)
     context: bool = False  # known from the source, not listed by it (a company register, a PEP list): no listing
     has_addresses: bool = True  # False where the format carries none (legacy sdn.csv)

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from watchlist.store import changes
+from watchlist.store.models import Change
 
 from ..render import cell
 from ..workers import thread_db
@@ -23,13 +24,13 @@ if TYPE_CHECKING:
 SHOWN = 500  # rows put in the table at once (a filter narrows the rest)
 
 
-def matches(change: dict[str, Any], words: list[str]) -> bool:
+def matches(change: Change, words: list[str]) -> bool:
     """True if every filter word is the change's list code, its kind, a prefix of its date, or in its name or citation."""
     for word in words:
         w = word.lower()
-        if w in (change["list"].lower(), change["change"]) or (change["as_of"] or "").startswith(w):
+        if w in (change.list.lower(), change.change) or (change.as_of or "").startswith(w):
             continue
-        if w not in (change["name"] or "").lower() and w not in (change.get("citation") or "").lower():
+        if w not in (change.name or "").lower() and w not in (change.citation or "").lower():
             return False
     return True
 
@@ -43,15 +44,15 @@ class ChangesScreen(Screen):
     ]
 
     class Loaded(Message):
-        def __init__(self, rows: list[dict], snapshots: list[dict]) -> None:
+        def __init__(self, rows: list[Change], snapshots: list[dict[str, Any]]) -> None:
             super().__init__()
             self.rows = rows
             self.snapshots = snapshots
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[dict] = []
-        self.shown: list[dict] = []
+        self.rows: list[Change] = []
+        self.shown: list[Change] = []
 
     @property
     def wl(self) -> WatchlistApp:
@@ -105,14 +106,14 @@ class ChangesScreen(Screen):
         table.clear()
         for i, c in enumerate(self.shown):
             table.add_row(
-                cell(c["as_of"]),
-                cell(c["list"]),
-                cell(c["change"], "bold" if c["change"] == "added" else ""),
-                cell(c["name"]),
-                cell(",".join(c["countries"])),
-                cell(c.get("citation")),
-                cell(changes.describe(c) if c["change"] == "changed" else ""),
-                key=f"{i}:{c['entity_id']}",
+                cell(c.as_of),
+                cell(c.list),
+                cell(c.change, "bold" if c.change == "added" else ""),
+                cell(c.name),
+                cell(",".join(c.countries)),
+                cell(c.citation),
+                cell(changes.describe(c) if c.change == "changed" else ""),
+                key=f"{i}:{c.entity_id}",
             )
         more = f" (showing {len(self.shown)}: filter to narrow)" if len(found) > len(self.shown) else ""
         self.query_one("#changes-title", Static).update(Text(f"What's new: {len(found):,} changes{more} · Enter open the entity · / filter · Esc back"))
@@ -137,4 +138,4 @@ class ChangesScreen(Screen):
         table = self.query_one("#changes", DataTable)
         if not self.shown or table.row_count == 0:
             return None
-        return self.shown[min(table.cursor_row, len(self.shown) - 1)]["entity_id"]
+        return self.shown[min(table.cursor_row, len(self.shown) - 1)].entity_id

@@ -10,6 +10,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
 
+from watchlist.store.models import Note
+
 from ..safe import safe
 
 
@@ -18,7 +20,7 @@ class NoteScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("ctrl+s", "save", "Save note"), Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, name: str, note: str, others: list[dict] | None = None) -> None:
+    def __init__(self, name: str, note: str, others: list[Note] | None = None) -> None:
         super().__init__()
         self.entity_name = name
         self.note = note
@@ -29,7 +31,7 @@ class NoteScreen(ModalScreen[str | None]):
             yield Static(Text("Note on ") + safe(self.entity_name, "bold") + Text("   ctrl+s save · Esc cancel", "dim"))
             for other in self.others:
                 yield Static(
-                    Text("Also noted on record ", "dim") + safe(other["key"], "dim") + Text(": ", "dim") + safe(other["note"].splitlines()[0][:200]),
+                    Text("Also noted on record ", "dim") + safe(other.key, "dim") + Text(": ", "dim") + safe(other.note.splitlines()[0][:200]),
                     classes="other-note",
                 )
             yield TextArea(self.note, id="note-text")

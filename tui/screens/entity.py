@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Sparkline, Static, Tabbed
 from watchlist.store import queries, resolve
 from watchlist.store.changes import describe
 from watchlist.store.hs import dotted
+from watchlist.store.models import Candidate, Entity, Record
 from watchlist.store.trade import best_yearly
 
 from ..render import badges, cell, overview, trade_chart
@@ -99,7 +100,7 @@ class EntityScreen(Screen):
     ]
 
     class Loaded(Message):
-        def __init__(self, entity_id: int, record: dict) -> None:
+        def __init__(self, entity_id: int, record: Entity | None) -> None:
             super().__init__()
             self.entity_id = entity_id
             self.record = record
@@ -108,7 +109,7 @@ class EntityScreen(Screen):
         super().__init__()
         self.origin = origin
         self.trail: list[Stop] = [Stop(entity_id)]
-        self.record: dict[str, Any] = {}
+        self.record: Entity | None = None
         self.restore: Stop | None = None
 
     @property
@@ -155,8 +156,7 @@ class EntityScreen(Screen):
     # -- loading -------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="entity")
     def load(self, entity_id: int) -> None:
-        record = queries.entity(thread_db(self.wl.db_path), entity_id) or {}
-        self.post_message(self.Loaded(entity_id, record))
+        self.post_message(self.Loaded(entity_id, queries.entity(thread_db(self.wl.db_path), entity_id)))
 
     def reload(self) -> None:
         """Read the current entity again (after a star or a note)."""
@@ -167,78 +167,9 @@ class EntityScreen(Screen):
         if message.entity_id != self.trail[-1].entity_id:
             return
         record = self.record = message.record
-        self.trail[-1].name = record.get("name", "?")
+        self.trail[-1].name = record.name if record else "?"
         self.query_one("#overview-text", Static).update(overview(record))
-        rows: dict[str, list[tuple[list[Any], str | None]]] = {
-            "listings": [
-                (
-                    [
-                        x["list"],
-                        x["status"],
-                        x.get("programs"),
-                        x.get("citation"),
-                        x.get("start_date"),
-                        x.get("end_date") or x.get("removed_date"),
-                        x.get("license_requirement"),
-                        x.get("license_policy"),
-                        x.get("source"),
-                    ],
-                    None,
-                )
-                for x in record.get("listings", [])
-            ],
-            "aliases": [([n["name"], n["kind"], n.get("list"), n.get("source")], None) for n in record.get("names", [])],
-            "addresses": self._address_rows(record),
-            "identifiers": [([i["kind"], i["value"], i.get("country"), i.get("list")], None) for i in record.get("identifiers", [])],
-            "goods": [
-                (
-                    [dotted(g["hs_code"]), g.get("description"), g.get("chpl_tier"), g.get("goods"), g.get("evidence"), g.get("source")],
-                    f"hs:{g['hs_code']}",
-                )
-                for g in record.get("goods", [])
-            ]
-            + [
-                (
-                    [
-                        dotted(g["hs_code"]),
-                        g.get("description"),
-                        g.get("chpl_tier"),
-                        f"{g['shipments']} shipments",
-                        f"value {g['value'] or 0:,.0f}, {g['first']} to {g['last']}",
-                        "linked customs records",
-                    ],
-                    f"hs:{g['hs_code']}",
-                )
-                for g in (record.get("shipments") or {}).get("by_hs", [])
-            ],
-            "trade": [
-                ([dotted(t["hs_code"]), t["reporter"], t["partner"], t["flow"], t["period"], f"{t['value']:,.0f}", t["unit"], t.get("source")], None)
-                for t in record.get("trade", [])
-            ],
-            "relations": [
-                (
-                    [r["kind"], r["direction"], r.get("entity_name"), r.get("lists"), r.get("detail")],
-                    str(r["entity_id"]) if r.get("entity_id") else None,
-                )
-                for r in record.get("relations", [])
-            ],
-            "sources": [([s["name"], s.get("as_of"), s.get("file"), s.get("url"), s.get("license")], None) for s in record.get("sources", [])],
-            "history": [
-                (
-                    [
-                        c["as_of"],
-                        c["list"],
-                        c["change"] + (" (first snapshot)" if c.get("baseline") else ""),
-                        describe(c) if c["change"] == "changed" else "",
-                        c.get("citation"),
-                        Path(c.get("file") or "").name,
-                    ],
-                    None,
-                )
-                for c in reversed(record.get("changes", []))
-            ],
-            "records": self._record_rows(record),
-        }
+        rows = self._rows(record) if record else {pane: [] for pane, _, _ in TABLES}
         for pane, _, columns in TABLES:
             table = self.query_one(f"#t-{pane}", DataTable)
             table.clear()
@@ -253,24 +184,85 @@ class EntityScreen(Screen):
                     *[cell("") for _ in columns[1:]],
                     key=f"{MAX_ROWS}:",
                 )
-        self._show_trade(record)
-        note = record.get("note") or "No note yet. Press n to write one."
+        if record:
+            self._show_trade(record)
+        note = (record.note if record else None) or "No note yet. Press n to write one."
         self.query_one("#notes-text", Static).update(safe(note))
         self._show_crumbs()
         if self.restore is not None and self.restore.entity_id == message.entity_id:
             self._apply(self.restore)
         self.restore = None
 
-    def _show_trade(self, record: dict[str, Any]) -> None:
+    def _rows(self, record: Entity) -> dict[str, list[tuple[list[Any], str | None]]]:
+        """Each section's table rows (values, and the row's target: an entity id or "hs:<code>")."""
+        return {
+            "listings": [
+                (
+                    [
+                        x.list,
+                        x.status,
+                        x.programs,
+                        x.citation,
+                        x.start_date,
+                        x.end_date or x.removed_date,
+                        x.license_requirement,
+                        x.license_policy,
+                        x.source,
+                    ],
+                    None,
+                )
+                for x in record.listings
+            ],
+            "aliases": [([n.name, n.kind, n.list, n.source], None) for n in record.names],
+            "addresses": self._address_rows(record),
+            "identifiers": [([i.kind, i.value, i.country, i.list], None) for i in record.identifiers],
+            "goods": [([dotted(g.hs_code), g.description, g.chpl_tier, g.goods, g.evidence, g.source], f"hs:{g.hs_code}") for g in record.goods]
+            + [
+                (
+                    [
+                        dotted(g["hs_code"]),
+                        g["description"],
+                        g["chpl_tier"],
+                        f"{g['shipments']} shipments",
+                        f"value {g['value'] or 0:,.0f}, {g['first']} to {g['last']}",
+                        "linked customs records",
+                    ],
+                    f"hs:{g['hs_code']}",
+                )
+                for g in record.shipments.by_hs
+            ],
+            "trade": [([dotted(t.hs_code), t.reporter, t.partner, t.flow, t.period, f"{t.value:,.0f}", t.unit, t.source], None) for t in record.trade],
+            "relations": [
+                ([r.kind, r.direction, r.entity_name, list(r.lists), r.detail], str(r.entity_id) if r.entity_id else None) for r in record.relations
+            ],
+            "sources": [([s.name, s.as_of, s.file, s.url, s.license], None) for s in record.sources],
+            "history": [
+                (
+                    [
+                        c.as_of,
+                        c.list,
+                        c.change + (" (first snapshot)" if c.baseline else ""),
+                        describe(c) if c.change == "changed" else "",
+                        c.citation,
+                        Path(c.file or "").name,
+                    ],
+                    None,
+                )
+                for c in reversed(record.changes)
+            ],
+            "records": self._record_rows(record),
+        }
+
+    def _show_trade(self, record: Entity) -> None:
         """The best-covered yearly series as a sparkline; shipments by HS code and counterparty."""
-        data, label = trade_chart(best_yearly(record.get("trade", [])))
+        data, label = trade_chart(best_yearly(record.trade))
         chart = self.query_one("#trade-chart", Sparkline)
         chart.data, chart.display = data, bool(data)
         self.query_one("#trade-chart-label", Static).update(label)
-        shipped = record.get("shipments") or {}
+        shipped = record.shipments
         table = self.query_one("#t-shipments", DataTable)
         table.clear()
-        for r in shipped.get("by_hs", []):
+        for r in shipped.by_hs:
             table.add_row(
                 cell("HS"),
                 cell(dotted(r["hs_code"])),
@@ -280,66 +272,65 @@ class EntityScreen(Screen):
                 cell(r["first"]),
                 cell(r["last"]),
             )
-        for r in shipped.get("by_counterparty", []):
+        for r in shipped.by_counterparty:
             table.add_row(
                 cell("partner"), cell(r["counterparty"]), cell(r["country"]), cell(r["shipments"]), cell(f"{r['value'] or 0:,.0f}"), cell(""), cell("")
             )
-        if shipped.get("count"):
+        if shipped.count:
             table.add_row(
                 cell("total", "bold"),
                 cell(""),
                 cell(""),
-                cell(shipped["count"], "bold"),
-                cell(f"{shipped['total_value']:,.0f}", "bold"),
+                cell(shipped.count, "bold"),
+                cell(f"{shipped.total_value:,.0f}", "bold"),
                 cell(""),
                 cell(""),
             )
-        self.query_one("#shipments-title", Static).update(Text(f"Shipments linked to this entity: {shipped.get('count', 0):,}", style="bold"))
+        self.query_one("#shipments-title", Static).update(Text(f"Shipments linked to this entity: {shipped.count:,}", style="bold"))
 
     @staticmethod
-    def _record_rows(record: dict[str, Any]) -> list[tuple[list[Any], str | None]]:
+    def _record_rows(record: Entity) -> list[tuple[list[Any], str | None]]:
         """The records resolved into this entity, then the "possibly the same" candidates (Enter opens them)."""
-        mine = {r["id"] for r in record.get("records", [])}
+        mine = record.record_ids
         out: list[tuple[list[Any], str | None]] = [
             (
                 [
-                    "merged" if r["reason"] != "this record" and len(mine) > 1 else "record",
-                    r["key"],
-                    _lists(r.get("lists")),
-                    r["name"],
-                    ", ".join(r["countries"]),
-                    r["reason"],
+                    "merged" if r.reason != "this record" and len(mine) > 1 else "record",
+                    r.key,
+                    _lists(r.lists),
+                    r.name,
+                    ", ".join(r.countries),
+                    r.reason,
                 ],
                 None,
             )
-            for r in record.get("records", [])
+            for r in record.records
         ]
-        for c in record.get("candidates", []):
-            side = "b" if c["a_id"] in mine else "a"
+        for c in record.candidates:
+            a_side = c.a_id not in mine
             out.append(
                 (
                     [
                         "possibly the same",
-                        c[f"{side}_key"],
-                        (c.get(f"{side}_lists") or "").split(),
-                        c[f"{side}_name"],
-                        c.get(f"{side}_countries"),
-                        c["reason"],
+                        c.a_key if a_side else c.b_key,
+                        ((c.a_lists if a_side else c.b_lists) or "").split(),
+                        c.a_name if a_side else c.b_name,
+                        c.a_countries if a_side else c.b_countries,
+                        c.reason,
                     ],
-                    str(c[f"{side}_id"]),
+                    str(c.a_id if a_side else c.b_id),
                 )
             )
         return out
 
     @staticmethod
-    def _address_rows(record: dict[str, Any]) -> list[tuple[list[Any], str | None]]:
+    def _address_rows(record: Entity) -> list[tuple[list[Any], str | None]]:
         out: list[tuple[list[Any], str | None]] = []
-        for a in record.get("addresses", []):
-            others = a.get("others") or []
-            if not others:
-                out.append(([a["address"], a.get("country"), "", [], a.get("list")], None))
-            for o in others:
-                out.append(([a["address"], a.get("country"), o["name"], (o.get("lists") or "").split(), a.get("list")], str(o["entity_id"])))
+        for a in record.addresses:
+            if not a.others:
+                out.append(([a.address, a.country, "", [], a.list], None))
+            for o in a.others:
+                out.append(([a.address, a.country, o.name, o.lists.split(), a.list], str(o.entity_id)))
         return out
 
     def _show_crumbs(self) -> None:
@@ -417,23 +408,25 @@ class EntityScreen(Screen):
             self.focused.action_cursor_up()
 
     # -- resolution: merge a candidate, keep it apart, split a record out ---------------------
-    def _records_row(self) -> tuple[str, dict[str, Any]] | None:
+    def _records_row(self) -> Record | Candidate | None:
         """("record" | "candidate", its row) under the cursor of the Records section, if that is where we are."""
         if (self.query_one("#sections", TabbedContent).active or "") != "records":
             self.notify("Go to the Records section (key 0) to merge or split.", severity="warning", markup=False)
             return None
         row = self.query_one("#t-records", DataTable).cursor_row
-        records, candidates = self.record.get("records", []), self.record.get("candidates", [])
+        if self.record is None:
+            return None
+        records, candidates = self.record.records, self.record.candidates
         if row < len(records):
-            return "record", records[row]
+            return records[row]
         if row - len(records) < len(candidates):
-            return "candidate", candidates[row - len(records)]
+            return candidates[row - len(records)]
         return None
 
     def action_same(self) -> None:
         found = self._records_row() if self.wl.can_write() else None
-        if found and found[0] == "candidate":
-            self.decide(found[1]["a_key"], found[1]["b_key"], resolve.SAME)
+        if isinstance(found, Candidate):
+            self.decide(found.a_key, found.b_key, resolve.SAME)
         elif found:
             self.notify("m merges a 'possibly the same' row; this record is already part of the entity.", markup=False)
 
@@ -441,11 +434,10 @@ class EntityScreen(Screen):
         found = self._records_row() if self.wl.can_write() else None
         if found is None:
             return
-        kind, row = found
-        if kind == "candidate":
-            self.decide(row["a_key"], row["b_key"], resolve.DIFFERENT)
-        elif len(self.record.get("records", [])) > 1:
-            self.split(row["id"])
+        if isinstance(found, Candidate):
+            self.decide(found.a_key, found.b_key, resolve.DIFFERENT)
+        elif self.record is not None and len(self.record.records) > 1:
+            self.split(found.id)
         else:
             self.notify("This entity is a single record: nothing to split.", markup=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -9,12 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from watchlist.store import hs
+from watchlist.store.models import TradeFlow
 from watchlist.store.trade import best_yearly
 
 from ..render import badges, cell, trade_chart
@@ -131,7 +134,7 @@ class GoodsScreen(Screen):
             self._fill(node)
             if code != path[-1]:
                 node.expand()
-        if node is not None:
+        if node is not None and node.data is not None:
             self.show(node.data)
             self.call_after_refresh(self._land, node)
 
@@ -184,8 +187,8 @@ class GoodsScreen(Screen):
             for t in node["trade"]:
                 out.append_text(
                     safe(
-                        f"  {t['reporter']}→{t['partner']} {t['flow']} HS {hs.dotted(t['hs_code'])} {t['period']}: "
-                        f"{t['value']:,.0f} {t['unit']}" + (f"  ({t['source']})" if t.get("source") else "")
+                        f"  {t.reporter}→{t.partner} {t.flow} HS {hs.dotted(t.hs_code)} {t.period}: "
+                        f"{t.value:,.0f} {t.unit}" + (f"  ({t.source})" if t.source else "")
                     )
                 )
                 out.append("\n")
@@ -200,7 +203,7 @@ class GoodsScreen(Screen):
                 cell(s["name"]), cell(s["countries"]), badges(s["lists"]), cell(s["via"]), cell(s.get("goods")), key=f"{s['entity_id']}:{s['hs_code']}"
             )
 
-    def _chart(self, trade: list[dict]) -> None:
+    def _chart(self, trade: Sequence[TradeFlow]) -> None:
         """Yearly figures of the best-covered series as a sparkline, the numbers beside it."""
         data, label = trade_chart(best_yearly(trade))
         spark = self.query_one("#hs-spark", Sparkline)
@@ -242,6 +245,6 @@ class GoodsScreen(Screen):
     def current_id(self) -> int | None:
         table = self.query_one("#suppliers", DataTable)
         if self.focused is table and table.row_count:
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or "0"
+            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value or "0"
             return int(key.split(":")[0])
         return None

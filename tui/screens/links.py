@@ -16,7 +16,7 @@ from .review import ReviewScreen
 _ORDER = {"proposed": 0, "confirmed": 1, "linked": 2, "rejected": 3}
 
 
-class LinksScreen(ReviewScreen):
+class LinksScreen(ReviewScreen[dict[str, Any]]):
     """Every link with its status; y confirms, n rejects, Enter opens the entity."""
 
     TABLE = "links"

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlite_utils
 from rich.text import Text
 from textual.binding import Binding
 
 from watchlist.store import resolve
+from watchlist.store.models import Candidate
 
 from ..render import badges, cell
 from .review import ReviewScreen
 
 
-class ResolveScreen(ReviewScreen):
+class ResolveScreen(ReviewScreen[Candidate]):
     """Candidates, strongest first; y says same entity, n says different, Enter opens the first record."""
 
     TABLE = "candidates"
@@ -27,17 +26,17 @@ class ResolveScreen(ReviewScreen):
         Binding("n", "decide('different')", "Different", tooltip="The two records are different entities (kept across re-imports)"),
     ]
 
-    def fetch(self, db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    def fetch(self, db: sqlite_utils.Database) -> list[Candidate]:
         return resolve.candidates(db)
 
-    def cells(self, r: dict[str, Any]) -> list[Text]:
+    def cells(self, r: Candidate) -> list[Text]:
         return [
-            cell(f"{r['score']:.0f}"),
-            cell(f"{r['a_name']} ({r['a_countries'] or '?'})"),
-            badges((r["a_lists"] or "").split()),
-            cell(f"{r['b_name']} ({r['b_countries'] or '?'})"),
-            badges((r["b_lists"] or "").split()),
-            cell(r["reason"]),
+            cell(f"{r.score:.0f}"),
+            cell(f"{r.a_name} ({r.a_countries or '?'})"),
+            badges((r.a_lists or "").split()),
+            cell(f"{r.b_name} ({r.b_countries or '?'})"),
+            badges((r.b_lists or "").split()),
+            cell(r.reason),
         ]
 
     def heading(self) -> str:
@@ -46,8 +45,8 @@ class ResolveScreen(ReviewScreen):
             "decisions are kept across re-imports and rebuilds"
         )
 
-    def save_decision(self, db: sqlite_utils.Database, row: dict[str, Any], decision: str) -> None:
-        resolve.decide(db, row["a_key"], row["b_key"], decision)
+    def save_decision(self, db: sqlite_utils.Database, row: Candidate, decision: str) -> None:
+        resolve.decide(db, row.a_key, row.b_key, decision)
 
-    def entity_of(self, row: dict[str, Any]) -> int:
-        return row["a_id"]
+    def entity_of(self, row: Candidate) -> int:
+        return row.a_id

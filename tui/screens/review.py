@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import sqlite_utils
 from rich.text import Text
@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from ..app import WatchlistApp
 
 
-class ReviewScreen(Screen):
+R = TypeVar("R")  # a row: a candidate, a proposed link, a screening run or row
+
+
+class ReviewScreen(Screen[None], Generic[R]):
     """Subclasses say what the rows are (``fetch``, ``cells``), how a decision is saved and what Enter opens."""
 
     TABLE = "review"  # widget id of the table (the title is "<TABLE>-title")
@@ -27,32 +30,32 @@ class ReviewScreen(Screen):
     REINDEX = False  # decisions change the search index (entities merged or split)
 
     class Loaded(Message):
-        def __init__(self, rows: list[dict[str, Any]]) -> None:
+        def __init__(self, rows: list) -> None:
             super().__init__()
             self.rows = rows
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[R] = []
 
     @property
     def wl(self) -> WatchlistApp:
         return self.app  # type: ignore[return-value]
 
     # -- what subclasses fill in -----------------------------------------------------------
-    def fetch(self, db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    def fetch(self, db: sqlite_utils.Database) -> list[R]:
         raise NotImplementedError
 
-    def cells(self, row: dict[str, Any]) -> list[Text]:
+    def cells(self, row: R) -> list[Text]:
         raise NotImplementedError
 
     def heading(self) -> str:
         raise NotImplementedError
 
-    def save_decision(self, db: sqlite_utils.Database, row: dict[str, Any], decision: str) -> None:
+    def save_decision(self, db: sqlite_utils.Database, row: R, decision: str) -> None:
         raise NotImplementedError
 
-    def entity_of(self, row: dict[str, Any]) -> int:
+    def entity_of(self, row: R) -> int:
         raise NotImplementedError
 
     # -- the shared machinery -------------------------------------------------------------
@@ -93,7 +96,7 @@ class ReviewScreen(Screen):
             self.save(row, decision)
 
     @work(thread=True, group="user")
-    def save(self, row: dict[str, Any], decision: str) -> None:
+    def save(self, row: R, decision: str) -> None:
         self.save_decision(thread_writer(self.wl.db_path), row, decision)
         if self.REINDEX:
             self.app.call_from_thread(self.wl.reindex)
@@ -108,7 +111,7 @@ class ReviewScreen(Screen):
     def action_back(self) -> None:
         self.dismiss()
 
-    def current_row(self) -> dict[str, Any] | None:
+    def current_row(self) -> R | None:
         if not self.rows:
             return None
         return self.rows[min(self.query_one(f"#{self.TABLE}", DataTable).cursor_row, len(self.rows) - 1)]

@@ -18,7 +18,7 @@ from .dialogs import NoteScreen
 from .review import ReviewScreen
 
 
-class RunsScreen(ReviewScreen):
+class RunsScreen(ReviewScreen[dict[str, Any]]):
     """Screening runs, newest first; Enter opens one for triage."""
 
     TABLE = "runs"
@@ -62,7 +62,7 @@ class RunsScreen(ReviewScreen):
         return None  # app-wide actions (star, note) have no entity here
 
 
-class RunScreen(ReviewScreen):
+class RunScreen(ReviewScreen[dict[str, Any]]):
     """One run's rows, potential matches first: m match, x no match, v review, o note, Enter open the match, e audit."""
 
     TABLE = "run-rows"

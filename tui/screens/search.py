@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from watchlist.store import queries
+from watchlist.store.models import Entity
 from watchlist.store.search import Filters, Hit, SearchResult, parse_query
 
 from ..render import badges, cell, overview
@@ -76,7 +77,7 @@ class SearchScreen(Screen):
     class Preview(Message):
         """A record loaded for the preview pane."""
 
-        def __init__(self, entity_id: int, record: dict) -> None:
+        def __init__(self, entity_id: int, record: Entity | None) -> None:
             super().__init__()
             self.entity_id = entity_id
             self.record = record
@@ -240,7 +241,7 @@ class SearchScreen(Screen):
     @on(DataTable.RowSelected, "#results")
     def open_entity(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.wl.open_entity(int(event.row_key.value), "Search")
+        self.wl.open_entity(int(event.row_key.value or 0), "Search")
 
     @on(DataTable.RowHighlighted, "#results")
     def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
@@ -253,7 +254,7 @@ class SearchScreen(Screen):
         time.sleep(0.03)  # keys held down: only the row the cursor rests on is read
         if worker.is_cancelled:
             return
-        record = queries.entity(thread_db(self.wl.db_path), entity_id) or {}
+        record = queries.entity(thread_db(self.wl.db_path), entity_id)
         if not worker.is_cancelled:
             self.post_message(self.Preview(entity_id, record))
 

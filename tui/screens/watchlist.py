@@ -66,7 +66,7 @@ class WatchlistScreen(Screen):
         row = table.cursor_row
         table.clear()
         for r in self.rows:
-            changes = "; ".join(f"{c['list']} {c['change']}" + (f" ({', '.join(c['fields'])})" if c.get("fields") else "") for c in r["changes"]) or "—"
+            changes = "; ".join(f"{c.list} {c.change}" + (f" ({', '.join(c.fields)})" if c.fields else "") for c in r["changes"]) or "—"
             note = (r.get("note") or "").strip().splitlines()
             table.add_row(
                 cell(r["name"] or f"{r['key']} (no longer in the store)"),
