@@ -143,7 +143,7 @@ def measure_ftm(store: Path, path: Path) -> dict:
     db = connect(store)
     seed.mark_empty(db)
     started = time.perf_counter()
-    report = importers.run(db, path)
+    report = importers.import_file(db, path)
     return {
         "seconds": time.perf_counter() - started,
         "peak_mb": _peak_mb(),
@@ -172,7 +172,7 @@ def measure_import(store: Path, csv_path: Path) -> dict:
 
     db = connect(store)
     started = time.perf_counter()
-    report = importers.run(db, csv_path, "shipments")
+    report = importers.import_file(db, csv_path, "shipments")
     return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "added": report.added, "rejected": len(report.rejects)}
 
 

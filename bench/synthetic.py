@@ -20,7 +20,7 @@ import time
 from multiprocessing import Pool
 from pathlib import Path
 
-from watchlist.store.db import connect
+from watchlist.store import connect
 from watchlist.store.normalize import analyze
 
 # Characters common in trade names, with their pinyin (one reading each).

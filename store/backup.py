@@ -19,6 +19,7 @@ import sqlite_utils
 from .db import inserted, now, rows, store_path, transaction, uri, user
 from .errors import StoreError
 from .export import check_output, file_mode, write_whole
+from .resolve import regroup
 from .userdata import both_kept
 
 FORMAT = "watchlist-userdata"
@@ -143,8 +144,6 @@ def import_userdata(db: sqlite_utils.Database, data: Any, source: str = "file") 
                 for event in run.get("decisions", []):
                     added["screening_decisions"] += _append_new(conn, "user_screening_events", ("run_id", *_RUN_EVENT), {**event, "run_id": run_id})
             if added["resolve_decisions"]:
-                from .resolve import run as regroup  # deferred: resolution imports the matching tables
-
                 regroup(conn)
     except (KeyError, TypeError, AttributeError) as exc:
         raise StoreError(f"{source}: malformed user-data file ({type(exc).__name__}: {exc}); nothing was imported") from None

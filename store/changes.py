@@ -100,7 +100,7 @@ def changes(
     return out
 
 
-def summary(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def snapshots(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Per list snapshot: how many entities were added, changed, removed, relisted (baseline snapshots flagged)."""
     out = rows(
         db.conn,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gettext
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 NAMES: dict[str, str] = {
@@ -178,8 +180,6 @@ def _fold(text: str) -> str:
 def _vocabulary() -> dict[str, str]:
     """Every way of writing a country we know: ISO 3166 codes and English names (pycountry), their Russian and
     Chinese names (pycountry's own translations), the lists' spellings (NAMES) and common forms."""
-    import gettext
-
     import pycountry
 
     translations = []
@@ -228,3 +228,19 @@ def address_country(address: str, code: str | None) -> str | None:
     if code in (None, "CN") and _HK_HINT.search(address):
         return "HK"
     return code
+
+
+# The lists file a territory under its sovereign (BIS puts Hong Kong under CN, the British Virgin Islands under GB) and
+# customs records name the territory: where countries are compared, a territory and its sovereign are one place.
+SOVEREIGN = {"HK": "CN", "MO": "CN", "VG": "GB", "KY": "GB", "BM": "GB", "GI": "GB", "AI": "GB", "TC": "GB", "MS": "GB"}
+
+
+def places(codes: Iterable[str]) -> frozenset[str]:
+    """The places of ISO-2 codes: each territory as its sovereign."""
+    return frozenset(SOVEREIGN.get(c, c) for c in codes if c)
+
+
+def same_place(a: Iterable[str], b: Iterable[str]) -> bool:
+    """The one "countries meet" rule: true when either side gives no country, or they share a place."""
+    pa, pb = places(a), places(b)
+    return not pa or not pb or bool(pa & pb)

@@ -88,8 +88,13 @@ def uri(path: Path | str, **params: str) -> str:
     return Path(os.path.abspath(path)).as_uri() + ("?" + urlencode(params) if params else "")
 
 
-def connect(path: Path | str, *, readonly: bool = False) -> sqlite_utils.Database:
-    """Open (and, unless read-only, create or upgrade) the store at ``path``.
+# A data step of an upgrade, run in the migration's transaction with the version the store had (see store.upgrade).
+Upgrade = Callable[[sqlite3.Connection, int], None]
+
+
+def connect(path: Path | str, *, readonly: bool = False, upgrade: Upgrade | None = None) -> sqlite_utils.Database:
+    """Open (and, unless read-only, create or upgrade) the store at ``path``: use :func:`store.connect`, which passes
+    the data steps of an upgrade (``upgrade``) that this low-level module cannot import.
 
     Raises :class:`StoreError` with one line for anything that is not a usable store, and
     :class:`ReadOnlyStore` when a read-write open is asked of a file that cannot be written.
@@ -131,7 +136,7 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite_utils.Databas
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             if version < SCHEMA_VERSION:
-                _migrate(conn, version)
+                _migrate(conn, version, upgrade)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"{path}: cannot prepare store: {explain(path, exc)}") from None
@@ -156,19 +161,15 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _migrate(conn: sqlite3.Connection, version: int) -> None:
+def _migrate(conn: sqlite3.Connection, version: int, upgrade: Upgrade | None) -> None:
     with transaction(conn):
         version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have upgraded it meanwhile
         for number in range(version, SCHEMA_VERSION):
             for statement in _statements(MIGRATIONS[number]):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number + 1}")
-        if 0 < version < 8:  # names keyed by an older normalisation (or never grouped): key them again, group once
-            from .importers.apply import rekey  # deferred: importers and resolution load the normalisation tables
-            from .resolve import run
-
-            rekey(conn)
-            run(conn)
+        if version and upgrade is not None:
+            upgrade(conn, version)
 
 
 def _statements(script: str) -> Iterator[str]:

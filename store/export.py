@@ -25,7 +25,7 @@ _RESULT_FIELDS = ("id", "key", "name", "matched_name", "score", "status", "lists
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv(value: Any) -> str:
+def csv_cell(value: Any) -> str:
     """A CSV cell that a spreadsheet will not run: text starting like a formula gets a leading apostrophe."""
     text = _cell(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
@@ -85,7 +85,7 @@ def results_text(results: list[dict[str, Any]], fmt: str, query: str = "") -> st
         writer = csv.writer(out)
         writer.writerow(_RESULT_FIELDS)
         for row in results:
-            writer.writerow([_csv(row.get(f)) for f in _RESULT_FIELDS])
+            writer.writerow([csv_cell(row.get(f)) for f in _RESULT_FIELDS])
         return out.getvalue()
     lines = [
         f"# Search results: {_md(query) or '(all entities)'}",
@@ -141,14 +141,14 @@ def dossier_text(entity: Entity, fmt: str) -> str:
         writer = csv.writer(out)
         writer.writerow(["section", "field", "value"])
         for field in ("id", "key", "name", "kind", "countries", "ownership", "remarks", "first_seen", "last_seen"):
-            writer.writerow(["entity", field, _csv(record.get(field))])
+            writer.writerow(["entity", field, csv_cell(record.get(field))])
         for title, key, fields in _SECTIONS:
             for i, row in enumerate(record.get(key) or []):
                 for field in fields:
                     if row.get(field) not in (None, ""):
-                        writer.writerow([f"{title.lower()}[{i}]", field, _csv(row[field])])
+                        writer.writerow([f"{title.lower()}[{i}]", field, csv_cell(row[field])])
         if record.get("note"):
-            writer.writerow(["note", "text", _csv(record["note"])])
+            writer.writerow(["note", "text", csv_cell(record["note"])])
         return out.getvalue()
     lines = [f"# {_md(entity.name)}", "", summary(entity), ""]
     for title, key, fields in _SECTIONS:

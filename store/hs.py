@@ -7,7 +7,7 @@ from typing import Any
 import sqlite_utils
 
 from .db import rows
-from .links import ACCEPTED, DECISIONS
+from .links import ACCEPTED, WITH_DECISIONS
 from .models import TRADE_COLUMNS, TradeFlow, of_row
 
 
@@ -104,7 +104,7 @@ def suppliers(db: sqlite_utils.Database, code: str) -> list[dict[str, Any]]:
         " sum(s.value) AS value,"
         " (SELECT group_concat(x.list, ' ') FROM listings x WHERE x.entity_id = e.id"
         "  AND x.status = 'active') AS lists"
-        f" FROM party_links l {DECISIONS} JOIN shipments s ON s.exporter_key = l.party_key"
+        f" FROM party_links l {WITH_DECISIONS} JOIN shipments s ON s.exporter_key = l.party_key"
         " WHERE (s.hs_code LIKE ? || '%' OR ? LIKE s.hs_code || '%')"
         f" AND {ACCEPTED} GROUP BY e.id, s.hs_code ORDER BY e.name",
         (code, code),

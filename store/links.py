@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .countries import same_place
 from .db import now, rows, transaction, user
 from .models import Shipments
 from .normalize import analyze
@@ -25,10 +26,10 @@ THRESHOLD = 90.0
 
 # One rule for a link's status, used by every query: the user's decision, else linked (exact) or
 # proposed (fuzzy). Shipments count for an entity through linked and confirmed links only.
-# Both expressions need ``party_links l`` and ``LEFT JOIN user_link_decisions d`` (DECISIONS joins them).
+# Both expressions need ``party_links l`` and ``LEFT JOIN user_link_decisions d`` (WITH_DECISIONS joins them).
 STATUS = "coalesce(d.decision, CASE l.method WHEN 'exact' THEN 'linked' ELSE 'proposed' END)"
 ACCEPTED = f"{STATUS} IN ('linked', 'confirmed')"
-DECISIONS = "JOIN entities e ON e.id = l.entity_id LEFT JOIN user_link_decisions d ON d.party_key = l.party_key AND d.entity_key = e.key"
+WITH_DECISIONS = "JOIN entities e ON e.id = l.entity_id LEFT JOIN user_link_decisions d ON d.party_key = l.party_key AND d.entity_key = e.key"
 
 
 def propose(
@@ -52,13 +53,13 @@ def propose(
     links: list[tuple] = []
     for i, (key, name) in enumerate(todo):
         country = key.rpartition("|")[2]  # the key's name part is frozen (key_name); names.latn follows analyze()
-        hits = {eid for eid, cs in by_name.get(analyze(name).latn, ()) if _same_place(country, cs.split(","))}
+        hits = {eid for eid, cs in by_name.get(analyze(name).latn, ()) if same_place([country], cs.split(","))}
         if hits:
             links += [(key, name, eid, "exact", 100.0) for eid in sorted(hits)]
             exact += 1
         else:
             result = index.search(name + " ", limit=5, min_score=threshold)
-            near = [h for h in (result.hits if result else []) if _same_place(country, h.countries)]
+            near = [h for h in (result.hits if result else []) if same_place([country], h.countries)]
             if near:
                 links.append((key, name, near[0].entity_id, "fuzzy", round(near[0].score, 1)))
                 proposed += 1
@@ -70,18 +71,6 @@ def propose(
     return {"parties": len(todo), "exact": exact, "proposed": proposed}
 
 
-# BIS files Hong Kong addresses under CN, and customs records say HK: for linking they are one place.
-_GREATER_CHINA = {"CN", "HK", "MO"}
-
-
-def _same_place(country: str, entity_countries: list[str] | tuple[str, ...]) -> bool:
-    """True when a party's country agrees with an entity's (or either is unknown)."""
-    cs = {c for c in entity_countries if c}
-    if not country or not cs or country in cs:
-        return True
-    return country in _GREATER_CHINA and bool(cs & _GREATER_CHINA)
-
-
 def listing(db: sqlite_utils.Database, status: str | None = None) -> list[dict[str, Any]]:
     """Links with their status: linked (exact), proposed, confirmed or rejected; with shipment counts."""
     where, params = (f"WHERE {STATUS} = ?", (status,)) if status else ("", ())
@@ -91,7 +80,7 @@ def listing(db: sqlite_utils.Database, status: str | None = None) -> list[dict[s
         f" l.method, l.score, {STATUS} AS status,"
         " (SELECT count(*) FROM shipments s WHERE s.exporter_key = l.party_key"
         "  OR s.importer_key = l.party_key) AS shipments"
-        f" FROM party_links l {DECISIONS} {where} ORDER BY l.method DESC, l.score DESC, l.id",
+        f" FROM party_links l {WITH_DECISIONS} {where} ORDER BY l.method DESC, l.score DESC, l.id",
         params,
     )
 
@@ -113,7 +102,7 @@ def decide(db: sqlite_utils.Database, link_id: int, decision: str) -> dict[str, 
 
 def shipments_of(db: sqlite_utils.Database, entity_id: int) -> Shipments:
     """An entity's shipments through its linked or confirmed parties: by HS code and by counterparty, with totals."""
-    keys = [k for (k,) in db.conn.execute(f"SELECT l.party_key FROM party_links l {DECISIONS} WHERE l.entity_id = ? AND {ACCEPTED}", (entity_id,))]
+    keys = [k for (k,) in db.conn.execute(f"SELECT l.party_key FROM party_links l {WITH_DECISIONS} WHERE l.entity_id = ? AND {ACCEPTED}", (entity_id,))]
     if not keys:
         return Shipments(0, 0.0, (), ())
     marks = ",".join("?" * len(keys))

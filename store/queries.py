@@ -30,11 +30,9 @@ from .models import (
     of_row,
 )
 from .resolve import candidates, group_of, members
+from .vocabulary import STREET_LEVEL
 
 T = TypeVar("T")
-
-# An address precise enough that sharing it means something: a number and more than a city name.
-STREET_LEVEL = "a.norm GLOB '*[0-9]*' AND length(a.norm) >= 15"
 
 
 def stats(db: sqlite_utils.Database) -> dict[str, Any]:

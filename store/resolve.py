@@ -34,9 +34,11 @@ from itertools import combinations
 import sqlite_utils
 from rapidfuzz import fuzz
 
+from .countries import places
 from .db import now, rows, transaction, user
 from .models import Candidate, of_row
 from .normalize import LEGAL, analyze
+from .vocabulary import STREET_LEVEL
 
 # Boilerplate after a name: "..., and its sub-units and successors", "and any successor, subunit, or subsidiary thereof".
 _BOILERPLATE = re.compile(
@@ -67,9 +69,6 @@ _DESCRIPTIVE = re.compile(
     re.IGNORECASE,
 )
 _CONTACT = ("website", "email", "e-mail", "phone", "telephone", "fax")
-# BIS files Hong Kong under CN and the British Virgin Islands under GB: for "countries don't meet"
-# a territory and its sovereign are one place.
-_SOVEREIGN = {"HK": "CN", "MO": "CN", "VG": "GB", "KY": "GB", "BM": "GB", "GI": "GB", "AI": "GB", "TC": "GB", "MS": "GB"}
 # Person-like kinds: a shared name and country is not enough for these.
 _PEOPLE = frozenset({"person"})
 # Letters a name needs before being the only record holding it means something (one fewer when it is both records' own name).
@@ -155,10 +154,6 @@ def _by_kind(ids: dict[str, str]) -> dict[str, set[str]]:
     return out
 
 
-def _places(countries: frozenset[str]) -> frozenset[str]:
-    return frozenset(_SOVEREIGN.get(c, c) for c in countries)
-
-
 @dataclass(slots=True)
 class Record:
     """What resolution knows about one list record."""
@@ -209,7 +204,7 @@ def load(conn: sqlite3.Connection) -> dict[int, Record]:
     for eid, kind, value in conn.execute("SELECT entity_id, kind, value FROM identifiers"):
         if eid in recs and (norm := _identifier(kind, value)):
             recs[eid].ids[norm] = kind
-    for eid, norm in conn.execute("SELECT entity_id, norm FROM addresses WHERE norm GLOB '*[0-9]*' AND length(norm) >= 15"):
+    for eid, norm in conn.execute(f"SELECT a.entity_id, a.norm FROM addresses a WHERE {STREET_LEVEL}"):
         if eid in recs:
             recs[eid].addresses.add(norm)
             if building := _building(norm):
@@ -230,7 +225,7 @@ def compare(a: Record, b: Record, lone_names: set[str]) -> Verdict:
     """Decide whether two records of different lists are the same entity."""
     if a.kind != b.kind and a.key.startswith("ofac:") and b.key.startswith("ofac:") and "other" not in (a.kind, b.kind):
         return Verdict("", f"kinds differ ({a.kind}, {b.kind})")  # only OFAC states kinds reliably
-    pa, pb = _places(a.countries), _places(b.countries)
+    pa, pb = places(a.countries), places(b.countries)
     if pa and pb and not pa & pb:
         return Verdict("", f"countries differ ({','.join(sorted(a.countries))} / {','.join(sorted(b.countries))})")
     kinds_a, kinds_b = _by_kind(a.ids), _by_kind(b.ids)
@@ -306,7 +301,7 @@ def lone_names(recs: dict[int, Record]) -> set[str]:
             if any(lists.get(code, r.label) != r.label for code in r.lists):
                 break
             lists.update(dict.fromkeys(r.lists, r.label))
-            parties[r.label] = parties.get(r.label, frozenset()) | _places(r.countries)
+            parties[r.label] = parties.get(r.label, frozenset()) | places(r.countries)
         else:
             known = [p for p in parties.values() if p]
             if not known or frozenset.intersection(*known):
@@ -367,7 +362,7 @@ def decisions(conn: sqlite3.Connection) -> dict[frozenset[str], str]:
     return {frozenset((a, b)): d for a, b, d in conn.execute("SELECT key_a, key_b, decision FROM user_resolve_decisions")}
 
 
-def run(conn: sqlite3.Connection) -> dict[str, int]:
+def regroup(conn: sqlite3.Connection) -> dict[str, int]:
     """Recompute groups and candidates from the store and the user's decisions (inside the caller's transaction)."""
     recs = load(conn)
     lone = lone_names(recs)
@@ -414,7 +409,7 @@ def run(conn: sqlite3.Connection) -> dict[str, int]:
     return {"records": len(recs), "merged": len(resolution), "candidates": len(open_candidates)}
 
 
-def summary(counts: dict[str, int]) -> str:
+def describe(counts: dict[str, int]) -> str:
     """One line for an import report."""
     return f"resolution: {counts['merged']} records merged into others, {counts['candidates']} candidates to review"
 
@@ -491,4 +486,4 @@ def _record(conn: sqlite3.Connection, pairs_of_keys: list[tuple[str, str]], deci
             "INSERT INTO user_resolve_events (key_a, key_b, decision, note, decided_at, user) VALUES (?,?,?,?,?,?)",
             [(*sorted(pair), decision, note, now(), user()) for pair in pairs_of_keys],
         )
-        return run(conn)
+        return regroup(conn)

@@ -22,9 +22,11 @@ from typing import Any
 
 import sqlite_utils
 
-from .countries import country_code
+from .countries import country_code, same_place
 from .db import inserted, now, rows, transaction, user
 from .errors import ImportFailed
+from .export import csv_cell, write_whole
+from .importers import LIST_FORMATS, STREAM_FORMATS
 from .importers.reading import json_lines, read_text, sniff_delimiter
 from .normalize import NameKeys, analyze
 from .search import MAX_QUERY, Hit, SearchIndex, query_keys
@@ -46,9 +48,9 @@ NAME_COLUMNS = (
     "beneficiary",
 )
 COUNTRY_COLUMNS = ("country", "country_code", "jurisdiction", "nationality")
-DECISIONS = ("match", "no match", "review")
-_SOVEREIGN = {"HK": "CN", "MO": "CN"}
+TRIAGE_DECISIONS = ("match", "no match", "review")
 COUNTRY_PENALTY = 15.0
+LISTS = (*LIST_FORMATS, *STREAM_FORMATS)  # the import formats that carry listings
 SCREEN_CANDIDATES = 250  # names rescored per row (search rescores 400: it shows a page, screening keeps three)
 SCREEN_BUDGET = 5_000  # postings read per row (search reads 30,000: a word being typed may stand for many)
 
@@ -156,13 +158,9 @@ def _pick(path: Path, columns: list[str], given: str | None, known: tuple[str, .
 # -- screening ------------------------------------------------------------------------------------
 
 
-def _place(code: str) -> str:
-    return _SOVEREIGN.get(code, code)
-
-
 def _country_differs(mine: str, theirs: tuple[str, ...] | list[str]) -> bool:
     """True if the row gives a country and the entity has countries, none of which meets it."""
-    return bool(mine and theirs) and _place(mine) not in {_place(c) for c in theirs}
+    return not same_place([mine], theirs)
 
 
 def why(q: NameKeys, m: NameKeys, hit: Hit) -> str:
@@ -336,7 +334,6 @@ def _out_row(r: Result) -> dict[str, Any]:
 
 def result_chunks(results: list[Result], columns: list[str], fmt: str) -> list[str]:
     """Every input row with its result as CSV, TSV or JSON lines; header and cells defused for spreadsheets."""
-    from .export import _csv
 
     if fmt == "jsonl":
         return [
@@ -344,16 +341,15 @@ def result_chunks(results: list[Result], columns: list[str], fmt: str) -> list[s
         ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t" if fmt == "tsv" else ",")
-    writer.writerow(["line", *[_csv(c) for c in columns], *OUT_FIELDS])
+    writer.writerow(["line", *[csv_cell(c) for c in columns], *OUT_FIELDS])
     for r in results:
         cells = _out_row(r)
-        writer.writerow([r.row.line, *[_csv(r.row.fields.get(c, "")) for c in columns], *[_csv(cells[k]) for k in OUT_FIELDS]])
+        writer.writerow([r.row.line, *[csv_cell(r.row.fields.get(c, "")) for c in columns], *[csv_cell(cells[k]) for k in OUT_FIELDS]])
     return [buffer.getvalue()]
 
 
 def write_results(results: list[Result], columns: list[str], out: Path, fmt: str) -> None:
     """Write every input row with its result to ``out``, whole or not at all."""
-    from .export import write_whole
 
     write_whole(out, result_chunks(results, columns, fmt))
 
@@ -362,10 +358,10 @@ def write_results(results: list[Result], columns: list[str], out: Path, fmt: str
 
 
 def snapshot(db: sqlite_utils.Database) -> dict[str, str]:
-    """The newest snapshot date of each list in the store: what a run was screened against."""
+    """The newest snapshot date of each list in the store (from list files and FtM/OpenSanctions imports): what a run was screened against."""
     out: dict[str, str] = {}
     for lists, as_of in db.conn.execute(
-        "SELECT lists, as_of FROM imports WHERE status = 'ok' AND format IN ('csl', 'csl-json', 'ofac-sdn', 'ofac-cons') ORDER BY id"
+        f"SELECT lists, as_of FROM imports WHERE status = 'ok' AND format IN ({','.join('?' * len(LISTS))}) ORDER BY id", LISTS
     ):
         for code in (lists or "").split(","):
             if code and as_of:
@@ -463,8 +459,8 @@ def decide(db: sqlite_utils.Database, run_id: int, line: int, decision: str, not
 
     ``note`` None keeps the row's earlier note; a text (even "") replaces it.
     """
-    if decision not in DECISIONS:
-        raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+    if decision not in TRIAGE_DECISIONS:
+        raise ValueError(f"decision must be one of {', '.join(TRIAGE_DECISIONS)}")
     with transaction(db.conn) as conn:
         key = conn.execute("SELECT entity_key FROM user_screening_rows WHERE run_id = ? AND line = ?", (run_id, line)).fetchone()
         if key is None:
@@ -513,7 +509,6 @@ def audit_text(record: dict[str, Any], fmt: str) -> str:
     """The audit record as JSON or CSV (one row per screened line)."""
     if fmt == "json":
         return json.dumps(record, ensure_ascii=False, indent=2)
-    from .export import _csv
 
     run = record["run"]
     out = io.StringIO()
@@ -523,7 +518,7 @@ def audit_text(record: dict[str, Any], fmt: str) -> str:
     for r in record["rows"]:
         writer.writerow(
             [
-                _csv(v)
+                csv_cell(v)
                 for v in (
                     run["id"],
                     run["file"],

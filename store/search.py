@@ -38,6 +38,7 @@ from .db import open_readonly
 from .errors import StoreError
 from .normalize import COMMON_WORDS, GENERIC, LEGAL, PLACES, NameKeys, roman_fold, variants
 from .typos import TypoIndex
+from .vocabulary import hs_code
 
 # The word lists as the index folds its keys (``roman_fold``: "russia" is "russya" there).
 LEGAL_F = frozenset(map(roman_fold, LEGAL))
@@ -158,7 +159,7 @@ def parse_query(text: str) -> tuple[str, Filters]:
         elif name == "kind":
             filters.kinds |= {v.lower() for v in values}
         elif name == "hs" and values:
-            filters.hs_chapter = re.sub(r"\D", "", values[0])[:2] or None
+            filters.hs_chapter = hs_code(values[0])[:2] or None
         elif name == "tier" and values:
             filters.tier = values[0].upper()
         elif name == "on":
@@ -463,10 +464,7 @@ class SearchIndex:
         core_score = max(fuzz.WRatio(q.core, core), fuzz.ratio(q.joined, joined))
         if typing and len(q.joined) >= 3:
             core_score = max(core_score, 0.95 * fuzz.ratio(q.joined, joined[: len(q.joined)]))
-        body = " ".join(t for t in latn.split() if t not in LEGAL_F)
-        qbody = " ".join(t for t in q.latn.split() if t not in LEGAL_F)
-        whole = 0.5 * fuzz.token_set_ratio(q.latn, latn) + 0.5 * fuzz.token_sort_ratio(qbody, body)
-        return min(99.9, 0.7 * core_score + 0.3 * whole)
+        return _combine(core_score, fuzz.token_set_ratio(q.latn, latn), fuzz.token_sort_ratio(_body(q.latn), _body(latn)))
 
     def score(self, q: NameKeys, nid: int, typing: bool = False) -> float:
         """The score of name number ``nid`` for ``q``: ``base_score`` weighed by the words each side leaves unmatched."""
@@ -706,10 +704,10 @@ class SearchIndex:
     def _score_batch(self, q: NameKeys, nids: list[int], min_score: float) -> list[tuple[int, float]]:
         """``score`` of each name that can reach ``min_score`` (the others are left out), most of it in rapidfuzz's batch calls.
 
-        ``score`` is at most ``0.7 · core + 30`` and at most ``0.7 · core + 0.15 · token_set + 15``:
-        each bound drops names before the next, dearer part is computed.
+        The base is ``_combine`` of the same three parts as ``base_score``, so it is at most ``_combine(core, 100, 100)``
+        and at most ``_combine(core, token_set, 100)``: each bound drops names before the next, dearer part is computed.
         """
-        cut = max(0.0, (min_score - 30) / 0.7)
+        cut = max(0.0, (min_score - (1 - CORE_WEIGHT) * 100) / CORE_WEIGHT)
         keys, at = self._core, self._core_at
         cores = [keys[at[n] : at[n + 1]] for n in nids]
         core_score = {i: c for _, c, i in process.extract(q.core, cores, scorer=fuzz.WRatio, score_cutoff=cut, limit=None)}
@@ -729,13 +727,13 @@ class SearchIndex:
         for _, token_set, k in process.extract(q.latn, latns, scorer=fuzz.token_set_ratio, limit=None):
             if latns[k] == q.latn:
                 out.append((nids[alive[k]], 100.0))
-            elif 0.7 * core_score[alive[k]] + 0.15 * token_set + 15 >= min_score:
+            elif _combine(core_score[alive[k]], token_set, 100.0) >= min_score:
                 last.append((k, core_score[alive[k]], token_set))
         if last:
-            bodies = [_LEGAL_WORDS.sub(" ", latns[k]) for k, _, _ in last]  # token_sort splits on any run of spaces
-            for _, token_sort, j in process.extract(_LEGAL_WORDS.sub(" ", q.latn), bodies, scorer=fuzz.token_sort_ratio, limit=None):
+            bodies = [_body(latns[k]) for k, _, _ in last]
+            for _, token_sort, j in process.extract(_body(q.latn), bodies, scorer=fuzz.token_sort_ratio, limit=None):
                 k, c, token_set = last[j]
-                out.append((nids[alive[k]], min(99.9, 0.7 * c + 0.3 * (0.5 * token_set + 0.5 * token_sort))))
+                out.append((nids[alive[k]], _combine(c, token_set, token_sort)))
         return out
 
     def _browse(self, text: str, filters: Filters, allowed: Callable[[int], bool], limit: int, started: float) -> SearchResult:
@@ -814,6 +812,17 @@ _PLACE_COUNTRY = {
 }
 
 _LEGAL_WORDS = re.compile(r"(?<!\S)(?:" + "|".join(sorted(map(re.escape, LEGAL_F), key=len, reverse=True)) + r")(?!\S)")
+CORE_WEIGHT = 0.7  # the trade name's share of the base score; the whole name (as a set, and in order without legal forms) has the rest
+
+
+def _body(latn: str) -> str:
+    """A folded name without its legal-form words (token_sort splits on any run of spaces)."""
+    return _LEGAL_WORDS.sub(" ", latn)
+
+
+def _combine(core: float, token_set: float, token_sort: float) -> float:
+    """The base score from its parts (the one formula of ``base_score`` and ``_score_batch``): below 100, kept for the same name."""
+    return min(99.9, CORE_WEIGHT * core + (1 - CORE_WEIGHT) * (0.5 * token_set + 0.5 * token_sort))
 
 
 def _pack(strings: list[str]) -> tuple[str, array]:

@@ -86,7 +86,7 @@ def build(db: sqlite_utils.Database, seed_dir: Path = SEED_DIR, progress: Progre
         for number, item in enumerate(SEED_FILES, 1):
             if progress:
                 progress(number, len(SEED_FILES), item, None)
-            report = importers.run(
+            report = importers.import_file(
                 db, seed_dir / item.path, item.format, as_of=item.as_of, source_name=item.source, license=item.license, url=item.url, snapshot=True
             )  # each list file is a whole list
             reports.append(report)

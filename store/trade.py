@@ -11,22 +11,16 @@ import sqlite_utils
 
 from .db import rows
 from .models import TradeFlow
+from .vocabulary import PSEUDO_CODES, hs_code
 
 _YEAR = re.compile(r"^\d{4}$")
 _MONTH = re.compile(r"^(\d{4})-(\d\d)$")
 _RANGE = re.compile(r"^(\d{4})-(\d\d)/(\d{4})-(\d\d)$")
-PSEUDO_CODES = ("TOTAL", "CHPL", "OTHER")  # figures that are not one HS code (all goods, CHPL items, other definitions)
-
-
-def normalise_code(text: str) -> str:
-    """An HS code as stored: digits only ("8542.31" → "854231"), or a pseudo code upper-cased."""
-    upper = text.strip().upper()
-    return upper if upper in PSEUDO_CODES else re.sub(r"\D", "", text)
 
 
 def resolve(db: sqlite_utils.Database, text: str) -> dict[str, Any] | None:
     """An HS code typed with or without dots: its description, CHPL tier and parents (chapter, heading)."""
-    code = normalise_code(text)
+    code = hs_code(text)
     if code in PSEUDO_CODES:
         return {
             "code": code,
@@ -76,7 +70,7 @@ def series(
     ``yoy_ratio`` compares a figure with the one for the same period a year before from the same
     reporter, partner, flow and unit, when the store has it.
     """
-    where, params = ["t.hs_code = ?"], [normalise_code(code)]
+    where, params = ["t.hs_code = ?"], [hs_code(code)]
     for column, value in (("reporter", exporter), ("partner", importer), ("flow", flow)):
         if value:
             where.append(f"upper(t.{column}) = upper(?)")

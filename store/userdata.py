@@ -11,14 +11,15 @@ from typing import Any
 
 import sqlite_utils
 
+from .changes import changes
 from .db import IN_JSON, as_json, now, rows, transaction, user
 from .models import Note, of_row
 from .queries import joined_notes
+from .resolve import group_of, members
 
 
 def group_keys(db: sqlite_utils.Database, key: str) -> list[str]:
     """The keys of every record in the group of the entity with this key (``[key]`` if it is not in the store)."""
-    from .resolve import group_of, members
 
     row = db.conn.execute("SELECT id FROM entities WHERE key = ?", (key,)).fetchone()
     if row is None:
@@ -138,8 +139,6 @@ def watchlist(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     entity show as one row. Stars whose entity is gone from the store are kept and shown with
     ``entity_id`` None.
     """
-    from .changes import changes
-    from .resolve import group_of, members
 
     conn = db.conn
     stars = rows(

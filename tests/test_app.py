@@ -219,7 +219,7 @@ def test_hostile_names_render_literally(tmp_path):
     db = connect(path)
     rows = "".join(f'"Entity List (EL) - Bureau of Industry and Security","{n}",,"1 Road, Shenzhen, CN",87 FR 1,2022-06-30,x,y\n' for n in HOSTILE)
     header = "source,name,alt_names,addresses,federal_register_notice,start_date,license_requirement,license_policy\n"
-    importers.run(db, write(tmp_path / "hostile.csv", header + rows))
+    importers.import_file(db, write(tmp_path / "hostile.csv", header + rows))
     db.conn.close()
 
     async def scenario():

@@ -69,7 +69,7 @@ def _many_aliases(tmp_path: Path) -> Path:
     path.write_text(out.getvalue(), encoding="utf-8")
     store = tmp_path / "many.db"
     db = connect(store)
-    importers.run(db, path)
+    importers.import_file(db, path)
     db.conn.close()
     return store
 

@@ -95,7 +95,7 @@ def test_a_newer_snapshot_reports_its_changes_and_keeps_user_data(seed_db_copy: 
     userdata.set_note(db, king_pai.key, "Check the 2026 list")
     candidate = resolve.candidates(db)[0]
     resolve.decide(db, candidate.a_key, candidate.b_key, resolve.DIFFERENT)
-    report = importers.run(db, _newer_entity_list(tmp_path), as_of="2026-01-15")
+    report = importers.import_file(db, _newer_entity_list(tmp_path), as_of="2026-01-15")
     assert report.removed == 1 and report.updated >= 1
     latest = changes.changes(db, "EL", since="2026-01-15")
     assert next(c.name for c in latest if c.change == "removed").startswith("King Pai")

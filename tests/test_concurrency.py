@@ -381,7 +381,7 @@ def test_search_and_screen_refuse_a_store_without_list_data(tmp_path: Path, inpu
     db = connect(store)
     from watchlist.store import importers
 
-    importers.run(db, seed.SEED_DIR / "hs2022_sections.csv", "hs-sections")
+    importers.import_file(db, seed.SEED_DIR / "hs2022_sections.csv", "hs-sections")
     db.conn.close()
     for args in (["search", "sinno"], ["screen", str(inputs["parties"])]):
         result = cli(store, *args)

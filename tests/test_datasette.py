@@ -24,7 +24,7 @@ def test_full_text_search_finds_names_and_follows_imports(seed_db, tmp_path: Pat
         'Entity List (EL) - Bureau of Industry and Security,Winninc Electronic,"Hong Kong, HK",87 FR 38925,2022-06-30\n',
         encoding="utf-8",
     )
-    importers.run(db, csv)
+    importers.import_file(db, csv)
     assert db.conn.execute("SELECT count(*) FROM names_fts WHERE names_fts MATCH 'winninc'").fetchone()[0] == 1
     db.conn.close()
 

@@ -178,7 +178,7 @@ def test_changes_accepts_a_list_code_that_is_only_in_the_store(tmp_path: Path):
         + "\n",
         encoding="utf-8",
     )
-    importers.run(db, ftm, "ftm", as_of="2025-01-01")
+    importers.import_file(db, ftm, "ftm", as_of="2025-01-01")
     code = db.conn.execute("SELECT list FROM listings").fetchone()[0]
     db.conn.close()
     result = run(store, "changes", "--list", code, "--baseline")
@@ -389,12 +389,12 @@ def test_malformed_ftm_entities_are_rejected_rows_and_an_impossible_date_is_no_s
         },
     ]
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
-    report = importers.run(db, path, "ftm")
+    report = importers.import_file(db, path, "ftm")
     assert {r.field for r in report.rejects} == {"schema", "properties", "datasets"} and len(report.rejects) == 4
     as_of = db.conn.execute("SELECT as_of FROM imports WHERE format = 'ftm'").fetchone()[0]
     assert as_of != "9999-99-99" and as_of[:4] < "9999"
     with pytest.raises(ImportFailed, match="real date"):
-        importers.run(db, path, "ftm", as_of="2024-13-45", force=True)
+        importers.import_file(db, path, "ftm", as_of="2024-13-45", force=True)
     db.conn.close()
 
 

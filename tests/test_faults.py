@@ -47,7 +47,7 @@ def baseline_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding the 2022-04 CSL and the user's star, note and decision; closed and checkpointed."""
     path = tmp_path_factory.mktemp("faults") / "baseline.db"
     db = connect(path)
-    importers.run(db, SEED / "consolidated_2022-04.csv.gz", source_name="CSL 2022-04")
+    importers.import_file(db, SEED / "consolidated_2022-04.csv.gz", source_name="CSL 2022-04")
     userdata.star(db, "ofac:38641", "supplier")
     userdata.set_note(db, "ofac:38641", "Watch for the June 2022 Entity List rule")
     db.conn.execute("INSERT INTO user_resolve_events (key_a, key_b, decision, decided_at) VALUES ('el:a', 'el:b', 'different', '2026-01-01T00:00:00')")

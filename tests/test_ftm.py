@@ -121,7 +121,7 @@ def test_an_export_imported_into_an_empty_store_keeps_each_record(seed_db_path: 
     exported.write_text("".join(ftm.lines(source, sample)), encoding="utf-8")
     source.conn.close()
     db = connect(tmp_path / "roundtrip.db")
-    report = importers.run(db, exported)
+    report = importers.import_file(db, exported)
     assert report.format == "ftm" and not report.rejects and report.removed == 0
     keys = {key: f"ftm:watchlist:{ftm_id(key)}" for (key,) in seed.execute(f"SELECT key FROM entities WHERE id IN ({','.join(map(str, sample))})")}
     assert len(keys) > 2_000 and {k for (k,) in db.conn.execute("SELECT kind FROM entities")} >= {"company", "person", "vessel"}
@@ -147,7 +147,7 @@ def test_an_opensanctions_file_lands_where_each_fact_belongs(seed_db_copy: Path)
     db = connect(seed_db_copy)
     db.conn.execute("INSERT INTO user_watchlist (entity_key, starred_at) VALUES ('ofac:38641', '2026-01-01')")
     db.conn.commit()
-    report = importers.run(db, FIXTURES / "entities.ftm.json")
+    report = importers.import_file(db, FIXTURES / "entities.ftm.json")
     assert not report.rejects and report.removed == 0
     assert "not read" not in "; ".join(report.notes)
     after = _active(seed_db_copy)
@@ -209,7 +209,7 @@ def test_an_opensanctions_file_lands_where_each_fact_belongs(seed_db_copy: Path)
     assert db.conn.execute("SELECT count(*) FROM user_watchlist WHERE entity_key = 'ofac:38641'").fetchone()[0] == 1
 
     # the same file again changes nothing
-    again = importers.run(db, FIXTURES / "entities.ftm.json", force=True)
+    again = importers.import_file(db, FIXTURES / "entities.ftm.json", force=True)
     assert (again.added, again.updated, again.removed) == (0, 0, 0)
     assert _active(seed_db_copy) == after
     db.conn.close()
@@ -217,13 +217,13 @@ def test_an_opensanctions_file_lands_where_each_fact_belongs(seed_db_copy: Path)
 
 def test_a_partial_file_removes_nothing_and_a_snapshot_only_inside_its_source(seed_db_copy: Path, tmp_path: Path):
     db = connect(seed_db_copy)
-    importers.run(db, FIXTURES / "entities.ftm.json")
+    importers.import_file(db, FIXTURES / "entities.ftm.json")
     before = _active(seed_db_copy)
     lines = (FIXTURES / "entities.ftm.json").read_text(encoding="utf-8").splitlines()
     fewer = write(tmp_path / "fewer.ftm.json", "\n".join(x for x in lines if '"poly-tech' not in x) + "\n")
-    report = importers.run(db, fewer)
+    report = importers.import_file(db, fewer)
     assert report.removed == 0 and _active(seed_db_copy) == before
-    report = importers.run(db, fewer, force=True, snapshot=True)
+    report = importers.import_file(db, fewer, force=True, snapshot=True)
     assert report.removed == 1  # Poly Technologies' ISN listing of this source, and nothing of the lists' own records
     after = _active(seed_db_copy)
     assert after["ISN"] == before["ISN"] - 1 and {k: v for k, v in after.items() if k != "ISN"} == {k: v for k, v in before.items() if k != "ISN"}
@@ -239,7 +239,7 @@ def test_an_opensanctions_dataset_export_says_it_is_whole(seed_db_copy: Path, tm
     write(folder / "entities.ftm.json", "\n".join(lines) + "\n")
     write(folder / "index.json", json.dumps({"name": "us_state_isn", "title": "US State Department Nonproliferation Sanctions"}))
     db = connect(seed_db_copy)
-    report = importers.run(db, folder / "entities.ftm.json")
+    report = importers.import_file(db, folder / "entities.ftm.json")
     assert report.added == 1 and "source us_state_isn" in report.notes
     # the next export of the dataset no longer has Poly Technologies (the 27th Scientific Center is on the ISN list, 2021)
     center = [
@@ -262,7 +262,7 @@ def test_an_opensanctions_dataset_export_says_it_is_whole(seed_db_copy: Path, tm
         },
     ]
     write(folder / "entities.ftm.json", "".join(json.dumps(x) + "\n" for x in center))
-    report = importers.run(db, folder / "entities.ftm.json")
+    report = importers.import_file(db, folder / "entities.ftm.json")
     assert report.added == 1 and report.removed == 1
     assert _own(db, "ftm:us_state_isn:poly-tech")["listings"] == [("ISN", "removed")]
     assert (
@@ -279,7 +279,7 @@ def test_a_gzipped_file_streams_in(seed_db_copy: Path, tmp_path: Path):
     packed = tmp_path / "entities.ftm.json.gz"
     packed.write_bytes(gzip.compress((FIXTURES / "entities.ftm.json").read_bytes()))
     db = connect(seed_db_copy)
-    report = importers.run(db, packed)
+    report = importers.import_file(db, packed)
     assert report.format == "ftm" and report.added == 17 and not report.rejects
     db.conn.close()
 
@@ -287,7 +287,7 @@ def test_a_gzipped_file_streams_in(seed_db_copy: Path, tmp_path: Path):
 def test_opensanctions_targets_simple_csv(seed_db_copy: Path):
     before = _active(seed_db_copy)
     db = connect(seed_db_copy)
-    report = importers.run(db, FIXTURES / "targets.simple.csv")
+    report = importers.import_file(db, FIXTURES / "targets.simple.csv")
     assert report.format == "os-targets" and report.added == 5 and report.removed == 0 and not report.rejects
     scope = "ftm:opensanctions_targets:"
     roman = _own(db, scope + "ofac-18310")
@@ -311,11 +311,11 @@ def test_a_list_extract_is_held_unless_said_partial_or_whole(seed_db_copy: Path,
     )
     db = connect(seed_db_copy)
     with pytest.raises(ImportFailed, match=rf"held: it would remove {uvl - 1:,}|held: it would remove {uvl:,}"):
-        importers.run(db, extract)
+        importers.import_file(db, extract)
     assert _active(seed_db_copy)["UVL"] == uvl
-    report = importers.run(db, extract, snapshot=False)
+    report = importers.import_file(db, extract, snapshot=False)
     assert report.removed == 0 and _active(seed_db_copy)["UVL"] >= uvl
-    report = importers.run(db, extract, snapshot=True, force=True)
+    report = importers.import_file(db, extract, snapshot=True, force=True)
     assert report.removed >= uvl - 1 and _active(seed_db_copy)["UVL"] == 1
     db.conn.close()
 
@@ -338,13 +338,13 @@ def test_broken_ftm_lines_are_refused_or_rejected(tmp_path: Path):
     db = connect(tmp_path / "bad.db")
     bad = write(tmp_path / "bad.jsonl", '{"id": "x", "schema": "Company", "properties": {"name": ["Ok Co"]}}\n{"id": "y", "schema": \n')
     with pytest.raises(ImportFailed) as failed:
-        importers.run(db, bad, "ftm")
+        importers.import_file(db, bad, "ftm")
     assert str(failed.value) == f"{bad}:2: not valid JSON (Expecting value)"
     partial = write(
         tmp_path / "partial.jsonl",
         '{"id": "x", "schema": "Company", "properties": {"name": ["Ok Co"]}}\n[1, 2]\n{"id": "z", "schema": "Company", "properties": {}}\n',
     )
-    report = importers.run(db, partial, "ftm")
+    report = importers.import_file(db, partial, "ftm")
     assert report.added == 1 and sorted(r.line for r in report.rejects) == [2, 3]
     db.conn.close()
 
@@ -363,7 +363,7 @@ def test_the_explorer_shows_context_facts_and_typed_relations(seed_db_copy: Path
     from .test_app import SIZE, text_of, type_and_open
 
     db = connect(seed_db_copy)
-    importers.run(db, FIXTURES / "entities.ftm.json")
+    importers.import_file(db, FIXTURES / "entities.ftm.json")
     db.conn.close()
 
     async def scenario():

@@ -148,8 +148,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding HS sections and nomenclature (shipments and suppliers check codes against them)."""
     path = tmp_path_factory.mktemp("fuzz") / "template.db"
     db = connect(path)
-    importers.run(db, SEED / "hs2022_sections.csv", "hs-sections")
-    importers.run(db, SEED / "hs2022_nomenclature.csv", "hs")
+    importers.import_file(db, SEED / "hs2022_sections.csv", "hs-sections")
+    importers.import_file(db, SEED / "hs2022_nomenclature.csv", "hs")
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return path
@@ -198,7 +198,7 @@ def test_importer_survives_hostile_files(fmt: str, template: Path, tmp_path_fact
         before = _fingerprint(db.conn)
         CASES["total"] += 1
         try:
-            report = importers.run(db, folder if fmt == "ofac-cons" else target, fmt, as_of="2026-01-01")
+            report = importers.import_file(db, folder if fmt == "ofac-cons" else target, fmt, as_of="2026-01-01")
         except ImportFailed as exc:
             message = str(exc)
             assert "\n" not in message and message.startswith(str(folder)), message  # one line naming the file

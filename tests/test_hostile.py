@@ -63,8 +63,8 @@ def _snapshot(path: Path, amended: bool) -> Path:
 def _store(tmp_path: Path) -> Path:
     path = tmp_path / "hostile.db"
     db = connect(path)
-    importers.run(db, _snapshot(tmp_path / "v1.csv", False), as_of="2025-01-01")
-    importers.run(db, _snapshot(tmp_path / "v2.csv", True), as_of="2025-06-01")
+    importers.import_file(db, _snapshot(tmp_path / "v1.csv", False), as_of="2025-01-01")
+    importers.import_file(db, _snapshot(tmp_path / "v2.csv", True), as_of="2025-06-01")
     key = db.conn.execute("SELECT key FROM entities WHERE name LIKE '%ansi Ltd'").fetchone()[0]
     userdata.star(db, key, "[red]tag[/red] \x1b[5mblink")
     db.conn.execute("UPDATE user_watchlist SET starred_at = '2025-02-01T00:00:00'")

@@ -26,7 +26,7 @@ V1 = [
 
 def test_broken_row_is_rejected_with_file_line_and_field(empty_db, tmp_path):
     path = write(tmp_path / "el.csv", csl([V1[0], f"{EL},Broken Co.,,x,87 FR 9,2022-13-45,a,b", V1[1]]))
-    report = importers.run(empty_db, path)
+    report = importers.import_file(empty_db, path)
     assert report.added == 2 and len(report.rejects) == 1
     assert report.rejects[0].describe("el.csv") == "el.csv:3: start_date: not a date: '2022-13-45'"
     kept = queries.rejects(empty_db)
@@ -36,33 +36,33 @@ def test_broken_row_is_rejected_with_file_line_and_field(empty_db, tmp_path):
 
 def test_same_file_twice_changes_nothing_and_says_so(empty_db, tmp_path):
     path = write(tmp_path / "el.csv", csl(V1))
-    first = importers.run(empty_db, path)
+    first = importers.import_file(empty_db, path)
     assert first.added == 3
     counts = queries.stats(empty_db)["listings"]
-    again = importers.run(empty_db, path)
+    again = importers.import_file(empty_db, path)
     assert again.skipped and "already imported" in again.summary()
     assert queries.stats(empty_db)["listings"] == counts
 
 
 def test_newer_snapshot_adds_changes_and_removes(empty_db, tmp_path):
-    importers.run(empty_db, write(tmp_path / "v1.csv", csl(V1)), as_of="2022-07-01")
+    importers.import_file(empty_db, write(tmp_path / "v1.csv", csl(V1)), as_of="2022-07-01")
     v2 = [
         V1[0].replace("Presumption of denial", "Policy of denial"),
         V1[1],
         f'{EL},Delta Semiconductor Ltd.,,"4 Road, Wuhan, CN",88 FR 4,2023-01-01,All items,Presumption of denial',
     ]
-    report = importers.run(empty_db, write(tmp_path / "v2.csv", csl(v2)), as_of="2023-01-02")
+    report = importers.import_file(empty_db, write(tmp_path / "v2.csv", csl(v2)), as_of="2023-01-02")
     assert (report.added, report.updated, report.removed) == (1, 1, 1)
     rows = dict(empty_db.conn.execute("SELECT e.name, l.status FROM listings l JOIN entities e ON e.id = l.entity_id"))
     assert rows["Gamma Tech"] == "removed"  # kept, marked removed
     change = empty_db.conn.execute("SELECT change, fields FROM changes WHERE change = 'changed'").fetchone()
     assert change == ("changed", "license_policy")
     with pytest.raises(ImportFailed, match="older than the one in the store"):
-        importers.run(empty_db, write(tmp_path / "old.csv", csl(V1[:1])), as_of="2022-01-01")
+        importers.import_file(empty_db, write(tmp_path / "old.csv", csl(V1[:1])), as_of="2022-01-01")
 
 
 def test_import_is_all_or_nothing(empty_db, tmp_path, monkeypatch):
-    importers.run(empty_db, write(tmp_path / "v1.csv", csl(V1[:1])))
+    importers.import_file(empty_db, write(tmp_path / "v1.csv", csl(V1[:1])))
     before = queries.stats(empty_db)
     calls = {"n": 0}
     real = apply.SnapshotWriter.apply
@@ -75,7 +75,7 @@ def test_import_is_all_or_nothing(empty_db, tmp_path, monkeypatch):
 
     monkeypatch.setattr(apply.SnapshotWriter, "apply", failing)
     with pytest.raises(ImportFailed):
-        importers.run(empty_db, write(tmp_path / "v2.csv", csl(V1)))
+        importers.import_file(empty_db, write(tmp_path / "v2.csv", csl(V1)))
     after = queries.stats(empty_db)
     assert after["entities"] == before["entities"] and after["listings"] == before["listings"]
     assert after["imports"][-1]["status"] == "failed"
@@ -92,7 +92,7 @@ def test_import_is_all_or_nothing(empty_db, tmp_path, monkeypatch):
 def test_unusable_files_fail_with_one_line(empty_db, tmp_path, content, message):
     path = write(tmp_path / "bad.csv", content)
     with pytest.raises(ImportFailed) as exc:
-        importers.run(empty_db, path, "csl")
+        importers.import_file(empty_db, path, "csl")
     assert message in str(exc.value) and "\n" not in str(exc.value) and "bad.csv" in str(exc.value)
 
 
@@ -100,7 +100,7 @@ def test_not_utf8_names_the_line(empty_db, tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes((HEADER + V1[0] + "\n").encode() + f"{EL},Caf\xe9 Ltd,,,1,2022-01-01,a,b\n".encode("latin-1"))
     with pytest.raises(ImportFailed, match=r"latin1.csv:3: not UTF-8"):
-        importers.run(empty_db, path)
+        importers.import_file(empty_db, path)
 
 
 def test_user_data_survives_rebuild(rebuilt):
@@ -119,7 +119,7 @@ def test_ofac_sdn_legacy_file(empty_db, tmp_path):
         b"-0- ,\"Registration Number 1401029 (Hong Kong); a.k.a. 'SINNO HK'; Linked To: X LLC.\"\r\n"
         b'36,"AEROCARIBBEAN AIRLINES",-0- ,"CUBA",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n\x1a'
     )
-    report = importers.run(empty_db, path)
+    report = importers.import_file(empty_db, path)
     assert report.format == "ofac-sdn" and report.added == 2 and not report.rejects
     record = queries.entity(empty_db, queries.entity_id_for(empty_db, "ofac:38641"))
     assert record and record.countries == ("HK",) and {"SINNO HK"} < {n.name for n in record.names}

@@ -20,7 +20,7 @@ def run(db, *args):
 
 def test_bad_rows_are_rejected_with_line_and_field_and_the_rest_goes_in(seed_db_copy, tmp_path):
     db = connect(seed_db_copy)
-    report = importers.run(db, write(tmp_path / "ship.csv", SHIPMENTS))
+    report = importers.import_file(db, write(tmp_path / "ship.csv", SHIPMENTS))
     assert report.format == "shipments" and report.added == 4
     assert [(r.line, r.field) for r in report.rejects] == [(6, "date"), (7, "exporter"), (8, "hs_code"), (9, "value")]
     assert "negative" in report.rejects[-1].error and "9999.98" in report.rejects[-2].error
@@ -49,12 +49,12 @@ def test_map_renames_other_headers(seed_db_copy, tmp_path):
     assert code == 1 and "THEIR_COLUMN=OUR_COLUMN" in err
     bad = write(tmp_path / "bad.csv", "when,who\n2022-01-01,x\n")
     with pytest.raises(ImportFailed, match=r"bad\.csv"):
-        importers.run(connect(seed_db_copy), bad, "shipments")
+        importers.import_file(connect(seed_db_copy), bad, "shipments")
 
 
 def test_exact_parties_link_and_fuzzy_ones_are_proposed_for_review(seed_db_copy, tmp_path):
     db = connect(seed_db_copy)
-    importers.run(db, write(tmp_path / "ship.csv", SHIPMENTS))
+    importers.import_file(db, write(tmp_path / "ship.csv", SHIPMENTS))
     counts = links.propose(db)
     assert counts["exact"] >= 1 and counts["proposed"] >= 1
     found = links.listing(db)
@@ -94,7 +94,7 @@ def test_trade_csv_with_year_and_month_periods(seed_db_copy, tmp_path):
         "China,Russia,X,8542,2023,1000,USD\nCN,RU,export,8542,2023-13,5,USD\n"
         "CN,RU,sideways,8542,2023,5,USD\n",
     )
-    report = importers.run(connect(seed_db_copy), path)
+    report = importers.import_file(connect(seed_db_copy), path)
     assert report.format == "trade-csv" and report.added == 1
     assert [(r.line, r.field) for r in report.rejects] == [(3, "period"), (4, "flow")]
     code, out, _ = run(seed_db_copy, "trade", "8542", "--from", "CN", "--to", "RU", "--json")
@@ -114,7 +114,7 @@ def test_review_links_in_the_app_and_see_shipments_on_the_entity(seed_db_copy, t
     from watchlist.tui.screenshots import settle
 
     db = connect(seed_db_copy)
-    importers.run(db, write(tmp_path / "ship.csv", SHIPMENTS))
+    importers.import_file(db, write(tmp_path / "ship.csv", SHIPMENTS))
     links.propose(db)
     db.conn.close()
 

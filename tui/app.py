@@ -14,7 +14,6 @@ from pathlib import Path
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
 from textual.message import Message
 
 from watchlist.store import StoreError, export, queries, userdata
@@ -23,6 +22,7 @@ from watchlist.store.models import Entity
 from watchlist.store.normalize import analyze
 from watchlist.store.search import SearchIndex
 
+from .actions import bindings
 from .commands import WatchlistCommands
 from .render import plain
 from .screens.changes import ChangesScreen
@@ -63,23 +63,7 @@ class WatchlistApp(App):
     TITLE = "watchlist"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {WatchlistCommands}
-    BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("q", "quit", "Quit", show=False, tooltip="Quit (outside the search box)"),
-        Binding("f1,question_mark", "help", "Help", tooltip="Every key and the search syntax (? outside the search box)"),
-        Binding("g", "goods", "Goods", tooltip="Goods browser: HS tree with CHPL tiers, suppliers per code"),
-        Binding("W", "watchlist", "Watchlist", tooltip="Your watchlist: starred entities, notes, changes since starred"),
-        Binding("N", "changes", "What's new", tooltip="What changed between list snapshots: added, changed, removed"),
-        Binding("R", "resolve", "Same entity?", show=False, tooltip="Review records that may be one entity across lists"),
-        Binding("S", "screenings", "Screening", show=False, tooltip="Screening runs: triage each row, export the audit record"),
-        Binding("L", "links", "Links", show=False, tooltip="Review links from shipment parties to entities"),
-        Binding("w", "star", "Star", tooltip="Star or unstar the current entity"),
-        Binding("n", "note", "Note", tooltip="Write a multi-line note on the current entity"),
-        Binding("t", "tags", "Tags", show=False, tooltip="Tag the current entity (stars it too)"),
-        Binding("c", "copy_name", "Copy name", show=False, tooltip="Copy the current entity's name"),
-        Binding("y", "copy_summary", "Copy summary", show=False, tooltip="Copy a one-paragraph summary with listings and sources"),
-        Binding("e", "export", "Export", tooltip="Export the results or the entity dossier (CSV, JSON, Markdown)"),
-    ]
+    BINDINGS = bindings("Everywhere")
 
     def __init__(self, db_path: Path, export_dir: Path | None = None, readonly: bool = False) -> None:
         super().__init__()

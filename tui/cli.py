@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gc
 import json
@@ -11,19 +12,34 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 import sqlite_utils
 
-from watchlist.store import ImportFailed, ReadOnlyStore, StoreError, connect, default_path, importers, queries, seed
+from watchlist.store import ImportFailed, ReadOnlyStore, StoreError, connect, default_path, ftm, importers, queries, screening, seed
+from watchlist.store import backup as backup_
+from watchlist.store import changes as changes_
 from watchlist.store import db as db_mod
+from watchlist.store import export as export_mod
+from watchlist.store import hs as hs_
+from watchlist.store import links as links_
+from watchlist.store import resolve as resolve_
+from watchlist.store import trade as trade_
 from watchlist.store.changes import describe
+from watchlist.store.datasette import metadata
 from watchlist.store.errors import BadOutput
-from watchlist.store.importers.reading import is_stream, spool
+from watchlist.store.export import write_whole
+from watchlist.store.importers.reading import ENCODING, is_stream, spool
 from watchlist.store.importers.records import ImportReport
+from watchlist.store.importers.shipments import parse_map
 from watchlist.store.models import Candidate, jsonable
+from watchlist.store.normalize import analyze
+from watchlist.store.resolve import members
+from watchlist.store.search import SearchIndex, parse_query
+from watchlist.store.vocabulary import PSEUDO_CODES
 
 from .safe import safe_json, safe_text
 
@@ -54,10 +70,6 @@ def _usage(message: str) -> NoReturn:
 
 def _set_encoding(name: str | None) -> str | None:
     """--encoding: checked at once (an unknown name is one line, exit 2), then used by every text read."""
-    import codecs
-
-    from watchlist.store.importers.reading import ENCODING
-
     if name:
         try:
             codecs.lookup(name)
@@ -279,7 +291,6 @@ def import_(
     Each file goes in whole or not at all. A CSL or OFAC file that would remove over a quarter of a list is held
     (likely an extract): say --partial or --snapshot. A FollowTheMoney file removes nothing unless --snapshot.
     """
-    from watchlist.store.importers.shipments import parse_map
 
     db = obj.db(write=True)
     reports, failed = [], False
@@ -293,7 +304,7 @@ def import_(
             with _readable(given) as path:
                 shown = _import_progress(path)
                 try:
-                    report = importers.run(
+                    report = importers.import_file(
                         db, path, fmt, as_of=as_of, force=force, column_map=mapping, snapshot=snapshot, source_name=source_name, progress=shown
                     )
                 finally:
@@ -338,12 +349,11 @@ def init(obj: Context) -> None:
 @click.pass_obj
 def seed_(obj: Context, rebuild: bool) -> None:
     """Build the store from the bundled seed files (whole or not at all)."""
-    from watchlist.store import backup
 
     db = obj.db(build=False, write=True)
     started = time.perf_counter()
     if rebuild:
-        saved = backup.auto_backup(db)
+        saved = backup_.auto_backup(db)
         echo(f"Your data (stars, notes, decisions, screening runs) saved first to {saved}", err=True)
         seed.rebuild(db, progress=_progress)
     else:
@@ -391,8 +401,6 @@ def search(
     queries_file,
 ) -> None:
     """Fuzzy search over every name and alias (typos, legal forms, HK, pinyin, Chinese characters)."""
-    from watchlist.store.normalize import analyze
-    from watchlist.store.search import SearchIndex, parse_query
 
     db = obj.db()
     _require_lists(obj, db)
@@ -542,7 +550,6 @@ def _fmt(value: float) -> str:
 @click.pass_obj
 def trade(obj: Context, hs: str, exporter: str | None, importer: str | None, flow: str | None, as_json: bool) -> None:
     """Trade figures for an HS code (8542, 2818.20; TOTAL for all goods) by period, with the change on a year before."""
-    from watchlist.store import trade as trade_
 
     db = obj.db()
     code = trade_.resolve(db, hs)
@@ -577,12 +584,10 @@ def trade(obj: Context, hs: str, exporter: str | None, importer: str | None, flo
 @click.pass_obj
 def goods(obj: Context, hs: str, as_json: bool) -> None:
     """An HS category: description, parents, CHPL tier, and its suppliers with their list badges."""
-    from watchlist.store import hs as hs_
-    from watchlist.store import trade as trade_
 
     db = obj.db()
     code = trade_.resolve(db, hs)
-    if code is None or code["code"] in trade_.PSEUDO_CODES:
+    if code is None or code["code"] in PSEUDO_CODES:
         _fail(f"no HS code {hs!r} in the nomenclature")
     node = hs_.node(db, code["code"])
     assert node is not None
@@ -638,8 +643,6 @@ def screen(
     encoding: str | None,
 ) -> None:
     """Screen a file of counterparties (CSV, TSV or JSON lines): every row with its best matches, why, and a summary by list."""
-    from watchlist.store import screening
-    from watchlist.store.search import SearchIndex
 
     if str(file) != "-" and not file.exists():
         _fail(f"{file}: no such file")
@@ -766,9 +769,6 @@ class _nullbar:
 @click.pass_obj
 def export_(obj: Context, fmt: str, query: str | None, limit: int | None, out: Path | None) -> None:
     """Export the store, or a search's results, as FollowTheMoney, CSV or JSON (written whole or not at all)."""
-    from watchlist.store import export as export_mod
-    from watchlist.store import ftm
-    from watchlist.store.search import SearchIndex
 
     db = obj.db()
     index = SearchIndex.build(db.conn)
@@ -788,7 +788,6 @@ def export_(obj: Context, fmt: str, query: str | None, limit: int | None, out: P
 
 
 def _record_ids(db, entity_id: int) -> list[int]:
-    from watchlist.store.resolve import members
 
     return members(db.conn, entity_id)
 
@@ -798,8 +797,6 @@ def _record_ids(db, entity_id: int) -> list[int]:
 @click.pass_obj
 def datasette_metadata(obj: Context, out: Path) -> None:
     """Write a Datasette metadata.json describing the store's tables and the sources of its data."""
-    from watchlist.store.datasette import metadata
-    from watchlist.store.export import write_whole
 
     write_whole(out, [json.dumps(metadata(obj.db(), obj.db_path.stem), ensure_ascii=False, indent=2)])
     echo(f"wrote {out}; open the store with: datasette {obj.db_path} -m {out}", err=True)
@@ -815,7 +812,6 @@ def screenings() -> None:
 @click.pass_obj
 def screenings_list(obj: Context, as_json: bool) -> None:
     """Every run, newest first."""
-    from watchlist.store import screening
 
     found = screening.runs(obj.db())
     if as_json:
@@ -838,7 +834,6 @@ def screenings_list(obj: Context, as_json: bool) -> None:
 @click.pass_obj
 def screenings_decide(obj: Context, run_id: int, line: int, decision: str, note: str | None) -> None:
     """Mark one row of a run: match, no-match or review (who and when are recorded)."""
-    from watchlist.store import screening
 
     try:
         screening.decide(obj.db(write=True), run_id, line, decision.replace("-", " "), note)
@@ -854,15 +849,12 @@ def screenings_decide(obj: Context, run_id: int, line: int, decision: str, note:
 @click.pass_obj
 def screenings_audit(obj: Context, run_id: int, fmt: str, out: Path | None) -> None:
     """The audit record of a run: snapshot, threshold, who, when, and every row with its decision."""
-    from watchlist.store import screening
 
     try:
         text = screening.audit_text(screening.audit(obj.db(), run_id), fmt)
     except ValueError as exc:
         _fail(str(exc))
     if out and str(out) != "-":
-        from watchlist.store.export import write_whole
-
         write_whole(out, [text])
         echo(f"wrote {out}", err=True)
     else:
@@ -879,7 +871,6 @@ def screenings_audit(obj: Context, run_id: int, fmt: str, out: Path | None) -> N
 @click.pass_obj
 def changes(obj: Context, list_name: str | None, since: str | None, kind: str | None, baseline: bool, limit: int | None, as_json: bool) -> None:
     """What changed between list snapshots: added, changed (which fields, before → after), removed, relisted."""
-    from watchlist.store import changes as changes_
 
     code = None
     db = obj.db()
@@ -895,7 +886,7 @@ def changes(obj: Context, list_name: str | None, since: str | None, kind: str | 
     if as_json:
         _echo_json({"list": code, "since": since, "change": kind, "count": len(found), "changes": found})
         return
-    for snap in changes_.summary(db):
+    for snap in changes_.snapshots(db):
         if (code is None or snap["list"] == code) and (not since or (snap["as_of"] or "") >= since):
             note = " (baseline: first snapshot of this list)" if snap["baseline"] else ""
             echo(
@@ -929,8 +920,6 @@ def _readable_value(key: str, value: Any) -> str:
 
 
 def _is_iso_date(text: str) -> bool:
-    from datetime import date
-
     try:
         date.fromisoformat(text)
     except ValueError:
@@ -955,7 +944,6 @@ def _candidate_line(c: Candidate) -> str:
 @click.pass_obj
 def resolve_list(obj: Context, as_json: bool) -> None:
     """Open candidates: records that may be one entity, strongest first."""
-    from watchlist.store import resolve as resolve_
 
     found = resolve_.candidates(obj.db())
     if as_json:
@@ -990,7 +978,6 @@ def resolve_different(obj: Context, refs: tuple[str, str], note: str | None) -> 
 @click.pass_obj
 def resolve_split(obj: Context, ref: str) -> None:
     """Undo a merge: take one record out of the entity it was merged into."""
-    from watchlist.store import resolve as resolve_
 
     ref = _ref(ref)
     db = obj.db(write=True)
@@ -1002,7 +989,6 @@ def resolve_split(obj: Context, ref: str) -> None:
 
 
 def _resolve_decide(obj: Context, refs: tuple[str, str], decision: str, note: str | None = None) -> None:
-    from watchlist.store import resolve as resolve_
 
     refs = (_ref(refs[0]), _ref(refs[1]))
     if refs[0] == refs[1]:
@@ -1025,7 +1011,6 @@ def _resolve_decide(obj: Context, refs: tuple[str, str], decision: str, note: st
 @click.pass_obj
 def resolve_review(obj: Context) -> None:
     """Go through the candidates one by one: y same, n different, s skip, q stop."""
-    from watchlist.store import resolve as resolve_
 
     db = obj.db(write=True)
     pending = resolve_.candidates(db)
@@ -1050,7 +1035,6 @@ def links() -> None:
 @click.pass_obj
 def links_propose(obj: Context, threshold: float) -> None:
     """Look at every shipment party not seen yet: link exact matches, propose fuzzy ones."""
-    from watchlist.store import links as links_
 
     started = time.perf_counter()
     counts = links_.propose(obj.db(write=True), threshold)
@@ -1066,7 +1050,6 @@ def links_propose(obj: Context, threshold: float) -> None:
 @click.pass_obj
 def links_list(obj: Context, status: str | None, as_json: bool) -> None:
     """Links and proposals with their status and shipment counts."""
-    from watchlist.store import links as links_
 
     found = links_.listing(obj.db(), status)
     if as_json:
@@ -1098,7 +1081,6 @@ def links_reject(obj: Context, link_ids: tuple[int, ...]) -> None:
 
 
 def _decide(obj: Context, link_ids: tuple[int, ...], decision: str) -> None:
-    from watchlist.store import links as links_
 
     db = obj.db(write=True)
     for link_id in link_ids:
@@ -1112,7 +1094,6 @@ def _decide(obj: Context, link_ids: tuple[int, ...], decision: str) -> None:
 @click.pass_obj
 def links_review(obj: Context) -> None:
     """Go through the proposals one by one: y confirm, n reject, s skip, q stop."""
-    from watchlist.store import links as links_
 
     db = obj.db(write=True)
     pending = links_.listing(db, "proposed")
@@ -1132,7 +1113,6 @@ def links_review(obj: Context) -> None:
 @click.pass_obj
 def backup(obj: Context, out: Path | None) -> None:
     """Copy the whole store with SQLite's online backup: consistent while the app or an import has it open."""
-    from watchlist.store import backup as backup_
 
     db = obj.db(build=False)
     out = out or obj.db_path.with_name(f"{obj.db_path.stem}-backup-{db_mod.now().replace(':', '')}.db")
@@ -1154,7 +1134,6 @@ def userdata() -> None:
 @click.pass_obj
 def userdata_export(obj: Context, out: Path | None) -> None:
     """Write every piece of your data as JSON (to keep, or to move to another store)."""
-    from watchlist.store import backup as backup_
 
     db = obj.db(build=False)
     if out is None:
@@ -1169,7 +1148,6 @@ def userdata_export(obj: Context, out: Path | None) -> None:
 @click.pass_obj
 def userdata_import(obj: Context, file: Path) -> None:
     """Merge a user-data JSON file into this store: nothing here is overwritten; differing notes are kept side by side."""
-    from watchlist.store import backup as backup_
 
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")

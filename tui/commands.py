@@ -9,29 +9,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from .actions import key_label, palette
 from .safe import safe_text
 
 if TYPE_CHECKING:
     from .app import WatchlistApp
-
-# (title, action on the app, help)
-ACTIONS: list[tuple[str, str, str]] = [
-    ("Goods browser", "goods", "HS sections, chapters, headings with CHPL tiers; suppliers per code (g)"),
-    ("Watchlist", "watchlist", "Your starred entities, notes, and what changed since (W)"),
-    ("What's new", "changes", "What changed between list snapshots: added, changed, removed (N)"),
-    ("Same entity? review", "resolve", "Records on different lists that may be one entity: say same or different (R)"),
-    ("Screening runs", "screenings", "Triage screening runs: match, no match, review; export the audit record (S)"),
-    ("Review links", "links", "Shipment parties linked to entities: confirm or reject proposals (L)"),
-    ("Star or unstar", "star", "Put the current entity on your watchlist or take it off (w)"),
-    ("Edit note", "note", "Write a note on the current entity (n)"),
-    ("Edit tags", "tags", "Tag the current entity; it is starred too (t)"),
-    ("Copy name", "copy_name", "Copy the current entity's name to the clipboard (c)"),
-    ("Copy summary", "copy_summary", "Copy a one-paragraph summary with listings and sources (y)"),
-    ("Export", "export", "Export the results or the entity dossier as CSV, JSON or Markdown (e)"),
-    ("Help", "help", "Every key and the search syntax (F1, ?)"),
-    ("Search", "search", "Back to the search box"),
-    ("Quit", "quit", "Leave watchlist (q, ctrl+q)"),
-]
 
 
 class WatchlistCommands(Provider):
@@ -42,15 +24,15 @@ class WatchlistCommands(Provider):
         return self.app  # type: ignore[return-value]
 
     async def discover(self) -> Hits:
-        for title, action, help_text in ACTIONS:
-            yield DiscoveryHit(title, partial(self.wl.run_action, action), help=help_text)
+        for a in palette():
+            yield DiscoveryHit(a.palette, partial(self.wl.run_action, a.action), help=f"{a.help} ({key_label(a)})")
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, action, help_text in ACTIONS:
-            score = matcher.match(title)
+        for a in palette():
+            score = matcher.match(a.palette)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.wl.run_action, action), help=help_text)
+                yield Hit(score, matcher.highlight(a.palette), partial(self.wl.run_action, a.action), help=f"{a.help} ({key_label(a)})")
         index = self.wl.index
         if index is None or len(query.strip()) < 2:
             return

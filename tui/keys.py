@@ -1,4 +1,4 @@
-"""The key table, generated from the app's own bindings (help screen and README cannot drift).
+"""The key table, generated from the action registry (:mod:`tui.actions`): the help screen and README cannot drift.
 
 python -m watchlist.tui.keys            print the Markdown table
 python -m watchlist.tui.keys --write    rewrite it in README.md between the keys markers
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from textual.binding import Binding
+from .actions import ACTIONS, key_label
 
 FILTER_HELP = """Search syntax (type in the search box, combine freely with words):
   country:HK  list:EL,MEU  status:active|removed  kind:company|person  hs:85  tier:1  on:watchlist
@@ -17,89 +17,10 @@ Words match every name and alias: typos, word order, dropped Co., Ltd., HK / Hon
 pinyin with or without spaces, and Chinese characters (保利, 深圳) all work.
 Facets under the box: 1–9 narrow to the numbered one (or click it), 0 clears."""
 
-_NAMES = {
-    "question_mark": "?",
-    "slash": "/",
-    "escape": "Esc",
-    "backspace": "Backspace",
-    "left_square_bracket": "[",
-    "right_square_bracket": "]",
-    "ctrl+q": "ctrl+q",
-    "ctrl+p": "ctrl+p",
-    "ctrl+s": "ctrl+s",
-    "enter": "Enter",
-    "tab": "Tab",
-    "down": "↓",
-    "up": "↑",
-}
-
-
-def _keys(binding: Binding) -> str:
-    return " / ".join(_NAMES.get(k.strip(), k.strip()) for k in binding.key.split(","))
-
-
-def _collapse(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    """Merge numbered bindings (facets 1–9, sections 1–0) into one row each."""
-    out: list[tuple[str, str, str]] = []
-    for where, keys, does in rows:
-        if does.startswith("Narrow to facet "):
-            if out and out[-1][2].startswith("Narrow to the numbered facet"):
-                continue
-            out.append((where, "1 … 9", "Narrow to the numbered facet (click works too)"))
-        elif does.startswith("Section "):
-            if out and out[-1][2].startswith("Jump to section"):
-                continue
-            from .screens.entity import PANES
-
-            named = [p.capitalize() for p in PANES]
-            out.append((where, "1 … 0", f"Jump to section: {', '.join(named[:10])} ({', '.join(named[10:])} with [ ])"))
-        else:
-            out.append((where, keys, does))
-    return out
-
 
 def key_rows() -> list[tuple[str, str, str]]:
-    """(where, keys, what it does) for every binding of the app and its screens."""
-    from .app import WatchlistApp
-    from .screens.changes import ChangesScreen
-    from .screens.dialogs import ExportScreen, NoteScreen, TagsScreen
-    from .screens.entity import EntityScreen
-    from .screens.goods import GoodsScreen
-    from .screens.links import LinksScreen
-    from .screens.resolve import ResolveScreen
-    from .screens.screening import RunScreen, RunsScreen
-    from .screens.search import SearchScreen
-    from .screens.watchlist import WatchlistScreen
-
-    rows: list[tuple[str, str, str]] = []
-    for where, cls in (
-        ("Everywhere", WatchlistApp),
-        ("Search", SearchScreen),
-        ("Entity", EntityScreen),
-        ("Goods", GoodsScreen),
-        ("Watchlist", WatchlistScreen),
-        ("What's new", ChangesScreen),
-        ("Same entity?", ResolveScreen),
-        ("Screening runs", RunsScreen),
-        ("Screening run", RunScreen),
-        ("Links", LinksScreen),
-        ("Note editor", NoteScreen),
-        ("Tags", TagsScreen),
-        ("Export", ExportScreen),
-    ):
-        for b in cls.BINDINGS:
-            assert isinstance(b, Binding)
-            rows.append((where, _keys(b), b.tooltip or b.description))
-    rows.insert(1, ("Everywhere", "ctrl+p", "Command palette: every action, and go to any entity by name"))
-    rows.insert(
-        rows.index(next(r for r in rows if r[0] == "Search")), ("Search", "↓ / Enter", "From the box into the results; Enter on a row opens the entity")
-    )
-    rows.append(("Entity", "Enter", "On an address, relation, goods or Records row: go to that entity or HS code"))
-    rows.append(("What's new", "Enter", "Open the entity of the change under the cursor"))
-    rows.append(("Goods", "Enter", "Expand a code; on a supplier: open it"))
-    rows.append(("Watchlist", "Enter", "Open the entity"))
-    order = list(dict.fromkeys(where for where, _, _ in rows))
-    return _collapse(sorted(rows, key=lambda r: order.index(r[0])))
+    """(where, keys, what it does) for every key of the app and its screens, from the action registry."""
+    return [(a.where, key_label(a), a.help) for a in ACTIONS if a.keys or a.numbered]
 
 
 def markdown() -> str:

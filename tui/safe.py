@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from rich.style import Style
@@ -23,8 +24,6 @@ def safe_text(value: object) -> str:
 
 def safe_json(data: object, indent: int | None = None) -> str:
     """JSON, exact, with control, bidi and zero-width characters written as ``\\uXXXX`` escapes (same value, safe on a terminal)."""
-    import json
-
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(data, ensure_ascii=False, indent=indent))
 
 

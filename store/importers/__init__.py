@@ -132,7 +132,7 @@ def _done_before(conn: sqlite3.Connection, digest: str, fmt: str) -> int | None:
     return row[0] if row else None
 
 
-def run(
+def import_file(
     db: sqlite_utils.Database,
     path: Path | str,
     fmt: str = "auto",
@@ -317,4 +317,4 @@ def _write_lists(
     resolve_links(conn)
     if progress:
         progress("grouping the records of every list (resolution)")
-    report.notes.append(resolve.summary(resolve.run(conn)))
+    report.notes.append(resolve.describe(resolve.regroup(conn)))

@@ -10,7 +10,8 @@ from pathlib import Path
 from ..countries import code_for
 from ..db import inserted
 from ..normalize import analyze, key_name
-from .reading import csv_rows, require_columns
+from ..vocabulary import hs_code
+from .reading import csv_rows, number, require_columns
 from .records import ImportReport, Reject
 
 ISO3 = {
@@ -38,11 +39,6 @@ ISO3 = {
 _HS = re.compile(r"^\d{2}(\d{2}(\d{2})?)?$")
 
 
-def hs_clean(code: str) -> str:
-    """An HS code as digits only: "8542.31" → "854231"."""
-    return re.sub(r"[\s.]", "", code or "")
-
-
 def _rows(path: Path, need: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
     first = True
     for line, row in csv_rows(path):
@@ -57,13 +53,13 @@ def import_hs(conn: sqlite3.Connection, path: Path, source_id: int, report: Impo
     rows = []
     for line, row in _rows(path, ["hscode", "description", "parent", "level"]):
         report.rows_read += 1
-        code = hs_clean(row["hscode"])
+        code = hs_code(row["hscode"])
         if code == "TOTAL":
             continue
         if not _HS.match(code):
             report.rejects.append(Reject(line, "hscode", f"not an HS code: {row['hscode']!r}"))
             continue
-        parent = None if row["parent"] in ("TOTAL", "") else hs_clean(row["parent"])
+        parent = None if row["parent"] in ("TOTAL", "") else hs_code(row["parent"])
         rows.append((code, len(code), row["description"].strip(), parent, row.get("section") or None, source_id))
     before = conn.execute("SELECT count(*) FROM hs_codes").fetchone()[0]
     conn.executemany("INSERT OR REPLACE INTO hs_codes (code, level, description, parent, section, source_id) VALUES (?,?,?,?,?,?)", rows)
@@ -86,7 +82,7 @@ def import_chpl(conn: sqlite3.Connection, path: Path, source_id: int, report: Im
     rows = []
     for line, row in _rows(path, ["hs6", "tier"]):
         report.rows_read += 1
-        code = hs_clean(row["hs6"])
+        code = hs_code(row["hs6"])
         if len(code) != 6 or not code.isdigit():
             report.rejects.append(Reject(line, "hs6", f"not a 6-digit HS code: {row['hs6']!r}"))
             continue
@@ -96,18 +92,6 @@ def import_chpl(conn: sqlite3.Connection, path: Path, source_id: int, report: Im
     conn.execute("DELETE FROM chpl")
     conn.executemany("INSERT INTO chpl (hs6, tier, tier_name, tier_group, tier_definition, list_version, source_id) VALUES (?,?,?,?,?,?,?)", rows)
     report.added = len(rows)
-
-
-def _number(line: int, field: str, text: str, report: ImportReport, signed: bool = False) -> float | None:
-    try:
-        value = float(text.replace(",", ""))
-    except ValueError:
-        report.rejects.append(Reject(line, field, f"not a number: {text!r}"))
-        return None
-    if value < 0 and not signed:
-        report.rejects.append(Reject(line, field, f"negative value: {text!r}"))
-        return None
-    return value
 
 
 def _replace_flows(conn: sqlite3.Connection, path: Path, rows: list[tuple]) -> None:
@@ -127,7 +111,7 @@ def import_gacc_monthly(conn: sqlite3.Connection, path: Path, source_id: int, re
         if not re.match(r"^\d{4}-\d{2}", row["date"]):
             report.rejects.append(Reject(line, "date", f"not a date: {row['date']!r}"))
             continue
-        if (value := _number(line, "value", row["value"], report)) is not None:
+        if (value := number(line, "value", row["value"], report)) is not None:
             rows.append(
                 (
                     "CN",
@@ -156,7 +140,7 @@ def import_imf(conn: sqlite3.Connection, path: Path, source_id: int, report: Imp
         partner = ISO3.get(row["COUNTERPART_COUNTRY.ID"], row["COUNTERPART_COUNTRY.ID"])
         flow = "import" if row["INDICATOR.ID"].startswith("M") else "export"
         for year in (k for k in row if k and k.isdigit()):
-            if row[year].strip() and (value := _number(line, year, row[year], report)) is not None:
+            if row[year].strip() and (value := number(line, year, row[year], report)) is not None:
                 rows.append(
                     (
                         reporter,
@@ -184,7 +168,7 @@ def import_press_figures(conn: sqlite3.Connection, path: Path, source_id: int, r
     for line, row in _rows(path, need):
         report.rows_read += 1
         signed = "%" in row["unit"] or "change" in row["unit"].lower()
-        if (value := _number(line, "value", row["value"], report, signed)) is None:
+        if (value := number(line, "value", row["value"], report, signed=signed)) is None:
             continue
         skey = (row["source_publisher"], row["source_url"], row.get("source_date", ""))
         if skey not in sources:
@@ -196,7 +180,7 @@ def import_press_figures(conn: sqlite3.Connection, path: Path, source_id: int, r
             )
         reporter = code_for(row["exporter"]) or row["exporter"]
         partner = code_for(row["importer"]) or row["importer"]
-        hs = hs_clean(row["hs_code"]) or "OTHER"
+        hs = hs_code(row["hs_code"]) or "OTHER"
         note = "; ".join(p for p in (row.get("metric_id"), row.get("note")) if p)
         rows.append((reporter, partner, "export", hs, row.get("product"), row["period"], value, row["unit"], row.get("basis"), note, sources[skey]))
     _replace_flows(conn, path, rows)
@@ -213,7 +197,7 @@ def import_suppliers(conn: sqlite3.Connection, path: Path, source_id: int, repor
         if not name:
             report.rejects.append(Reject(line, "company", "empty company name"))
             continue
-        codes = [hs_clean(c) for c in row["hs_hint"].split(";") if c.strip()]
+        codes = [hs_code(c) for c in row["hs_hint"].split(";") if c.strip()]
         if bad := [c for c in codes if c not in known]:
             report.rejects.append(Reject(line, "hs_hint", f"unknown HS code {bad[0]!r}"))
             continue

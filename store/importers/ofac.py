@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -31,8 +32,6 @@ _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 def iso_date(day: str | None, month: str | None, year: str) -> str | None:
     """A date as FollowTheMoney writes a date known in part: "1970", "1970-01" or "1970-01-12" (None if impossible)."""
-    import datetime as dt
-
     if month and month not in _MONTHS:
         return None
     if not month:

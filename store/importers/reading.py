@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
+import gzip
 import hashlib
 import io
+import json
+import math
 import os
 import stat
 import sys
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from ..errors import ImportFailed
+from .records import ImportReport, Reject
 
 EOF_BYTE = "\x1a"  # DOS end-of-file marker that ends OFAC's legacy CSVs
 
@@ -112,8 +117,6 @@ def open_input(path: Path) -> Iterator[io.BufferedReader]:
     Refused in one line: not a regular file, over :data:`MAX_INPUT` bytes (or, gunzipped, over :data:`MAX_RATIO` times its
     size past 256 MiB), broken gzip.
     """
-    import gzip
-
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -306,8 +309,6 @@ def split_multi(value: str, sep: str = "; ") -> list[str]:
 def json_lines(path: Path, text: str | Iterable[tuple[int, str]]) -> Iterator[tuple[int, object]]:
     """(line, value) for each non-empty line of a JSON-lines text (or of numbered lines, as :func:`text_lines` streams
     them); one line naming file and line if one is broken."""
-    import json
-
     numbered = enumerate(text.splitlines(), 1) if isinstance(text, str) else text
     for number, raw in numbered:
         if raw.strip():
@@ -339,10 +340,26 @@ def linked_to(remarks: str, ends: str = ";") -> list[str]:
 
 def plausible_date(text: str) -> bool:
     """True for a real ISO date (YYYY-MM-DD) between 1900 and a year from now: what a listing or snapshot date can be."""
-    import datetime as dt
-
     try:
         day = dt.date.fromisoformat(text)
     except (TypeError, ValueError):
         return False
     return dt.date(1900, 1, 1) <= day <= dt.date.today() + dt.timedelta(days=366)
+
+
+def number(line: int, field: str, text: str | None, report: ImportReport, *, signed: bool = False, required: bool = True) -> float | None:
+    """A number as files write it ("1,234.5"); None when empty and optional, or when bad: then a reject names the line and field."""
+    cleaned = (text or "").strip().replace(",", "")
+    if not cleaned:
+        if required:
+            report.rejects.append(Reject(line, field, "missing"))
+        return None
+    try:
+        value = float(cleaned)
+    except ValueError:
+        report.rejects.append(Reject(line, field, f"not a number: {text!r}"))
+        return None
+    if not math.isfinite(value) or (value < 0 and not signed):
+        report.rejects.append(Reject(line, field, f"{'negative value' if value < 0 else 'not a number'}: {text!r}"))
+        return None
+    return value

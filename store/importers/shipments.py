@@ -16,7 +16,8 @@ from pathlib import Path
 from ..countries import code_for
 from ..errors import ImportFailed
 from ..normalize import key_name
-from .reading import csv_rows, require_columns
+from ..vocabulary import hs_code
+from .reading import csv_rows, number, require_columns
 from .records import ImportReport, Reject
 
 SHIPMENT_COLUMNS = [
@@ -64,25 +65,6 @@ def _mapped(path: Path, column_map: dict[str, str], need: list[str]) -> Iterator
         yield line, row
 
 
-def _number(line: int, field: str, text: str, report: ImportReport, required: bool = False) -> float | bool | None:
-    """A non-negative number, None when empty and optional, False (and a reject) when bad."""
-    text = text.strip().replace(",", "")
-    if not text:
-        if required:
-            report.rejects.append(Reject(line, field, "missing"))
-            return False
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        report.rejects.append(Reject(line, field, f"not a number: {text!r}"))
-        return False
-    if value < 0 or value != value:
-        report.rejects.append(Reject(line, field, f"negative value: {text!r}"))
-        return False
-    return value
-
-
 def known_codes(conn: sqlite3.Connection) -> set[str]:
     """Every HS code in the nomenclature (chapters, headings, subheadings)."""
     return {c for (c,) in conn.execute("SELECT code FROM hs_codes")}
@@ -90,7 +72,7 @@ def known_codes(conn: sqlite3.Connection) -> set[str]:
 
 def hs_of(text: str, codes: set[str]) -> str | None:
     """The HS code as stored, if the nomenclature knows it (national 8–10 digit codes by their HS-6)."""
-    digits = re.sub(r"[\s.]", "", text)
+    digits = hs_code(text)
     if not digits.isdigit():
         return None
     if len(digits) > 6:
@@ -138,10 +120,11 @@ def import_shipments(conn: sqlite3.Connection, path: Path, source_id: int, repor
         if code is None:
             report.rejects.append(Reject(line, "hs_code", f"unknown HS code: {row['hs_code'].strip()!r}", str(row)[:500]))
             continue
-        value = _number(line, "value", row["value"], report, required=True)
-        quantity = _number(line, "quantity", row.get("quantity", ""), report)
-        weight = _number(line, "weight", row.get("weight", ""), report)
-        if value is False or quantity is False or weight is False:
+        rejected = len(report.rejects)
+        value = number(line, "value", row["value"], report)
+        quantity = number(line, "quantity", row.get("quantity", ""), report, required=False)
+        weight = number(line, "weight", row.get("weight", ""), report, required=False)
+        if len(report.rejects) > rejected:
             report.rejects[-1].raw = str(row)[:500]
             continue
         ec, importer = country(row.get("exporter_country", "")), row.get("importer", "").strip()
@@ -194,7 +177,7 @@ def import_trade_csv(conn: sqlite3.Connection, path: Path, source_id: int, repor
             report.rejects.append(Reject(line, "hs_code", f"unknown HS code: {raw_code!r}"))
         elif not row["unit"].strip():
             report.rejects.append(Reject(line, "unit", "missing"))
-        elif (value := _number(line, "value", row["value"], report, required=True)) is not False:
+        elif (value := number(line, "value", row["value"], report)) is not None:
             reporter = code_for(row["reporter"]) or row["reporter"].strip()
             partner = code_for(row["partner"]) or row["partner"].strip()
             rows.append(

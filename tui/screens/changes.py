@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
@@ -15,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from watchlist.store import changes
 from watchlist.store.models import Change
 
+from ..actions import bindings
 from ..render import cell
 from ..workers import thread_db
 
@@ -38,10 +38,7 @@ def matches(change: Change, words: list[str]) -> bool:
 class ChangesScreen(Screen):
     """Snapshots by list and date, then their changes; type to filter (a list, added/changed/removed, a date, a name)."""
 
-    BINDINGS = [
-        Binding("escape,backspace", "back", "Back"),
-        Binding("slash", "focus_filter", "Filter", tooltip="Filter: EL, SDN…, added, changed, removed, 2025-11, words of a name"),
-    ]
+    BINDINGS = bindings("What's new")
 
     class Loaded(Message):
         def __init__(self, rows: list[Change], snapshots: list[dict[str, Any]]) -> None:
@@ -79,7 +76,7 @@ class ChangesScreen(Screen):
     @work(thread=True, exclusive=True, group="changes")
     def load(self) -> None:
         db = thread_db(self.wl.db_path)
-        self.post_message(self.Loaded(changes.changes(db), changes.summary(db)))
+        self.post_message(self.Loaded(changes.changes(db), changes.snapshots(db)))
 
     def on_changes_screen_loaded(self, message: Loaded) -> None:
         self.rows = message.rows

@@ -5,20 +5,21 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
 
 from watchlist.store.models import Note
 
+from ..actions import bindings
+from ..keys import FILTER_HELP, key_rows
 from ..safe import safe
 
 
 class NoteScreen(ModalScreen[str | None]):
     """Edit a multi-line note; ctrl+s saves, Esc cancels."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save note"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = bindings("Note editor")
 
     def __init__(self, name: str, note: str, others: list[Note] | None = None) -> None:
         super().__init__()
@@ -49,7 +50,7 @@ class NoteScreen(ModalScreen[str | None]):
 class TagsScreen(ModalScreen[str | None]):
     """Edit the tags of a starred entity (comma separated); Enter saves and stars, Esc cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = bindings("Tags")
 
     def __init__(self, name: str, tags: str) -> None:
         super().__init__()
@@ -71,12 +72,7 @@ class TagsScreen(ModalScreen[str | None]):
 class ExportScreen(ModalScreen[str | None]):
     """Choose a format: c CSV, j JSON, m Markdown."""
 
-    BINDINGS = [
-        Binding("c", "pick('csv')", "CSV"),
-        Binding("j", "pick('json')", "JSON"),
-        Binding("m", "pick('md')", "Markdown"),
-        Binding("escape", "pick('')", "Cancel"),
-    ]
+    BINDINGS = bindings("Export")
 
     def __init__(self, what: str) -> None:
         super().__init__()
@@ -93,11 +89,9 @@ class ExportScreen(ModalScreen[str | None]):
 class HelpScreen(ModalScreen[None]):
     """Every key of every screen, and the search syntax."""
 
-    BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close")]
+    BINDINGS = bindings("Help")
 
     def compose(self) -> ComposeResult:
-        from ..keys import FILTER_HELP, key_rows
-
         table = Table(title="Keys", expand=True, show_lines=False)
         table.add_column("Where", style="bold")
         table.add_column("Keys", style="bold cyan")

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -21,6 +20,7 @@ from watchlist.store.hs import dotted
 from watchlist.store.models import Candidate, Entity, Record
 from watchlist.store.trade import best_yearly
 
+from ..actions import SECTIONS, bindings
 from ..render import badges, cell, overview, trade_chart
 from ..safe import safe
 from ..workers import thread_db, thread_writer
@@ -43,7 +43,7 @@ TABLES: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 TABLE_PANES = {t[0] for t in TABLES}
 MAX_ROWS = 1000  # rows put in one section's table
-PANES = ["overview", *[t[0] for t in TABLES], "notes"]
+PANES = [pane for pane, _ in SECTIONS]  # tab order: the registry names them for the keys and the help
 # Columns that hold long text get a fixed width (the Overview and exports show them whole).
 WIDTHS = {
     "What changed": 60,
@@ -82,22 +82,7 @@ class Stop:
 class EntityScreen(Screen):
     """Overview, Listings, History, Aliases, Addresses, Identifiers, Goods, Trade, Relations, Records, Sources, Notes."""
 
-    BINDINGS = [
-        Binding("escape,backspace", "back", "Back", tooltip="Back along the trail (to the screen you came from at its start)"),
-        Binding("right_square_bracket", "next_pane", "Next section"),
-        Binding("left_square_bracket", "previous_pane", "Prev section", show=False),
-        *[Binding(str((i + 1) % 10), f"pane({i})", f"Section {i + 1}: {p}", show=False) for i, p in enumerate(PANES[:10])],
-        Binding("m", "same", "Same entity", show=False, tooltip="Records section: merge the 'possibly the same' entity under the cursor into this one"),
-        Binding(
-            "x",
-            "not_same",
-            "Not the same",
-            show=False,
-            tooltip="Records section: keep the candidate apart, or take the record under the cursor out of this entity",
-        ),
-        Binding("j", "cursor_down", "Down", show=False, tooltip="Next row"),
-        Binding("k", "cursor_up", "Up", show=False, tooltip="Previous row"),
-    ]
+    BINDINGS = bindings("Entity")
 
     class Loaded(Message):
         def __init__(self, entity_id: int, record: Entity | None) -> None:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.message import Message
@@ -19,8 +18,10 @@ from textual.widgets.tree import TreeNode
 from watchlist.store import hs
 from watchlist.store.models import TradeFlow
 from watchlist.store.trade import best_yearly
+from watchlist.store.vocabulary import hs_code
 
-from ..render import badges, cell, trade_chart
+from ..actions import bindings
+from ..render import badges, cell, plain, trade_chart
 from ..safe import safe
 from ..workers import thread_db
 
@@ -42,12 +43,7 @@ def _label(row: dict[str, Any]) -> Text:
 class GoodsScreen(Screen):
     """Browse the HS nomenclature; the CHPL codes are marked; a code shows its trade and suppliers."""
 
-    BINDINGS = [
-        Binding("escape,backspace", "back", "Back"),
-        Binding("tab", "focus_next", "Switch pane", show=False, tooltip="Next pane"),
-        Binding("s", "focus_suppliers", "Suppliers", tooltip="Move to the suppliers of the code"),
-        Binding("slash", "focus_goto", "Go to code", tooltip="Jump to an HS code (8542.31, 2818…)"),
-    ]
+    BINDINGS = bindings("Goods")
 
     class TreeLoaded(Message):
         def __init__(self, sections: list[dict], children: dict[str, list[dict]], path: list[str]) -> None:
@@ -220,9 +216,11 @@ class GoodsScreen(Screen):
 
     @on(Input.Submitted, "#hs-goto")
     def goto(self, event: Input.Submitted) -> None:
-        code = "".join(ch for ch in event.value if ch.isdigit())
-        if code:
+        code = hs_code(event.value)
+        if code.isdigit():
             self.find_code(code)
+        elif code:
+            self.notify(f"{plain(event.value)}: not an HS code (digits, with or without dots: 8542.31)", severity="warning", markup=False)
 
     @work(thread=True, exclusive=True, group="goods-goto")
     def find_code(self, code: str) -> None:

@@ -6,10 +6,10 @@ from typing import Any
 
 import sqlite_utils
 from rich.text import Text
-from textual.binding import Binding
 
 from watchlist.store import links
 
+from ..actions import bindings
 from ..render import cell
 from .review import ReviewScreen
 
@@ -22,11 +22,7 @@ class LinksScreen(ReviewScreen[dict[str, Any]]):
     TABLE = "links"
     COLUMNS = (("Status", 9), ("Score", 5), ("Party in the shipments", 40), ("Entity", 44), ("Shipments", 9))
     ORIGIN = "Links"
-    BINDINGS = [
-        Binding("escape,backspace", "back", "Back"),
-        Binding("y", "decide('confirmed')", "Confirm", tooltip="Confirm the link: its shipments count for the entity"),
-        Binding("n", "decide('rejected')", "Reject", tooltip="Reject the link"),
-    ]
+    BINDINGS = bindings("Links")
 
     def fetch(self, db: sqlite_utils.Database) -> list[dict[str, Any]]:
         return sorted(links.listing(db), key=lambda r: (_ORDER[r["status"]], -r["score"]))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlite_utils
 from rich.text import Text
-from textual.binding import Binding
 
 from watchlist.store import resolve
 from watchlist.store.models import Candidate
 
+from ..actions import bindings
 from ..render import badges, cell
 from .review import ReviewScreen
 
@@ -20,11 +20,7 @@ class ResolveScreen(ReviewScreen[Candidate]):
     COLUMNS = (("Score", 5), ("Record", 40), ("Lists", 10), ("Possibly the same as", 40), ("Lists ", 10), ("Why", 44))
     ORIGIN = "Same entity?"
     REINDEX = True
-    BINDINGS = [
-        Binding("escape,backspace", "back", "Back"),
-        Binding("y", "decide('same')", "Same", tooltip="The two records are one entity: merge them (kept across re-imports)"),
-        Binding("n", "decide('different')", "Different", tooltip="The two records are different entities (kept across re-imports)"),
-    ]
+    BINDINGS = bindings("Same entity?")
 
     def fetch(self, db: sqlite_utils.Database) -> list[Candidate]:
         return resolve.candidates(db)

@@ -7,13 +7,13 @@ from typing import Any
 import sqlite_utils
 from rich.text import Text
 from textual import on, work
-from textual.binding import Binding
 from textual.widgets import DataTable
 
 from watchlist.store import screening
 
+from ..actions import bindings
 from ..render import badges, cell
-from ..workers import thread_writer
+from ..workers import thread_db, thread_writer
 from .dialogs import NoteScreen
 from .review import ReviewScreen
 
@@ -24,7 +24,7 @@ class RunsScreen(ReviewScreen[dict[str, Any]]):
     TABLE = "runs"
     COLUMNS = (("Run", 4), ("Screened", 19), ("By", 10), ("File", 44), ("Rows", 6), ("Potential", 9), ("Decided", 7), ("Against", 40))
     ORIGIN = "Screening"
-    BINDINGS = [Binding("escape,backspace", "back", "Back")]
+    BINDINGS = bindings("Screening runs")
 
     def fetch(self, db: sqlite_utils.Database) -> list[dict[str, Any]]:
         return screening.runs(db)
@@ -78,13 +78,7 @@ class RunScreen(ReviewScreen[dict[str, Any]]):
         ("Note", 30),
     )
     ORIGIN = "Screening"
-    BINDINGS = [
-        Binding("escape,backspace", "back", "Back"),
-        Binding("m", "decide('match')", "Match", tooltip="Screening: the counterparty is the listed entity"),
-        Binding("x", "decide('no match')", "No match", tooltip="Screening: the counterparty is not the listed entity"),
-        Binding("v", "decide('review')", "Review", tooltip="Screening: needs review by someone else"),
-        Binding("o", "note", "Note", tooltip="Screening: write a note on the row's decision"),
-    ]
+    BINDINGS = bindings("Screening run")
 
     def __init__(self, run_id: int, file: str) -> None:
         super().__init__()
@@ -142,6 +136,4 @@ class RunScreen(ReviewScreen[dict[str, Any]]):
 
     def audit(self, fmt: str) -> str:
         """The run's audit record (read on the caller's thread connection)."""
-        from ..workers import thread_db
-
         return screening.audit_text(screening.audit(thread_db(self.wl.db_path), self.run_id), fmt)

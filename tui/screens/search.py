@@ -10,7 +10,6 @@ from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -21,14 +20,13 @@ from watchlist.store import queries
 from watchlist.store.models import Entity
 from watchlist.store.search import Filters, Hit, SearchResult, parse_query
 
+from ..actions import FACET_KEYS, bindings
 from ..render import badges, cell, overview
 from ..safe import safe
 from ..workers import thread_db
 
 if TYPE_CHECKING:
     from ..app import WatchlistApp
-
-FACET_KEYS = "123456789"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +55,7 @@ def merge(filters: Filters, facets: set[Facet]) -> Filters:
 class SearchScreen(Screen):
     """Search every name and alias; Enter opens the entity."""
 
-    BINDINGS = [
-        Binding("slash", "focus_search", "Search", tooltip="Back to the search box"),
-        Binding("escape", "focus_search", "Search", show=False, tooltip="Back to the search box"),
-        *[Binding(k, f"toggle_facet({i})", f"Narrow to facet {k}", show=False) for i, k in enumerate(FACET_KEYS)],
-        Binding("0", "clear_facets", "Clear facets", show=False, tooltip="Clear the facets chosen"),
-        Binding("j", "cursor_down", "Down", show=False, tooltip="Next result (the preview follows)"),
-        Binding("k", "cursor_up", "Up", show=False, tooltip="Previous result"),
-    ]
+    BINDINGS = bindings("Search")
 
     class Results(Message):
         """Results for one query (stale ones are dropped by the handler)."""

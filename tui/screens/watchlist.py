@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from watchlist.store import userdata
 
+from ..actions import bindings
 from ..render import badges, cell
 from ..workers import thread_db
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class WatchlistScreen(Screen):
     """Starred entities; Enter opens one; w unstars; n edits its note."""
 
-    BINDINGS = [Binding("escape,backspace", "back", "Back")]
+    BINDINGS = bindings("Watchlist")
 
     class Loaded(Message):
         def __init__(self, rows: list[dict]) -> None:
