@@ -14,9 +14,9 @@ from watchlist.tui.screens.entity import EntityScreen
 from watchlist.tui.screens.goods import GoodsScreen
 from watchlist.tui.screens.search import SearchScreen
 from watchlist.tui.screens.watchlist import WatchlistScreen
-from watchlist.tui.screenshots import settle
 
 from .conftest import write
+from .pilot import settle
 
 SIZE = (150, 42)
 

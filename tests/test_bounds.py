@@ -17,7 +17,8 @@ from watchlist.store.search import MAX_QUERY, SearchIndex
 from watchlist.tui.app import WatchlistApp
 from watchlist.tui.cli import main
 from watchlist.tui.screens.entity import MAX_ROWS, EntityScreen
-from watchlist.tui.screenshots import settle
+
+from .pilot import settle
 
 ALIASES = 10_000
 

@@ -24,6 +24,7 @@ import pytest
 from watchlist.store import connect, ftm, queries, resolve, screening, seed, userdata
 from watchlist.store.db import integrity
 
+from .pilot import settle
 from .test_faults import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -570,7 +571,6 @@ def test_the_open_app_refreshes_after_writes_from_the_cli(seed_db_copy: Path, in
     from watchlist.tui import app as app_module
     from watchlist.tui.app import WatchlistApp
     from watchlist.tui.screens.watchlist import WatchlistScreen
-    from watchlist.tui.screenshots import settle
 
     store = seed_db_copy
 

@@ -21,6 +21,8 @@ from watchlist.store import ReadOnlyStore, StoreError, connect, importers, queri
 from watchlist.store.schema import DATA_TABLES, SCHEMA_VERSION
 from watchlist.tui.cli import main
 
+from .pilot import settle
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
 SNAPSHOT = SEED / "entity_list_2025-11-08.csv.gz"  # the real second snapshot, imported by a child process
@@ -282,7 +284,6 @@ def test_the_app_on_a_read_only_store_refuses_edits(baseline_store: Path, tmp_pa
     from textual.widgets import DataTable
 
     from watchlist.tui.app import WatchlistApp
-    from watchlist.tui.screenshots import settle
 
     async def scenario():
         app = WatchlistApp(baseline_store, readonly=True)
@@ -328,7 +329,6 @@ def test_the_app_picks_up_an_import_finished_by_another_process(baseline_store: 
 
     from watchlist.tui import app as app_module
     from watchlist.tui.app import WatchlistApp
-    from watchlist.tui.screenshots import settle
 
     store = tmp_path / "live.db"
     shutil.copy(baseline_store, store)

@@ -19,6 +19,7 @@ from watchlist.store.ftm import ftm_id
 from watchlist.tui.cli import main
 
 from .conftest import write
+from .pilot import settle
 
 FIXTURES = Path(__file__).parent / "data" / "opensanctions"
 US_LISTS = ("SDN", "EL", "DPL", "UVL", "MEU", "ISN", "DTC", "SSI", "CMIC", "PLC", "CAP", "MBS", "FSE")
@@ -358,7 +359,6 @@ def test_the_explorer_shows_context_facts_and_typed_relations(seed_db_copy: Path
 
     from watchlist.tui.app import WatchlistApp
     from watchlist.tui.screens.entity import EntityScreen
-    from watchlist.tui.screenshots import settle
 
     from .test_app import SIZE, text_of, type_and_open
 

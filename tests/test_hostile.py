@@ -20,7 +20,9 @@ from watchlist.tui.app import WatchlistApp
 from watchlist.tui.screens.changes import ChangesScreen
 from watchlist.tui.screens.entity import EntityScreen
 from watchlist.tui.screens.watchlist import WatchlistScreen
-from watchlist.tui.screenshots import screen_text, settle
+
+from .pilot import settle
+from .screens import screen_text
 
 PAYLOADS = {
     "markup": "[bold]Bold[/bold] [link=https://evil.example]click[/link]",

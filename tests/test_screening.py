@@ -15,7 +15,8 @@ from watchlist.store import connect, resolve, screening
 from watchlist.tui.app import WatchlistApp
 from watchlist.tui.cli import main
 from watchlist.tui.screens.screening import RunScreen, RunsScreen
-from watchlist.tui.screenshots import settle
+
+from .pilot import settle
 
 SAMPLE = Path(__file__).parent / "data" / "screening_sample.csv"
 

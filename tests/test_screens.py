@@ -1,6 +1,6 @@
 """SVG snapshots of the main screens: the text each screenshot shows must match docs/screens/*.svg.
 
-After an intended change, regenerate with ``python -m watchlist.tui.screenshots`` and review the diff.
+After an intended change, regenerate with ``python -m tests.screens`` and review the diff.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import difflib
 
 import pytest
 
-from watchlist.tui.screenshots import SCENARIOS, SCREENS_DIR, capture, screen_text
+from .screens import SCENARIOS, SCREENS_DIR, capture, screen_text
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -20,4 +20,4 @@ def test_screen_matches_snapshot(name, seed_db_copy):
     expected = screen_text((SCREENS_DIR / f"{name}.svg").read_text(encoding="utf-8"))
     actual = screen_text(svg)
     diff = "\n".join(difflib.unified_diff(expected.splitlines(), actual.splitlines(), "committed", "now", lineterm=""))
-    assert actual == expected, f"docs/screens/{name}.svg is stale (python -m watchlist.tui.screenshots):\n{diff}"
+    assert actual == expected, f"docs/screens/{name}.svg is stale (python -m tests.screens):\n{diff}"

@@ -11,6 +11,7 @@ from watchlist.store import ImportFailed, connect, importers, links
 from watchlist.tui.cli import main
 
 from .conftest import SHIPMENTS, write
+from .pilot import settle
 
 
 def run(db, *args):
@@ -111,7 +112,6 @@ def test_review_links_in_the_app_and_see_shipments_on_the_entity(seed_db_copy, t
     from watchlist.tui.app import WatchlistApp
     from watchlist.tui.screens.entity import EntityScreen
     from watchlist.tui.screens.links import LinksScreen
-    from watchlist.tui.screenshots import settle
 
     db = connect(seed_db_copy)
     importers.import_file(db, write(tmp_path / "ship.csv", SHIPMENTS))

@@ -1,7 +1,8 @@
 """The explorer app: builds the search index in a worker, owns the app-wide keys and the palette.
 
-Screens (``tui/screens/``): search (the default), entity (with its trail), goods, watchlist, and the
-note, export and help dialogs. SQLite and matching run in thread workers with per-thread read-only
+Screens (``tui/screens/``): search (the default), entity (with its trail), goods, watchlist, What's new,
+the review tables (same entity?, links, screening runs and rows) and the dialogs; keys come from ``actions.py``.
+SQLite and matching run in thread workers with per-thread read-only
 connections (``workers.py``); workers post messages and the handlers own the widgets.
 """
 

@@ -1,4 +1,6 @@
-"""The ``watchlist`` command: open the explorer, import files, search, show, stats."""
+"""The ``watchlist`` command (click): the explorer by default, and a subcommand for each thing a script does with the store:
+import, init, seed, search, show, stats, rejects, changes, goods, trade, screen, screenings, resolve, links, export, backup,
+userdata, datasette-metadata. Errors end in one line (exit 1; usage: exit 2), never a traceback."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Small modal screens: the note editor, the export format choice, and help."""
+"""Small modal screens: the note editor, the tags editor, the export format choice, and help."""
 
 from __future__ import annotations
 

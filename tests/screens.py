@@ -1,6 +1,6 @@
 """SVG screenshots of the main screens, driven by Pilot: for the README and the snapshot tests.
 
-    python -m watchlist.tui.screenshots [--db STORE]    rewrite docs/screens/*.svg (STORE: a seed store, built if absent)
+    python -m tests.screens [--db STORE]    rewrite docs/screens/*.svg (STORE: a seed store, built if absent)
 
 The tests replay the same scenarios and compare the text of each SVG with the committed one.
 """
@@ -16,26 +16,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.worker import WorkerCancelled
 
-from .app import WatchlistApp
+from watchlist.store import connect, seed
+from watchlist.tui.app import WatchlistApp
+
+from .pilot import settle
 
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "docs" / "screens"
 SIZE = (150, 42)
-
-
-async def settle(app: WatchlistApp, pilot: Pilot, delay: float = 0.1) -> None:
-    """Let debounces run out, workers finish and messages land."""
-    for _ in range(3):
-        await pilot.pause(delay)
-        try:
-            # a dialog's worker waits for the dialog to close: never wait on it here
-            busy = [w for w in app.workers if not w.group.startswith("dialog")]
-            if busy:  # (an empty list would mean "all workers")
-                await app.workers.wait_for_complete(busy)
-        except WorkerCancelled:  # superseded by a newer search: fine
-            pass
-    await pilot.pause()
 
 
 async def _search(app: WatchlistApp, pilot: Pilot) -> None:
@@ -115,8 +103,6 @@ def main() -> None:
     args = parser.parse_args()
     SCREENS_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        from watchlist.store import connect, seed
-
         db_path = args.db or Path(tmp) / "seed.db"
         db = connect(db_path)  # read-write once: builds a new store, upgrades an old one
         if not seed.is_built(db):
