@@ -94,7 +94,7 @@ def _rebuild_with_user_data(seed_db_path: Path, folder: Path) -> dict:
     links.propose(db)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
-    return {"a_key": candidate["a_key"], "b_key": candidate["b_key"]}
+    return {"a_key": candidate.a_key, "b_key": candidate.b_key}
 
 
 @pytest.fixture

@@ -244,7 +244,7 @@ def test_hostile_names_render_literally(tmp_path):
             await pilot.press("slash", *'[/ ( " AND * [link=x]')
             await settle(app, pilot)  # any text typed is fine
             await pilot.press("ctrl+p", *"link ltd")  # hostile names in the palette's entity hits too
-            await settle(app, pilot, 0.4)
+            await settle(app, pilot)
             await pilot.press("enter")
             await settle(app, pilot)
             assert isinstance(app.screen, EntityScreen)
@@ -260,7 +260,7 @@ def test_palette_runs_an_action_and_goes_to_an_entity(seed_db_path):
             await pilot.press("ctrl+p")
             await settle(app, pilot)
             await pilot.press(*"goods browser")
-            await settle(app, pilot, 0.3)
+            await settle(app, pilot)
             await pilot.press("enter")
             await settle(app, pilot)
             assert isinstance(app.screen, GoodsScreen)
@@ -268,7 +268,7 @@ def test_palette_runs_an_action_and_goes_to_an_entity(seed_db_path):
             await settle(app, pilot)
             await pilot.press("ctrl+p")
             await pilot.press(*"world jetta")
-            await settle(app, pilot, 0.4)
+            await settle(app, pilot)
             await pilot.press("enter")
             await settle(app, pilot)
             assert isinstance(app.screen, EntityScreen)
@@ -401,15 +401,15 @@ def test_same_entity_review_merges_a_candidate_and_search_shows_one_entity(seed_
             table = app.screen.query_one("#candidates", DataTable)
             first = app.screen.rows[0]
             assert table.row_count == len(app.screen.rows) > 10
-            assert str(table.get_row_at(0)[1]).startswith(first["a_name"][:20])
+            assert str(table.get_row_at(0)[1]).startswith(first.a_name[:20])
             await pilot.press("y")
             await settle(app, pilot)
             await settle(app, pilot)
-            assert table.row_count == len(app.screen.rows) and first["a_key"] not in {r["a_key"] for r in app.screen.rows[:1]}
+            assert table.row_count == len(app.screen.rows) and first.a_key not in {r.a_key for r in app.screen.rows[:1]}
             db = connect(seed_db_copy, readonly=True)
             ids = dict(db.conn.execute("SELECT key, id FROM entities"))
-            assert resolve.group_of(db.conn, ids[first["a_key"]]) == resolve.group_of(db.conn, ids[first["b_key"]])
+            assert resolve.group_of(db.conn, ids[first.a_key]) == resolve.group_of(db.conn, ids[first.b_key])
             db.conn.close()
-            assert app.index is not None and app.index.group.get(max(ids[first["a_key"]], ids[first["b_key"]]))
+            assert app.index is not None and app.index.group.get(max(ids[first.a_key], ids[first.b_key]))
 
     asyncio.run(scenario())

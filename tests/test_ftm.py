@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from watchlist.store import ImportFailed, connect, importers, queries
 from watchlist.store.ftm import ftm_id
+from watchlist.store.models import Entity
 from watchlist.tui.cli import main
 
 from .conftest import write
@@ -41,7 +42,7 @@ def _active(path: Path) -> dict[str, int]:
     return out
 
 
-def _record(db, key: str) -> dict:
+def _record(db, key: str) -> Entity:
     eid = queries.entity_id_for(db, key)
     assert eid is not None, key
     record = queries.entity(db, eid)
@@ -177,14 +178,14 @@ def test_an_opensanctions_file_lands_where_each_fact_belongs(seed_db_copy: Path)
 
     roman = _own(db, scope + "ofac-18310")
     assert ("Passport", "640848350", "RU") in roman["identifiers"] and ("birth_date", "1981-04-07") in roman["facts"]
-    seen_from_roman = _record(db, scope + "ofac-18310")["relations"]
-    assert any(r["kind"] == "family of" and r["direction"] == "in" and r["detail"] == "Son" for r in seen_from_roman)
+    seen_from_roman = _record(db, scope + "ofac-18310").relations
+    assert any(r.kind == "family of" and r.direction == "in" and r.detail == "Son" for r in seen_from_roman)
 
     timchenko = _own(db, scope + "ofac-16666")
     assert ("owner of", "23.5%", scope + "ofac-17064") in timchenko["relations"]
     assert ("family of", "Spouse", scope + "ofac-35960") in timchenko["relations"]
     novatek = _record(db, scope + "ofac-17064")
-    assert any(r["kind"] == "owned by" and r["detail"] == "23.5%" for r in novatek["relations"])
+    assert any(r.kind == "owned by" and r.detail == "23.5%" for r in novatek.relations)
     assert _own(db, scope + "ofac-17064")["listings"] == [("SSI", "active")]  # a non-SDN OFAC list, by program
     assert _own(db, scope + "poly-tech")["listings"] == [("ISN", "active")]
     assert ("owner of", "parent company", scope + "poly-tech") in _own(db, scope + "china-poly-group")["relations"]

@@ -98,7 +98,7 @@ def test_every_screen_shows_hostile_text_literally(tmp_path: Path):
             assert isinstance(app.screen, EntityScreen)
             for pane in "1234567890":  # every section of the entity
                 await pilot.press(pane)
-                await settle(app, pilot, 0.05)
+                await settle(app, pilot)
                 shown = _clean(app.export_screenshot())
                 assert "Red \\x1b[31mESC" in shown or pane in "789"  # goods, trade, relations are empty here
             await pilot.press("right_square_bracket", "right_square_bracket")  # Notes
@@ -118,7 +118,7 @@ def test_every_screen_shows_hostile_text_literally(tmp_path: Path):
             await pilot.press("escape", "escape", "escape")
             await settle(app, pilot)
             await pilot.press("ctrl+p", *"evil trading")
-            await settle(app, pilot, 0.4)
+            await settle(app, pilot)
             _clean(app.export_screenshot())
 
     asyncio.run(scenario())

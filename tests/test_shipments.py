@@ -79,7 +79,7 @@ def test_exact_parties_link_and_fuzzy_ones_are_proposed_for_review(seed_db_copy,
     assert [r["name"] for r in via_shipments] == [fuzzy["entity_name"]] and via_shipments[0]["goods"].startswith("1 shipments")
     sinno = {r["name"] for r in hs.suppliers(db, "854239") if r["source"] == "shipments"}
     assert "Sinno Electronics Co., Ltd.," in sinno  # exact links count without review
-    assert links.shipments_of(db, fuzzy["entity_id"])["count"] == 1
+    assert links.shipments_of(db, fuzzy["entity_id"]).count == 1
 
 
 def test_link_decisions_survive_a_rebuild(rebuilt: dict):

@@ -61,7 +61,8 @@ def _many(cell: str) -> list[str]:
     """The values of one cell (written as a ``;``-separated CSV row inside the cell)."""
     if not cell.strip():
         return []
-    return [v.strip() for v in next(csv.reader([cell], delimiter=";")) if v.strip()]
+    flat = " ".join(cell.splitlines())  # a line break inside a value is a space (csv would refuse it)
+    return [v.strip() for v in next(csv.reader([flat], delimiter=";")) if v.strip()]
 
 
 def read_targets(
