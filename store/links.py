@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
 
 import sqlite_utils
 
 from .countries import same_place
 from .db import now, rows, transaction, user
-from .models import Shipments
+from .models import Link, Shipments, of_row
 from .normalize import analyze
 from .search import SearchIndex
 
@@ -71,10 +70,10 @@ def propose(
     return {"parties": len(todo), "exact": exact, "proposed": proposed}
 
 
-def listing(db: sqlite_utils.Database, status: str | None = None) -> list[dict[str, Any]]:
+def listing(db: sqlite_utils.Database, status: str | None = None) -> list[Link]:
     """Links with their status: linked (exact), proposed, confirmed or rejected; with shipment counts."""
     where, params = (f"WHERE {STATUS} = ?", (status,)) if status else ("", ())
-    return rows(
+    found = rows(
         db.conn,
         "SELECT l.id, l.party_key, l.party_name, l.entity_id, e.key AS entity_key, e.name AS entity_name,"
         f" l.method, l.score, {STATUS} AS status,"
@@ -83,9 +82,10 @@ def listing(db: sqlite_utils.Database, status: str | None = None) -> list[dict[s
         f" FROM party_links l {WITH_DECISIONS} {where} ORDER BY l.method DESC, l.score DESC, l.id",
         params,
     )
+    return [of_row(Link, r) for r in found]
 
 
-def decide(db: sqlite_utils.Database, link_id: int, decision: str) -> dict[str, Any] | None:
+def decide(db: sqlite_utils.Database, link_id: int, decision: str) -> Link | None:
     """Confirm or reject a link (the decision is the user's and outlives rebuilds)."""
     if decision not in ("confirmed", "rejected"):
         raise ValueError(decision)
@@ -97,7 +97,7 @@ def decide(db: sqlite_utils.Database, link_id: int, decision: str) -> dict[str, 
             "INSERT INTO user_link_events (party_key, entity_key, decision, decided_at, user) VALUES (?,?,?,?,?)",
             (row[0], row[1], decision, now(), user()),
         )
-    return next((r for r in listing(db) if r["id"] == link_id), None)
+    return next((r for r in listing(db) if r.id == link_id), None)
 
 
 def shipments_of(db: sqlite_utils.Database, entity_id: int) -> Shipments:

@@ -286,3 +286,64 @@ class Entity:
     @property
     def record_ids(self) -> frozenset[int]:
         return frozenset(r.id for r in self.records)
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningRun:
+    """A screening run kept for triage: what was screened, against which snapshots, by whom."""
+
+    id: int
+    file: str
+    started: str
+    user: str
+    threshold: float
+    snapshot: dict[str, str]  # list code → the snapshot date screened against
+    summary: dict[str, Any]  # rows, potential_matches, no_match, by_list, …
+    rows: int
+    decided: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningRow:
+    """One screened line of a run, its best matches and the user's latest decision on it."""
+
+    line: int
+    name: str
+    country: str | None
+    status: str  # potential match, no match
+    entity_key: str | None
+    score: float | None
+    lists: str | None
+    matches: tuple[dict[str, Any], ...]  # best first: entity_id, name, score, lists, why
+    decision: str | None
+    note: str | None
+    decided_at: str | None
+    user: str | None
+
+    @property
+    def best(self) -> dict[str, Any]:
+        return self.matches[0] if self.matches else {}
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """A run's audit record: the run and every row with its decision."""
+
+    run: ScreeningRun
+    rows: tuple[ScreeningRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A shipment party tied to an entity: linked (exact), proposed (fuzzy), confirmed or rejected by the user."""
+
+    id: int
+    party_key: str
+    party_name: str
+    entity_id: int
+    entity_key: str
+    entity_name: str
+    method: str  # exact, fuzzy
+    score: float
+    status: str
+    shipments: int

@@ -28,6 +28,7 @@ from .errors import ImportFailed
 from .export import csv_cell, write_whole
 from .importers import LIST_FORMATS, STREAM_FORMATS
 from .importers.reading import json_lines, read_text, sniff_delimiter
+from .models import Audit, ScreeningRow, ScreeningRun, jsonable, of_row
 from .normalize import NameKeys, analyze
 from .search import MAX_QUERY, Hit, SearchIndex, query_keys
 
@@ -425,7 +426,7 @@ def changed_lines(db: sqlite_utils.Database, run_id: int, earlier: int) -> set[i
     }
 
 
-def runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def runs(db: sqlite_utils.Database) -> list[ScreeningRun]:
     """Every run, newest first, with counts of triaged rows."""
     out = rows(
         db.conn,
@@ -434,12 +435,10 @@ def runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         " (SELECT count(*) FROM user_screening_decisions d WHERE d.run_id = r.id) AS decided"
         " FROM user_screening_runs r ORDER BY r.id DESC",
     )
-    for r in out:
-        r["snapshot"], r["summary"] = json.loads(r["snapshot"]), json.loads(r["summary"])
-    return out
+    return [of_row(ScreeningRun, r, snapshot=json.loads(r["snapshot"]), summary=json.loads(r["summary"])) for r in out]
 
 
-def run_rows(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
+def run_rows(db: sqlite_utils.Database, run_id: int) -> list[ScreeningRow]:
     """A run's rows with their matches and the user's decision, potential matches first."""
     out = rows(
         db.conn,
@@ -449,9 +448,7 @@ def run_rows(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
         " WHERE x.run_id = ? ORDER BY x.status != 'potential match', x.score DESC, x.line",
         (run_id,),
     )
-    for r in out:
-        r["matches"] = json.loads(r["matches"])
-    return out
+    return [of_row(ScreeningRow, r, matches=tuple(json.loads(r["matches"]))) for r in out]
 
 
 def decide(db: sqlite_utils.Database, run_id: int, line: int, decision: str, note: str | None = None) -> None:
@@ -476,12 +473,12 @@ def decisions(db: sqlite_utils.Database, run_id: int, line: int) -> list[dict[st
     return rows(db.conn, "SELECT decision, note, decided_at, user FROM user_screening_events WHERE run_id = ? AND line = ? ORDER BY id", (run_id, line))
 
 
-def audit(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
+def audit(db: sqlite_utils.Database, run_id: int) -> Audit:
     """The audit record of a run: what was screened against what, and every row with its decision."""
-    found = [r for r in runs(db) if r["id"] == run_id]
+    found = [r for r in runs(db) if r.id == run_id]
     if not found:
         raise ValueError(f"no screening run {run_id}")
-    return {"run": found[0], "rows": run_rows(db, run_id)}
+    return Audit(found[0], tuple(run_rows(db, run_id)))
 
 
 AUDIT_FIELDS = (
@@ -505,38 +502,38 @@ AUDIT_FIELDS = (
 )
 
 
-def audit_text(record: dict[str, Any], fmt: str) -> str:
+def audit_text(record: Audit, fmt: str) -> str:
     """The audit record as JSON or CSV (one row per screened line)."""
     if fmt == "json":
-        return json.dumps(record, ensure_ascii=False, indent=2)
+        return json.dumps(jsonable(record), ensure_ascii=False, indent=2)
 
-    run = record["run"]
+    run = record.run
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(AUDIT_FIELDS)
-    snap = "; ".join(f"{k} {v}" for k, v in sorted(run["snapshot"].items()))
-    for r in record["rows"]:
+    snap = "; ".join(f"{k} {v}" for k, v in sorted(run.snapshot.items()))
+    for r in record.rows:
         writer.writerow(
             [
                 csv_cell(v)
                 for v in (
-                    run["id"],
-                    run["file"],
-                    run["started"],
-                    run["user"],
-                    run["threshold"],
+                    run.id,
+                    run.file,
+                    run.started,
+                    run.user,
+                    run.threshold,
                     snap,
-                    r["line"],
-                    r["name"],
-                    r["country"],
-                    r["status"],
-                    r["entity_key"],
-                    r["score"],
-                    r["lists"],
-                    r["decision"],
-                    r["note"],
-                    r["decided_at"],
-                    r["user"],
+                    r.line,
+                    r.name,
+                    r.country,
+                    r.status,
+                    r.entity_key,
+                    r.score,
+                    r.lists,
+                    r.decision,
+                    r.note,
+                    r.decided_at,
+                    r.user,
                 )
             ]
         )

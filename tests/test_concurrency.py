@@ -271,8 +271,8 @@ def test_a_screening_decision_without_a_note_keeps_the_earlier_note(seed_db_copy
     assert cli(store, "screenings", "decide", "1", "2", "review", "--note", "Escalated to legal; ticket #4411").returncode == 0
     assert cli(store, "screenings", "decide", "1", "2", "match").returncode == 0
     db = connect(store, readonly=True)
-    row = next(r for r in screening.run_rows(db, 1) if r["line"] == 2)
-    assert (row["decision"], row["note"]) == ("match", "Escalated to legal; ticket #4411")
+    row = next(r for r in screening.run_rows(db, 1) if r.line == 2)
+    assert (row.decision, row.note) == ("match", "Escalated to legal; ticket #4411")
     history = screening.decisions(db, 1, 2)
     assert [h["decision"] for h in history] == ["review", "match"]
     audit = cli(store, "screenings", "audit", "1", "--format", "json")
@@ -280,7 +280,7 @@ def test_a_screening_decision_without_a_note_keeps_the_earlier_note(seed_db_copy
     db.conn.close()
     assert cli(store, "screenings", "decide", "1", "2", "no-match", "--note", "").returncode == 0  # an explicit empty note clears it
     db = connect(store, readonly=True)
-    assert next(r for r in screening.run_rows(db, 1) if r["line"] == 2)["note"] == ""
+    assert next(r for r in screening.run_rows(db, 1) if r.line == 2).note == ""
     db.conn.close()
 
 

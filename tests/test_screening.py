@@ -165,7 +165,7 @@ def test_triage_in_the_app(seed_db_copy: Path, tmp_path: Path):
 
     asyncio.run(scenario())
     db = connect(seed_db_copy, readonly=True)
-    assert screening.run_rows(db, 1)[0]["decision"] == "match"
+    assert screening.run_rows(db, 1)[0].decision == "match"
     db.conn.close()
 
 

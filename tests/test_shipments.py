@@ -59,13 +59,13 @@ def test_exact_parties_link_and_fuzzy_ones_are_proposed_for_review(seed_db_copy,
     counts = links.propose(db)
     assert counts["exact"] >= 1 and counts["proposed"] >= 1
     found = links.listing(db)
-    exact = [r for r in found if r["party_key"] == "sinno elec co ltd|HK"]  # both spellings of the exporter
-    assert exact and all(r["status"] == "linked" and r["method"] == "exact" for r in exact)
-    assert {r["entity_key"] for r in exact} == {"el:sinno elec co ltd:CN,HK", "ofac:38641"}  # the EL and SDN entries
-    fuzzy = next(r for r in found if r["party_name"] == "World Jeta HK Logistics Ltd")
-    assert fuzzy["status"] == "proposed" and fuzzy["entity_name"].startswith("World Jetta")
+    exact = [r for r in found if r.party_key == "sinno elec co ltd|HK"]  # both spellings of the exporter
+    assert exact and all(r.status == "linked" and r.method == "exact" for r in exact)
+    assert {r.entity_key for r in exact} == {"el:sinno elec co ltd:CN,HK", "ofac:38641"}  # the EL and SDN entries
+    fuzzy = next(r for r in found if r.party_name == "World Jeta HK Logistics Ltd")
+    assert fuzzy.status == "proposed" and fuzzy.entity_name.startswith("World Jetta")
     assert links.propose(db)["parties"] == 0  # parties are looked at once
-    shipped = links.shipments_of(db, exact[0]["entity_id"])
+    shipped = links.shipments_of(db, exact[0].entity_id)
     assert shipped.count == 3 and {r["hs_code"] for r in shipped.by_hs} == {"854231", "854232", "854239"}
     assert shipped.total_value == 25000
     assert shipped.by_counterparty[0]["counterparty"] == "Test Importer LLC"
@@ -73,13 +73,13 @@ def test_exact_parties_link_and_fuzzy_ones_are_proposed_for_review(seed_db_copy,
 
     via_shipments = [r for r in hs.suppliers(db, "851762") if r["source"] == "shipments"]
     assert not via_shipments  # only proposed so far: not a supplier yet
-    code, out, _ = run(seed_db_copy, "links", "confirm", str(fuzzy["id"]))
+    code, out, _ = run(seed_db_copy, "links", "confirm", str(fuzzy.id))
     assert code == 0 and "confirmed" in out
     via_shipments = [r for r in hs.suppliers(db, "851762") if r["source"] == "shipments"]
-    assert [r["name"] for r in via_shipments] == [fuzzy["entity_name"]] and via_shipments[0]["goods"].startswith("1 shipments")
+    assert [r["name"] for r in via_shipments] == [fuzzy.entity_name] and via_shipments[0]["goods"].startswith("1 shipments")
     sinno = {r["name"] for r in hs.suppliers(db, "854239") if r["source"] == "shipments"}
     assert "Sinno Electronics Co., Ltd.," in sinno  # exact links count without review
-    assert links.shipments_of(db, fuzzy["entity_id"]).count == 1
+    assert links.shipments_of(db, fuzzy.entity_id).count == 1
 
 
 def test_link_decisions_survive_a_rebuild(rebuilt: dict):
@@ -146,4 +146,4 @@ def test_review_links_in_the_app_and_see_shipments_on_the_entity(seed_db_copy, t
             assert rows[0][:2] == ["HS", "8517.62"] and rows[-1][0] == "total"
 
     asyncio.run(scenario())
-    assert links.listing(connect(seed_db_copy), "confirmed")[0]["party_name"] == "World Jeta HK Logistics Ltd"
+    assert links.listing(connect(seed_db_copy), "confirmed")[0].party_name == "World Jeta HK Logistics Ltd"

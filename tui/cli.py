@@ -820,10 +820,7 @@ def screenings_list(obj: Context, as_json: bool) -> None:
         _echo_json(found)
         return
     for r in found:
-        echo(
-            f"{r['id']:>4}  {r['started']}  {r['user']}  {r['file']}  {r['rows']} rows, "
-            f"{r['summary']['potential_matches']} potential matches, {r['decided']} decided"
-        )
+        echo(f"{r.id:>4}  {r.started}  {r.user}  {r.file}  {r.rows} rows, {r.summary['potential_matches']} potential matches, {r.decided} decided")
     if not found:
         echo("no screening runs yet: watchlist screen FILE")
 
@@ -1058,10 +1055,7 @@ def links_list(obj: Context, status: str | None, as_json: bool) -> None:
         _echo_json(found)
         return
     for r in found:
-        echo(
-            f"{r['id']:>6}  {r['status']:<9} {r['score']:5.1f}  {r['party_name']}  →  {r['entity_name']}"
-            f" ({r['entity_key']}), {r['shipments']} shipments"
-        )
+        echo(f"{r.id:>6}  {r.status:<9} {r.score:5.1f}  {r.party_name}  →  {r.entity_name} ({r.entity_key}), {r.shipments} shipments")
     if not found:
         echo("no links")
 
@@ -1089,7 +1083,7 @@ def _decide(obj: Context, link_ids: tuple[int, ...], decision: str) -> None:
         row = links_.decide(db, link_id, decision)
         if row is None:
             _fail(f"no link {link_id}")
-        echo(f"{link_id}: {row['party_name']} → {row['entity_name']}: {decision}")
+        echo(f"{link_id}: {row.party_name} → {row.entity_name}: {decision}")
 
 
 @links.command("review")
@@ -1102,12 +1096,12 @@ def links_review(obj: Context) -> None:
     if not pending:
         echo("nothing to review")
     for r in pending:
-        echo(f"\n{r['party_name']}  ({r['shipments']} shipments)\n  → {r['entity_name']} ({r['entity_key']}), score {r['score']}")
+        echo(f"\n{r.party_name}  ({r.shipments} shipments)\n  → {r.entity_name} ({r.entity_key}), score {r.score}")
         answer = click.prompt("  confirm? [y]es [n]o [s]kip [q]uit", type=click.Choice(["y", "n", "s", "q"]), default="s", show_choices=False)
         if answer == "q":
             break
         if answer in "yn":
-            links_.decide(db, r["id"], "confirmed" if answer == "y" else "rejected")
+            links_.decide(db, r.id, "confirmed" if answer == "y" else "rejected")
 
 
 @main.command()

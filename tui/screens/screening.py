@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlite_utils
 from rich.text import Text
 from textual import on, work
 from textual.widgets import DataTable
 
 from watchlist.store import screening
+from watchlist.store.models import ScreeningRow, ScreeningRun
 
 from ..actions import bindings
 from ..render import badges, cell
@@ -18,7 +17,7 @@ from .dialogs import NoteScreen
 from .review import ReviewScreen
 
 
-class RunsScreen(ReviewScreen[dict[str, Any]]):
+class RunsScreen(ReviewScreen[ScreeningRun]):
     """Screening runs, newest first; Enter opens one for triage."""
 
     TABLE = "runs"
@@ -26,19 +25,19 @@ class RunsScreen(ReviewScreen[dict[str, Any]]):
     ORIGIN = "Screening"
     BINDINGS = bindings("Screening runs")
 
-    def fetch(self, db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    def fetch(self, db: sqlite_utils.Database) -> list[ScreeningRun]:
         return screening.runs(db)
 
-    def cells(self, r: dict[str, Any]) -> list[Text]:
-        against = ", ".join(f"{k} {v}" for k, v in sorted(r["snapshot"].items()))
+    def cells(self, r: ScreeningRun) -> list[Text]:
+        against = ", ".join(f"{k} {v}" for k, v in sorted(r.snapshot.items()))
         return [
-            cell(r["id"]),
-            cell(r["started"]),
-            cell(r["user"]),
-            cell(r["file"]),
-            cell(r["rows"]),
-            cell(r["summary"]["potential_matches"]),
-            cell(r["decided"]),
+            cell(r.id),
+            cell(r.started),
+            cell(r.user),
+            cell(r.file),
+            cell(r.rows),
+            cell(r.summary["potential_matches"]),
+            cell(r.decided),
             cell(against),
         ]
 
@@ -49,20 +48,20 @@ class RunsScreen(ReviewScreen[dict[str, Any]]):
             else "No screening runs yet: watchlist screen FILE screens a file of counterparties"
         )
 
-    def entity_of(self, row: dict[str, Any]) -> int:
+    def entity_of(self, row: ScreeningRun) -> int:
         return 0
 
     @on(DataTable.RowSelected)
     def open_entity(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if (row := self.current_row()) is not None:
-            self.app.push_screen(RunScreen(row["id"], row["file"]))
+            self.app.push_screen(RunScreen(row.id, row.file))
 
     def current_id(self) -> int | None:
         return None  # app-wide actions (star, note) have no entity here
 
 
-class RunScreen(ReviewScreen[dict[str, Any]]):
+class RunScreen(ReviewScreen[ScreeningRow]):
     """One run's rows, potential matches first: m match, x no match, v review, o note, Enter open the match, e audit."""
 
     TABLE = "run-rows"
@@ -85,35 +84,35 @@ class RunScreen(ReviewScreen[dict[str, Any]]):
         self.run_id = run_id
         self.file = file
 
-    def fetch(self, db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    def fetch(self, db: sqlite_utils.Database) -> list[ScreeningRow]:
         return screening.run_rows(db, self.run_id)
 
-    def cells(self, r: dict[str, Any]) -> list[Text]:
-        best = r["matches"][0] if r["matches"] else {}
+    def cells(self, r: ScreeningRow) -> list[Text]:
+        best = r.best
         return [
-            cell(r["line"]),
-            cell(r["name"]),
-            cell(r["country"]),
-            cell(r["status"], "bold" if r["status"] == "potential match" else ""),
+            cell(r.line),
+            cell(r.name),
+            cell(r.country),
+            cell(r.status, "bold" if r.status == "potential match" else ""),
             cell(best.get("name")),
-            cell(f"{r['score']:.0f}" if r["score"] else ""),
-            badges((r["lists"] or "").split()),
-            cell(r["decision"], "bold"),
-            cell((r["note"] or "").splitlines()[0] if r["note"] else ""),
+            cell(f"{r.score:.0f}" if r.score else ""),
+            badges((r.lists or "").split()),
+            cell(r.decision, "bold"),
+            cell((r.note or "").splitlines()[0] if r.note else ""),
         ]
 
     def heading(self) -> str:
-        pending = sum(r["status"] == "potential match" and not r["decision"] for r in self.rows)
+        pending = sum(r.status == "potential match" and not r.decision for r in self.rows)
         return (
             f"Run {self.run_id}: {self.file} · {len(self.rows)} rows, {pending} potential matches to decide · "
             "m match · x no match · v review · o note · Enter open · e audit record"
         )
 
-    def save_decision(self, db: sqlite_utils.Database, row: dict[str, Any], decision: str) -> None:
-        screening.decide(db, self.run_id, row["line"], decision)  # the row keeps its note
+    def save_decision(self, db: sqlite_utils.Database, row: ScreeningRow, decision: str) -> None:
+        screening.decide(db, self.run_id, row.line, decision)  # the row keeps its note
 
-    def entity_of(self, row: dict[str, Any]) -> int:
-        return row["matches"][0]["entity_id"] if row["matches"] else 0
+    def entity_of(self, row: ScreeningRow) -> int:
+        return row.best.get("entity_id", 0)
 
     def current_id(self) -> int | None:
         row = self.current_row()
@@ -124,14 +123,14 @@ class RunScreen(ReviewScreen[dict[str, Any]]):
             self.edit_note(row)
 
     @work(group="dialog-screening-note")
-    async def edit_note(self, row: dict[str, Any]) -> None:
-        text = await self.app.push_screen_wait(NoteScreen(f"line {row['line']}: {row['name']}", row.get("note") or ""))
+    async def edit_note(self, row: ScreeningRow) -> None:
+        text = await self.app.push_screen_wait(NoteScreen(f"line {row.line}: {row.name}", row.note or ""))
         if text is not None:
             self.save_note(row, text)
 
     @work(thread=True, group="user")
-    def save_note(self, row: dict[str, Any], text: str) -> None:
-        screening.decide(thread_writer(self.wl.db_path), self.run_id, row["line"], row.get("decision") or "review", text)
+    def save_note(self, row: ScreeningRow, text: str) -> None:
+        screening.decide(thread_writer(self.wl.db_path), self.run_id, row.line, row.decision or "review", text)
         self.load()
 
     def audit(self, fmt: str) -> str:
