@@ -27,6 +27,7 @@ from .schema import MIGRATIONS, SCHEMA_VERSION
 
 ENV_VAR = "WATCHLIST_DB"
 WAIT_ENV_VAR = "WATCHLIST_WAIT"
+WAIT_SECONDS = 600.0  # how long a write waits for another process's (the CLI's --wait default)
 BUSY_MS = 5000  # how long a plain statement waits for another connection (reads; a write runs in transaction())
 POLL_S = 0.2  # how often a waiting writer tries the write lock again
 
@@ -192,7 +193,7 @@ def _statements(script: str) -> Iterator[str]:
 class WaitPolicy:
     """How long a writer waits for another process's write lock, and who hears that it is waiting."""
 
-    seconds: float = float(os.environ.get(WAIT_ENV_VAR) or 600)
+    seconds: float = float(os.environ.get(WAIT_ENV_VAR) or WAIT_SECONDS)
     report: Callable[[str], None] | None = None
 
 

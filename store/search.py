@@ -41,6 +41,7 @@ from .typos import TypoIndex
 from .vocabulary import hs_code
 
 # The word lists as the index folds its keys (``roman_fold``: "russia" is "russya" there).
+MIN_SCORE = 50.0  # the lowest score search reports (the CLI's --min-score default)
 LEGAL_F = frozenset(map(roman_fold, LEGAL))
 PLACES_F = frozenset(map(roman_fold, PLACES))
 GENERIC_F = frozenset(map(roman_fold, GENERIC))
@@ -611,7 +612,7 @@ class SearchIndex:
         filters: Filters | None = None,
         *,
         limit: int = 50,
-        min_score: float = 50.0,
+        min_score: float = MIN_SCORE,
         cancelled: Callable[[], bool] = lambda: False,
         typos: bool = True,
         candidates: int = CANDIDATES,
@@ -649,7 +650,7 @@ class SearchIndex:
         typing: bool = False,
         allowed: Callable[[int], bool] = _EVERYTHING,
         *,
-        min_score: float = 50.0,
+        min_score: float = MIN_SCORE,
         typos: bool = True,
         candidates: int = CANDIDATES,
         cancelled: Callable[[], bool] = lambda: False,

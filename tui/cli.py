@@ -40,7 +40,7 @@ from watchlist.store.importers.shipments import parse_map
 from watchlist.store.models import Candidate, jsonable
 from watchlist.store.normalize import analyze
 from watchlist.store.resolve import members
-from watchlist.store.search import SearchIndex, parse_query
+from watchlist.store.search import MIN_SCORE, SearchIndex, parse_query
 from watchlist.store.vocabulary import PSEUDO_CODES
 
 from .safe import safe_json, safe_text
@@ -217,7 +217,7 @@ def _quiet_pipe() -> None:
     "wait_s",
     type=click.FloatRange(0),
     envvar=db_mod.WAIT_ENV_VAR,
-    default=600,
+    default=db_mod.WAIT_SECONDS,
     show_default=True,
     metavar="SECONDS",
     help="How long a write waits for another process writing to the store ($WATCHLIST_WAIT).",
@@ -384,7 +384,7 @@ def _require_lists(obj: Context, db) -> None:
 @click.option("--hs", "hs_chapter", help="HS chapter (2 digits) of the entity's goods.")
 @click.option("--tier", help="CHPL tier of the entity's goods (1, 2, 3, 3.A, …).")
 @click.option("--watchlist", is_flag=True, help="Only starred entities.")
-@click.option("--min-score", default=50.0, show_default=True, type=click.FloatRange(0, 100))
+@click.option("--min-score", default=MIN_SCORE, show_default=True, type=click.FloatRange(0, 100))
 @click.option("--queries", "queries_file", type=click.File("r", encoding="utf-8", errors="replace"), help="Run one query per line of this file.")
 @click.pass_obj
 def search(
@@ -612,7 +612,7 @@ def goods(obj: Context, hs: str, as_json: bool) -> None:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--name-column", metavar="C", help="Column (or JSON key) holding the name (default: name, company, counterparty…).")
 @click.option("--country-column", metavar="C", help="Column holding an ISO-2 country (default: country, jurisdiction… if present).")
-@click.option("--threshold", default=85.0, show_default=True, type=click.FloatRange(50, 100), help="Lowest score reported as a match.")
+@click.option("--threshold", default=screening.THRESHOLD, show_default=True, type=click.FloatRange(50, 100), help="Lowest score reported as a match.")
 @click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write every row with its result here.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl"]), help="Output format (default: from OUT's extension).")
 @click.option("--changed-only", is_flag=True, help="Write only rows whose result changed since the last run of this file.")
@@ -1030,7 +1030,9 @@ def links() -> None:
 
 
 @links.command("propose")
-@click.option("--threshold", default=90.0, show_default=True, type=click.FloatRange(50, 100), help="Lowest search score proposed as a link.")
+@click.option(
+    "--threshold", default=links_.THRESHOLD, show_default=True, type=click.FloatRange(50, 100), help="Lowest search score proposed as a link."
+)
 @click.pass_obj
 def links_propose(obj: Context, threshold: float) -> None:
     """Look at every shipment party not seen yet: link exact matches, propose fuzzy ones."""
