@@ -26,6 +26,10 @@ def sections(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     )
 
 
+# The CHPL codes under ``h.code`` (a range on chpl's key: ":" sorts right after "9").
+_CHPL_UNDER = "(SELECT count(*) FROM chpl x WHERE x.hs6 >= h.code AND x.hs6 < h.code || ':') AS chpl"
+
+
 def children(db: sqlite_utils.Database, code: str) -> list[dict[str, Any]]:
     """Children of a section (roman numeral) or of an HS code, with their tier and CHPL count."""
     if code.isdigit():
@@ -34,12 +38,29 @@ def children(db: sqlite_utils.Database, code: str) -> list[dict[str, Any]]:
         where, params = "h.section = ? AND h.level = 2", (code,)
     return rows(
         db.conn,
-        f"SELECT h.code, h.level, h.description, c.tier,"
-        f" (SELECT count(*) FROM chpl x WHERE x.hs6 LIKE h.code || '%') AS chpl,"
-        f" EXISTS (SELECT 1 FROM hs_codes k WHERE k.parent = h.code) AS has_children"
+        f"SELECT h.code, h.level, h.description, c.tier, {_CHPL_UNDER},"
+        " EXISTS (SELECT 1 FROM hs_codes k WHERE k.parent = h.code) AS has_children"
         f" FROM hs_codes h LEFT JOIN chpl c ON c.hs6 = h.code WHERE {where} ORDER BY h.code",
         params,
     )
+
+
+def tree(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]:
+    """The whole nomenclature in one read: the children of every section and code (as :func:`children` gives them)."""
+    found = rows(
+        db.conn,
+        f"SELECT h.code, h.level, h.description, c.tier, {_CHPL_UNDER}, h.parent, h.section"
+        " FROM hs_codes h LEFT JOIN chpl c ON c.hs6 = h.code WHERE h.level >= 2 ORDER BY h.code",
+    )
+    parents = {r["parent"] for r in found if r["parent"]}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in found:
+        parent, section = r.pop("parent"), r.pop("section")
+        under = section if r["level"] == 2 else parent  # chapters hang from their section
+        r["has_children"] = int(r["code"] in parents)
+        if under:
+            out.setdefault(under, []).append(r)
+    return out
 
 
 def path_to(db: sqlite_utils.Database, code: str) -> list[str]:

@@ -776,7 +776,7 @@ def core_of(toks: list[str]) -> list[str]:
     return core or toks
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 17)  # an import meets most names again (a list's older snapshot, its sister lists)
 def analyze(name: str) -> NameKeys:
     """Return the match keys of a name or a query."""
     toks = tokens(name)
@@ -797,7 +797,7 @@ def variants(name: str) -> list[NameKeys]:
     return [keys, other] if other != keys and other.latn else [keys]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 17)
 def key_name(name: str) -> str:
     """The identity form of a primary name used in entity keys ("Co., Limited" = "Co. Ltd"); frozen: see ``tokens``."""
     return " ".join(tokens(name, for_key=True))

@@ -383,7 +383,7 @@ def regroup(conn: sqlite3.Connection) -> dict[str, int]:
             merges.append((verdict.score, a, b, verdict.reason))
         elif verdict.action == "candidate":
             candidates.append((a, b, verdict.score, verdict.reason))
-    apart = {frozenset(by_key[k] for k in pair) for pair, d in decided.items() if d == DIFFERENT and all(k in by_key for k in pair)}
+    apart = [tuple(by_key[k] for k in pair) for pair, d in decided.items() if d == DIFFERENT and all(k in by_key for k in pair)]
     reasons: dict[int, str] = {}
     for score, a, b, reason in sorted(merges, key=lambda m: (-m[0], m[1], m[2])):
         if _splits(groups, a, b, apart):
@@ -414,14 +414,15 @@ def describe(counts: dict[str, int]) -> str:
     return f"resolution: {counts['merged']} records merged into others, {counts['candidates']} candidates to review"
 
 
-def _splits(groups: _Groups, a: int, b: int, apart: set[frozenset[int]]) -> bool:
-    """True if joining a's and b's groups would put together two records the user said are different."""
-    if not apart:
-        return False
+def _splits(groups: _Groups, a: int, b: int, apart: list[tuple[int, ...]]) -> bool:
+    """True if joining a's and b's groups would put together two records the user said are different.
+
+    Looks at the user's "different" pairs only (a few), not at the groups' members: a regroup stays linear in the records.
+    """
     ra, rb = groups.find(a), groups.find(b)
-    left = [i for i in groups.parent if groups.find(i) == ra]
-    right = [i for i in groups.parent if groups.find(i) == rb]
-    return any(frozenset((x, y)) in apart for x in left for y in right)
+    if ra == rb:
+        return False
+    return any({groups.find(x), groups.find(y)} == {ra, rb} for x, y in apart)
 
 
 # -- read side ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import importers
+from . import importers, resolve
 from .db import transaction
 from .importers.records import ImportReport
 from .schema import DATA_TABLES
@@ -82,16 +82,29 @@ Progress = Callable[[int, int, SeedFile, ImportReport | None], None]
 def build(db: sqlite_utils.Database, seed_dir: Path = SEED_DIR, progress: Progress | None = None) -> list[ImportReport]:
     """Import every seed file in order (files already imported are skipped), all in one transaction: whole or not at all."""
     reports = []
-    with transaction(db.conn):
+    listed: ImportReport | None = None  # the last list file written: resolution's line goes in its report
+    with transaction(db.conn) as conn:
         for number, item in enumerate(SEED_FILES, 1):
             if progress:
                 progress(number, len(SEED_FILES), item, None)
             report = importers.import_file(
-                db, seed_dir / item.path, item.format, as_of=item.as_of, source_name=item.source, license=item.license, url=item.url, snapshot=True
-            )  # each list file is a whole list
+                db,
+                seed_dir / item.path,
+                item.format,
+                as_of=item.as_of,
+                source_name=item.source,
+                license=item.license,
+                url=item.url,
+                snapshot=True,  # each list file is a whole list
+                regroup=False,
+            )
+            if item.format in importers.LIST_FORMATS and not report.skipped:
+                listed = report
             reports.append(report)
             if progress:
                 progress(number, len(SEED_FILES), item, report)
+        if listed is not None:  # records are grouped once, when every list is in
+            listed.notes.append(resolve.describe(resolve.regroup(conn)))
     return reports
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Input
 from textual.worker import WorkerCancelled
 
 
@@ -27,3 +28,15 @@ async def settle(app: App, pilot: Pilot) -> None:
         except WorkerCancelled:  # superseded by a newer search: fine
             pass
     raise AssertionError(f"the app did not settle: {_busy(app)}")
+
+
+async def type_text(app: App, pilot: Pilot, text: str) -> None:
+    """Put ``text`` in the focused box as a paste would (one change, one search), then settle.
+
+    Typing key by key runs a search per key: one test does that (``test_type_sinno_and_open_the_entity_list_entry``).
+    """
+    box = app.focused
+    assert isinstance(box, Input), f"no text box has the focus: {box!r}"
+    box.value = text
+    box.cursor_position = len(text)
+    await settle(app, pilot)

@@ -20,15 +20,14 @@ from textual.pilot import Pilot
 from watchlist.store import connect, seed
 from watchlist.tui.app import WatchlistApp
 
-from .pilot import settle
+from .pilot import settle, type_text
 
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "docs" / "screens"
 SIZE = (150, 42)
 
 
 async def _search(app: WatchlistApp, pilot: Pilot) -> None:
-    await pilot.press(*"sinno electronics")
-    await settle(app, pilot)
+    await type_text(app, pilot, "sinno electronics")
 
 
 async def _entity(app: WatchlistApp, pilot: Pilot) -> None:

@@ -16,7 +16,7 @@ from watchlist.tui.screens.search import SearchScreen
 from watchlist.tui.screens.watchlist import WatchlistScreen
 
 from .conftest import write
-from .pilot import settle
+from .pilot import settle, type_text
 
 SIZE = (150, 42)
 
@@ -31,8 +31,7 @@ def text_of(widget: Static) -> str:
 
 async def type_and_open(app: WatchlistApp, pilot, query: str, startswith: str) -> None:
     """Type a query, move into the results, put the cursor on the first row named like ``startswith``, Enter."""
-    await pilot.press(*query)
-    await settle(app, pilot)
+    await type_text(app, pilot, query)
     table = app.screen.query_one("#results", DataTable)
     await pilot.press("down")
     table.move_cursor(row=next(i for i, n in enumerate(names_in(table)) if n.startswith(startswith)))
@@ -259,16 +258,15 @@ def test_palette_runs_an_action_and_goes_to_an_entity(seed_db_path):
             await settle(app, pilot)
             await pilot.press("ctrl+p")
             await settle(app, pilot)
-            await pilot.press(*"goods browser")
-            await settle(app, pilot)
+            await type_text(app, pilot, "goods browser")
             await pilot.press("enter")
             await settle(app, pilot)
             assert isinstance(app.screen, GoodsScreen)
             await pilot.press("escape")
             await settle(app, pilot)
             await pilot.press("ctrl+p")
-            await pilot.press(*"world jetta")
             await settle(app, pilot)
+            await type_text(app, pilot, "world jetta")
             await pilot.press("enter")
             await settle(app, pilot)
             assert isinstance(app.screen, EntityScreen)
@@ -282,8 +280,7 @@ def test_copy_export_help_and_facets(seed_db_path, tmp_path: Path):
         app = WatchlistApp(seed_db_path, export_dir=tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
-            await pilot.press(*"electronics")
-            await settle(app, pilot)
+            await type_text(app, pilot, "electronics")
             screen = app.screen
             before = screen.result.total
             await pilot.press("down")

@@ -21,7 +21,7 @@ from watchlist.store import ReadOnlyStore, StoreError, connect, importers, queri
 from watchlist.store.schema import DATA_TABLES, SCHEMA_VERSION
 from watchlist.tui.cli import main
 
-from .pilot import settle
+from .pilot import settle, type_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
@@ -289,8 +289,7 @@ def test_the_app_on_a_read_only_store_refuses_edits(baseline_store: Path, tmp_pa
         app = WatchlistApp(baseline_store, readonly=True)
         async with app.run_test(size=(140, 40)) as pilot:
             await settle(app, pilot)
-            await pilot.press(*"centre bright electronics")  # a firm on the 2022-04 list this store holds
-            await settle(app, pilot)
+            await type_text(app, pilot, "centre bright electronics")  # a firm on the 2022-04 list this store holds
             await pilot.press("down")
             assert app.screen.query_one("#results", DataTable).row_count > 0
             await pilot.press("w", "n")

@@ -145,6 +145,7 @@ def import_file(
     column_map: dict[str, str] | None = None,
     snapshot: bool | None = None,
     progress: Progress | None = None,
+    regroup: bool = True,
 ) -> ImportReport:
     """Import one file (or a non-SDN folder) into the store; raise ImportFailed with one line on failure.
 
@@ -154,6 +155,7 @@ def import_file(
     of them (False: it adds and updates, never removes), or neither was said (None): a CSL or OFAC file is then taken
     as whole unless it would remove over a quarter of a list (held, see :data:`HOLD_SHARE`), and a FollowTheMoney
     file as part, unless an OpenSanctions ``index.json`` beside it names the one dataset it holds.
+    ``regroup=False`` leaves resolution to the caller (a seed build groups once, after its last list, in the same transaction).
     """
     path = Path(path)
     if not path.exists():
@@ -206,7 +208,7 @@ def import_file(
                     )
                 )
                 if batch is not None:
-                    _write_lists(conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress)
+                    _write_lists(conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress, regroup)
                 elif fmt in MAPPED_FORMATS:
                     MAPPED_FORMATS[fmt](conn, path, source_id, report, column_map or {})
                 else:
@@ -274,6 +276,7 @@ def _write_lists(
     report: ImportReport,
     snapshot: bool | None,
     progress: Progress | None = None,
+    regroup: bool = True,
 ) -> None:
     writer = SnapshotWriter(conn, import_id, source_id, as_of, report)
     seen: dict[str, set[int]] = defaultdict(set)
@@ -315,6 +318,7 @@ def _write_lists(
             writer.remove(code, gone)
     writer.point_links()
     resolve_links(conn)
-    if progress:
-        progress("grouping the records of every list (resolution)")
-    report.notes.append(resolve.describe(resolve.regroup(conn)))
+    if regroup:
+        if progress:
+            progress("grouping the records of every list (resolution)")
+        report.notes.append(resolve.describe(resolve.regroup(conn)))

@@ -70,6 +70,7 @@ class SnapshotWriter:
         self.report = report
         self._derived: dict[str, dict[str, list[tuple[int, set[str]]]]] = {}
         self._link_keys: list[tuple[str, int, str]] = []  # (target key, from entity, detail), pointed once all are written
+        self._new = False  # the record being applied made a new entity (nothing of it to compare with)
 
     # -- matching -------------------------------------------------------------------------
     def _derived_index(self, list_code: str) -> dict[str, list[tuple[int, set[str]]]]:
@@ -127,6 +128,7 @@ class SnapshotWriter:
                 "UPDATE entities SET name = ?, kind = CASE WHEN ? = 'other' THEN kind ELSE ? END, last_seen = ? WHERE id = ?",
                 (rec.name.strip(), rec.kind, rec.kind, self.as_of, eid),
             )
+        self._new = created  # a new entity has no rows to compare with
         for field_name, diff in (
             ("names", self._replace_names(eid, rec)),
             ("addresses", self._replace_addresses(eid, rec) if rec.has_addresses else None),
@@ -139,7 +141,8 @@ class SnapshotWriter:
             changed.append("facts")
             detail["facts"] = diff
         self._replace_relations(eid, rec)
-        self._update_countries(eid, rec)
+        if not created:  # a new entity's countries were written with it
+            self._update_countries(eid, rec)
         if rec.context:  # known to the source, listed by none: no listing, so no change of a list to record
             change = ("added", []) if created else ("changed", changed) if changed else None
         else:
@@ -177,7 +180,11 @@ class SnapshotWriter:
         add_only: bool = False,
     ) -> dict[str, list[str]] | None:
         """Make the rows of one origin equal to ``new``; return what was added and removed (None if nothing, or if new)."""
-        cur = self.conn.execute(f"SELECT id, {', '.join(cols)} FROM {table} WHERE {owner} = ? AND origin = ?", (eid, origin)).fetchall()
+        cur = (
+            []
+            if self._new
+            else self.conn.execute(f"SELECT id, {', '.join(cols)} FROM {table} WHERE {owner} = ? AND origin = ?", (eid, origin)).fetchall()
+        )
         have = {tuple(r[1:]): r[0] for r in cur}
         want = list(dict.fromkeys(new))
         wanted = set(want)

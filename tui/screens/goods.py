@@ -92,13 +92,7 @@ class GoodsScreen(Screen):
     @work(thread=True, group="goods-tree")
     def load_tree(self, code: str | None) -> None:
         db = thread_db(self.wl.db_path)
-        sections = hs.sections(db)
-        children: dict[str, list[dict]] = {}
-        for row in db.conn.execute("SELECT section FROM hs_sections"):
-            children[row[0]] = hs.children(db, row[0])
-        for (parent,) in db.conn.execute("SELECT DISTINCT parent FROM hs_codes WHERE parent IS NOT NULL"):
-            children[parent] = hs.children(db, parent)
-        self.post_message(self.TreeLoaded(sections, children, hs.path_to(db, code) if code else []))
+        self.post_message(self.TreeLoaded(hs.sections(db), hs.tree(db), hs.path_to(db, code) if code else []))
 
     def on_goods_screen_tree_loaded(self, message: TreeLoaded) -> None:
         self.hs_children = message.children
