@@ -105,6 +105,14 @@ COMMON_FORMS: dict[str, str] = {
     "china hong kong sar": "HK",
     "hong kong sar china": "HK",
     "hksar": "HK",
+    "hong kong special administrative region": "HK",
+    "china hong kong special administrative region": "HK",  # the UN's own form
+    "hong kong special administrative region of china": "HK",
+    "china macao special administrative region": "MO",
+    "macao special administrative region of china": "MO",
+    "democratic republic of the congo": "CD",  # the UN's form (ISO: "Congo, The Democratic Republic of the")
+    "dr congo": "CD",
+    "drc": "CD",
     "macao sar": "MO",
     "macau sar": "MO",
     "china macao sar": "MO",

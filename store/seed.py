@@ -59,6 +59,14 @@ SEED_FILES: tuple[SeedFile, ...] = (
     SeedFile("sdn_2024-05-03.csv.gz", "ofac-sdn", "2024-05-03", "OFAC SDN list (sdn.csv)", PUBLIC, "https://sanctionslist.ofac.treas.gov/"),
     SeedFile("ofac_nonsdn_2025-12", "ofac-cons", "2025-12-19", "OFAC Consolidated (non-SDN) list", PUBLIC, "https://sanctionslist.ofac.treas.gov/"),
     SeedFile(
+        "un_consolidated_2026-02-27.xml.gz",
+        "un-xml",
+        "2026-02-27",
+        "UN Security Council Consolidated List",
+        "UN Security Council public document",
+        "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
+    ),
+    SeedFile(
         "china_exports_to_russia_monthly_gacc.csv",
         "gacc-monthly",
         "2023-06-30",

@@ -35,6 +35,7 @@ async def type_text(app: App, pilot: Pilot, text: str) -> None:
 
     Typing key by key runs a search per key: one test does that (``test_type_sinno_and_open_the_entity_list_entry``).
     """
+    await pilot.pause()  # a focus() just asked for lands first
     box = app.focused
     assert isinstance(box, Input), f"no text box has the focus: {box!r}"
     box.value = text

@@ -108,7 +108,7 @@ def test_user_data_survives_rebuild(rebuilt):
     db = connect(rebuilt["path"], readonly=True)
     record = queries.entity(db, queries.entity_id_for(db, "ofac:38641"))
     assert record and record.watchlist and record.watchlist.tags == "hk" and record.note and record.note.endswith("Check the Kowloon address")
-    assert db.conn.execute("SELECT count(*) FROM imports WHERE status = 'ok' AND format != 'shipments'").fetchone()[0] == 11
+    assert db.conn.execute("SELECT count(*) FROM imports WHERE status = 'ok' AND format != 'shipments'").fetchone()[0] == 12
     db.conn.close()
 
 

@@ -21,7 +21,7 @@ import sqlite_utils
 from .. import resolve
 from ..db import explain, inserted, now, store_path, transaction
 from ..errors import ImportFailed, StoreBusy
-from . import csl, ftm, goods, ofac, os_targets, shipments
+from . import csl, ftm, goods, ofac, os_targets, shipments, un
 from .apply import SnapshotWriter, group_records, resolve_links, today
 from .reading import content_hash, plausible_date, read_bytes, sniff_delimiter
 from .records import ImportReport, ListBatch, ListRecord, Reject
@@ -34,7 +34,10 @@ LIST_FORMATS: dict[str, ListReader] = {
     "csl-json": csl.read_json,
     "ofac-sdn": ofac.read_sdn,
     "ofac-cons": ofac.read_cons,
+    "un-xml": un.read_un,
 }
+# The date a list file gives itself (else the newest listing date in it is taken as the snapshot's date).
+LIST_DATES: dict[str, Callable[[Path], str | None]] = {"un-xml": un.generated}
 Progress = Callable[[str], None]
 StreamReader = Callable[[Path, Path, ImportReport, "str | None", "Progress | None"], ListBatch]
 # List formats read in a stream through a spill file (bounded memory), each record keyed in its source's namespace.
@@ -84,6 +87,8 @@ def detect(path: Path) -> str:
     for prefix, fmt in _HEADERS:
         if first.startswith(prefix):
             return fmt
+    if head.lstrip().startswith("<") and "<consolidated_list" in head:
+        return "un-xml"
     if head.lstrip().startswith("{") and '"schema"' in first:
         return "ftm"
     if head.lstrip().startswith(("{", "[")):
@@ -245,7 +250,8 @@ def _read_list_file(path: Path, fmt: str, report: ImportReport) -> ListBatch:
     if not records and not report.rejects:
         raise ImportFailed(f"{path}: no rows")
     dates = [r.start_date for r in records if len(r.start_date) == 10 and plausible_date(r.start_date)]
-    return ListBatch(records=group_records(records), lists=sorted({r.list for r in records}), as_of=max(dates) if dates else None)
+    as_of = LIST_DATES[fmt](path) if fmt in LIST_DATES else None
+    return ListBatch(records=group_records(records), lists=sorted({r.list for r in records}), as_of=as_of or (max(dates) if dates else None))
 
 
 def _refuse_older(conn: sqlite3.Connection, path: Path, lists: list[str], as_of: str) -> None:
