@@ -1,8 +1,12 @@
-"""Shared fixtures: one store built from the real seed per session, copied for tests that write."""
+"""Shared fixtures: one store built from the real seed per test run (shared by the xdist workers), copied for tests that write."""
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,15 +14,33 @@ import pytest
 from watchlist.store import connect, seed
 
 
-@pytest.fixture(scope="session")
-def seed_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store file built once from the bundled seed (read-only use)."""
-    path = tmp_path_factory.mktemp("seed") / "seed.db"
-    db = connect(path)
+def _once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], dict]) -> tuple[Path, dict]:
+    """A folder made once per test run: under pytest-xdist the workers share the run's folder, the first makes it
+    (``make(folder)`` returns what to remember), the others wait on a lock file of its own (never a store) and read it."""
+    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else tmp_path_factory.getbasetemp()
+    folder = shared / name
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = folder / "done.json"
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            done.write_text(json.dumps(make(folder)), encoding="utf-8")
+        return folder, json.loads(done.read_text(encoding="utf-8"))
+
+
+def _build_seed(folder: Path) -> dict:
+    db = connect(folder / "seed.db")
     seed.build(db)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
-    return path
+    return {}
+
+
+@pytest.fixture(scope="session")
+def seed_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store file built once from the bundled seed (read-only use; shared by the run's workers)."""
+    folder, _ = _once(tmp_path_factory, "seed", _build_seed)
+    return folder / "seed.db"
 
 
 @pytest.fixture
@@ -54,21 +76,8 @@ def rebuilt(seed_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     """One store on which the user wrote everything a rebuild must keep, then rebuilt from the seed once (a rebuild costs
     a full seed build, so the tests of what survives it share this one): a star and a two-line note on ofac:38641, a
     split merge and an accepted candidate, a confirmed shipment link. Returns the path and what was decided."""
-    import fcntl
-    import json
-    import os
-
-    # under pytest-xdist the workers share the run's folder: the first builds the store, the others wait and use it
-    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else tmp_path_factory.getbasetemp()
-    folder = shared / "rebuilt"
-    with (shared / "rebuilt.lock").open("w") as lock:  # a lock file of its own, never a store
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        done = folder / "done.json"
-        if not done.exists():
-            folder.mkdir(exist_ok=True)
-            candidate = _rebuild_with_user_data(seed_db_path, folder)
-            done.write_text(json.dumps(candidate), encoding="utf-8")
-        return {"path": folder / "store.db", "candidate": json.loads(done.read_text(encoding="utf-8"))}
+    folder, candidate = _once(tmp_path_factory, "rebuilt", lambda folder: _rebuild_with_user_data(seed_db_path, folder))
+    return {"path": folder / "store.db", "candidate": candidate}
 
 
 def _rebuild_with_user_data(seed_db_path: Path, folder: Path) -> dict:
