@@ -56,6 +56,7 @@ _NOT_IDS = re.compile(
 # Relation kinds → (schema, the carrier's property, the other side's property, the role property, ranges of both sides).
 _LINKS = {
     "owner of": ("Ownership", "owner", "asset", "role", ("LegalEntity", "Asset")),
+    "owned by": ("Ownership", "asset", "owner", "role", ("Asset", "LegalEntity")),
     "director of": ("Directorship", "director", "organization", "role", ("LegalEntity", "Organization")),
     "employed by": ("Employment", "employee", "employer", "role", ("Person", "Organization")),
     "member of": ("Membership", "member", "organization", "role", ("LegalEntity", "Organization")),
@@ -193,6 +194,7 @@ def _party(
     props["name"] = list(dict.fromkeys([n for n, k in names if k == "primary"] or [name]))
     props["alias"] = [n for n, k in names if k == "aka"]
     props["previousName"] = [n for n, k in names if k == "former"]
+    props["weakAlias"] = [n for n, k in names if k == "weak"]
     props["country"] = [c for c in map(_country, countries.split(",")) if c]
     notes = [remarks] if remarks else []
     children: list[dict[str, Any]] = []

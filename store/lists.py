@@ -32,6 +32,18 @@ LIST_NAMES = {
     "JP": "Japanese Sanctions (MOF/METI)",
     "UA": "Ukrainian Sanctions (NSDC)",
 }
+# The list names of OFAC's Sanctions List Service (Enhanced XML ``sanctionsList``) → our codes; the umbrella
+# "Consolidated List" that every non-SDN entry also carries is not a list of its own.
+OFAC_LISTS = {
+    "SDN List": "SDN",
+    "Sectoral Sanctions Identifications List": "SSI",
+    "Non-SDN CMIC List": "CMIC",
+    "Non-SDN Menu-Based Sanctions List": "MBS",
+    "Non-SDN Palestinian Legislative Council List": "PLC",
+    "FSE List": "FSE",
+    "Foreign Sanctions Evaders List": "FSE",
+    "CAPTA List": "CAP",
+}
 US_LISTS = frozenset({"EL", "MEU", "UVL", "DPL", "SDN", "CMIC", "ISN", "DTC", "SSI", "PLC", "CAP", "MBS", "FSE"})
 TREASURY = frozenset({"SDN", "CMIC", "SSI", "PLC", "CAP", "MBS", "FSE"})
 

@@ -230,6 +230,7 @@ def joined_notes(notes: Sequence[Note]) -> str:
 # A stated relation as its other side reads it.
 INVERSE = {
     "owner of": "owned by",
+    "owned by": "owner of",
     "director of": "has director",
     "employed by": "employs",
     "member of": "has member",
@@ -256,6 +257,7 @@ def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[Related]:
         (*ids, *ids),
     )
     out = [r for r in out if r["entity_id"] not in ids]
+    out = list({(r["kind"], r["detail"], r["role"], r["entity_id"], r["direction"]): r for r in out}.values())  # one per list it is filed under
     for rel in out:  # "owner of" seen from the asset is "owned by"; the role (a share, a relationship) joins the detail
         if rel["direction"] == "in":
             rel["kind"] = INVERSE.get(rel["kind"], rel["kind"])

@@ -23,6 +23,7 @@ import pytest
 
 from watchlist.store import connect, ftm, queries, resolve, screening, seed, userdata
 from watchlist.store.db import integrity
+from watchlist.store.seed import SEED_FILES
 
 from .pilot import settle
 from .test_faults import fingerprint
@@ -363,7 +364,7 @@ def test_a_killed_rebuild_leaves_the_store_as_it_was_and_user_data_is_saved_firs
         text=True,
     )
     seen = ""
-    while "[5/11]" not in seen:  # well into the rebuild: data cleared, three files imported again
+    while f"[5/{len(SEED_FILES)}]" not in seen:  # well into the rebuild: data cleared, three files imported again
         line = child.stderr.readline()
         assert line, seen
         seen += line

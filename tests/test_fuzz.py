@@ -71,6 +71,7 @@ BASES: dict[str, tuple[str, bytes]] = {
     "ftm": ("entities.ftm.json", (Path(__file__).parent / "data" / "opensanctions" / "entities.ftm.json").read_bytes()),
     "os-targets": ("targets.simple.csv", (Path(__file__).parent / "data" / "opensanctions" / "targets.simple.csv").read_bytes()),
     "un-xml": ("un.xml", (Path(__file__).parent / "data" / "un" / "un_sample.xml").read_bytes()),
+    "ofac-xml": ("sdn_enhanced.xml", (Path(__file__).parent / "data" / "ofac" / "enhanced_sample.xml").read_bytes()),
 }
 
 

@@ -326,7 +326,7 @@ def _party_records(spill: _Spill, scope: str, line: int, party: dict[str, Any]) 
         elif schema in LINKS:
             relations += _relations(spill, scope, key, ids, other)
     aliases = [(n, "primary") for n in names[1:]]  # several names: the lists gave the party more than one own name
-    aliases += [(n, "aka") for n in _props(party, "alias") + _props(party, "weakAlias")]
+    aliases += [(n, "aka") for n in _props(party, "alias")] + [(n, "weak") for n in _props(party, "weakAlias")]
     aliases += [(n, "former") for n in _props(party, "previousName")]
     party_record = ListRecord(
         line=line,

@@ -13,10 +13,13 @@ import math
 import os
 import stat
 import sys
+import xml.etree.ElementTree as ET
+import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal, overload
+from xml.parsers import expat
 
 from ..errors import ImportFailed
 from .records import ImportReport, Reject
@@ -129,11 +132,94 @@ def open_input(path: Path) -> Iterator[io.BufferedReader]:
     except OSError as exc:
         raise ImportFailed(f"{path}: cannot read ({exc.strerror})") from None
     with raw:
-        gzipped = raw.read(2) == b"\x1f\x8b"
+        magic = raw.read(4)
         raw.seek(0)
-        inner = gzip.GzipFile(fileobj=raw) if gzipped else raw
+        gzipped = magic[:2] == b"\x1f\x8b"
+        inner: Any = gzip.GzipFile(fileobj=raw) if gzipped else raw
+        if magic == b"PK\x03\x04" and (member := _lone_xml(path, raw)) is not None:
+            inner, gzipped = member, True  # OFAC publishes its XML as a zip of one file: read that file, bounded the same way
         limit = min(MAX_INPUT, max(256 << 20, MAX_RATIO * info.st_size)) if gzipped else MAX_INPUT
         yield io.BufferedReader(_Bounded(path, inner, limit, info.st_size if gzipped else None), 1 << 20)
+
+
+def _lone_xml(path: Path, raw: io.BufferedReader) -> Any:
+    """The one XML file a zip holds, open for reading; None for any other zip (a workbook is a zip of many files)."""
+    try:
+        archive = zipfile.ZipFile(raw)
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) == 1 and members[0].filename.lower().endswith(".xml"):
+            return archive.open(members[0])
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+        raise ImportFailed(f"{path}: broken zip file ({exc})") from None
+    raw.seek(0)
+    return None
+
+
+class XmlRecords:
+    """The elements of an XML file that stand for records, each built whole with the line its start tag is on (expat, streamed).
+
+    ``tags``: the element names read as records, at the second or third level (``<ENTITY>`` in ``<ENTITIES>``). The
+    root's name and attributes are in ``root`` once reading starts. No DTD is accepted, so no entity is expanded or fetched.
+    """
+
+    def __init__(self, path: Path, root: str, tags: set[str]) -> None:
+        self.path, self.root_tag, self.tags = path, root, tags
+        self.parser = expat.ParserCreate()
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.parser.CharacterDataHandler = self._data
+        self.parser.StartDoctypeDeclHandler = self._doctype
+        self.builder: ET.TreeBuilder | None = None
+        self.depth = self.record_depth = self.line = 0
+        self.root: tuple[str, dict[str, str]] | None = None
+        self.done: list[tuple[ET.Element, int]] = []
+
+    def _doctype(self, *_: object) -> None:
+        raise ImportFailed(f"{self.path}:{self.parser.CurrentLineNumber}: a DOCTYPE declaration: refused (list files have none)")
+
+    def _start(self, tag: str, attrs: dict[str, str]) -> None:
+        self.depth += 1
+        if self.root is None:
+            self.root = (tag, attrs)
+            if tag != self.root_tag:
+                raise ImportFailed(f"{self.path}:{self.parser.CurrentLineNumber}: <{tag}> where <{self.root_tag}> was expected: not this format")
+        if self.builder is None and tag in self.tags and self.depth in (2, 3):
+            self.builder, self.line, self.record_depth = ET.TreeBuilder(), self.parser.CurrentLineNumber, self.depth
+        if self.builder is not None:
+            self.builder.start(tag, attrs)
+
+    def _end(self, tag: str) -> None:
+        if self.builder is not None:
+            self.builder.end(tag)
+            if self.depth == self.record_depth:
+                self.done.append((self.builder.close(), self.line))
+                self.builder = None
+        self.depth -= 1
+
+    def _data(self, text: str) -> None:
+        if self.builder is not None:
+            self.builder.data(text)
+
+    def __iter__(self) -> Iterator[tuple[ET.Element, int]]:
+        with open_input(self.path) as stream:
+            try:
+                for chunk in iter(lambda: stream.read(1 << 16), b""):
+                    self.parser.Parse(chunk, False)
+                    yield from self.done
+                    self.done.clear()
+                self.parser.Parse(b"", True)
+            except expat.ExpatError as exc:
+                raise ImportFailed(f"{self.path}:{exc.lineno}: not well-formed XML ({expat.ErrorString(exc.code)})") from None
+            yield from self.done
+            self.done.clear()
+        if self.root is None:
+            raise ImportFailed(f"{self.path}:1: empty: no <{self.root_tag}>")
+
+
+def xml_text(node: ET.Element | None, path: str) -> str:
+    """The text at ``path`` under ``node``, spaces folded ("" when absent)."""
+    found = node.find(path) if node is not None else None
+    return " ".join((found.text or "").split()) if found is not None else ""
 
 
 def text_lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -16,22 +16,16 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
-from xml.parsers import expat
 
 from ..countries import country_code
-from ..errors import ImportFailed
-from .reading import open_input, plausible_date
+from .reading import XmlRecords, plausible_date, xml_text
 from .records import ListRecord, Reject
 
 LIST_CODE = "UN"
+ROOT = "CONSOLIDATED_LIST"
 _KIND = {"INDIVIDUAL": "person", "ENTITY": "company"}
 _ALIAS_KIND = {"good": "aka", "a.k.a.": "aka", "aka": "aka", "f.k.a.": "former", "fka": "former", "low": "weak"}
 _REGISTRATION = re.compile(r"\b(?:company )?registration (?:number|no\.?)\s*:?\s*([A-Z0-9-]{4,})", re.I)
-
-
-def _text(node: ET.Element | None, tag: str) -> str:
-    found = node.find(tag) if node is not None else None
-    return " ".join((found.text or "").split()) if found is not None else ""
 
 
 def _values(node: ET.Element, tag: str) -> list[str]:
@@ -40,14 +34,14 @@ def _values(node: ET.Element, tag: str) -> list[str]:
 
 
 def _address(node: ET.Element) -> tuple[str, str | None] | None:
-    parts = [_text(node, t) for t in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY")]
+    parts = [xml_text(node, t) for t in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY")]
     text = ", ".join(p for p in parts if p)
-    country = _text(node, "COUNTRY")
+    country = xml_text(node, "COUNTRY")
     return (text, country_code(country)) if text else None
 
 
 def _birth_date(node: ET.Element) -> str | None:
-    date, year = _text(node, "DATE"), _text(node, "YEAR")
+    date, year = xml_text(node, "DATE"), xml_text(node, "YEAR")
     if date and plausible_date(date[:10]):
         return date[:10]
     return year if re.fullmatch(r"\d{4}", year) else None
@@ -55,8 +49,8 @@ def _birth_date(node: ET.Element) -> str | None:
 
 def _record(node: ET.Element, line: int) -> ListRecord | Reject:
     tag = node.tag
-    dataid = _text(node, "DATAID")
-    names = [_text(node, t) for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")]
+    dataid = xml_text(node, "DATAID")
+    names = [xml_text(node, t) for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")]
     name = " ".join(n for n in names if n)
     if not dataid.isdigit():
         return Reject(line, "DATAID", f"missing or not a number: {dataid!r}")
@@ -64,19 +58,19 @@ def _record(node: ET.Element, line: int) -> ListRecord | Reject:
         return Reject(line, "FIRST_NAME", "missing")
     aliases: list[tuple[str, str]] = []
     for alias in node.findall(f"{tag}_ALIAS"):
-        alias_name = _text(alias, "ALIAS_NAME")
+        alias_name = xml_text(alias, "ALIAS_NAME")
         if alias_name and alias_name != name:
-            aliases.append((alias_name, _ALIAS_KIND.get(_text(alias, "QUALITY").lower(), "aka")))
-    if original := _text(node, "NAME_ORIGINAL_SCRIPT"):
+            aliases.append((alias_name, _ALIAS_KIND.get(xml_text(alias, "QUALITY").lower(), "aka")))
+    if original := xml_text(node, "NAME_ORIGINAL_SCRIPT"):
         aliases.append((original, "aka"))
     addresses = [a for a in (_address(x) for x in node.findall(f"{tag}_ADDRESS")) if a]
     identifiers: list[tuple[str, str, str | None]] = []
     for doc in node.findall(f"{tag}_DOCUMENT"):
-        number = _text(doc, "NUMBER")
+        number = xml_text(doc, "NUMBER")
         if number:
-            country = _text(doc, "ISSUING_COUNTRY") or _text(doc, "COUNTRY_OF_ISSUE")
-            identifiers.append((_text(doc, "TYPE_OF_DOCUMENT") or "Document", number, country_code(country) if country else None))
-    comments = _text(node, "COMMENTS1")
+            country = xml_text(doc, "ISSUING_COUNTRY") or xml_text(doc, "COUNTRY_OF_ISSUE")
+            identifiers.append((xml_text(doc, "TYPE_OF_DOCUMENT") or "Document", number, country_code(country) if country else None))
+    comments = xml_text(node, "COMMENTS1")
     for number in _REGISTRATION.findall(comments):  # "Hong Kong company registration number 1177053"
         identifiers.append(("Registration Number", number, next((c for _, c in addresses if c), None)))
     facts: list[tuple[str, str]] = []
@@ -86,16 +80,16 @@ def _record(node: ET.Element, line: int) -> ListRecord | Reject:
             if born := _birth_date(birth):
                 facts.append(("birth_date", born))
         for place in node.findall("INDIVIDUAL_PLACE_OF_BIRTH"):
-            if where := ", ".join(p for p in (_text(place, "CITY"), _text(place, "STATE_PROVINCE"), _text(place, "COUNTRY")) if p):
+            if where := ", ".join(p for p in (xml_text(place, "CITY"), xml_text(place, "STATE_PROVINCE"), xml_text(place, "COUNTRY")) if p):
                 facts.append(("birth_place", where))
         for nationality in _values(node, "NATIONALITY"):
             if code := country_code(nationality):
                 facts.append(("nationality", code))
                 countries.add(code)
-        if gender := _text(node, "GENDER"):
+        if gender := xml_text(node, "GENDER"):
             facts.append(("gender", gender.lower()))
         facts += [("position", p) for p in _values(node, "DESIGNATION") + _values(node, "TITLE")]
-    listed = _text(node, "LISTED_ON")[:10]
+    listed = xml_text(node, "LISTED_ON")[:10]
     return ListRecord(
         line=line,
         list=LIST_CODE,
@@ -106,77 +100,18 @@ def _record(node: ET.Element, line: int) -> ListRecord | Reject:
         addresses=addresses,
         identifiers=list(dict.fromkeys(identifiers)),
         countries=countries,
-        programs=_text(node, "UN_LIST_TYPE"),
-        citation=_text(node, "REFERENCE_NUMBER"),
+        programs=xml_text(node, "UN_LIST_TYPE"),
+        citation=xml_text(node, "REFERENCE_NUMBER"),
         start_date=listed if plausible_date(listed) else "",
         remarks=comments,
         facts=list(dict.fromkeys(facts)),
     )
 
 
-class _Records:
-    """Builds each individual and entity as an element tree, with the line its start tag is on (expat, streamed)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.parser = expat.ParserCreate()
-        self.parser.StartElementHandler = self._start
-        self.parser.EndElementHandler = self._end
-        self.parser.CharacterDataHandler = self._data
-        self.parser.StartDoctypeDeclHandler = self._doctype  # no DTD, so no entities to expand or fetch
-        self.builder: ET.TreeBuilder | None = None
-        self.depth = 0
-        self.root: tuple[str, dict[str, str]] | None = None
-        self.done: list[tuple[ET.Element, int]] = []
-        self.line = 0
-
-    def _doctype(self, *_: object) -> None:
-        raise ImportFailed(f"{self.path}:{self.parser.CurrentLineNumber}: a DOCTYPE declaration: refused (the UN list has none)")
-
-    def _start(self, tag: str, attrs: dict[str, str]) -> None:
-        self.depth += 1
-        if self.root is None:
-            self.root = (tag, attrs)
-            if tag != "CONSOLIDATED_LIST":
-                raise ImportFailed(f"{self.path}:{self.parser.CurrentLineNumber}: not a UN consolidated list (<{tag}>, expected <CONSOLIDATED_LIST>)")
-        if self.builder is None and tag in _KIND:
-            self.builder, self.line = ET.TreeBuilder(), self.parser.CurrentLineNumber
-        if self.builder is not None:
-            self.builder.start(tag, attrs)
-
-    def _end(self, tag: str) -> None:
-        self.depth -= 1
-        if self.builder is not None:
-            node = self.builder.end(tag)
-            if tag in _KIND and node.tag == tag and self.depth == 2:
-                self.done.append((self.builder.close(), self.line))
-                self.builder = None
-
-    def _data(self, text: str) -> None:
-        if self.builder is not None:
-            self.builder.data(text)
-
-    def read(self) -> Iterator[tuple[ET.Element, int]]:
-        """Each record and its line, in file order; the root's attributes are in ``root`` once the first is read."""
-        with open_input(self.path) as stream:
-            try:
-                for chunk in iter(lambda: stream.read(1 << 16), b""):
-                    self.parser.Parse(chunk, False)
-                    yield from self.done
-                    self.done.clear()
-                self.parser.Parse(b"", True)
-            except expat.ExpatError as exc:
-                raise ImportFailed(f"{self.path}:{exc.lineno}: not well-formed XML ({expat.ErrorString(exc.code)})") from None
-            yield from self.done
-            self.done.clear()
-        if self.root is None:
-            raise ImportFailed(f"{self.path}:1: empty: no <CONSOLIDATED_LIST>")
-
-
 def generated(path: Path) -> str | None:
     """The date the list was generated (``dateGenerated`` of its root): the snapshot's date."""
-    records = _Records(path)
-    for _ in records.read():
+    records = XmlRecords(path, ROOT, set(_KIND))
+    for _ in records:
         break
     date = (records.root[1].get("dateGenerated") or "")[:10] if records.root else ""
     return date if plausible_date(date) else None
@@ -184,5 +119,5 @@ def generated(path: Path) -> str | None:
 
 def read_un(path: Path) -> Iterator[ListRecord | Reject]:
     """Records of the UN consolidated list, one per individual and entity."""
-    for node, line in _Records(path).read():
+    for node, line in XmlRecords(path, ROOT, set(_KIND)):
         yield _record(node, line)
