@@ -436,12 +436,25 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX IF NOT EXISTS listings_entity ON listings(entity_id);
     """,
+    # 11: what `watchlist update` last fetched from each source (its validators, for a conditional request next time)
+    """
+    CREATE TABLE fetches (
+        source TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        fetched_at TEXT NOT NULL,
+        content_hash TEXT,
+        import_id INTEGER REFERENCES imports(id) ON DELETE SET NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables an import or a rebuild may write; everything named user_* is the user's (store_state is bookkeeping).
 DATA_TABLES = (
+    "fetches",  # a rebuilt store fetches everything again
     "resolve_candidates",
     "resolution",
     "party_seen",

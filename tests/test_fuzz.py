@@ -72,6 +72,8 @@ BASES: dict[str, tuple[str, bytes]] = {
     "os-targets": ("targets.simple.csv", (Path(__file__).parent / "data" / "opensanctions" / "targets.simple.csv").read_bytes()),
     "un-xml": ("un.xml", (Path(__file__).parent / "data" / "un" / "un_sample.xml").read_bytes()),
     "ofac-xml": ("sdn_enhanced.xml", (Path(__file__).parent / "data" / "ofac" / "enhanced_sample.xml").read_bytes()),
+    "eu-xml": ("eu.xml", (Path(__file__).parent / "data" / "eu" / "eu_fsf_sample.xml").read_bytes()),
+    "uk-xml": ("uk.xml", (Path(__file__).parent / "data" / "uk" / "uk_sanctions_list_sample.xml").read_bytes()),
 }
 
 

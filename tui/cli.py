@@ -30,6 +30,7 @@ from watchlist.store import hs as hs_
 from watchlist.store import links as links_
 from watchlist.store import resolve as resolve_
 from watchlist.store import trade as trade_
+from watchlist.store import update as update_
 from watchlist.store.changes import describe
 from watchlist.store.datasette import metadata
 from watchlist.store.errors import BadOutput
@@ -754,6 +755,81 @@ class _nullbar:
 
     def update(self, n: int) -> None:
         return None
+
+
+_SOURCES_OPTION = click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"A TOML file of sources to add or override (default ${update_.SOURCES_ENV}, then sources.toml in your config folder).",
+)
+
+
+@main.command("update")
+@click.argument("names", nargs=-1, metavar="[SOURCE]...")
+@_SOURCES_OPTION
+@click.option("--accept", is_flag=True, help="Import a file even if it would remove over a quarter of a list's active entries.")
+@click.option("--dry-run", is_flag=True, help="Fetch and check, say what would change, change nothing.")
+@click.pass_obj
+def update(obj: Context, names: tuple[str, ...], sources_file: Path | None, accept: bool, dry_run: bool) -> None:
+    """Fetch the current official list files (all sources, or those named) and import each as a snapshot; then What's new.
+
+    A source not modified since the last update is not downloaded again (ETag / Last-Modified). Offline or failing,
+    each source says so in one line, the store is left as it was, and the exit status is 1.
+    """
+    known = update_.sources(sources_file)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        _usage(f"no source {', '.join(map(repr, unknown))} (watchlist sources lists them)")
+    chosen = [known[n] for n in names] if names else list(known.values())
+    db = obj.db(write=not dry_run)
+    shown: dict[str, int] = {}
+
+    def progress(source: update_.Source, got: int, total: int | None) -> None:
+        if PROGRESS["quiet"] or not sys.stderr.isatty() or got - shown.get(source.name, 0) < (1 << 20):
+            return
+        shown[source.name] = got
+        echo(f"\r{source.name}: {got / 1e6:,.1f} MB" + (f" of {total / 1e6:,.1f} MB" if total else "") + " ", err=True, nl=False)
+
+    outcomes = update_.update(db, obj.db_path, chosen, accept=accept, dry_run=dry_run, progress=progress)
+    if shown:
+        echo("", err=True)
+    for outcome in outcomes:
+        echo(outcome.message, err=outcome.status in ("failed", "held"))
+    imported = [o.import_id for o in outcomes if o.status == "imported" and o.import_id is not None]
+    if imported:
+        echo("\nWhat's new:")
+        for snap in changes_.snapshots(db):
+            if snap["import_id"] in imported:
+                echo(
+                    f"  {snap['as_of']}  {snap['list_name']}: +{snap['added']} added, ~{snap['changed']} changed, "
+                    f"-{snap['removed']} removed"
+                    + (f", {snap['relisted']} relisted" if snap["relisted"] else "")
+                    + (" (first snapshot of this list)" if snap["baseline"] else "")
+                )
+    if any(o.status in ("failed", "held") for o in outcomes):
+        sys.exit(1)
+
+
+@main.command("sources")
+@_SOURCES_OPTION
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def sources_(obj: Context, sources_file: Path | None, as_json: bool) -> None:
+    """The sources `watchlist update` fetches: URL, format, last fetch, validator and snapshot date."""
+    known = update_.sources(sources_file)
+    last = update_.fetched(obj.db())
+    rows = [
+        {"name": s.name, "title": s.title, "url": s.url, "format": s.format, "headers": sorted(s.headers), **last.get(s.name, {})}
+        for s in known.values()
+    ]
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        validator = f"ETag {r['etag']}" if r.get("etag") else f"Last-Modified {r['last_modified']}" if r.get("last_modified") else "none yet"
+        fetched = f"last fetched {r['fetched_at']}, snapshot {r.get('snapshot') or '?'}" if r.get("fetched_at") else "never fetched"
+        echo(f"{r['name']:<10} {r['format']:<9} {r['url']}\n{'':<10} {r['title']}; {fetched}; validator: {validator}")
 
 
 @main.command("export")

@@ -21,7 +21,7 @@ import sqlite_utils
 from .. import resolve
 from ..db import explain, inserted, now, store_path, transaction
 from ..errors import ImportFailed, StoreBusy
-from . import csl, ftm, goods, ofac, ofac_xml, os_targets, shipments, un
+from . import csl, eu, ftm, goods, ofac, ofac_xml, os_targets, shipments, uk, un
 from .apply import SnapshotWriter, group_records, resolve_links, today
 from .reading import content_hash, plausible_date, read_bytes, sniff_delimiter
 from .records import ImportReport, ListBatch, ListRecord, Reject
@@ -36,9 +36,16 @@ LIST_FORMATS: dict[str, ListReader] = {
     "ofac-cons": ofac.read_cons,
     "un-xml": un.read_un,
     "ofac-xml": ofac_xml.read_ofac_xml,
+    "eu-xml": eu.read_eu,
+    "uk-xml": uk.read_uk,
 }
 # The date a list file gives itself (else the newest listing date in it is taken as the snapshot's date).
-LIST_DATES: dict[str, Callable[[Path], str | None]] = {"un-xml": un.generated, "ofac-xml": ofac_xml.as_of}
+LIST_DATES: dict[str, Callable[[Path], str | None]] = {
+    "un-xml": un.generated,
+    "ofac-xml": ofac_xml.as_of,
+    "eu-xml": eu.generated,
+    "uk-xml": uk.generated,
+}
 Progress = Callable[[str], None]
 StreamReader = Callable[[Path, Path, ImportReport, "str | None", "Progress | None"], ListBatch]
 # List formats read in a stream through a spill file (bounded memory), each record keyed in its source's namespace.
@@ -92,6 +99,10 @@ def detect(path: Path) -> str:
         return "un-xml"
     if head.lstrip().startswith("<") and "<sanctionsdata" in head:
         return "ofac-xml"
+    if head.lstrip().startswith("<") and ("fpi/fsd/export" in head or "<sanctionentity" in head):
+        return "eu-xml"
+    if head.lstrip().startswith("<") and "<designations" in head:
+        return "uk-xml"
     if head.lstrip().startswith("{") and '"schema"' in first:
         return "ftm"
     if head.lstrip().startswith(("{", "[")):

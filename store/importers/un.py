@@ -70,6 +70,8 @@ def _record(node: ET.Element, line: int) -> ListRecord | Reject:
         if number:
             country = xml_text(doc, "ISSUING_COUNTRY") or xml_text(doc, "COUNTRY_OF_ISSUE")
             identifiers.append((xml_text(doc, "TYPE_OF_DOCUMENT") or "Document", number, country_code(country) if country else None))
+    if reference := xml_text(node, "REFERENCE_NUMBER"):  # the EU and the UK cite it on the entries they take from the UN
+        identifiers.append(("UN Reference Number", reference, None))
     comments = xml_text(node, "COMMENTS1")
     for number in _REGISTRATION.findall(comments):  # "Hong Kong company registration number 1177053"
         identifiers.append(("Registration Number", number, next((c for _, c in addresses if c), None)))
