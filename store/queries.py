@@ -174,17 +174,7 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> Entity | None:
             Identifier, conn, f"SELECT kind, value, country, origin AS list FROM identifiers WHERE entity_id {of} ORDER BY id", tuple(ids)
         ),
         facts=_all(Fact, conn, f"SELECT DISTINCT kind, value FROM facts WHERE entity_id {of} ORDER BY kind, value", tuple(ids)),
-        listings=_all(
-            Listing,
-            conn,
-            "SELECT l.list, l.programs, l.citation, l.start_date, l.end_date,"
-            " l.license_requirement, l.license_policy, l.status, l.removed_date, l.source_url,"
-            " l.remarks, s.name AS source, s.as_of AS source_as_of, e.key AS record FROM listings l"
-            " JOIN entities e ON e.id = l.entity_id"
-            f" LEFT JOIN sources s ON s.id = l.source_id WHERE l.entity_id {of}"
-            " ORDER BY l.status, l.start_date DESC",
-            tuple(ids),
-        ),
+        listings=_listings(conn, ids),
         goods=goods,
         relations=tuple(_relations(conn, ids)),
         changes=tuple(changes(db, entity_ids=ids, baseline=True)),
@@ -212,6 +202,25 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> Entity | None:
         notes=notes,
         watchlist=Star(star[0], " ".join(dict.fromkeys((star[1] or "").split()))) if star[0] else None,
         note=joined_notes(notes) or None,
+    )
+
+
+def listings(db: sqlite_utils.Database, entity_id: int) -> tuple[Listing, ...]:
+    """The listings of an entity (every record of its group), active first, newest first."""
+    return _listings(db.conn, members(db.conn, group_of(db.conn, entity_id)))
+
+
+def _listings(conn: sqlite3.Connection, ids: list[int]) -> tuple[Listing, ...]:
+    return _all(
+        Listing,
+        conn,
+        "SELECT l.list, l.programs, l.citation, l.start_date, l.end_date,"
+        " l.license_requirement, l.license_policy, l.status, l.removed_date, l.source_url,"
+        " l.remarks, s.name AS source, s.as_of AS source_as_of, e.key AS record FROM listings l"
+        " JOIN entities e ON e.id = l.entity_id"
+        f" LEFT JOIN sources s ON s.id = l.source_id WHERE l.entity_id IN ({','.join('?' * len(ids))})"
+        " ORDER BY l.status, l.start_date DESC",
+        tuple(ids),
     )
 
 

@@ -438,7 +438,7 @@ MIGRATIONS: list[str] = [
     """,
     # 11: what `watchlist update` last fetched from each source (its validators, for a conditional request next time)
     """
-    CREATE TABLE fetches (
+    CREATE TABLE IF NOT EXISTS fetches (
         source TEXT PRIMARY KEY,
         url TEXT NOT NULL,
         etag TEXT,

@@ -33,6 +33,8 @@ def test_search_shows_the_un_listing_and_one_entity_with_the_sdn_listing(seed_db
     out = CliRunner().invoke(main, ["--db", str(seed_db_path), "search", "LEADER (HONG KONG) INTERNATIONAL", "--json"]).output
     top = json.loads(out)["results"][0]
     assert {"UN", "SDN"} <= set(top["lists"]) and {"un:690768", "ofac:15616"} <= set(top["records"])
+    text = CliRunner().invoke(main, ["--db", str(seed_db_path), "search", "LEADER (HONG KONG) INTERNATIONAL"]).output
+    assert "UN: DPRK · KPe.017 · listed 2013-01-22" in text.splitlines()[1]  # the UN listing, under the top hit
     shown = CliRunner().invoke(main, ["--db", str(seed_db_path), "show", "un:690768"]).output
     assert "KPe.017" in shown and "DPRK" in shown and "2013-01-22" in shown and "UN Security Council" in shown
     db = connect(seed_db_path, readonly=True)

@@ -63,6 +63,11 @@ class Server:
                 self.send_header("Content-Type", "application/xml")
                 self.send_header("Content-Length", str(len(server.body)))
                 self.end_headers()
+                if server.mode == "cut":  # the connection drops half-way through the file
+                    self.wfile.write(server.body[: len(server.body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 self.wfile.write(server.body)
 
             def log_message(self, *args: object) -> None:
@@ -150,6 +155,19 @@ def test_a_hanging_server_times_out_and_a_500_is_retried_then_fails_in_one_line(
     db.conn.close()
 
 
+def test_a_download_cut_short_is_one_line_and_leaves_no_file_behind(served, tmp_path: Path):
+    server, url = served
+    store, sources = _store(tmp_path, url)
+    server.mode = "cut"
+    out = _update(store, sources)
+    assert out.exit_code == 1 and out.output.startswith("un: ") and "untouched" in out.output and len(out.output.strip().splitlines()) == 1
+    downloads = update_.downloads(store)
+    assert not downloads.exists() or not any(downloads.iterdir())  # the partial file is gone, nothing renamed into place
+    db = connect(store, readonly=True)
+    assert db.conn.execute("SELECT count(*) FROM entities").fetchone()[0] == 0
+    db.conn.close()
+
+
 def test_offline_is_one_line_per_source_and_the_store_is_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     for var in PROXY_VARS:
         monkeypatch.delenv(var, raising=False)
@@ -181,7 +199,14 @@ def test_the_sources_file_is_checked_in_one_line(tmp_path: Path):
     bad.write_text('[sources.eu]\nurl = "ftp://example.org/x"\nformat = "eu-xml"\n', encoding="utf-8")
     with pytest.raises(update_.UpdateFailed, match="url"):
         update_.sources(bad)
-    bad.write_text('[sources.eu]\nurl = "https://example.org/x"\nformat = "eu-xml"\n', encoding="utf-8")
+    bad.write_text('[sources.eu]\nurl = "https://example.org/x"\nformat = "pdf"\n', encoding="utf-8")
     with pytest.raises(update_.UpdateFailed, match="format"):
         update_.sources(bad)
-    assert {"csl", "ofac-sdn", "ofac-cons", "un"} <= set(update_.sources(tmp_path / "absent.toml" if False else None))
+    good = tmp_path / "good.toml"
+    good.write_text(
+        '[sources.un]\nurl = "https://mirror.example.org/un.xml"\n\n[sources.mine]\nurl = "https://example.org/l.xml"\nformat = "uk-xml"\n',
+        encoding="utf-8",
+    )
+    known = update_.sources(good)
+    assert {"csl", "ofac-sdn", "ofac-cons", "un", "eu", "uk", "mine"} <= set(known)
+    assert known["un"].url == "https://mirror.example.org/un.xml" and known["un"].format == "un-xml"  # overridden, format kept

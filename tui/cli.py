@@ -440,6 +440,11 @@ def search(
     result = run(query)
     if result.get("error"):
         _fail(f"{query!r}: {result['error']}")
+    for hit in result["results"]:  # each list's own facts: regime, reference, date (the batch form leaves them out)
+        hit["listings"] = [
+            {"list": x.list, "status": x.status, "programs": x.programs, "citation": x.citation, "start_date": x.start_date}
+            for x in queries.listings(db, hit["id"])
+        ]
     if as_json:
         _echo_json(result)
         return
@@ -449,6 +454,10 @@ def search(
         lists_ = ",".join(hit["lists"]) + (f" (removed: {','.join(hit['removed_lists'])})" if hit["removed_lists"] else "")
         via = f"  ← {hit['matched_name']}" if hit["matched_name"] != hit["name"] else ""
         echo(f"{hit['score']:5.1f}  {hit['id']:>6}  {hit['name']}{via}  [{lists_}] {','.join(hit['countries'])}")
+        strong = hit is result["results"][0] or hit["score"] >= 90  # the listings of the likely answers, not of every near name
+        for x in hit["listings"][:6] if strong else []:
+            facts = " · ".join(str(v) for v in (x["programs"], x["citation"], f"listed {x['start_date']}" if x["start_date"] else "") if v)
+            echo(f"{'':14}{x['list']}{' (removed)' if x['status'] != 'active' else ''}: {facts[:140]}")
 
 
 @main.command()
