@@ -87,7 +87,7 @@ def test_the_export_passes_the_followthemoney_library(exported: Path):
     sanctions = [e for e in entities.values() if e["schema"] == "Sanction"]
     assert all(
         e["properties"]["recordId"][0].split(":")[0]
-        in ("ofac", "el", "dpl", "uvl", "meu", "isn", "dtc", "ssi", "cmic", "plc", "cap", "mbs", "fse", "sdn")
+        in ("ofac", "el", "dpl", "uvl", "meu", "isn", "dtc", "ssi", "cmic", "plc", "cap", "mbs", "fse", "sdn", "un")
         for e in sanctions
     )
     # the library's own aggregation (what `ftm aggregate` runs) keeps every entity
