@@ -268,7 +268,8 @@ def update(
             continue
         if got.path is None:
             out.append(Outcome(source, "not modified", f"{source.name}: not modified since the last update"))
-            _remember(db, got, None, None)
+            if not dry_run:  # a dry run writes nothing, not even when it looked
+                _remember(db, got, None, None)
             continue
         try:
             out.append(_apply(db, got, accept, dry_run))
