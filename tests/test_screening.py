@@ -139,7 +139,7 @@ def test_triage_decisions_and_the_audit_record(seed_db_copy: Path, tmp_path: Pat
 
 def test_triage_in_the_app(seed_db_copy: Path, tmp_path: Path):
     source = tmp_path / "counterparties.csv"
-    source.write_text('name,country\n"Sinno Electronics Co., Limited",HK\nApple Inc.,US\n', encoding="utf-8")
+    source.write_text('name,country\n"Sinno Electronics Co., Limited",HK\nApple Inc.,US\n"King Pai Technology Co., Ltd.",HK\n', encoding="utf-8")
     assert _screen(seed_db_copy, str(source)).exit_code == 0
 
     async def scenario():
@@ -158,6 +158,10 @@ def test_triage_in_the_app(seed_db_copy: Path, tmp_path: Path):
             await pilot.press("m")
             await settle(app, pilot)
             assert str(table.get_row_at(0)[7]) == "match"
+            assert table.cursor_row == 1 and str(table.get_row_at(1)[1]).startswith("King Pai")  # on to the next undecided match
+            await pilot.press("x")
+            await settle(app, pilot)
+            assert str(table.get_row_at(1)[7]) == "no match" and table.cursor_row == 1  # none left to decide: it stays
             await pilot.press("e")
             await settle(app, pilot)
         exported = sorted(p.suffix for p in (tmp_path / "exports").iterdir())
@@ -165,7 +169,7 @@ def test_triage_in_the_app(seed_db_copy: Path, tmp_path: Path):
 
     asyncio.run(scenario())
     db = connect(seed_db_copy, readonly=True)
-    assert screening.run_rows(db, 1)[0].decision == "match"
+    assert [r.decision for r in screening.run_rows(db, 1)[:2]] == ["match", "no match"]
     db.conn.close()
 
 

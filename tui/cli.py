@@ -980,7 +980,8 @@ def changes(obj: Context, list_name: str | None, since: str | None, kind: str | 
     echo("")
     for c in found:
         citation = f"  [{c.citation}]" if c.citation else ""
-        echo(f"{c.as_of}  {c.list:<4} {c.change:<8} {c.name} ({','.join(c.countries)}; id {c.entity_id}){citation}")
+        where = f"{','.join(c.countries)}; " if c.countries else ""
+        echo(f"{c.as_of}  {c.list:<4} {c.change:<8} {c.name} ({where}id {c.entity_id}){citation}")
         if c.change == "changed":
             echo(f"      {changes_.describe(c)}")
     if not found:

@@ -75,7 +75,8 @@ def overview(record: Entity | None) -> Text:
         partners = ", ".join(f"{r['counterparty']} ({r['shipments']})" for r in shipped.by_counterparty[:3])
         _line(out, "Shipments", f"{shipped.count:,} linked, value {shipped.total_value:,.0f}; by HS {top}; with {partners}")
     shared = sum(len(a.others) for a in record.addresses)
-    _line(out, "Addresses", f"{len(record.addresses)}" + (f", shared with {shared} other entities" if shared else ""))
+    others = f"{shared} other {'entity' if shared == 1 else 'entities'}"
+    _line(out, "Addresses", f"{len(record.addresses)}" + (f", shared with {others}" if shared else ""))
     _line(out, "Relations", len(record.relations) or None)
     _line(out, "Remarks", record.remarks)
     if record.note:

@@ -313,7 +313,7 @@ class EntityScreen(Screen):
         out: list[tuple[list[Any], str | None]] = []
         for a in record.addresses:
             if not a.others:
-                out.append(([a.address, a.country, "", [], a.list], None))
+                out.append(([a.address, a.country, "nobody else listed here" if a.shared_with == 0 else "", [], a.list], None))
             for o in a.others:
                 out.append(([a.address, a.country, o.name, o.lists.split(), a.list], str(o.entity_id)))
         return out

@@ -37,6 +37,7 @@ class ReviewScreen(Screen[None], Generic[R]):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[R] = []
+        self.decided = False  # the next reload follows a decision (the cursor may move on)
 
     @property
     def wl(self) -> WatchlistApp:
@@ -57,6 +58,10 @@ class ReviewScreen(Screen[None], Generic[R]):
 
     def entity_of(self, row: R) -> int:
         raise NotImplementedError
+
+    def landing(self, rows: list[R], cursor: int, decided: bool) -> int:
+        """Where the cursor goes after the rows are read again (``decided``: the user just decided the row at ``cursor``)."""
+        return cursor
 
     # -- the shared machinery -------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -83,16 +88,18 @@ class ReviewScreen(Screen[None], Generic[R]):
         self.rows = message.rows
         table = self.query_one(f"#{self.TABLE}", DataTable)
         row = table.cursor_row
+        decided, self.decided = self.decided, False
         table.clear()
         for i, r in enumerate(self.rows):
             table.add_row(*self.cells(r), key=str(i))
         if self.rows:
-            table.move_cursor(row=min(row, len(self.rows) - 1))
+            table.move_cursor(row=min(self.landing(self.rows, row, decided), len(self.rows) - 1))
         self.query_one(f"#{self.TABLE}-title", Static).update(Text(self.heading()))
         table.focus()
 
     def action_decide(self, decision: str) -> None:
         if self.wl.can_write() and (row := self.current_row()) is not None:
+            self.decided = True  # the reload that shows it may move the cursor on (see landing)
             self.save(row, decision)
 
     @work(thread=True, group="user")

@@ -114,6 +114,13 @@ class RunScreen(ReviewScreen[ScreeningRow]):
     def entity_of(self, row: ScreeningRow) -> int:
         return row.best.get("entity_id", 0)
 
+    def landing(self, rows: list[ScreeningRow], cursor: int, decided: bool) -> int:
+        """After a decision: the next potential match nobody has decided (so m, m, m goes down the list), else stay."""
+        if not decided:
+            return cursor
+        pending = [i for i, r in enumerate(rows) if r.status == "potential match" and not r.decision]
+        return next((i for i in pending if i > cursor), pending[0] if pending else cursor)
+
     def current_id(self) -> int | None:
         row = self.current_row()
         return self.entity_of(row) or None if row is not None else None
