@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from watchlist.store import connect, importers, queries
+import pytest
+
+from watchlist.store import ImportFailed, connect, importers, queries
 from watchlist.store.importers import ofac_xml
 
 ZIP = Path(__file__).parent / "data" / "ofac" / "CONS_ENHANCED_2025-01-10.ZIP"
@@ -39,3 +41,15 @@ def test_relationships_documents_and_features_land_on_the_legacy_records(seed_db
     owned = [r.entity_name for r in vtb.relations if r.kind == "owner of"] if vtb else []
     assert "BM BANK JSC" in owned and len(owned) == len(set(owned))  # seen from the owner, once each
     db.conn.close()
+
+
+def test_a_damaged_zip_is_one_line_and_changes_nothing(empty_db, tmp_path: Path):
+    data = ZIP.read_bytes()
+    for where in (len(data) // 3, len(data) // 2, len(data) - 200):  # inside the deflated XML, and in the zip's directory
+        bad = tmp_path / f"damaged-{where}.zip"
+        bad.write_bytes(data[:where] + bytes([data[where] ^ 0xFF]) + data[where + 1 :])
+        before = empty_db.conn.execute("SELECT count(*) FROM entities").fetchone()[0]
+        with pytest.raises(ImportFailed) as failed:
+            importers.import_file(empty_db, bad, "ofac-xml")
+        assert str(failed.value).startswith(f"{bad}:") and "\n" not in str(failed.value)
+        assert empty_db.conn.execute("SELECT count(*) FROM entities").fetchone()[0] == before

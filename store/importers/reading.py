@@ -85,7 +85,7 @@ def content_hash(paths: list[Path]) -> str:
 
 
 class _Bounded(io.RawIOBase):
-    """A binary stream (a file, or a gzip's content) that fails in one line past its size limit or where it is broken."""
+    """A binary stream (a file, or a gzip's or a zip's content) that fails in one line past its size limit or where it is broken."""
 
     def __init__(self, path: Path, inner: io.BufferedIOBase, limit: int, packed: int | None) -> None:
         self.path, self.inner, self.limit, self.packed, self.total = path, inner, limit, packed, 0
@@ -98,8 +98,8 @@ class _Bounded(io.RawIOBase):
             data = self.inner.read(len(buffer))
         except EOFError:
             raise ImportFailed(f"{self.path}: broken gzip file (it ends before its data does)") from None
-        except (OSError, zlib.error) as exc:
-            what = "broken gzip file" if self.packed is not None else "cannot read"
+        except (OSError, zlib.error, zipfile.BadZipFile) as exc:
+            what = "broken compressed file" if self.packed is not None else "cannot read"
             raise ImportFailed(f"{self.path}: {what} ({getattr(exc, 'strerror', None) or exc})") from None
         self.total += len(data)
         if self.total > self.limit:
