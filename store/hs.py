@@ -30,23 +30,9 @@ def sections(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 _CHPL_UNDER = "(SELECT count(*) FROM chpl x WHERE x.hs6 >= h.code AND x.hs6 < h.code || ':') AS chpl"
 
 
-def children(db: sqlite_utils.Database, code: str) -> list[dict[str, Any]]:
-    """Children of a section (roman numeral) or of an HS code, with their tier and CHPL count."""
-    if code.isdigit():
-        where, params = "h.parent = ?", (code,)
-    else:
-        where, params = "h.section = ? AND h.level = 2", (code,)
-    return rows(
-        db.conn,
-        f"SELECT h.code, h.level, h.description, c.tier, {_CHPL_UNDER},"
-        " EXISTS (SELECT 1 FROM hs_codes k WHERE k.parent = h.code) AS has_children"
-        f" FROM hs_codes h LEFT JOIN chpl c ON c.hs6 = h.code WHERE {where} ORDER BY h.code",
-        params,
-    )
-
-
 def tree(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]:
-    """The whole nomenclature in one read: the children of every section and code (as :func:`children` gives them)."""
+    """The whole nomenclature in one read: the children of every section (its chapters) and of every code, each with
+    its level, description, CHPL tier, the CHPL codes under it and whether it has children of its own."""
     found = rows(
         db.conn,
         f"SELECT h.code, h.level, h.description, c.tier, {_CHPL_UNDER}, h.parent, h.section"
