@@ -1,8 +1,8 @@
 """Copies of what must never be lost: the whole store (SQLite's online backup) and the user's own data (JSON).
 
-A store backup is consistent while the app or an import holds the store open. User data (stars, tags,
-notes and their history, link, resolution and screening decisions, screening runs) exports to one JSON
-file and imports back into any store, merging: nothing already there is overwritten or lost.
+A store backup is consistent while the app or an import holds the store open. User data (stars, tags, notes and
+their history, the names you gave entities, link, resolution and screening decisions, screening runs) exports to one
+JSON file and imports back into any store, merging: nothing already there is overwritten or lost.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .db import inserted, now, rows, store_path, transaction, uri, user
 from .errors import StoreError
 from .export import check_output, file_mode, write_whole
 from .resolve import regroup
-from .userdata import both_kept
+from .userdata import both_kept, clean_alias
 
 FORMAT = "watchlist-userdata"
 VERSION = 1
@@ -78,6 +78,7 @@ def export_userdata(db: sqlite_utils.Database) -> dict[str, Any]:
         "store": store_path(conn),
         "watchlist": rows(conn, "SELECT entity_key, starred_at, tags FROM user_watchlist ORDER BY rowid"),
         "notes": rows(conn, "SELECT entity_key, note, updated_at FROM user_notes ORDER BY entity_key"),
+        "aliases": rows(conn, "SELECT entity_key, name, added_at, user FROM user_aliases ORDER BY id"),
     }
     for name, (table, columns) in _EVENTS.items():
         out[name] = rows(conn, f"SELECT {', '.join(columns)} FROM {table} ORDER BY id")
@@ -121,7 +122,7 @@ def import_userdata(db: sqlite_utils.Database, data: Any, source: str = "file") 
         raise StoreError(f'{source}: not a watchlist user-data file (no "format": "{FORMAT}")')
     if not isinstance(data.get("version"), int) or data["version"] > VERSION:
         raise StoreError(f"{source}: user-data version {data.get('version')!r} is newer than this watchlist knows ({VERSION})")
-    added = {"watchlist": 0, "notes": 0, "screening_runs": 0, "screening_decisions": 0, **dict.fromkeys(_EVENTS, 0)}
+    added = {"watchlist": 0, "notes": 0, "aliases": 0, "screening_runs": 0, "screening_decisions": 0, **dict.fromkeys(_EVENTS, 0)}
     try:
         with transaction(db.conn) as conn:
             for star in data.get("watchlist", []):
@@ -135,6 +136,11 @@ def import_userdata(db: sqlite_utils.Database, data: Any, source: str = "file") 
                 added["watchlist"] += conn.total_changes > before
             for note in data.get("notes", []):
                 added["notes"] += _merge_note(conn, note["entity_key"], note["note"], note.get("updated_at") or now())
+            for alias in data.get("aliases", []):
+                added["aliases"] += conn.execute(
+                    "INSERT OR IGNORE INTO user_aliases (entity_key, name, added_at, user) VALUES (?,?,?,?)",
+                    (alias["entity_key"], clean_alias(alias["name"]), alias.get("added_at") or now(), alias.get("user") or ""),
+                ).rowcount
             for name, (table, columns) in _EVENTS.items():
                 for event in data.get(name, []):
                     added[name] += _append_new(conn, table, columns, event)

@@ -30,7 +30,7 @@ from .models import (
     of_row,
 )
 from .resolve import candidates, group_of, members
-from .vocabulary import STREET_LEVEL
+from .vocabulary import STREET_LEVEL, USER_ALIAS_KIND, USER_ALIAS_LIST
 
 T = TypeVar("T")
 
@@ -115,6 +115,8 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> Entity | None:
         (*ids, gid),
     ):
         names.setdefault((n["name"], n["list"]), of_row(Name, n))
+    for (name,) in conn.execute(f"SELECT a.name FROM user_aliases a JOIN entities e ON e.key = a.entity_key WHERE e.id {of} ORDER BY a.id", tuple(ids)):
+        names.setdefault((name, USER_ALIAS_LIST), Name(name, USER_ALIAS_KIND, USER_ALIAS_LIST, None))
     addresses = tuple(
         of_row(
             Address,

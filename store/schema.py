@@ -448,6 +448,25 @@ MIGRATIONS: list[str] = [
         import_id INTEGER REFERENCES imports(id) ON DELETE SET NULL
     );
     """,
+    # 12: names the user gives an entity (how it appears on their invoices, in their language): user data, kept across
+    # rebuilds; search and screening read them with the lists' names, so a change regenerates the index ('data')
+    """
+    CREATE TABLE user_aliases (
+        id INTEGER PRIMARY KEY,
+        entity_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        user TEXT NOT NULL DEFAULT '',
+        UNIQUE (entity_key, name)
+    );
+    """
+    + "".join(
+        f"""
+    CREATE TRIGGER user_aliases_{op.lower()}_generation AFTER {op} ON user_aliases BEGIN
+        UPDATE store_state SET value = value + 1 WHERE key IN ('data', 'user');
+    END;"""
+        for op in ("INSERT", "UPDATE", "DELETE")
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -166,7 +166,7 @@ def _country_differs(mine: str, theirs: tuple[str, ...] | list[str]) -> bool:
 
 def why(q: NameKeys, m: NameKeys, hit: Hit) -> str:
     """Which name matched and which normalisation made it match (``q``, ``m``: the keys of the row and of the matched name)."""
-    kind = "primary name" if hit.matched_kind == "primary" else f"{hit.matched_kind} alias"
+    kind = "primary name" if hit.matched_kind == "primary" else hit.matched_kind if hit.matched_kind.endswith("alias") else f"{hit.matched_kind} alias"
     if q.latn == m.latn:
         how = "same name once folded (case, punctuation, legal form spelling, script)"
     elif q.core == m.core:

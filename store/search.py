@@ -25,7 +25,7 @@ import threading
 import time
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, chain
@@ -36,9 +36,9 @@ from rapidfuzz.distance import OSA
 
 from .db import open_readonly
 from .errors import StoreError
-from .normalize import COMMON_WORDS, GENERIC, LEGAL, PLACES, NameKeys, roman_fold, variants
+from .normalize import COMMON_WORDS, GENERIC, LEGAL, PLACES, NameKeys, analyze, roman_fold, variants
 from .typos import TypoIndex
-from .vocabulary import hs_code
+from .vocabulary import USER_ALIAS_KIND, hs_code
 
 # The word lists as the index folds its keys (``roman_fold``: "russia" is "russya" there).
 MIN_SCORE = 50.0  # the lowest score search reports (the CLI's --min-score default)
@@ -230,7 +230,9 @@ class SearchIndex:
         merged_seen: dict[int, set[str]] = defaultdict(set)  # names of resolved groups, deduplicated across records
         group, grouped = index.group, index.grouped
         df: Counter[str] = Counter()
-        for row, eid, lt, cr in conn.execute("SELECT id, entity_id, latn, core FROM names ORDER BY entity_id, kind != 'primary', id"):
+        for row, eid, lt, cr in chain(
+            conn.execute("SELECT id, entity_id, latn, core FROM names ORDER BY entity_id, kind != 'primary', id"), _user_aliases(conn)
+        ):
             lt, cr = roman_fold(lt), roman_fold(cr)
             if eid != current:
                 current, seen = eid, set[str]()
@@ -569,7 +571,9 @@ class SearchIndex:
         eids = [e for e, _, _ in found]
         rows = [self.name_row[n] for _, n, _ in found if n is not None]
         ents = {r[0]: r[1:] for r in _select(db, "SELECT id, key, name FROM entities WHERE id IN ({})", eids)}
-        names = {r[0]: r[1:] for r in _select(db, "SELECT id, name, kind FROM names WHERE id IN ({})", rows)}
+        names = {r[0]: r[1:] for r in _select(db, "SELECT id, name, kind FROM names WHERE id IN ({})", [r for r in rows if r > 0])}
+        given = [-r for r in rows if r < 0]  # names the user gave (see _user_aliases)
+        names.update((-i, (name, USER_ALIAS_KIND)) for i, name in _select(db, "SELECT id, name FROM user_aliases WHERE id IN ({})", given))
         records: dict[int, list[str]] = defaultdict(list)
         merged = [e for e in eids if e in self.grouped]
         for gid, key in (
@@ -759,6 +763,16 @@ class SearchIndex:
             countries.update(self.countries[eid])
             kinds[self.kind[eid] or "other"] += 1
         return {"list": dict(lists.most_common()), "country": dict(countries.most_common(30)), "kind": dict(kinds.most_common())}
+
+
+def _user_aliases(conn: sqlite3.Connection) -> Iterator[tuple[int, int, str, str]]:
+    """The names the user gave entities, as index rows (their row number is minus their ``user_aliases`` id), each
+    after the lists' names of its entity; one the lists already give is left out."""
+    given = conn.execute("SELECT -a.id, e.id, a.name FROM user_aliases a JOIN entities e ON e.key = a.entity_key ORDER BY e.id, a.id").fetchall()
+    for row, eid, name in given:
+        keys = analyze(name)
+        if keys.latn and not conn.execute("SELECT 1 FROM names WHERE entity_id = ? AND latn = ?", (eid, keys.latn)).fetchone():
+            yield row, eid, keys.latn, keys.core
 
 
 def query_keys(text: str) -> list[NameKeys]:

@@ -13,7 +13,9 @@ import sqlite_utils
 
 from .changes import changes
 from .db import IN_JSON, as_json, now, rows, transaction, user
+from .errors import StoreError
 from .models import Note, of_row
+from .normalize import analyze
 from .queries import joined_notes
 from .resolve import group_of, members
 
@@ -179,3 +181,60 @@ def watchlist(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     for row in out:
         row["note"] = note_of(db, row["key"]) or None
     return out
+
+
+MAX_ALIAS = 300  # characters of a name the user gives an entity
+
+
+@dataclass(frozen=True)
+class UserAlias:
+    """A name the user gave an entity (on one record's key; it counts for the record's whole group)."""
+
+    key: str
+    name: str
+    added_at: str
+    user: str
+
+
+def clean_alias(name: str) -> str:
+    """The alias as stored: one line, spaces collapsed; :class:`StoreError` when it is empty, too long or has no
+    letters or digits to match on."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in name).split())
+    if not text:
+        raise StoreError("an alias needs a name")
+    if len(text) > MAX_ALIAS:
+        raise StoreError(f"an alias is at most {MAX_ALIAS} characters (this one has {len(text)})")
+    if not analyze(text).latn:
+        raise StoreError(f"{text!r}: has no letters or digits to match on")
+    return text
+
+
+def add_alias(db: sqlite_utils.Database, key: str, name: str) -> UserAlias | None:
+    """Give the entity with this key another name; None when it already has it (from you)."""
+    alias = UserAlias(key, clean_alias(name), now(), user())
+    with transaction(db.conn) as conn:
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO user_aliases (entity_key, name, added_at, user) VALUES (?,?,?,?)",
+            (alias.key, alias.name, alias.added_at, alias.user),
+        )
+    return alias if cur.rowcount else None
+
+
+def remove_alias(db: sqlite_utils.Database, key: str, name: str) -> int:
+    """Take back a name you gave (on any record of the entity's group); how many were removed."""
+    text = " ".join(name.split())
+    with transaction(db.conn) as conn:
+        cur = conn.execute(f"DELETE FROM user_aliases WHERE entity_key {IN_JSON} AND name = ?", (as_json(group_keys(db, key)), text))
+        return cur.rowcount
+
+
+def aliases_of(db: sqlite_utils.Database, key: str | None = None) -> list[UserAlias]:
+    """The names you gave: the entity's group's (with a key), else all of them, oldest first."""
+    if key is None:
+        found = db.conn.execute("SELECT entity_key, name, added_at, user FROM user_aliases ORDER BY id")
+    else:
+        found = db.conn.execute(
+            f"SELECT entity_key, name, added_at, user FROM user_aliases WHERE entity_key {IN_JSON} ORDER BY id",
+            (as_json(group_keys(db, key)),),
+        )
+    return [UserAlias(*r) for r in found]

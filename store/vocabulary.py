@@ -24,3 +24,7 @@ def hs_code(text: str | None) -> str:
 
 # An address precise enough that sharing it means something: a number and more than a city name (``a``: the addresses row).
 STREET_LEVEL = "a.norm GLOB '*[0-9]*' AND length(a.norm) >= 15"
+
+# A name the user gave an entity (``user_aliases``), as the Aliases tab, search hits and exports show it.
+USER_ALIAS_KIND = "your alias"
+USER_ALIAS_LIST = "you"

@@ -74,7 +74,7 @@ SHIPMENTS = """date,exporter,exporter_country,importer,importer_country,hs_code,
 @pytest.fixture(scope="session")
 def rebuilt(seed_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """One store on which the user wrote everything a rebuild must keep, then rebuilt from the seed once (a rebuild costs
-    a full seed build, so the tests of what survives it share this one): a star and a two-line note on ofac:38641, a
+    a full seed build, so the tests of what survives it share this one): a star, a two-line note and an alias on ofac:38641, a
     split merge and an accepted candidate, a confirmed shipment link. Returns the path and what was decided."""
     folder, candidate = _once(tmp_path_factory, "rebuilt", lambda folder: _rebuild_with_user_data(seed_db_path, folder))
     return {"path": folder / "store.db", "candidate": candidate}
@@ -90,6 +90,7 @@ def _rebuild_with_user_data(seed_db_path: Path, folder: Path) -> dict:
     ids = dict(db.conn.execute("SELECT key, id FROM entities"))
     userdata.star(db, "ofac:38641", "hk")
     userdata.set_note(db, "ofac:38641", "Supplier of SMT-iLogic\nCheck the Kowloon address")
+    userdata.add_alias(db, "ofac:38641", "Xin Nuo Dian Zi HK")
     resolve.split(db, ids["ofac:38641"])
     candidate = resolve.candidates(db)[0]
     resolve.decide(db, candidate.a_key, candidate.b_key, resolve.SAME)

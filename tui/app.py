@@ -22,12 +22,13 @@ from watchlist.store.db import explain, generation, set_wait
 from watchlist.store.models import Entity
 from watchlist.store.normalize import analyze
 from watchlist.store.search import SearchIndex
+from watchlist.store.vocabulary import USER_ALIAS_KIND
 
 from .actions import bindings
 from .commands import WatchlistCommands
 from .render import plain
 from .screens.changes import ChangesScreen
-from .screens.dialogs import ExportScreen, HelpScreen, NoteScreen, TagsScreen
+from .screens.dialogs import AliasScreen, ExportScreen, HelpScreen, NoteScreen, TagsScreen
 from .screens.entity import EntityScreen
 from .screens.goods import GoodsScreen
 from .screens.links import LinksScreen
@@ -239,6 +240,37 @@ class WatchlistApp(App):
         if self.index is not None:
             self.index.refresh_watchlist(db.conn)
         self.post_message(Done(f"★ {name}: tags {tags or '(none)'}", refresh=True))
+
+    def action_alias(self) -> None:
+        if self.can_write() and (entity_id := self._current()) is not None:
+            self.edit_alias(entity_id)
+
+    @work(group="dialog-alias")
+    async def edit_alias(self, entity_id: int) -> None:
+        record = await self._record(entity_id)
+        if record is None:
+            return
+        yours = [n.name for n in record.names if n.kind == USER_ALIAS_KIND]
+        text = await self.push_screen_wait(AliasScreen(plain(record.name), yours))
+        if text:
+            self.save_alias(record.key, plain(record.name), text)
+
+    @work(thread=True, group="user")
+    def save_alias(self, key: str, name: str, text: str) -> None:
+        db = thread_writer(self.db_path)
+        try:
+            if text.startswith("-") and text[1:].strip():
+                gone = userdata.remove_alias(db, key, text[1:])
+                said = f"{name}: alias {text[1:].strip()} taken back" if gone else f"{name}: you gave it no alias {text[1:].strip()}"
+            else:
+                added = userdata.add_alias(db, key, text)
+                said = f"{name}: also known to search as {added.name}" if added else f"{name} already has that alias"
+        except StoreError as exc:
+            self.post_message(Done(f"{name}: {exc}", severity="warning"))
+            return
+        self._generation = generation(db.conn)  # our own write: reindex without the "changed elsewhere" notice
+        self.call_from_thread(self.reindex)
+        self.post_message(Done(said, refresh=True))
 
     @work(thread=True, group="user")
     def save_note(self, key: str, name: str, text: str, base: str) -> None:

@@ -1,11 +1,12 @@
 """The ``watchlist`` command (click): the explorer by default, and a subcommand for each thing a script does with the store:
-import, init, seed, search, show, stats, rejects, changes, goods, trade, screen, screenings, resolve, links, export, backup,
+import, init, seed, search, show, stats, rejects, changes, goods, trade, screen, screenings, resolve, alias, links, export, backup,
 userdata, datasette-metadata. Errors end in one line (exit 1; usage: exit 2), never a traceback."""
 
 from __future__ import annotations
 
 import codecs
 import contextlib
+import dataclasses
 import gc
 import json
 import os
@@ -31,6 +32,7 @@ from watchlist.store import links as links_
 from watchlist.store import resolve as resolve_
 from watchlist.store import trade as trade_
 from watchlist.store import update as update_
+from watchlist.store import userdata as userdata_
 from watchlist.store.changes import describe
 from watchlist.store.datasette import metadata
 from watchlist.store.errors import BadOutput
@@ -1108,6 +1110,63 @@ def resolve_review(obj: Context) -> None:
             break
         if answer in "yn":
             resolve_.decide(db, c.a_key, c.b_key, "same" if answer == "y" else "different")
+
+
+@main.group()
+def alias() -> None:
+    """Names you give an entity (as your invoices or your language write it): search and screening find it by them.
+
+    They are your data: kept across re-imports and rebuilds, exported with `userdata export`.
+    """
+
+
+def _record_key(db: sqlite_utils.Database, ref: str) -> str:
+    eid = queries.entity_id_for(db, _ref(ref))
+    if eid is None:
+        _fail(f"no entity {ref!r}")
+    return db.conn.execute("SELECT key FROM entities WHERE id = ?", (eid,)).fetchone()[0]
+
+
+@alias.command("add")
+@click.argument("ref")
+@click.argument("name")
+@click.pass_obj
+def alias_add(obj: Context, ref: str, name: str) -> None:
+    """Give the entity REF (id or key) another NAME."""
+    db = obj.db(write=True)
+    key = _record_key(db, ref)
+    added = userdata_.add_alias(db, key, name)
+    echo(f"{key}: alias {added.name!r} added" if added else f"{key}: already has the alias {userdata_.clean_alias(name)!r}")
+
+
+@alias.command("remove")
+@click.argument("ref")
+@click.argument("name")
+@click.pass_obj
+def alias_remove(obj: Context, ref: str, name: str) -> None:
+    """Take back a NAME you gave the entity REF."""
+    db = obj.db(write=True)
+    key = _record_key(db, ref)
+    if not userdata_.remove_alias(db, key, name):
+        _fail(f"{key}: you gave it no alias {name!r}")
+    echo(f"{key}: alias {name!r} removed")
+
+
+@alias.command("list")
+@click.argument("ref", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def alias_list(obj: Context, ref: str | None, as_json: bool) -> None:
+    """The names you gave: every entity's, or REF's."""
+    db = obj.db(build=False)
+    found = userdata_.aliases_of(db, _record_key(db, ref) if ref else None)
+    if as_json:
+        _echo_json([dataclasses.asdict(a) for a in found])
+        return
+    for a in found:
+        echo(f"{a.key}\t{a.name}\t{a.added_at}\t{a.user}")
+    if not found:
+        echo("no aliases of yours" + (f" on {ref}" if ref else ""), err=True)
 
 
 @main.group()

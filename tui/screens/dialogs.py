@@ -1,4 +1,4 @@
-"""Small modal screens: the note editor, the tags editor, the export format choice, and help."""
+"""Small modal screens: the note editor, the tags and alias editors, the export format choice, and help."""
 
 from __future__ import annotations
 
@@ -64,6 +64,31 @@ class TagsScreen(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(", ".join(t.strip() for t in event.value.split(",") if t.strip()))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AliasScreen(ModalScreen[str | None]):
+    """Give an entity another name; Enter adds it ("-name" takes back one you gave), Esc cancels."""
+
+    BINDINGS = bindings("Alias")
+
+    def __init__(self, name: str, yours: list[str]) -> None:
+        super().__init__()
+        self.entity_name = name
+        self.yours = yours
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog small"):
+            text = Text("Another name for ") + safe(self.entity_name, "bold")
+            if self.yours:
+                text += Text("\nyours so far: ", "dim") + safe(" · ".join(self.yours))
+            yield Static(text + Text("\nEnter add · -name takes one back · Esc cancel", "dim"))
+            yield Input(placeholder="e.g. the name on your invoice, or in Chinese or Russian", id="alias-text")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
