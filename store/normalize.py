@@ -89,6 +89,36 @@ _HAN_WORDS: dict[str, str] = {
     "航空": " aviation ",
     "航天": " aerospace ",
     "发动机": " aero engine ",
+    "航空发动机": " aero engine ",
+    "创新": " innovation ",
+    "海洋": " marine ",
+    "兵器": " ordnance ",
+    "核工业": " nuclear industry ",
+    "无线电": " radio ",
+    "雷达": " radar ",
+    "卫星": " satellite ",
+    "导航": " navigation ",
+    "计算机": " computer ",
+    "自动化": " automation ",
+    "机电": " electromechanical ",
+    "光学": " optical ",
+    "激光": " laser ",
+    "仪表": " instruments ",
+    "控制": " control ",
+    "汽车": " automobile ",
+    "钢铁": " steel ",
+    "金属": " metals ",
+    "矿业": " mining ",
+    "化学": " chemical ",
+    "生物": " bio ",
+    "医疗": " medical ",
+    "银行": " bank ",
+    "动力": " power ",
+    "无人机": " uav ",
+    "机器人": " robotics ",
+    "芯片": " chip ",
+    "工贸": " industry and trade ",
+    "实验室": " laboratory ",
     "石油": " oil ",
     "海洋石油": " offshore oil ",
     "天然气": " natural gas ",
@@ -172,6 +202,7 @@ _HAN_WORDS: dict[str, str] = {
 _HAN_BRANDS: dict[str, str] = {
     "海康威视": " hikvision ",
     "大疆": " dji ",
+    "中芯国际集成电路制造": " semiconductor manufacturing intl ",  # SMIC's registered name
     "中芯国际": " semiconductor manufacturing intl ",
     "科大讯飞": " iflytek ",
     "讯飞": " iflytek ",
@@ -379,6 +410,7 @@ CANON.update(
         "publicjointstockco": "pjsc",
         "openjointstockco": "ojsc",
         "closedjointstockco": "cjsc",
+        "trdg": "trading",
     }
 )
 # Mainland cities and provinces as pinyin: place words of a name (PLACES), and, written spaced ("Hang Zhou", "Shen Zhen"),
@@ -475,7 +507,8 @@ LEGAL = frozenset(
         "tov",
     }
 )
-PLACES = frozenset({"hk", "china", "prc", "macau", "macao", "kowloon", *CHINESE_PLACES, "russia", "moscow", "russian"})
+# "SZ" is how Hong Kong and mainland firms abbreviate Shenzhen in their English names ("SZ DJI Technology").
+PLACES = frozenset({"hk", "china", "prc", "macau", "macao", "kowloon", *CHINESE_PLACES, "sz", "russia", "moscow", "russian"})
 INDUSTRY = frozenset(
     {
         "tech",
@@ -515,6 +548,8 @@ INDUSTRY = frozenset(
         "industrial",
         "global",
         "investment",
+        "national",  # 中国 is as often "China National" as "China": CNOOC is "China National Offshore Oil"
+        "innovation",
     }
 )
 GENERIC = LEGAL | PLACES | INDUSTRY
@@ -546,6 +581,23 @@ vehicles venture vision water west western wind wireless world
 COMMON_WORDS = frozenset(_COMMON_WORDS.split())
 
 _MERGE_MAX = 4  # longest run of spaced tokens merged into one canonical token
+
+
+def _slips(word: str) -> set[str]:
+    """Misspellings of a place name that are typing slips, the first letter kept: two neighbouring letters swapped
+    ("Chnia") and, in a long name, an h or i left out ("Shenzen", "Bejing"); other drops make other pinyin words."""
+    swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1) if word[i] != word[i + 1]}
+    dropped = {word[:i] + word[i + 1 :] for i in range(1, len(word)) if word[i] in "hi"} if len(word) >= 7 else set()
+    return swapped | dropped
+
+
+# Slips in place names, read as the place: never a slip that is itself a place or a word the tables know.
+PLACE_SLIPS: dict[str, str] = {
+    slip: place
+    for place in sorted(p for p in PLACES if len(p) >= 6 or p == "china")  # the short provinces' slips are other words
+    for slip in _slips(place)
+    if slip not in PLACES and slip not in CANON
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -711,6 +763,8 @@ _ROMAN = [
     (re.compile(r"(?<=\w{6})(?:iy|ii|ij|yy)\b"), "y"),  # -ий, -ый of a long word (never a pinyin ending)
     (re.compile(r"(?<=[aeiou])ia\b|(?<=i)ia\b"), "ya"),
     (re.compile(r"nostiu\b"), "nostyu"),
+    (re.compile(r"\bi(?=[aeu])"), "y"),  # я, е, ю opening a word: ICAO "Iakutiia", "Iuventa" (pinyin writes y there)
+    (re.compile(r"(?<=[aeou])y(?![aeiouy])"), "i"),  # й after a vowel: BGN "Lukoyl", "Nikolay"; English "Lukoil", "Nikolai"
 ]  # -ая, -ия, -ностью
 
 
@@ -724,12 +778,17 @@ def roman_fold(key: str) -> str:
 
 def clean(text: str) -> str:
     """Make any string safe to normalise: fix cp1252 leftovers, drop controls and surrogates."""
+    if text.isascii() and text.isprintable():
+        return text  # most names: nothing to fix
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates → '?'
     text = text.replace("\x92", "'")
     return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
 
 
 _FORMS_FOLDED = {roman_fold(k): k for k in CANON if len(k) >= 12}
+# How those forms can start as written (roman_fold changes a word's first two letters only by "kh", "tz", "shch" or
+# an "i" before a vowel): only a merge starting so is folded to be looked up.
+_FORM_STARTS = frozenset(k[:2] for k in _FORMS_FOLDED) | frozenset(k[:2] for k in CANON if len(k) >= 12) | {"kh", "tz", "ia", "ie", "iu"}
 
 
 def tokens(text: str, *, for_key: bool = False, brands: bool = False) -> list[str]:
@@ -747,7 +806,8 @@ def tokens(text: str, *, for_key: bool = False, brands: bool = False) -> list[st
     if not for_key and _CYRILLIC_CHAR.search(text):
         text = _fold_cyrillic(text)
     canon = _KEY_CANON if for_key else CANON
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text).replace("&", " and ")
     raw = [t for t in _NON_WORD.sub(" ", text).split() if t not in STOPWORDS]
     out: list[str] = []
@@ -755,14 +815,15 @@ def tokens(text: str, *, for_key: bool = False, brands: bool = False) -> list[st
     while i < len(raw):
         for n in range(min(_MERGE_MAX, len(raw) - i), 1, -1):  # "h k", "hong kong", "ke ji"
             merged = "".join(raw[i : i + n])
-            if not for_key and merged not in canon and len(merged) >= 12:  # "Aktzionernoe Obschestvo": other romanisations
+            if not for_key and merged not in canon and len(merged) >= 12 and merged[:2] in _FORM_STARTS:  # "Aktzionernoe Obschestvo"
                 merged = _FORMS_FOLDED.get(roman_fold(merged), merged)
             if merged in canon:
                 out.extend(canon[merged].split())
                 i += n
                 break
         else:
-            out.extend(canon.get(raw[i], raw[i]).split())
+            word = raw[i] if for_key or raw[i] in canon else PLACE_SLIPS.get(raw[i], raw[i])
+            out.extend(canon.get(word, word).split())
             i += 1
     return out
 

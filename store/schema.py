@@ -467,6 +467,11 @@ MIGRATIONS: list[str] = [
     END;"""
         for op in ("INSERT", "UPDATE", "DELETE")
     ),
+    # 13: names keyed again (more Chinese words translated, "national" and "innovation" as industry words, "SZ" as
+    # Shenzhen, "Trdg"): done in Python by store.upgrade.data_steps (importers.apply.rekey), then records regrouped
+    """
+    UPDATE store_state SET value = value + 1 WHERE key = 'data';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -781,7 +781,13 @@ def query_keys(text: str) -> list[NameKeys]:
 
 
 def _spelling(word: str, other: str) -> float:
-    """0–100: how close two words are as spellings, a swap of two letters one slip ("Padna", "Panda")."""
+    """0–100: how close two words are as spellings, a swap of two letters one slip ("Padna", "Panda").
+
+    Two neighbouring letters swapped in a word of five or more is a typing slip, not another name: it counts as the
+    word ("Promoli" for "Promoil"); a letter more or less stays a difference ("Sinnet" is not "Sinonet").
+    """
+    if len(word) == len(other) >= 5 and OSA.distance(word, other) == 1 and sorted(word) == sorted(other):
+        return 100.0
     return max(fuzz.ratio(word, other), 100 * OSA.normalized_similarity(word, other))
 
 

@@ -14,7 +14,7 @@ from .resolve import regroup
 
 def data_steps(conn: sqlite3.Connection, version: int) -> None:
     """What a store of schema ``version`` needs once its tables are upgraded (in the same transaction)."""
-    if version < 8:  # names keyed by an older normalisation (or never grouped): key them again, group once
+    if version < 13:  # names keyed by an older normalisation (or never grouped): key them again, group once
         rekey(conn)
         regroup(conn)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from watchlist.store import connect, seed
+from watchlist.store.index_file import SUFFIX, open_index
 
 
 def _once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], dict]) -> tuple[Path, dict]:
@@ -32,6 +34,7 @@ def _build_seed(folder: Path) -> dict:
     db = connect(folder / "seed.db")
     seed.build(db)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    open_index(db.conn)  # saved beside it: every app and command on the seed (or a copy) loads it
     db.conn.close()
     return {}
 
@@ -50,11 +53,14 @@ def seed_db_copy(seed_db_path: Path, tmp_path: Path) -> Path:
 
 
 def copy_store(src_path: Path, dest: Path) -> Path:
-    """A consistent copy of a store file (SQLite online backup)."""
+    """A consistent copy of a store file (SQLite online backup), with its saved search index (the same store's)."""
     src, dst = sqlite3.connect(src_path), sqlite3.connect(dest)
     src.backup(dst)
     src.close()
     dst.close()
+    index = Path(str(src_path) + SUFFIX)
+    if index.exists():
+        shutil.copyfile(index, str(dest) + SUFFIX)
     return dest
 
 

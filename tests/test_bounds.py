@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from textual.widgets import DataTable, Input
 
 from watchlist.store import connect, export, importers, queries
+from watchlist.store.index_file import open_index
 from watchlist.store.search import MAX_QUERY, SearchIndex
 from watchlist.tui.app import WatchlistApp
 from watchlist.tui.cli import main
@@ -24,7 +25,7 @@ ALIASES = 10_000
 
 
 def test_a_100kb_query_is_cut_and_answered_quickly(seed_db, seed_db_path: Path):
-    index = SearchIndex.build(seed_db.conn)
+    index = open_index(seed_db.conn)
     query = "sinno electronics " + "x" * 100_000
     tracemalloc.start()
     started = time.perf_counter()
@@ -39,7 +40,7 @@ def test_a_100kb_query_is_cut_and_answered_quickly(seed_db, seed_db_path: Path):
 
 
 def test_a_query_matching_everything_returns_a_bounded_page(seed_db):
-    index = SearchIndex.build(seed_db.conn)
+    index = open_index(seed_db.conn)
     total = seed_db.conn.execute("SELECT count(*) FROM entities").fetchone()[0]
     tracemalloc.start()
     browse = index.search("", limit=200)  # no words: every entity, newest listing first

@@ -364,7 +364,7 @@ def test_a_killed_rebuild_leaves_the_store_as_it_was_and_user_data_is_saved_firs
         text=True,
     )
     seen = ""
-    while f"[5/{len(SEED_FILES)}]" not in seen:  # well into the rebuild: data cleared, three files imported again
+    while f"[4/{len(SEED_FILES)}]" not in seen:  # into the rebuild: data cleared, three files imported again, a list next
         line = child.stderr.readline()
         assert line, seen
         seen += line

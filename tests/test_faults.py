@@ -26,7 +26,7 @@ from .pilot import settle, type_text
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
 SNAPSHOT = SEED / "entity_list_2025-11-08.csv.gz"  # the real second snapshot, imported by a child process
-TRIALS = int(os.environ.get("WATCHLIST_CRASH_TRIALS", "10"))
+TRIALS = int(os.environ.get("WATCHLIST_CRASH_TRIALS", "4"))  # the suite's kills; bench/crash_soak.py runs more
 
 
 def fingerprint(path: Path) -> dict[str, str]:

@@ -11,7 +11,7 @@ from watchlist.tui.app import WatchlistApp
 from watchlist.tui.commands import WatchlistCommands
 from watchlist.tui.keys import END, START, markdown
 from watchlist.tui.screens.changes import ChangesScreen
-from watchlist.tui.screens.dialogs import ExportScreen, HelpScreen, NoteScreen, TagsScreen
+from watchlist.tui.screens.dialogs import AliasScreen, ExportScreen, HelpScreen, NoteScreen, TagsScreen
 from watchlist.tui.screens.entity import PANES, TABLES, EntityScreen
 from watchlist.tui.screens.goods import GoodsScreen
 from watchlist.tui.screens.links import LinksScreen
@@ -34,6 +34,7 @@ SCREENS = {
     "Links": LinksScreen,
     "Note editor": NoteScreen,
     "Tags": TagsScreen,
+    "Alias": AliasScreen,
     "Export": ExportScreen,
     "Help": HelpScreen,
 }

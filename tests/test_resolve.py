@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from watchlist.store import connect, queries, resolve, userdata
+from watchlist.store.index_file import open_index
 from watchlist.store.resolve import identity_name
-from watchlist.store.search import SearchIndex
 from watchlist.tui.cli import main
 
 PAIRS = Path(__file__).parent / "data" / "resolution_pairs.csv"
@@ -60,7 +60,7 @@ def test_identity_name_folds_legal_forms_boilerplate_and_spelling(name, forms):
 
 
 def test_poly_technologies_is_one_entity_with_both_listings(seed_db):
-    hit = SearchIndex.build(seed_db.conn).search("Poly Technologies").hits[0]
+    hit = open_index(seed_db.conn).search("Poly Technologies").hits[0]
     assert {"EL", "ISN"} <= set(hit.lists) and len(hit.records) == 2
     record = queries.entity(seed_db, hit.entity_id)
     assert record is not None and {x.list for x in record.listings} == {"EL", "ISN"}

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from textual.widgets import DataTable
 
 from watchlist.store import connect, resolve, screening
+from watchlist.store.index_file import open_index
 from watchlist.tui.app import WatchlistApp
 from watchlist.tui.cli import main
 from watchlist.tui.screens.screening import RunScreen, RunsScreen
@@ -215,9 +216,8 @@ def test_country_names_in_every_form_read_as_their_code():
 
 
 def test_a_country_written_as_a_name_screens_like_its_code(seed_db_path, tmp_path):
-    from watchlist.store.search import SearchIndex
 
-    index = SearchIndex.build(sqlite3.connect(seed_db_path))
+    index = open_index(sqlite3.connect(seed_db_path))
     path = tmp_path / "parties.csv"
     path.write_text(
         "name,country\nKing Pai Technology,Hong Kong\nKing Pai Technology,HK\nShenzhen Sinno Electronics,China\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from watchlist.store import screening
+from watchlist.store.index_file import open_index
 from watchlist.store.normalize import analyze, variants
 from watchlist.store.screening import THRESHOLD, Row
 from watchlist.store.search import SearchIndex
@@ -18,7 +19,7 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture(scope="module")
 def index(seed_db_path: Path) -> SearchIndex:
-    return SearchIndex.build(sqlite3.connect(seed_db_path))
+    return open_index(sqlite3.connect(seed_db_path))
 
 
 def _best(index: SearchIndex, name: str, country: str = "") -> dict | None:
@@ -42,7 +43,7 @@ def test_the_outside_sets_meet_the_targets(index: SearchIndex):
         found[row.fields["variant"]].append(hit)
         found["all"].append(hit)
     recall = {k: sum(v) / len(v) for k, v in found.items()}
-    assert recall["all"] >= 0.95, recall
+    assert recall["all"] >= 0.97, recall
     assert recall["cyrillic"] >= 0.90, recall
     assert recall["chinese_characters"] >= 0.80, recall
     assert recall["country_name"] == 1.0, recall  # a country written as a name is as good as its code
@@ -87,6 +88,19 @@ def test_the_issues_unlisted_firms_are_not_flagged(index: SearchIndex, name: str
         ("AKTZIONERNOE OBSCHESTVO ZAVOD ELEKON", "AKTSIONERNOE OBSHCHESTVO ZAVOD ELEKON"),  # another romanisation
         ("Sibirskaia Ugolnaia Kompaniia LLC", "LIMITED LIABILITY COMPANY SIBIRSKAYA UGOLNAYA KOMPANIYA"),  # ICAO romanisation
         ("King Pai Technology", "King Pai Technology Co., Ltd."),
+        ("深圳市大疆创新科技有限公司", "SZ DJI Technology Co., Ltd."),  # "SZ" is Shenzhen; 创新 an industry word
+        ("中芯国际集成电路制造有限公司", "Semiconductor Manufacturing International Corporation"),  # SMIC's registered name
+        ("中国海洋石油集团有限公司", "CHINA NATIONAL OFFSHORE OIL CORPORATION"),  # 中国 is as often "China National"
+        ("中国航空发动机集团有限公司", "Aero Engine Corporation of China"),  # 航空发动机 is one word: aero-engine
+        ("ПАО Лукойл", "LUKOIL OAO"),  # й after a vowel: BGN y, English i
+        ("IUVENTA", "YUVENTA"),  # ICAO writes ю opening a word as iu
+        ("LIMITED LIABILITY COMPANY KRDV IAKUTIIA", "LIMITED LIABILITY COMPANY KRDV YAKUTIYA"),
+        ("HEBEI ATUN Trdg CO., LTD.", "HEBEI ATUN TRADING CO., LTD."),
+        ("PROMOLI LIMITED LIABILITY COMPANY", "PROMOIL LIMITED LIABILITY COMPANY"),  # two letters swapped: a slip
+        (
+            "Chnia Electronics Technology Group Corporation Electronic Equipment Group Co., Ltd.",  # a slip in a place word
+            "China Electronics Technology Group Corporation Electronic Equipment Group Co., Ltd.",
+        ),
     ],
 )
 def test_names_as_people_write_them_find_the_listed_firm(index: SearchIndex, written: str, listed: str):
@@ -108,6 +122,18 @@ def test_chinese_words_are_translated_and_ordinals_read():
     assert analyze("中国电子科技集团公司第十三研究所").latn == "china elec tech group co 13th research inst"
     assert analyze("珠海振戎公司").core == "zhenrong"  # the place is split from the brand
     assert analyze("中国航天科工集团第七二二研究所").latn.split()[-3] == "722nd"
+
+
+def test_slips_in_place_names_read_as_the_place_and_nothing_else_does():
+    assert analyze("Shenzen Sinno Electronics").latn == analyze("Shenzhen Sinno Electronics").latn
+    assert analyze("Bejing Chnia Co").latn == "beijing china co"
+    assert analyze("Henna Hunan Human").latn == "henna hunan human"  # short provinces' slips are other words
+    assert analyze("Shanxi Shaanxi").latn == "shanxi shaanxi"  # a slip that is another place stays that place
+
+
+def test_a_swap_of_two_letters_is_a_slip_but_a_letter_more_is_another_name(index: SearchIndex):
+    assert _score(index, "PROMOLI LLC") >= THRESHOLD
+    assert _score(index, "Beijing Sinnet Technology") < THRESHOLD  # Sinonet: a letter more
 
 
 def test_a_place_in_the_query_ranks_the_entity_there_first(index: SearchIndex):

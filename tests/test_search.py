@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from watchlist.store.index_file import open_index
 from watchlist.store.search import Filters, SearchIndex, parse_query
 
 
@@ -12,7 +13,7 @@ def index(seed_db_path):
     import sqlite3
 
     conn = sqlite3.connect(seed_db_path)
-    yield SearchIndex.build(conn)
+    yield open_index(conn)
     conn.close()
 
 

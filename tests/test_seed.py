@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from watchlist.store import queries
-from watchlist.store.search import SearchIndex
+from watchlist.store.index_file import open_index
 
 
 def _imports(stats):
@@ -35,7 +35,7 @@ def test_stats_match_the_data_readmes(seed_db):
 
 def test_sinno_is_on_the_entity_list_and_the_sdn_list(seed_db):
     """One entity carries both listings (resolved across lists); the Vilnius "Sinno Electronics" stays apart."""
-    index = SearchIndex.build(seed_db.conn)
+    index = open_index(seed_db.conn)
     hits = index.search("sinno electronics ", limit=5).hits
     both = [h for h in hits[:3] if {"EL", "SDN"} <= set(h.lists)]
     assert len(both) == 1 and {"ofac:38641", "el:sinno elec co ltd:CN,HK"} <= set(both[0].records)

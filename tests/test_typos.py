@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from watchlist.store.index_file import open_index
 from watchlist.store.search import SearchIndex
 from watchlist.store.typos import LETTERS, TWO_EDITS_FROM, edits1
 
@@ -14,7 +15,7 @@ from watchlist.store.typos import LETTERS, TWO_EDITS_FROM, edits1
 @pytest.fixture(scope="module")
 def index(seed_db_path):
     conn = sqlite3.connect(seed_db_path)
-    yield SearchIndex.build(conn)
+    yield open_index(conn)
     conn.close()
 
 

@@ -19,6 +19,7 @@ from textual.message import Message
 
 from watchlist.store import StoreError, export, queries, userdata
 from watchlist.store.db import explain, generation, set_wait
+from watchlist.store.index_file import open_index
 from watchlist.store.models import Entity
 from watchlist.store.normalize import analyze
 from watchlist.store.search import SearchIndex
@@ -115,7 +116,7 @@ class WatchlistApp(App):
     @work(thread=True, exclusive=True, group="index")
     def build_index(self) -> None:
         try:
-            index = SearchIndex.build(thread_db(self.db_path).conn)
+            index = open_index(thread_db(self.db_path).conn)
             analyze("保利")  # load the pinyin dictionary now, not on the first Chinese keystroke
         except (sqlite3.DatabaseError, StoreError) as exc:  # a store that cannot be read: say why in one line, don't trace
             self.call_from_thread(self.exit, None, 1, explain(self.db_path, exc))

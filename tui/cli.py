@@ -40,10 +40,11 @@ from watchlist.store.export import write_whole
 from watchlist.store.importers.reading import ENCODING, is_stream, spool
 from watchlist.store.importers.records import ImportReport
 from watchlist.store.importers.shipments import parse_map
+from watchlist.store.index_file import open_index
 from watchlist.store.models import Candidate, jsonable
 from watchlist.store.normalize import analyze
 from watchlist.store.resolve import members
-from watchlist.store.search import MIN_SCORE, SearchIndex, parse_query
+from watchlist.store.search import MIN_SCORE, parse_query
 from watchlist.store.vocabulary import PSEUDO_CODES
 
 from .safe import safe_json, safe_text
@@ -409,7 +410,7 @@ def search(
 
     db = obj.db()
     _require_lists(obj, db)
-    index = SearchIndex.build(db.conn)
+    index = open_index(db.conn)
 
     def run(text: str) -> dict:
         typed, filters = parse_query(text)
@@ -670,7 +671,7 @@ def screen(
     db = obj.db(write=not no_save)
     _require_lists(obj, db)
     started = time.perf_counter()
-    index = SearchIndex.build(db.conn)
+    index = open_index(db.conn)
     gc.freeze()  # the index lives until this command ends: keep the cyclic collector off its millions of objects
     show_bar = len(rows) >= 500 and sys.stderr.isatty()
     with click.progressbar(length=len(rows), label="screening", file=sys.stderr) if show_bar else _nullbar() as bar:
@@ -860,7 +861,7 @@ def export_(obj: Context, fmt: str, query: str | None, limit: int | None, out: P
     """Export the store, or a search's results, as FollowTheMoney, CSV or JSON (written whole or not at all)."""
 
     db = obj.db()
-    index = SearchIndex.build(db.conn)
+    index = open_index(db.conn)
     result = index.search(query or "", limit=limit or len(index.kind) + 1, min_score=70)
     assert result is not None  # None only when cancelled, and nothing cancels it here
     if fmt == "ftm":

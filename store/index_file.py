@@ -1,0 +1,174 @@
+"""The search index saved beside the store (``<store>.search-index``), so that opening the store does not rebuild it.
+
+The file holds the index's arrays as raw bytes and its small tables as JSON (never pickle: a file beside a store
+may come from someone else, and reading it must not run code). Its header carries a fingerprint of what the index
+was built from: the code that builds it, the store's schema and data generation, its last import, its names,
+groups and the names the user gave. An index whose fingerprint is not the store's is never used: it is rebuilt
+and saved again. A file that cannot be read is rebuilt; a folder that cannot be written keeps the index in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+from array import array
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .search import SearchIndex, _Listed
+from .typos import TypoIndex
+
+MAGIC = b"watchlist-search-index 1\n"
+SUFFIX = ".search-index"
+_ARRAYS = ("name_row", "name_entity", "_latn_at", "_core_at", "_post", "_post_at", "recent")
+_TEXTS = ("_latn", "_core")
+_CODE = ("search.py", "normalize.py", "typos.py", "index_file.py")  # the index changes when these do
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    for name in _CODE:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _file(conn: sqlite3.Connection) -> str:
+    """The store's file ("" for a store in memory)."""
+    return next((file for _, name, file in conn.execute("PRAGMA database_list") if name == "main"), "") or ""
+
+
+def index_path(conn: sqlite3.Connection) -> Path | None:
+    """Where the index of the store behind ``conn`` is saved (None for a store without a file)."""
+    path = _file(conn)
+    return Path(path + SUFFIX) if path else None
+
+
+def fingerprint(conn: sqlite3.Connection) -> str:
+    """What an index of this store depends on, as one digest (a few indexed reads)."""
+    parts: list[Any] = [_code_digest(), conn.execute("PRAGMA user_version").fetchone()[0]]
+    for sql in (
+        "SELECT value FROM store_state WHERE key = 'data'",  # not 'user': stars are read at load, notes are not indexed
+        "SELECT id, started, finished, status FROM imports ORDER BY id DESC LIMIT 1",
+        "SELECT count(*), max(id) FROM names",
+        "SELECT count(*), max(id) FROM entities",
+        "SELECT count(*), total(group_id), total(entity_id) FROM resolution",
+        "SELECT count(*), max(id), max(added_at) FROM user_aliases",
+        "SELECT count(*), max(id) FROM listings",
+    ):
+        parts.append(conn.execute(sql).fetchall())
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def open_index(conn: sqlite3.Connection) -> SearchIndex:
+    """The store's search index: the saved one when it is the store's, else built now (and saved when it can be)."""
+    path = index_path(conn)
+    stamp = fingerprint(conn)
+    if path is not None:
+        index = load(path, stamp, conn)
+        if index is not None:
+            return index
+    index = SearchIndex.build(conn)
+    if path is not None and fingerprint(conn) == stamp:  # nothing was written while it was built
+        save(index, path, stamp)
+    return index
+
+
+def save(index: SearchIndex, path: Path, stamp: str) -> bool:
+    """Write ``index`` to ``path`` whole or not at all (a temporary file renamed into place); False if it cannot be."""
+    blobs: list[bytes] = []
+    sections: list[list[Any]] = []
+    for name in _ARRAYS:
+        data: array = getattr(index, name)
+        sections.append([name, data.typecode, len(data)])
+        blobs.append(data.tobytes())
+    for name in _TEXTS:
+        text = getattr(index, name).encode("utf-8")
+        sections.append([name, "text", len(text)])
+        blobs.append(text)
+    tables = {
+        "vocab": index.vocab,
+        "df": index.df,
+        "group": [[k, v] for k, v in index.group.items()],
+        "kind": index.kind,
+        "countries": [",".join(c) for c in index.countries],
+        "listed": [[eid, list(x.lists), list(x.removed), x.latest] for eid, x in index.listed.items()],
+        "chapters": [[eid, sorted(c)] for eid, c in index.chapters.items()],
+        "tiers": [[eid, list(t)] for eid, t in index.tiers.items()],
+        "facets": index._all_facets,
+    }
+    header = json.dumps({"fingerprint": stamp, "sections": sections, "tables": len(blobs)}).encode() + b"\n"
+    tables_blob = json.dumps(tables, separators=(",", ":")).encode()
+    try:
+        handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(MAGIC)
+                out.write(header)
+                for blob in blobs:
+                    out.write(blob)
+                out.write(tables_blob)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return False  # a read-only folder or a full disk: the index lives in memory only
+    return True
+
+
+def load(path: Path, stamp: str, conn: sqlite3.Connection) -> SearchIndex | None:
+    """The index saved at ``path`` if it was built from the store as it is now (``stamp``); None otherwise."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        if not raw.startswith(MAGIC):
+            return None
+        end = raw.index(b"\n", len(MAGIC))
+        header = json.loads(raw[len(MAGIC) : end])
+        if header.get("fingerprint") != stamp:
+            return None
+        file = _file(conn)
+        index = SearchIndex(file or None, None if file else conn)
+        at = end + 1
+        for name, kind, length in header["sections"]:
+            if kind == "text":
+                setattr(index, name, raw[at : at + length].decode("utf-8"))
+                at += length
+                continue
+            data = array(kind)
+            size = length * data.itemsize
+            data.frombytes(raw[at : at + size])
+            if len(data) != length:
+                return None
+            setattr(index, name, data)
+            at += size
+        tables = json.loads(raw[at:])
+        index.vocab = tables["vocab"]
+        index.df = tables["df"]
+        index.group = {k: v for k, v in tables["group"]}
+        index.grouped = set(index.group.values())
+        index.kind = tables["kind"]
+        index.countries = _interned([tuple(c.split(",")) if c else () for c in tables["countries"]])
+        index.listed = {eid: _Listed(tuple(lists), tuple(removed), latest) for eid, lists, removed, latest in tables["listed"]}
+        index.chapters = {eid: frozenset(c) for eid, c in tables["chapters"]}
+        index.tiers = {eid: tuple(t) for eid, t in tables["tiers"]}
+        index._all_facets = tables["facets"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
+        return None  # damaged or of another make: rebuilt
+    if len(index.name_row) != len(index.name_entity) or len(index._post_at) != len(index.vocab) + 1:
+        return None
+    index._typos = TypoIndex(index.vocab)
+    index.refresh_watchlist(conn)
+    return index
+
+
+def _interned(values: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    seen: dict[tuple[str, ...], tuple[str, ...]] = {}
+    return [seen.setdefault(v, v) for v in values]

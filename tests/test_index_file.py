@@ -1,0 +1,105 @@
+"""The search index saved beside the store: loaded when it is the store's, rebuilt when anything it was built from
+changed, and never trusted when damaged or foreign."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from watchlist.store import connect, importers, index_file, userdata
+from watchlist.store.index_file import SUFFIX, fingerprint, open_index
+from watchlist.store.search import SearchIndex
+
+from .conftest import write
+from .test_cli import run
+
+QUERIES = ["sinno electronics ", "hikvision ", "保利 ", "ПАО Сбербанк ", "world jeta ", "country:HK sinno ", "list:EL shenzhen ", "poly tech"]
+
+
+def _answers(index: SearchIndex) -> list:
+    out = []
+    for q in QUERIES:
+        result = index.search(q, limit=10)
+        out.append(([(h.entity_id, h.matched_name, h.matched_kind, round(h.score, 3), h.lists, h.countries) for h in result.hits], result.facets))
+    return out
+
+
+def _fresh(path: Path) -> sqlite3.Connection:
+    Path(str(path) + SUFFIX).unlink(missing_ok=True)
+    return sqlite3.connect(path)
+
+
+def test_the_saved_index_answers_as_the_built_one(seed_db_copy: Path):
+    conn = _fresh(seed_db_copy)
+    built = SearchIndex.build(conn)
+    first = open_index(conn)  # builds and saves
+    saved = Path(str(seed_db_copy) + SUFFIX)
+    assert saved.exists() and saved.stat().st_size > 1_000_000
+    loaded = index_file.load(saved, fingerprint(conn), conn)
+    assert loaded is not None
+    assert _answers(loaded) == _answers(built) == _answers(first)
+    assert len(loaded) == len(built) and loaded.vocab == built.vocab and loaded.listed == built.listed
+
+
+def test_an_import_an_alias_or_new_code_makes_it_stale(seed_db_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    db = connect(seed_db_copy)
+    open_index(db.conn)
+    stamp = fingerprint(db.conn)
+    userdata.add_alias(db, "ofac:38641", "Xin Nuo Dian Zi")
+    assert fingerprint(db.conn) != stamp
+    hit = open_index(db.conn).search("Xin Nuo Dian Zi", limit=1).hits[0]
+    assert hit.matched_name == "Xin Nuo Dian Zi"
+    userdata.star(db, "ofac:38641")  # the watchlist is read at load: a star does not make the index stale
+    stamp = fingerprint(db.conn)
+    assert open_index(db.conn).search("Xin Nuo Dian Zi on:watchlist", limit=1).hits
+    csl = write(
+        tmp_path / "extra.csv",
+        "source,name,addresses,federal_register_notice,start_date\n"
+        'Entity List (EL) - Bureau of Industry and Security,Qortexa Micro Trading Ltd (a test row),"Kowloon, HK",89 FR 1,2026-11-30\n',
+    )
+    importers.import_file(db, csl, snapshot=False)
+    assert fingerprint(db.conn) != stamp
+    assert open_index(db.conn).search("Qortexa Micro", limit=1).hits[0].name == "Qortexa Micro Trading Ltd (a test row)"
+    stamp = fingerprint(db.conn)
+    monkeypatch.setattr(index_file, "_code_digest", lambda: "another version of the code")
+    assert fingerprint(db.conn) != stamp
+    db.conn.close()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: b"",
+        lambda raw: b"\x00" * 4096,
+        lambda raw: raw[: len(raw) // 2],  # cut short
+        lambda raw: raw[:-100],  # its last table cut
+        lambda raw: raw.replace(b'"sections"', b'"sectionz"', 1),
+        lambda raw: raw[:200] + b"\xff\xfe" + raw[202:],
+    ],
+)
+def test_a_damaged_index_file_is_rebuilt_not_trusted(seed_db_copy: Path, damage):
+    conn = _fresh(seed_db_copy)
+    expected = _answers(open_index(conn))
+    saved = Path(str(seed_db_copy) + SUFFIX)
+    saved.write_bytes(damage(saved.read_bytes()))
+    assert _answers(open_index(conn)) == expected
+    assert index_file.load(saved, fingerprint(conn), conn) is not None  # written again, whole
+
+
+def test_an_index_that_cannot_be_written_lives_in_memory(seed_db_copy: Path):
+    conn = _fresh(seed_db_copy)
+    Path(str(seed_db_copy) + SUFFIX).mkdir()  # something else is in its place
+    assert open_index(conn).search("sinno electronics", limit=1).hits
+    assert not list(seed_db_copy.parent.glob(f".{seed_db_copy.name}{SUFFIX}.*"))  # no temporary file left behind
+
+
+def test_the_cli_saves_it_and_the_next_command_loads_it(seed_db_copy: Path):
+    Path(str(seed_db_copy) + SUFFIX).unlink(missing_ok=True)
+    code, out, _ = run("search", "sinno electronics", "--json", db=seed_db_copy)
+    assert code == 0 and Path(str(seed_db_copy) + SUFFIX).exists()
+    code, again, _ = run("search", "sinno electronics", "--json", db=seed_db_copy)
+    first, second = json.loads(out), json.loads(again)
+    assert first["results"] == second["results"] and first["facets"] == second["facets"]
