@@ -23,7 +23,7 @@ from typing import Any
 import sqlite_utils
 
 from .countries import country_code, same_place
-from .db import inserted, now, rows, transaction, user
+from .db import IN_JSON, as_json, inserted, now, rows, transaction, user
 from .errors import ImportFailed
 from .export import csv_cell, write_whole
 from .importers import LIST_FORMATS, STREAM_FORMATS
@@ -186,7 +186,9 @@ def screen_row(index: SearchIndex, row: Row, threshold: float = THRESHOLD, keep:
 def screen_rows(index: SearchIndex, rows: list[Row], threshold: float = THRESHOLD, keep: int = 3) -> list[Result]:
     """Screen rows together: each matched on its own, then one read of the store for all their matches' names."""
     ranked = [_rank(index, row, threshold, keep) for row in rows]
-    hits = iter(index.hits([k for _, kept in ranked for k in kept]))
+    found = index.hits([k for _, kept in ranked for k in kept])
+    listed = _listings(index, {key for hit in found for key in hit.records})
+    hits = iter(found)
     results = []
     for row, (q, kept) in zip(rows, ranked, strict=True):
         matches = []
@@ -207,10 +209,25 @@ def screen_rows(index: SearchIndex, rows: list[Row], threshold: float = THRESHOL
                     "countries": hit.countries,
                     "records": hit.records,
                     "why": note,
+                    "listings": [x for key in hit.records for x in listed.get(key, ())],
                 }
             )
         results.append(Result(row, matches, "potential match" if matches else "no match"))
     return results
+
+
+def _listings(index: SearchIndex, keys: set[str]) -> dict[str, list[dict[str, str]]]:
+    """Each record's listings, as a compliance file cites them: list, status, program, citation, listed since."""
+    out: dict[str, list[dict[str, str]]] = {}
+    if not keys:
+        return out
+    for key, code, status, programs, citation, start in index._db().execute(
+        "SELECT e.key, l.list, l.status, coalesce(l.programs, ''), coalesce(l.citation, ''), coalesce(l.start_date, '')"
+        f" FROM listings l JOIN entities e ON e.id = l.entity_id WHERE e.key {IN_JSON} ORDER BY l.status, l.list",
+        (as_json(sorted(keys)),),
+    ):
+        out.setdefault(key, []).append({"list": code, "status": status, "programs": programs, "citation": citation, "listed": start})
+    return out
 
 
 def _rank(index: SearchIndex, row: Row, threshold: float, keep: int) -> tuple[NameKeys, list[tuple[int, int, float]]]:
@@ -310,10 +327,19 @@ OUT_FIELDS = (
     "entity_name",
     "lists",
     "listing_status",
+    "programs",
+    "citations",
+    "listed_since",
     "why",
     "other_matches",
     "country_read",
 )
+
+
+def _by_list(listings: list[dict[str, str]], field: str) -> str:
+    """One listing fact of every active listing, each after its list ("EL: 87 FR 38925; SDN: RUSSIA-EO14024")."""
+    facts = dict.fromkeys(f"{x['list']}: {x[field]}" for x in listings if x[field] and x["status"] == "active")
+    return "; ".join(facts)
 
 
 def _out_row(r: Result) -> dict[str, Any]:
@@ -327,6 +353,9 @@ def _out_row(r: Result) -> dict[str, Any]:
         "entity_name": b.get("name", ""),
         "lists": " ".join(b.get("lists", [])),
         "listing_status": b.get("status", ""),
+        "programs": _by_list(b.get("listings", []), "programs"),
+        "citations": _by_list(b.get("listings", []), "citation"),
+        "listed_since": _by_list(b.get("listings", []), "listed"),
         "why": b.get("why", ""),
         "other_matches": "; ".join(f"{m['name']} ({m['score']}, {' '.join(m['lists'])})" for m in r.matches[1:]),
         "country_read": r.row.country or (f"not recognised: {r.row.country_given}" if r.row.country_given else ""),
@@ -493,8 +522,13 @@ AUDIT_FIELDS = (
     "country",
     "status",
     "entity_key",
+    "entity_name",
+    "matched_name",
     "score",
     "lists",
+    "programs",
+    "citations",
+    "listed_since",
     "decision",
     "note",
     "decided_at",
@@ -528,8 +562,13 @@ def audit_text(record: Audit, fmt: str) -> str:
                     r.country,
                     r.status,
                     r.entity_key,
+                    r.best.get("name", ""),
+                    r.best.get("matched_name", ""),
                     r.score,
                     r.lists,
+                    _by_list(r.best.get("listings", []), "programs"),
+                    _by_list(r.best.get("listings", []), "citation"),
+                    _by_list(r.best.get("listings", []), "listed"),
                     r.decision,
                     r.note,
                     r.decided_at,

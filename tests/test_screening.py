@@ -136,6 +136,28 @@ def test_triage_decisions_and_the_audit_record(seed_db_copy: Path, tmp_path: Pat
     audit_csv = runner.invoke(main, [*db_args, "screenings", "audit", "1"]).output
     first = next(csv.DictReader(audit_csv.splitlines()))
     assert first["decision"] == "match" and "EL 2025-11-08" in first["snapshot"]
+    # what a compliance file cites: who was matched, on which list, under which program, since when, by which notice
+    assert first["entity_name"] == "Sinno Electronics Co., Ltd.," and first["matched_name"]
+    assert "EL: 87 FR 38925" in first["citations"] and "EL: 2022-06-30" in first["listed_since"]
+    assert "SDN: RUSSIA-EO14024" in first["programs"]
+
+
+def test_the_screening_output_carries_program_citation_and_listing_date(seed_db_copy: Path, tmp_path: Path):
+    source = tmp_path / "counterparties.csv"
+    source.write_text('name,country\n"Sinno Electronics Co., Limited",HK\nHikvision,China\nApple Inc.,US\n', encoding="utf-8")
+    out = tmp_path / "screened.csv"
+    assert _screen(seed_db_copy, str(source), "-o", str(out), "--no-save").exit_code == 0
+    rows = {r["name"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    sinno, hik, apple = rows["Sinno Electronics Co., Limited"], rows["Hikvision"], rows["Apple Inc."]
+    assert sinno["citations"] == "EL: 87 FR 38925, 87 FR 57068" and sinno["listed_since"] == "EL: 2022-06-30"
+    assert sinno["programs"] == "SDN: RUSSIA-EO14024"
+    assert hik["programs"] == "CMIC: CMIC-EO13959" and hik["listed_since"] == "EL: 2019-10-09"
+    assert apple["status"] == "no match" and apple["citations"] == apple["programs"] == ""
+    lines = _screen(seed_db_copy, str(source), "--format", "jsonl", "--no-save").output.splitlines()
+    match = json.loads(lines[0])["matches"][0]
+    assert {"list": "EL", "status": "active", "citation": "87 FR 38925, 87 FR 57068", "listed": "2022-06-30"}.items() <= next(
+        x for x in match["listings"] if x["list"] == "EL"
+    ).items()
 
 
 def test_triage_in_the_app(seed_db_copy: Path, tmp_path: Path):
