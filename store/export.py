@@ -9,13 +9,13 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .db import now
 from .errors import BadOutput
-from .models import Entity, jsonable
+from .models import Entity, Source, jsonable
 
 FORMATS = ("csv", "json", "md")
 
@@ -76,10 +76,12 @@ def summary(record: Entity) -> str:
     return " ".join(parts)
 
 
-def results_text(results: list[dict[str, Any]], fmt: str, query: str = "") -> str:
-    """Search results (``Hit.as_dict()`` rows) in one of ``FORMATS``."""
+def results_text(results: list[dict[str, Any]], fmt: str, query: str = "", sources: Sequence[Source] = ()) -> str:
+    """Search results (``Hit.as_dict()`` rows) in one of ``FORMATS``; JSON and Markdown list ``sources`` (what the
+    results' names and listings come from: ``queries.result_sources``)."""
     if fmt == "json":
-        return json.dumps({"query": query, "exported_at": now(), "results": results}, ensure_ascii=False, indent=2)
+        cited = [jsonable(s) for s in sources]
+        return json.dumps({"query": query, "exported_at": now(), "results": results, "sources": cited}, ensure_ascii=False, indent=2)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -96,7 +98,16 @@ def results_text(results: list[dict[str, Any]], fmt: str, query: str = "") -> st
         "|" + "---|" * len(_RESULT_FIELDS),
     ]
     lines += ["| " + " | ".join(_md(row.get(f)) for f in _RESULT_FIELDS) + " |" for row in results]
+    if sources:
+        lines += ["", "## Sources", ""]
+        lines += [f"- {_source_line(s)}" for s in sources]
     return "\n".join(lines) + "\n"
+
+
+def _source_line(s: Source) -> str:
+    """One source as a Markdown list item: name, file, as-of date, address, license."""
+    parts = [_md(s.name)] + [_md(v) for v in (s.file, f"as of {s.as_of}" if s.as_of else "", s.url, f"license: {s.license}" if s.license else "") if v]
+    return " · ".join(parts)
 
 
 _SECTIONS = [

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from .changes import changes
-from .db import rows
+from .db import IN_JSON, as_json, rows
 from .links import shipments_of
 from .models import (
     TRADE_COLUMNS,
@@ -223,6 +223,19 @@ def _listings(conn: sqlite3.Connection, ids: list[int]) -> tuple[Listing, ...]:
         f" LEFT JOIN sources s ON s.id = l.source_id WHERE l.entity_id IN ({','.join('?' * len(ids))})"
         " ORDER BY l.status, l.start_date DESC",
         tuple(ids),
+    )
+
+
+def result_sources(db: sqlite_utils.Database, keys: Sequence[str]) -> tuple[Source, ...]:
+    """The sources of the names and listings of the records with these keys (what a search export cites)."""
+    return _all(
+        Source,
+        db.conn,
+        "SELECT DISTINCT s.name, s.file, s.url, s.as_of, s.license FROM sources s WHERE s.id IN"
+        f" (SELECT l.source_id FROM listings l JOIN entities e ON e.id = l.entity_id WHERE e.key {IN_JSON}"
+        f" UNION SELECT n.source_id FROM names n JOIN entities e ON e.id = n.entity_id WHERE e.key {IN_JSON})"
+        " ORDER BY s.name, s.as_of",
+        (as_json(list(keys)),) * 2,
     )
 
 

@@ -309,7 +309,9 @@ def test_copy_export_help_and_facets(seed_db_path, tmp_path: Path):
             await pilot.press("m")
             await settle(app, pilot)
             exported = list(tmp_path.glob("search-electronics-*.md"))
-            assert len(exported) == 1 and "| name |" in exported[0].read_text(encoding="utf-8")
+            markdown = exported[0].read_text(encoding="utf-8") if len(exported) == 1 else ""
+            assert "| name |" in markdown and "## Sources" in markdown  # "with sources": the lists the rows come from
+            assert "Entity List" in markdown.split("## Sources")[1]
             await pilot.press("question_mark")
             await settle(app, pilot)
             assert type(app.screen).__name__ == "HelpScreen"

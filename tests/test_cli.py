@@ -113,3 +113,11 @@ def test_a_cyrillic_query_finds_the_bank_and_a_query_of_nothing_is_an_error(seed
     assert any("SBERBANK" in n for n in names), names
     nothing = CliRunner().invoke(main, ["--db", str(seed_db_path), "search", "!!! ???"])
     assert nothing.exit_code == 1 and "nothing in the query can be matched" in nothing.output and "no match" not in nothing.stdout
+
+
+def test_a_search_export_cites_its_sources(seed_db_path):
+    code, out, _ = run("export", "--format", "json", "--query", "sinno electronics", "--limit", "3", db=seed_db_path)
+    assert code == 0
+    data = json.loads(out)
+    files = {s["file"] for s in data["sources"]}
+    assert "entity_list_2025-11-08.csv.gz" in files and all(s["name"] and s["as_of"] for s in data["sources"])

@@ -316,7 +316,9 @@ class WatchlistApp(App):
             query, results = screen.export_payload()
             fmt = await self.push_screen_wait(ExportScreen(f"{len(results)} results"))
             if fmt:
-                self.write_export(export.results_text(results, fmt, query), f"search-{query or 'all'}", fmt)
+                keys = [k for r in results for k in r["records"]]
+                sources = await asyncio.to_thread(lambda: queries.result_sources(thread_db(self.db_path), keys))
+                self.write_export(export.results_text(results, fmt, query, sources), f"search-{query or 'all'}", fmt)
             return
         entity_id = getattr(screen, "current_id", lambda: None)()
         if entity_id is None:

@@ -868,7 +868,8 @@ def export_(obj: Context, fmt: str, query: str | None, limit: int | None, out: P
         ids = [i for h in result.hits for i in _record_ids(db, h.entity_id)] if query else None
         chunks = ftm.lines(db, ids)
     else:
-        chunks = iter([export_mod.results_text([h.as_dict() for h in result.hits], fmt, query or "")])
+        sources = queries.result_sources(db, [k for h in result.hits for k in (h.records or [h.key])])
+        chunks = iter([export_mod.results_text([h.as_dict() for h in result.hits], fmt, query or "", sources)])
     if out is None or str(out) == "-":
         for chunk in chunks:
             click.echo(chunk, nl=False)  # data for a pipe or a file, exact
