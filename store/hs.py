@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlite_utils
 
-from .db import rows
+from .db import IN_JSON, as_json, rows
 from .links import ACCEPTED, WITH_DECISIONS
 from .models import TRADE_COLUMNS, TradeFlow, of_row
 
@@ -118,8 +118,44 @@ def suppliers(db: sqlite_utils.Database, code: str) -> list[dict[str, Any]]:
     )
     for row in shipped:
         row.update(goods=f"{row.pop('shipments')} shipments, value {row.pop('value') or 0:,.0f}", evidence="linked customs records", source="shipments")
-    found += shipped
+    return _per_entity(db, found + shipped, code)
+
+
+def _per_entity(db: sqlite_utils.Database, found: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
+    """One row per resolved entity and code: a firm on two lists is one supplier, with the badges of every list
+    its records are on, known by its entity's name; its goods from each record are joined."""
+    ids = sorted({row["entity_id"] for row in found})
+    group = dict(db.conn.execute(f"SELECT entity_id, group_id FROM resolution WHERE entity_id {IN_JSON}", (as_json(ids),)))
+    heads = sorted({group.get(i, i) for i in ids})
+    members = dict(
+        db.conn.execute(f"SELECT group_id, group_concat(entity_id) FROM resolution WHERE group_id {IN_JSON} GROUP BY group_id", (as_json(heads),))
+    )
+    records = {h: [h] + ([int(i) for i in members[h].split(",")] if h in members else []) for h in heads}
+    everyone = [i for rs in records.values() for i in rs]
+    named = dict(db.conn.execute(f"SELECT id, name FROM entities WHERE id {IN_JSON}", (as_json(heads),)))
+    countries: dict[int, set[str]] = {}
+    lists: dict[int, set[str]] = {}
+    head_of = {i: h for h, rs in records.items() for i in rs}
+    for eid, cs in db.conn.execute(f"SELECT id, countries FROM entities WHERE id {IN_JSON}", (as_json(everyone),)):
+        countries.setdefault(head_of[eid], set()).update(c for c in cs.split(",") if c)
+    for eid, code_ in db.conn.execute(f"SELECT entity_id, list FROM listings WHERE status = 'active' AND entity_id {IN_JSON}", (as_json(everyone),)):
+        lists.setdefault(head_of[eid], set()).add(code_)
+    out: dict[tuple[int, str], dict[str, Any]] = {}
     for row in found:
-        row["lists"] = sorted(set((row["lists"] or "").split()))
-        row["via"] = "" if row["hs_code"] == code else dotted(row["hs_code"])
-    return found
+        head = group.get(row["entity_id"], row["entity_id"])
+        key = (head, row["hs_code"])
+        if key in out:
+            seen = out[key]
+            for field in ("goods", "evidence", "source"):
+                parts = [p for p in (seen.get(field), row.get(field)) if p]
+                seen[field] = "; ".join(dict.fromkeys(parts))
+            continue
+        out[key] = {
+            **row,
+            "entity_id": head,
+            "name": named.get(head, row["name"]),
+            "countries": ",".join(sorted(countries.get(head, ()))),
+            "lists": sorted(lists.get(head, ())),
+            "via": "" if row["hs_code"] == code else dotted(row["hs_code"]),
+        }
+    return sorted(out.values(), key=lambda r: (r["name"].casefold(), r["hs_code"]))

@@ -178,7 +178,7 @@ def test_goods_browser_reaches_854231_tier_1_and_opens_a_supplier(seed_db_path):
             await pilot.press("down", "g")
             await settle(app, pilot)
             assert isinstance(app.screen, GoodsScreen)
-            await pilot.press("slash", *"8542.31", "enter")
+            await pilot.press(*"8542.31", "enter")  # typed on the tree: the code goes to the box, Enter jumps
             await settle(app, pilot)
             tree = app.screen.query_one("#hs-tree", Tree)
             assert tree.cursor_node is not None and tree.cursor_node.data == "854231"
@@ -188,7 +188,9 @@ def test_goods_browser_reaches_854231_tier_1_and_opens_a_supplier(seed_db_path):
             assert list(app.screen.query_one("#hs-spark", Sparkline).data or []) == [74e6, 179e6]  # CN→RU ICs by year
             assert "2021 74,000,000  2022 179,000,000" in text_of(app.screen.query_one("#hs-spark-label", Static))
             suppliers = app.screen.query_one("#suppliers", DataTable)
-            assert "Sinno Electronics Co., Ltd.," in names_in(suppliers)
+            assert names_in(suppliers).count("Sinno Electronics Co., Ltd.,") == 1  # one resolved entity, one row
+            sinno = suppliers.get_row_at(names_in(suppliers).index("Sinno Electronics Co., Ltd.,"))
+            assert "EL" in str(sinno[2]) and "SDN" in str(sinno[2])  # with the badges of both its records
             await pilot.press("s")
             suppliers.move_cursor(row=names_in(suppliers).index("Sinno Electronics Co., Ltd.,"))
             await pilot.press("enter")

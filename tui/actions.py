@@ -142,7 +142,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("Goods", "escape,backspace", "back", "Back", "Back"),
     Action("Goods", "tab", "focus_next", "Switch pane", "Next pane", footer=False),
     Action("Goods", "s", "focus_suppliers", "Suppliers", "Move to the suppliers of the code"),
-    Action("Goods", "slash", "focus_goto", "Go to code", "Jump to an HS code (8542.31, 2818…)"),
+    Action("Goods", "slash", "focus_goto", "Go to code", "Jump to an HS code (8542.31, 2818…); on the tree, typing its digits does the same"),
     Action("Goods", "enter", "", "Open", "Expand a code; on a supplier: open it", footer=False),
     # -- watchlist, what's new, reviews -------------------------------------------------------------
     Action("Watchlist", "escape,backspace", "back", "Back", "Back"),

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
@@ -71,7 +71,7 @@ class GoodsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Go to HS code (e.g. 8542.31, 2818) and Enter", id="hs-goto")
+        yield Input(placeholder="Go to HS code (e.g. 8542.31, 2818) and Enter", id="hs-goto", select_on_focus=False)
         with Horizontal(id="goods"):
             tree: Tree[str] = Tree(Text("HS 2022"), id="hs-tree")
             tree.show_root = False
@@ -206,7 +206,19 @@ class GoodsScreen(Screen):
         self.wl.open_entity(int((event.row_key.value or "0").split(":")[0]), f"Goods {hs.dotted(self.code or '')}")
 
     def action_focus_goto(self) -> None:
-        self.query_one("#hs-goto", Input).focus()
+        box = self.query_one("#hs-goto", Input)
+        box.focus()
+        box.select_all()  # a new code replaces the last one
+
+    def on_key(self, event: events.Key) -> None:
+        """A digit typed on the tree starts a code in the box: typing 8542.31 and Enter jumps there from anywhere."""
+        box = self.query_one("#hs-goto", Input)
+        if event.character and event.character.isdigit() and self.focused is self.query_one("#hs-tree", Tree):
+            event.stop()
+            event.prevent_default()
+            box.value = event.character
+            box.cursor_position = 1
+            box.focus()
 
     @on(Input.Submitted, "#hs-goto")
     def goto(self, event: Input.Submitted) -> None:
