@@ -157,6 +157,8 @@ def test_note_is_written_in_the_editor_and_kept(seed_db_copy):
             assert "Shipped ICs\n[bold]second line" in text_of(app.screen.query_one("#overview-text", Static))
             await pilot.press("t")
             await settle(app, pilot)
+            box = app.screen.query_one(".dialog").region
+            assert box.x > 20 and box.y > 5  # the tags dialog is centred, not at the top left
             await pilot.press(*"chips, hk-network", "enter")
             await settle(app, pilot)
             await pilot.press("W")
