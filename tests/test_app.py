@@ -416,3 +416,21 @@ def test_same_entity_review_merges_a_candidate_and_search_shows_one_entity(seed_
             assert app.index is not None and app.index.group.get(max(ids[first.a_key], ids[first.b_key]))
 
     asyncio.run(scenario())
+
+
+def test_number_keys_reach_every_section_from_every_other(seed_db_path):
+    """From Trade (two tables), 1 goes to Overview; the breadcrumb stays in view."""
+
+    async def scenario():
+        app = WatchlistApp(seed_db_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await type_and_open(app, pilot, "sinno electronics", "Sinno Electronics Co")
+            sections = app.screen.query_one("#sections", TabbedContent)
+            for key, pane in (("8", "trade"), ("1", "overview"), ("7", "goods"), ("1", "overview"), ("0", "records"), ("2", "listings")):
+                await pilot.press(key)
+                await settle(app, pilot)
+                assert sections.active == pane, (key, sections.active)
+            assert app.screen.query_one("#crumbs", Static).region.y >= 0 and app.screen.query_one("#crumbs", Static).region.height > 0
+
+    asyncio.run(scenario())

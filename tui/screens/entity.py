@@ -367,6 +367,9 @@ class EntityScreen(Screen):
     # -- sections ------------------------------------------------------------------------
     def action_pane(self, i: int) -> None:
         if 0 <= i < len(PANES):
+            # the focus leaves the old section first: a focused table left in a hidden section would hand the focus
+            # to its neighbour there (Trade's shipments), and the tabs would switch back to it
+            self.set_focus(None)
             self.query_one("#sections", TabbedContent).active = PANES[i]
             self._focus_pane(PANES[i])
 
