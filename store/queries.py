@@ -106,6 +106,7 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> Entity | None:
         )
     )
     kind = head["kind"] if head["kind"] != "other" else next((r.kind for r in records if r.kind != "other"), "other")
+    seen = conn.execute(f"SELECT min(first_seen), max(last_seen) FROM entities WHERE id {of}", tuple(ids)).fetchone()
     names: dict[tuple[str, str | None], Name] = {}
     for n in rows(
         conn,
@@ -167,8 +168,8 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> Entity | None:
         countries=tuple(sorted({c for r in records for c in r.countries})),
         ownership=head["ownership"],
         remarks="\n".join(dict.fromkeys(r.remarks for r in records if r.remarks)) or None,
-        first_seen=head["first_seen"],
-        last_seen=head["last_seen"],
+        first_seen=seen[0] or head["first_seen"],  # of the whole entity: its earliest record, its latest
+        last_seen=seen[1] or head["last_seen"],
         records=records,
         names=tuple(names.values()),
         addresses=addresses,

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets.data_table import RowDoesNotExist
 
 from watchlist.store import queries, resolve
 from watchlist.store.changes import describe
@@ -133,6 +134,7 @@ class EntityScreen(Screen):
                         yield shipments
             with TabPane("Notes", id="notes"), VerticalScroll():
                 yield Static(Text(""), id="notes-text")
+        yield Static(Text(""), id="row-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -355,6 +357,31 @@ class EntityScreen(Screen):
         self.restore = self.trail[-1]
         self.load(self.restore.entity_id)
 
+    @on(TabbedContent.TabActivated, "#sections")
+    def on_section_shown(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane.id or ""
+        self.show_row(self.query_one(f"#t-{pane}", DataTable) if pane in TABLE_PANES else None)
+
+    @on(DataTable.RowHighlighted)
+    def on_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.focused:
+            self.show_row(event.data_table)
+
+    def show_row(self, table: DataTable | None) -> None:
+        """The whole of the table's current row under the sections: a long address, reason or citation cut in its column."""
+        out = Text()
+        try:
+            values = table.get_row_at(table.cursor_row) if table is not None and table.row_count else []
+        except RowDoesNotExist:  # the table refilled meanwhile
+            values = []
+        for column, value in zip(table.columns.values() if table is not None else (), values, strict=False):
+            text = value.plain if isinstance(value, Text) else str(value or "")
+            if text.strip():
+                out.append(f"{column.label.plain}: ", style="bold")
+                out.append_text(safe(text))
+                out.append("   ")
+        self.query_one("#row-detail", Static).update(out)
+
     @on(DataTable.RowSelected)
     def on_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -384,8 +411,10 @@ class EntityScreen(Screen):
         self.action_pane((PANES.index(active) + by) % len(PANES))
 
     def _focus_pane(self, pane: str) -> None:
-        if pane in TABLE_PANES:
-            self.query_one(f"#t-{pane}", DataTable).focus()
+        table = self.query_one(f"#t-{pane}", DataTable) if pane in TABLE_PANES else None
+        if table is not None:
+            table.focus()
+        self.show_row(table)
 
     def action_cursor_down(self) -> None:
         if isinstance(self.focused, DataTable):
