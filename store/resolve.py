@@ -265,18 +265,23 @@ def compare(a: Record, b: Record, lone_names: set[str]) -> Verdict:
                     return Verdict("merge", "same name, found on no other record", 95)
         if a.primary & b.names and b.primary & a.names and len(a.names & b.names) >= 2:
             return Verdict("merge", "each one's own name is among the other's names", 94)
-        return Verdict("candidate", "same name" + (", same country" if pa & pb else ""), 90)
+        return Verdict("candidate", f"same name ({_shown(names)})" + (", same country" if pa & pb else ""), 90)
     if shared_ids:
         return Verdict("candidate", f"same {a.ids[shared_ids[0]]}, different names", 85)
     if weak_names and not person:
         if same_building:
             return Verdict("merge", "same one-word name, same building", 92)
-        return Verdict("candidate", "same one-word alias", 82)
+        return Verdict("candidate", f"same one-word alias ({_shown(weak_names)})", 82)
     if a.cores & b.cores and (shared_address or pa & pb):
         return Verdict("candidate", "same distinctive name" + (", same address" if shared_address else ", same country"), 80)
     if shared_address and not person:
         return Verdict("candidate", "same address, different names", 70)
     return Verdict("", "nothing shared")
+
+
+def _shown(names: list[str]) -> str:
+    """The shared names a candidate rests on, as folded for comparison ("sinno elec co ltd"; two at most)."""
+    return "; ".join(names[:2]) + (f"; +{len(names) - 2}" if len(names) > 2 else "")
 
 
 def _alike(a: Record, b: Record) -> bool:

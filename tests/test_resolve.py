@@ -177,6 +177,7 @@ def test_a_store_from_before_resolution_is_grouped_when_upgraded(seed_db_copy: P
     conn.execute("ALTER TABLE changes DROP COLUMN detail")
     conn.execute("DROP TABLE facts")  # ... and 9
     conn.execute("ALTER TABLE relations DROP COLUMN role")
+    conn.execute("DROP TABLE user_aliases")  # ... and 12
     conn.execute("PRAGMA user_version = 2")
     conn.close()
     db = connect(seed_db_copy)
@@ -184,3 +185,11 @@ def test_a_store_from_before_resolution_is_grouped_when_upgraded(seed_db_copy: P
     assert resolve.group_of(db.conn, ids["ofac:38641"]) == ids["el:sinno elec co ltd:CN,HK"]
     assert db.conn.execute("SELECT count(*) FROM names_fts WHERE names_fts MATCH 'sinno'").fetchone()[0] >= 2
     db.conn.close()
+
+
+def test_a_candidate_on_a_shared_name_says_which_name(seed_db):
+    shared = [c for c in resolve.candidates(seed_db) if c.reason.startswith("same name (")]
+    assert shared, "the seed has candidates resting on a shared name"
+    for c in shared[:20]:
+        name = c.reason.split("(", 1)[1].split(")")[0].split(";")[0]
+        assert name.strip() and not name.startswith("+"), c.reason
