@@ -121,3 +121,11 @@ def test_a_search_export_cites_its_sources(seed_db_path):
     data = json.loads(out)
     files = {s["file"] for s in data["sources"]}
     assert "entity_list_2025-11-08.csv.gz" in files and all(s["name"] and s["as_of"] for s in data["sources"])
+
+
+def test_a_bis_address_entry_says_it_is_an_address_not_a_firm(seed_db_path):
+    code, out, _ = run("show", "el:address 01:HK", "--json", db=seed_db_path)
+    assert code == 0
+    record = json.loads(out)
+    assert record["kind"] == "other" and "not a firm" in (record["remarks"] or "")
+    assert record["listings"][0]["citation"].startswith("89 FR 51653")

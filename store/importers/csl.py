@@ -113,6 +113,15 @@ def _clean_alias(alias: str) -> str:
     return "" if _NOT_A_NAME.search(alias) else alias
 
 
+# Since June 2024 (89 FR 51653) BIS lists Hong Kong addresses that shell companies used to divert items to Russia as
+# entries of their own, named "Address 01" … : an address, not a firm, and anyone there is covered.
+_LISTED_ADDRESS = re.compile(r"Address \d{1,3}", re.I)
+ADDRESS_ENTRY = (
+    "An address listed as an entry of its own, not a firm: BIS lists addresses that shell companies used to divert"
+    " items to Russia (89 FR 51653, June 2024); the license requirement covers any party at it."
+)
+
+
 def record_from_row(line: int, row: dict[str, str]) -> ListRecord | Reject:
     """One CSL row → a record, or a reject naming the field."""
     source = row.get("source", "").strip()
@@ -129,11 +138,14 @@ def record_from_row(line: int, row: dict[str, str]) -> ListRecord | Reject:
     number = (row.get("entity_number") or "").strip()
     key = f"ofac:{number}" if number.isdigit() and code in TREASURY else None
     kind = KINDS.get((row.get("type") or "").strip().lower()) or guess_kind(name, code)
+    remarks = (row.get("remarks") or "").strip()
+    if code == "EL" and _LISTED_ADDRESS.fullmatch(name):  # "Address 01": BIS lists the place, not a firm
+        kind = "other"
+        remarks = (ADDRESS_ENTRY + " " + remarks).strip()
     countries = {c for field_ in ("citizenships", "nationalities") for v in split_multi(row.get(field_, "")) if (c := code_for(v))}
     for c in split_multi(row.get("country_codes", ""), ";"):
         if re.fullmatch(r"[A-Z]{2}", c):
             countries.add(c)
-    remarks = (row.get("remarks") or "").strip()
     return ListRecord(
         line=line,
         list=code,
