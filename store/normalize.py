@@ -764,7 +764,9 @@ _ROMAN = [
     (re.compile(r"(?<=[aeiou])ia\b|(?<=i)ia\b"), "ya"),
     (re.compile(r"nostiu\b"), "nostyu"),
     (re.compile(r"\bi(?=[aeu])"), "y"),  # я, е, ю opening a word: ICAO "Iakutiia", "Iuventa" (pinyin writes y there)
-    (re.compile(r"(?<=[aeou])y(?![aeiouy])"), "i"),  # й after a vowel: BGN "Lukoyl", "Nikolay"; English "Lukoil", "Nikolai"
+    # й after a vowel, before a consonant: BGN "Lukoyl", English "Lukoil" (not at a word's end: English "Sunway", "Galaxy"
+    # keep their y, so that a typo there stays one letter away)
+    (re.compile(r"(?<=[aeou])y(?=[bcdfghjklmnpqrstvwxz])"), "i"),
 ]  # -ая, -ия, -ностью
 
 

@@ -1,7 +1,7 @@
 """Names the user gives an entity: found by search and screening at once, kept across rebuilds, in the user-data file.
 
-The case: DJI's registered Chinese name, 深圳市大疆创新科技有限公司, is neither a translation nor the pinyin of any name
-the lists give ("SZ DJI Technology Co., Ltd."), so it scores 64.7 and screening misses it until the user says so.
+The case: "ПАО Совкомбанк", as a Russian invoice writes Sovcombank, transliterates to "Sovkombank", one letter from the
+lists' "SOVCOMBANK OPEN JOINT STOCK COMPANY": it scores below the screening threshold until the user says so.
 """
 
 from __future__ import annotations
@@ -21,45 +21,46 @@ from .conftest import copy_store, write
 from .pilot import settle, type_text
 from .test_cli import run
 
-DJI = "深圳市大疆创新科技有限公司"
+SOVKOM = "ПАО Совкомбанк"
+SOVCOMBANK = "ofac:34737"
 
 
-def _dji_id(db_path) -> int:
-    code, out, _ = run("search", "SZ DJI Technology", "--json", "--limit", "1", db=db_path)
+def _sovcombank_id(db_path) -> int:
+    code, out, _ = run("show", SOVCOMBANK, "--json", db=db_path)
     assert code == 0
-    return json.loads(out)["results"][0]["id"]
+    return json.loads(out)["id"]
 
 
 def test_alias_from_the_cli_is_found_by_search_show_and_screening(seed_db_copy, tmp_path):
-    dji = _dji_id(seed_db_copy)
-    code, out, _ = run("search", DJI, "--json", db=seed_db_copy)
-    assert all(h["id"] != dji or h["score"] < 85 for h in json.loads(out)["results"])  # not found before
+    sovcombank = _sovcombank_id(seed_db_copy)
+    code, out, _ = run("search", SOVKOM, "--json", db=seed_db_copy)
+    assert all(h["id"] != sovcombank or h["score"] < 85 for h in json.loads(out)["results"])  # not found before
 
-    code, out, _ = run("alias", "add", str(dji), DJI, db=seed_db_copy)
+    code, out, _ = run("alias", "add", str(sovcombank), SOVKOM, db=seed_db_copy)
     assert code == 0 and "added" in out
-    code, out, _ = run("alias", "add", str(dji), f"  {DJI} ", db=seed_db_copy)
+    code, out, _ = run("alias", "add", str(sovcombank), f"  {SOVKOM} ", db=seed_db_copy)
     assert code == 0 and "already has" in out
 
-    code, out, _ = run("search", DJI, "--json", db=seed_db_copy)
+    code, out, _ = run("search", SOVKOM, "--json", db=seed_db_copy)
     top = json.loads(out)["results"][0]
-    assert top["id"] == dji and top["score"] == 100.0 and top["matched_name"] == DJI and top["matched_kind"] == "your alias"
+    assert top["id"] == sovcombank and top["score"] == 100.0 and top["matched_name"] == SOVKOM and top["matched_kind"] == "your alias"
 
-    code, out, _ = run("show", str(dji), "--json", db=seed_db_copy)
-    assert {"name": DJI, "kind": "your alias", "list": "you", "source": None} in json.loads(out)["names"]
+    code, out, _ = run("show", str(sovcombank), "--json", db=seed_db_copy)
+    assert {"name": SOVKOM, "kind": "your alias", "list": "you", "source": None} in json.loads(out)["names"]
 
-    rows = write(tmp_path / "rows.csv", f"name,country\n{DJI},China\n")
+    rows = write(tmp_path / "rows.csv", f"name,country\n{SOVKOM},Россия\n")
     code, out, err = run("screen", str(rows), "--format", "jsonl", "--no-save", db=seed_db_copy)
     assert code == 0, err
     screened = json.loads(out.splitlines()[0])
-    assert screened["status"] == "potential match" and screened["matches"][0]["entity_id"] == dji
+    assert screened["status"] == "potential match" and screened["matches"][0]["entity_id"] == sovcombank
     assert "your alias" in screened["matches"][0]["why"]
 
     code, out, _ = run("alias", "list", "--json", db=seed_db_copy)
-    assert [a["name"] for a in json.loads(out)] == [DJI]
-    code, out, _ = run("alias", "remove", str(dji), DJI, db=seed_db_copy)
+    assert [a["name"] for a in json.loads(out)] == [SOVKOM]
+    code, out, _ = run("alias", "remove", str(sovcombank), SOVKOM, db=seed_db_copy)
     assert code == 0
-    code, out, _ = run("search", DJI, "--json", db=seed_db_copy)
-    assert all(h["matched_name"] != DJI for h in json.loads(out)["results"])
+    code, out, _ = run("search", SOVKOM, "--json", db=seed_db_copy)
+    assert all(h["matched_name"] != SOVKOM for h in json.loads(out)["results"])
 
 
 def test_bad_aliases_are_one_line_errors(seed_db_copy):
@@ -119,26 +120,26 @@ def test_alias_key_in_the_app_makes_search_find_the_entity(seed_db_copy):
         app = WatchlistApp(seed_db_copy)
         async with app.run_test(size=(150, 42)) as pilot:
             await settle(app, pilot)
-            await type_text(app, pilot, "SZ DJI Technology")
+            await type_text(app, pilot, "SOVCOMBANK OPEN JOINT STOCK COMPANY")
             await pilot.press("down", "enter")
             await settle(app, pilot)
             assert isinstance(app.screen, EntityScreen)
             await pilot.press("a")
             await settle(app, pilot)
-            await type_text(app, pilot, DJI)
+            await type_text(app, pilot, SOVKOM)
             await pilot.press("enter")
             await settle(app, pilot)
             assert isinstance(app.screen, EntityScreen)
             await pilot.press("4")  # Aliases
             await settle(app, pilot)
             aliases = app.screen.query_one("#t-aliases", DataTable)
-            assert any(DJI in str(aliases.get_row_at(i)[0]) for i in range(aliases.row_count))
+            assert any(SOVKOM in str(aliases.get_row_at(i)[0]) for i in range(aliases.row_count))
             await pilot.press("escape")
             await settle(app, pilot)
             await pilot.press("slash")
-            await type_text(app, pilot, DJI)
+            await type_text(app, pilot, SOVKOM)
             results = app.screen.query_one("#results", DataTable)
             first = [str(c) for c in results.get_row_at(0)]
-            assert first[0].startswith("DJI") and DJI in " ".join([*first, str(app.screen.query_one("#preview", Static).render())])
+            assert first[0].startswith("SOVCOMBANK OPEN") and SOVKOM in " ".join([*first, str(app.screen.query_one("#preview", Static).render())])
 
     asyncio.run(scenario())

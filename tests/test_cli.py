@@ -102,7 +102,8 @@ def test_goods_shows_tier_and_suppliers(seed_db_path):
     out = json.loads(run("goods", "8542.31", "--json", db=seed_db_path)[1])
     assert out["tier"] == "1" and [p["code"] for p in out["parents"]] == ["85", "8542"]
     sinno = next(s for s in out["suppliers"] if s["name"].startswith("Sinno Electronics Co"))
-    assert sinno["lists"] == ["EL"] and sinno["via"] == "8542"
+    assert sinno["lists"] == ["EL", "SDN"] and sinno["via"] == "8542"  # one row for the entity, with both its lists
+    assert sum(s["name"].startswith("Sinno Electronics Co") for s in out["suppliers"]) == 1
     assert run("goods", "1234.56", db=seed_db_path)[0] == 1
 
 

@@ -343,7 +343,7 @@ def test_backup_and_userdata_export_import_while_another_process_writes(seed_db_
     assert userdata.own_note(fresh_db, STAR_KEY) == "Watch for the June 2022 rule"
     assert screening.run_rows(fresh_db, fresh_db.conn.execute("SELECT max(id) FROM user_screening_runs").fetchone()[0])
     again = cli(fresh, "userdata", "import", str(mine))
-    assert "new: 0 watchlist, 0 notes, 0 screening runs, 0 screening decisions" in again.stdout, again.stdout
+    assert "new: 0 watchlist, 0 notes, 0 aliases, 0 screening runs, 0 screening decisions" in again.stdout, again.stdout
     fresh_db.conn.close()
     db.conn.close()
 
