@@ -525,15 +525,18 @@ class SearchIndex:
                     found[i : i + n] = [1.0] * n
         total = got = 0.0
         stray = False
+        near: list[str] | None = None  # the other side's words a close spelling may be: four letters or more
+        near5: list[str] = []
         for i, word in enumerate(words):
             weight = self._weight(word)
             total += weight
             if found[i] or word in targets or (countries and _PLACE_COUNTRY.get(word) in countries):
                 got += weight
                 continue
-            best = (
-                max((_spelling(word, t) for t in targets if len(t) >= 4 and max(len(t), len(word)) >= 5), default=0.0) if len(word) >= 4 else 0.0
-            )  # "Jeta" is "Jetta"; "OTP" is not "POST"
+            if len(word) >= 4 and near is None:
+                near = [t for t in targets if len(t) >= 4]
+                near5 = [t for t in near if len(t) >= 5]
+            best = _closest(word, near if len(word) >= 5 else near5) if len(word) >= 4 else 0.0  # "Jeta" is "Jetta"; "OTP" is not "POST"
             if best >= 80:  # a close spelling: counts as far as it is close
                 got += weight * best / 100
             elif word not in PLACES_F:
@@ -778,6 +781,20 @@ def _user_aliases(conn: sqlite3.Connection) -> Iterator[tuple[int, int, str, str
 def query_keys(text: str) -> list[NameKeys]:
     """The keys a query is matched by (``normalize.variants``), romanisations folded as the index's are."""
     return [NameKeys(roman_fold(k.latn), roman_fold(k.core)) for k in variants(text)]
+
+
+def _closest(word: str, others: list[str]) -> float:
+    """``_spelling`` of ``word`` and the closest of ``others`` when it is 80 or more (else 0): rapidfuzz's loops in C."""
+    if not others:
+        return 0.0
+    by_ratio = process.extractOne(word, others, scorer=fuzz.ratio, score_cutoff=80)
+    by_osa = process.extractOne(word, others, scorer=OSA.normalized_similarity, score_cutoff=0.8)
+    best = max(by_ratio[1] if by_ratio else 0.0, 100 * by_osa[1] if by_osa else 0.0)
+    if best and len(word) >= 5 and best < 100:
+        letters = sorted(word)
+        if any(len(t) == len(word) and OSA.distance(word, t) == 1 and sorted(t) == letters for t in others):
+            return 100.0  # two neighbouring letters swapped: a slip (see _spelling)
+    return best
 
 
 def _spelling(word: str, other: str) -> float:
