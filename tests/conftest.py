@@ -12,8 +12,30 @@ from pathlib import Path
 
 import pytest
 
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")  # the tests read screens, not transitions (apps in subprocesses too)
+
 from watchlist.store import connect, seed
 from watchlist.store.index_file import SUFFIX, open_index
+
+_SEEDED = {"seed_db_path", "seed_db_copy", "seed_db", "rebuilt", "rebuilt_copy"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that need no seed store run first, so that under xdist the other workers run them while one builds the seed;
+    then the tests of the rebuilt store, all on one worker (``--dist loadgroup``), so that one rebuild serves them and no
+    other worker waits for it; then the rest."""
+
+    def rank(item: pytest.Item) -> int:
+        names = set(getattr(item, "fixturenames", ()))
+        if not names & _SEEDED:
+            return 0
+        return 1 if names & {"rebuilt", "rebuilt_copy"} else 2
+
+    items.sort(key=rank)
+    for item in items:
+        if rank(item) == 1:
+            item.add_marker(pytest.mark.xdist_group("rebuilt"))
 
 
 def _once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], dict]) -> tuple[Path, dict]:

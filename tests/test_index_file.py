@@ -69,22 +69,32 @@ def test_an_import_an_alias_or_new_code_makes_it_stale(seed_db_copy: Path, tmp_p
     db.conn.close()
 
 
-@pytest.mark.parametrize(
-    "damage",
-    [
-        lambda raw: b"",
-        lambda raw: b"\x00" * 4096,
-        lambda raw: raw[: len(raw) // 2],  # cut short
-        lambda raw: raw[:-100],  # its last table cut
-        lambda raw: raw.replace(b'"sections"', b'"sectionz"', 1),
-        lambda raw: raw[:200] + b"\xff\xfe" + raw[202:],
-    ],
-)
-def test_a_damaged_index_file_is_rebuilt_not_trusted(seed_db_copy: Path, damage):
-    conn = _fresh(seed_db_copy)
-    expected = _answers(open_index(conn))
+DAMAGE = [
+    lambda raw: b"",
+    lambda raw: b"\x00" * 4096,
+    lambda raw: raw[: len(raw) // 2],  # cut short
+    lambda raw: raw[:-100],  # its last table cut
+    lambda raw: raw.replace(b'"sections"', b'"sectionz"', 1),
+    lambda raw: raw[:200] + b"\xff\xfe" + raw[202:],
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_index_file_is_not_trusted(seed_db_path: Path, tmp_path: Path, damage):
+    saved = Path(str(seed_db_path) + SUFFIX)  # the seed's, saved when it was built
+    conn = sqlite3.connect(f"file:{seed_db_path}?mode=ro", uri=True)
+    assert index_file.load(saved, fingerprint(conn), conn) is not None
+    damaged = tmp_path / "damaged.search-index"
+    damaged.write_bytes(damage(saved.read_bytes()))
+    assert index_file.load(damaged, fingerprint(conn), conn) is None
+    conn.close()
+
+
+def test_a_damaged_index_file_is_rebuilt_and_saved_whole(seed_db_copy: Path):
+    conn = sqlite3.connect(seed_db_copy)
     saved = Path(str(seed_db_copy) + SUFFIX)
-    saved.write_bytes(damage(saved.read_bytes()))
+    expected = _answers(open_index(conn))
+    saved.write_bytes(DAMAGE[2](saved.read_bytes()))
     assert _answers(open_index(conn)) == expected
     assert index_file.load(saved, fingerprint(conn), conn) is not None  # written again, whole
 
