@@ -32,7 +32,7 @@ lint: install
 	cd $(TYPECHECK) && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p watchlist.store -p watchlist.tui
 
 test: install $(VENV)/.interop lint
-	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 clean:
 	rm -rf $(VENV) $(TYPECHECK) *.egg-info .pytest_cache .ruff_cache

@@ -20,22 +20,24 @@ from watchlist.store.index_file import SUFFIX, open_index
 _SEEDED = {"seed_db_path", "seed_db_copy", "seed_db", "rebuilt", "rebuilt_copy"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that need no seed store run first, so that under xdist the other workers run them while one builds the seed;
-    then the tests of the rebuilt store, all on one worker (``--dist loadgroup``), so that one rebuild serves them and no
-    other worker waits for it; then the rest."""
+    """The order that keeps both workers busy: tests that need no seed store first (the other worker runs them while one
+    builds the seed); then one test of the rebuilt store (its worker rebuilds while the other runs the seeded tests);
+    the seeded tests; the other rebuilt-store tests last, when the rebuild is long done and nobody waits for it."""
+
+    def needs(item: pytest.Item, names: set[str]) -> bool:
+        return bool(set(getattr(item, "fixturenames", ())) & names)
+
+    rebuilt = [i for i in items if needs(i, {"rebuilt", "rebuilt_copy"})]
 
     def rank(item: pytest.Item) -> int:
-        names = set(getattr(item, "fixturenames", ()))
-        if not names & _SEEDED:
+        if not needs(item, _SEEDED):
             return 0
-        return 1 if names & {"rebuilt", "rebuilt_copy"} else 2
+        if item in rebuilt:
+            return 1 if item is rebuilt[0] else 3
+        return 2
 
     items.sort(key=rank)
-    for item in items:
-        if rank(item) == 1:
-            item.add_marker(pytest.mark.xdist_group("rebuilt"))
 
 
 def _once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], dict]) -> tuple[Path, dict]:
