@@ -9,10 +9,15 @@ reports under the group's id and name) with the listing's current Federal Regist
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
+from .countries import country_code
 from .db import IN_JSON, as_json, rows
 from .lists import LIST_NAMES
 from .models import Change, of_row
@@ -136,3 +141,105 @@ def describe(change: Change) -> str:
         else:
             parts.append(field)
     return "; ".join(parts) or "changed"
+
+
+# -- What's new, filtered: typed filters, live facets, the summary of what is shown -------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeFilter:
+    """What a What's new filter asks for; every part must hold (a part with several values: any of them)."""
+
+    lists: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()
+    dates: tuple[str, ...] = ()  # prefixes of the snapshot date ("2025-11")
+    since: str = ""
+    until: str = ""
+    words: tuple[str, ...] = ()  # in the entity's name or the citation
+    unknown: tuple[str, ...] = ()  # values not understood (said, never guessed)
+
+
+_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+FILTER_HELP = "list:EL,SDN  change:added  country:CN,HK  since:2022-01-01  until:2025-12  2025-11  words of a name or citation"
+
+
+def parse_filter(text: str, known_lists: Iterable[str] = ()) -> ChangeFilter:
+    """Read a filter as typed: ``list:``, ``change:``, ``country:``, ``since:``, ``until:``; a bare list code, change
+    kind, country code or date prefix is read as that (so "EL added" never matches a name containing "el"); other words
+    must be in the name or the citation."""
+    known = {c.lower(): c for c in known_lists} | {c.lower(): c for c in LIST_NAMES}
+    lists: set[str] = set()
+    kinds: set[str] = set()
+    countries: set[str] = set()
+    dates: list[str] = []
+    words: list[str] = []
+    unknown: list[str] = []
+    since = until = ""
+    for token in text.split():
+        key, sep, value = token.partition(":")
+        key = key.lower()
+        if sep and key in ("list", "lists"):
+            for v in filter(None, value.split(",")):
+                code = known.get(v.lower()) or list_code(v, set(known.values()))
+                (lists.add(code) if code else unknown.append(f"list {v}"))
+        elif sep and key in ("change", "changes", "kind"):
+            for v in filter(None, value.lower().split(",")):
+                (kinds.add(v) if v in KINDS else unknown.append(f"change {v}"))
+        elif sep and key in ("country", "countries", "ctry"):
+            for v in filter(None, value.split(",")):
+                code = country_code(v)
+                (countries.add(code) if code else unknown.append(f"country {v}"))
+        elif sep and key in ("since", "from", "until", "to"):
+            if not _DATE.fullmatch(value):
+                unknown.append(f"{key} {value}")
+            elif key in ("since", "from"):
+                since = value
+            else:
+                until = value
+        elif token.lower() in known:
+            lists.add(known[token.lower()])
+        elif token.lower() in KINDS:
+            kinds.add(token.lower())
+        elif _DATE.fullmatch(token):
+            dates.append(token)
+        elif len(token) == 2 and token.isalpha() and (code := country_code(token)):
+            countries.add(code)
+        else:
+            words.append(token.lower())
+    return ChangeFilter(frozenset(lists), frozenset(kinds), frozenset(countries), tuple(dates), since, until, tuple(words), tuple(unknown))
+
+
+def wanted(change: Change, f: ChangeFilter) -> bool:
+    """True if the change is what the filter asks for."""
+    date = change.as_of or ""
+    return (
+        (not f.lists or change.list in f.lists)
+        and (not f.kinds or change.change in f.kinds)
+        and (not f.countries or bool(f.countries & set(change.countries)))
+        and (not f.dates or any(date.startswith(d) for d in f.dates))
+        and (not f.since or date >= f.since)
+        and (not f.until or date[: len(f.until)] <= f.until)
+        and all(w in (change.name or "").lower() or w in (change.citation or "").lower() for w in f.words)
+    )
+
+
+def facets(found: Iterable[Change]) -> dict[str, Counter[str]]:
+    """How many of the changes are on each list, of each kind, in each country (the counts beside the filter)."""
+    out: dict[str, Counter[str]] = {"list": Counter(), "change": Counter(), "country": Counter()}
+    for c in found:
+        out["list"][c.list] += 1
+        out["change"][c.change] += 1
+        out["country"].update(set(c.countries) or {"none"})
+    return out
+
+
+def summary(found: Iterable[Change]) -> list[dict[str, Any]]:
+    """Per snapshot (list and date) of the changes given: how many of each kind, newest first; counts are the rows'."""
+    per: dict[tuple[str, str], Counter[str]] = {}
+    for c in found:
+        per.setdefault((c.as_of or "", c.list), Counter())[c.change] += 1
+    return [
+        {"as_of": as_of, "list": code, "list_name": list_name(code), **{k: counts[k] for k in KINDS}}
+        for (as_of, code), counts in sorted(per.items(), key=lambda kv: (kv[0][0], kv[0][1]), reverse=True)
+    ]

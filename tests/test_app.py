@@ -342,9 +342,15 @@ def test_whats_new_filters_and_opens_an_added_entity_with_its_history(seed_db_pa
             await pilot.press("N")
             await settle(app, pilot)
             assert isinstance(app.screen, ChangesScreen)
-            assert "Entity List (BIS): +1425 added" in text_of(app.screen.query_one("#snapshots", Static))
-            await pilot.press("slash", *"EL added king pai")
-            await settle(app, pilot)
+            summary = text_of(app.screen.query_one("#snapshots", Static))
+            assert "Entity List (BIS): +1,424 added  ~813 changed" in summary  # the rows' own counts
+            assert "2024-05-03  Specially Designated Nationals (OFAC): +5,413 added" in summary  # every snapshot
+            await pilot.press("slash")
+            await type_text(app, pilot, "EL added country:CN,HK")  # typed filters: "EL" is the list, not a name's letters
+            assert text_of(app.screen.query_one("#changes-title", Static)).startswith("What's new: 638 changes")
+            facets = text_of(app.screen.query_one("#change-facets", Static))
+            assert "lists: EL 638" in facets and "changes: added 638" in facets and "CN 542" in facets
+            await type_text(app, pilot, "EL added king pai")
             table = app.screen.query_one("#changes", DataTable)
             rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
             assert len(rows) == 2  # King Pai Technology Co., Ltd. and KingPai Technology Int'l Co., Limited

@@ -107,3 +107,23 @@ def test_a_newer_snapshot_reports_its_changes_and_keeps_user_data(seed_db_copy: 
     ids = dict(db.conn.execute("SELECT key, id FROM entities"))
     assert resolve.group_of(db.conn, ids[candidate.a_key]) != resolve.group_of(db.conn, ids[candidate.b_key])
     db.conn.close()
+
+
+def test_whats_new_filters_are_typed_and_counted_by_their_rows(seed_db):
+    from collections import Counter
+
+    from watchlist.store.changes import facets, parse_filter, summary, wanted
+
+    rows = changes.changes(seed_db)
+    lists = {c.list for c in rows}
+    el_added = [c for c in rows if wanted(c, parse_filter("EL added", lists))]
+    assert len(el_added) == 1424 and all(c.list == "EL" and c.change == "added" for c in el_added)  # not "MARTELLY … MBS"
+    china = [c for c in el_added if wanted(c, parse_filter("country:CN,HK", lists))]
+    assert len(china) == 638
+    assert parse_filter("list:el change:added country:China since:2022-01", lists) == parse_filter("EL added CN since:2022-01", lists)
+    assert parse_filter("country:Narnia list:XYZ change:grew", lists).unknown == ("country Narnia", "list XYZ", "change grew")
+    counts = facets(el_added)
+    assert counts["list"] == Counter({"EL": 1424}) and counts["country"]["CN"] == 542
+    per = {(s["as_of"], s["list"]): s for s in summary(rows)}
+    assert per[("2025-11-08", "EL")]["added"] == sum(1 for c in rows if c.list == "EL" and c.change == "added" and c.as_of == "2025-11-08")
+    assert per[("2024-05-03", "SDN")]["added"] == 5413

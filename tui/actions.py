@@ -148,7 +148,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("Watchlist", "escape,backspace", "back", "Back", "Back"),
     Action("Watchlist", "enter", "", "Open", "Open the entity", footer=False),
     Action("What's new", "escape,backspace", "back", "Back", "Back"),
-    Action("What's new", "slash", "focus_filter", "Filter", "Filter: EL, SDN…, added, changed, removed, 2025-11, words of a name"),
+    Action("What's new", "slash", "focus_filter", "Filter", "Filter: list:EL change:added country:CN,HK since: until: a date, words"),
     Action("What's new", "enter", "", "Open", "Open the entity of the change under the cursor", footer=False),
     Action("Same entity?", "escape,backspace", "back", "Back", "Back"),
     Action("Same entity?", "y", "decide('same')", "Same", "The two records are one entity: merge them (kept across re-imports)"),

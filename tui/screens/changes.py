@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -21,30 +21,19 @@ from ..workers import thread_db
 if TYPE_CHECKING:
     from ..app import WatchlistApp
 
-SHOWN = 500  # rows put in the table at once (a filter narrows the rest)
-
-
-def matches(change: Change, words: list[str]) -> bool:
-    """True if every filter word is the change's list code, its kind, a prefix of its date, or in its name or citation."""
-    for word in words:
-        w = word.lower()
-        if w in (change.list.lower(), change.change) or (change.as_of or "").startswith(w):
-            continue
-        if w not in (change.name or "").lower() and w not in (change.citation or "").lower():
-            return False
-    return True
+SHOWN = 2_000  # rows put in the table at once (the title says how many match; a filter narrows them)
 
 
 class ChangesScreen(Screen):
-    """Snapshots by list and date, then their changes; type to filter (a list, added/changed/removed, a date, a name)."""
+    """Every snapshot's counts, then its changes; typed filters (list:, change:, country:, since:, until:) with live
+    counts by list, kind and country; the summary and the counts are the rows' own."""
 
     BINDINGS = bindings("What's new")
 
     class Loaded(Message):
-        def __init__(self, rows: list[Change], snapshots: list[dict[str, Any]]) -> None:
+        def __init__(self, rows: list[Change]) -> None:
             super().__init__()
             self.rows = rows
-            self.snapshots = snapshots
 
     def __init__(self) -> None:
         super().__init__()
@@ -59,7 +48,8 @@ class ChangesScreen(Screen):
         yield Header()
         yield Static(Text("What's new: loading…"), id="changes-title")
         yield Static(Text(""), id="snapshots")
-        yield Input(placeholder="Filter: EL, SDN…, added, changed, removed, a date (2025-11), words of a name", id="changes-filter")
+        yield Input(placeholder="Filter: " + changes.FILTER_HELP, id="changes-filter")
+        yield Static(Text(""), id="change-facets")
         table: DataTable = DataTable(id="changes", cursor_type="row", zebra_stripes=True)
         for label, width in (("Date", 10), ("List", 5), ("Change", 8), ("Entity", 40), ("Ctry", 6), ("Citation", 24), ("What changed", 60)):
             table.add_column(label, width=width)
@@ -76,33 +66,44 @@ class ChangesScreen(Screen):
     @work(thread=True, exclusive=True, group="changes")
     def load(self) -> None:
         db = thread_db(self.wl.db_path)
-        self.post_message(self.Loaded(changes.changes(db), changes.snapshots(db)))
+        self.post_message(self.Loaded(changes.changes(db)))
 
     def on_changes_screen_loaded(self, message: Loaded) -> None:
         self.rows = message.rows
-        lines = Text()
-        for snap in message.snapshots[:8]:
-            if snap["baseline"]:
-                continue
-            lines.append(f"{snap['as_of']}  {snap['list_name']}: ", style="bold")
-            lines.append(
-                f"+{snap['added']} added  ~{snap['changed']} changed  -{snap['removed']} removed"
-                + (f"  {snap['relisted']} relisted" if snap["relisted"] else "")
-                + "\n"
-            )
-        self.query_one("#snapshots", Static).update(lines or Text("Only first snapshots so far: import a newer list to see changes."))
         self.refilter()
         self.query_one("#changes", DataTable).focus()
 
+    def _summary(self, found: list[Change]) -> Text:
+        """Every snapshot of the changes shown, with counts that are the rows' own."""
+        lines = Text()
+        for snap in changes.summary(found):
+            lines.append(f"{snap['as_of']}  {snap['list_name']}: ", style="bold")
+            parts = [f"+{snap['added']:,} added", f"~{snap['changed']:,} changed", f"-{snap['removed']:,} removed"]
+            lines.append("  ".join(parts) + (f"  {snap['relisted']:,} relisted" if snap["relisted"] else "") + "\n")
+        if not self.rows:
+            return Text("Only first snapshots so far: import a newer list to see changes.")
+        return lines or Text("No change matches the filter.")
+
     @on(Input.Changed, "#changes-filter")
     def refilter(self) -> None:
-        words = self.query_one("#changes-filter", Input).value.split()
-        found = [c for c in self.rows if matches(c, words)] if words else self.rows
+        wanted = changes.parse_filter(self.query_one("#changes-filter", Input).value, {c.list for c in self.rows})
+        found = [c for c in self.rows if changes.wanted(c, wanted)]
         self.shown = found[:SHOWN]
+        self.query_one("#snapshots", Static).update(self._summary(found))
+        counts = changes.facets(found)
+        facets = Text()
+        for label, key in (("lists", "list"), ("changes", "change"), ("countries", "country")):
+            top = counts[key].most_common(8)
+            if top:
+                facets.append(f"{label}: ", style="bold")
+                facets.append(" ".join(f"{k} {n:,}" for k, n in top) + ("  …" if len(counts[key]) > 8 else "") + "   ")
+        if wanted.unknown:
+            facets.append("not understood: " + ", ".join(wanted.unknown), style="bold red")
+        self.query_one("#change-facets", Static).update(facets)
         table = self.query_one("#changes", DataTable)
         table.clear()
-        for i, c in enumerate(self.shown):
-            table.add_row(
+        table.add_rows(
+            (
                 cell(c.as_of),
                 cell(c.list),
                 cell(c.change, "bold" if c.change == "added" else ""),
@@ -110,9 +111,10 @@ class ChangesScreen(Screen):
                 cell(",".join(c.countries)),
                 cell(c.citation),
                 cell(changes.describe(c) if c.change == "changed" else ""),
-                key=f"{i}:{c.entity_id}",
             )
-        more = f" (showing {len(self.shown)}: filter to narrow)" if len(found) > len(self.shown) else ""
+            for c in self.shown
+        )
+        more = f" (the first {len(self.shown):,} shown: filter to narrow)" if len(found) > len(self.shown) else ""
         self.query_one("#changes-title", Static).update(Text(f"What's new: {len(found):,} changes{more} · Enter open the entity · / filter · Esc back"))
 
     @on(Input.Submitted, "#changes-filter")
