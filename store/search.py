@@ -533,10 +533,12 @@ class SearchIndex:
             if found[i] or word in targets or (countries and _PLACE_COUNTRY.get(word) in countries):
                 got += weight
                 continue
-            if len(word) >= 4 and near is None:
-                near = [t for t in targets if len(t) >= 4]
-                near5 = [t for t in near if len(t) >= 5]
-            best = _closest(word, near if len(word) >= 5 else near5) if len(word) >= 4 else 0.0  # "Jeta" is "Jetta"; "OTP" is not "POST"
+            best = 0.0
+            if len(word) >= 4:  # "Jeta" is "Jetta"; "OTP" is not "POST"
+                if near is None:
+                    near = [t for t in targets if len(t) >= 4]
+                    near5 = [t for t in near if len(t) >= 5]
+                best = _closest(word, near if len(word) >= 5 else near5)
             if best >= 80:  # a close spelling: counts as far as it is close
                 got += weight * best / 100
             elif word not in PLACES_F:
