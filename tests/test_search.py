@@ -98,3 +98,11 @@ def test_slip_in_the_first_letter_is_found_when_nothing_else_is(index):
 def test_federal_register_connectives_are_not_names(seed_db):
     fragments = seed_db.conn.execute("SELECT count(*) FROM names WHERE name LIKE '(all of preceding%' OR name = 'and'")
     assert fragments.fetchone()[0] == 0
+
+
+def test_the_search_boxs_examples_find_what_they_suggest(index):
+    from watchlist.tui.screens.search import EXAMPLES
+
+    expected = ("Sinno Electronics", "Poly Technologies", "HANGZHOU HIKVISION", "SBERBANK OF RUSSIA")
+    for query, name in zip(EXAMPLES, expected, strict=True):
+        assert name in index.search(query + " ", limit=1).hits[0].name, query

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from ..app import WatchlistApp
 
 
+# Queries the placeholder suggests, each with the entity it finds first (tests/test_search.py checks they still do).
+EXAMPLES = ("sinno", "保利科技", "Hang Zhou Hik-Vision", "ПАО Сбербанк России")
+
+
 @dataclass(frozen=True, slots=True)
 class Facet:
     """One narrowing choice: a list, a country or a kind."""
@@ -87,7 +91,7 @@ class SearchScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Search names and aliases: sinno · 保利 · baoli keji · country:HK list:EL tier:1", id="search")
+        yield Input(placeholder="Search names and aliases: " + " · ".join(EXAMPLES) + " · country:HK list:EL tier:1", id="search")
         yield Static(Text(""), id="facets")
         with Horizontal(id="main"):
             table: DataTable = DataTable(id="results", cursor_type="row", zebra_stripes=True)
