@@ -213,6 +213,7 @@ class SearchIndex:
         self.recent = array("i")
         self._all_facets: dict[str, dict[str, int]] = {}
         self.df: dict[str, int] = {}  # names (as indexed) containing each folded word: a word's rarity
+        self.place_names: dict[str, array] = {}  # place word → the names (numbers) that say it ("Shenzhen X Co.")
 
     # -- building ------------------------------------------------------------------------
     @classmethod
@@ -230,6 +231,7 @@ class SearchIndex:
         merged_seen: dict[int, set[str]] = defaultdict(set)  # names of resolved groups, deduplicated across records
         group, grouped = index.group, index.grouped
         df: Counter[str] = Counter()
+        places: dict[str, list[int]] = defaultdict(list)
         for row, eid, lt, cr in chain(
             conn.execute("SELECT id, entity_id, latn, core FROM names ORDER BY entity_id, kind != 'primary', id"), _user_aliases(conn)
         ):
@@ -241,7 +243,10 @@ class SearchIndex:
             if lt in names_seen or not index.has(gid):
                 continue
             names_seen.add(lt)
-            df.update(set(lt.split()))
+            words = set(lt.split())
+            df.update(words)
+            for place in words & PLACES_F:
+                places[place].append(len(latn))
             nid = len(latn)
             rows.append(row)
             entities.append(gid)
@@ -265,6 +270,7 @@ class SearchIndex:
         del postings
         index._typos = TypoIndex(index.vocab)
         index.df = dict(df)
+        index.place_names = {place: array("i", nids) for place, nids in places.items()}
         return index
 
     def load_entities(self, conn: sqlite3.Connection) -> None:
@@ -641,6 +647,11 @@ class SearchIndex:
         if not qs[0].latn:
             return self._browse(text, filters, allowed, limit, started)
         typing = not text.endswith(" ")
+        words = qs[0].latn.split()
+        if all(w in PLACES_F for w in words):  # only place words: the entities in that place
+            order = self._in_place(words, analyze(typed).latn.split(), allowed)
+            elapsed = (time.perf_counter() - started) * 1000
+            return SearchResult(text, self.hits(order[:limit]), len(order), self._facets(e for e, _, _ in order), elapsed)
         found: list[tuple[int, int, float]] = []
         for q in qs:  # a Cyrillic query is also tried with its words translated: the best of both per entity
             more = self.ranked(
@@ -746,6 +757,31 @@ class SearchIndex:
                 out.append((nids[alive[k]], _combine(c, token_set, token_sort)))
         return out
 
+    def _in_place(self, words: list[str], written: list[str], allowed: Callable[[int], bool]) -> list[tuple[int, int | None, float]]:
+        """Entities in the place a query of place words names: a name saying it (``PLACE_IN_NAME``), then a street
+        address there (``PLACE_IN_ADDRESS``), then, for a country or territory, every entity of that country
+        (``PLACE_COUNTRY``); each group newest listing first. ``written``: the words as stored in addresses."""
+        found: dict[int, tuple[float, int | None]] = {}
+        named = [set(self.place_names.get(w, ())) for w in words]
+        for nid in sorted(set.intersection(*named)) if named else ():
+            eid = self.name_entity[nid]
+            if allowed(eid):
+                found.setdefault(eid, (PLACE_IN_NAME, nid))
+        if written:
+            where = " AND ".join("(' ' || norm || ' ') LIKE ?" for _ in written)
+            sql = f"SELECT DISTINCT entity_id FROM addresses WHERE {where}"
+            for (rid,) in self._db().execute(sql, [f"% {w} %" for w in written]):
+                eid = self.group.get(rid, rid)
+                if self.has(eid) and allowed(eid):
+                    found.setdefault(eid, (PLACE_IN_ADDRESS, None))
+        codes = {_COUNTRY_WORD[w] for w in words if w in _COUNTRY_WORD}
+        if codes and len(codes) == len(words):
+            for eid in self.recent:
+                if codes & set(self.countries[eid]) and allowed(eid):
+                    found.setdefault(eid, (PLACE_COUNTRY, None))
+        order = sorted(found.items(), key=lambda f: (-f[1][0], _neg(self.listed.get(f[0], _UNLISTED).latest)))
+        return [(eid, nid, score) for eid, (score, nid) in order]
+
     def _browse(self, text: str, filters: Filters, allowed: Callable[[int], bool], limit: int, started: float) -> SearchResult:
         """No words typed: entities by latest listing date, filtered."""
         eids: Sequence[int]
@@ -850,6 +886,10 @@ _PLACE_COUNTRY = {
         {place: "CN" for place in PLACES} | {"hk": "HK", "kowloon": "HK", "macau": "MO", "macao": "MO", "russia": "RU", "moscow": "RU", "russian": "RU"}
     ).items()
 }
+
+# A query of place words only lists the entities there, scored by how they are there (below any name match).
+PLACE_IN_NAME, PLACE_IN_ADDRESS, PLACE_COUNTRY = 70.0, 65.0, 60.0
+_COUNTRY_WORD = {roman_fold(w): code for w, code in {"china": "CN", "prc": "CN", "hk": "HK", "macau": "MO", "macao": "MO", "russia": "RU"}.items()}
 
 _LEGAL_WORDS = re.compile(r"(?<!\S)(?:" + "|".join(sorted(map(re.escape, LEGAL_F), key=len, reverse=True)) + r")(?!\S)")
 CORE_WEIGHT = 0.7  # the trade name's share of the base score; the whole name (as a set, and in order without legal forms) has the rest

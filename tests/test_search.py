@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from watchlist.store.index_file import open_index
@@ -106,3 +108,25 @@ def test_the_search_boxs_examples_find_what_they_suggest(index):
     expected = ("Sinno Electronics", "Poly Technologies", "HANGZHOU HIKVISION", "SBERBANK OF RUSSIA")
     for query, name in zip(EXAMPLES, expected, strict=True):
         assert name in index.search(query + " ", limit=1).hits[0].name, query
+
+
+def test_a_query_of_place_words_lists_the_entities_in_that_place(index, seed_db_path):
+    import sqlite3
+
+    conn = sqlite3.connect(seed_db_path)
+    result = index.search("shenzhen ", limit=500)
+    assert result.total >= 150  # 52 Entity List names alone say Shenzhen; addresses add the rest
+    assert index.search("深圳 ", limit=1).total == result.total  # the same place in characters
+    for hit in result.hits:
+        there = (
+            "shenzhen" in hit.matched_name.lower()
+            or conn.execute(
+                "SELECT 1 FROM addresses a JOIN entities e ON e.id = a.entity_id WHERE e.key IN (SELECT value FROM json_each(?))"
+                " AND lower(a.address) LIKE '%shenzhen%'",
+                (json.dumps(hit.records),),
+            ).fetchone()
+        )
+        assert there, hit.name
+    named = [h for h in result.hits if h.score == 70.0]
+    assert named and all("shenzhen" in h.matched_name.lower().replace(" ", "") for h in named)  # names first
+    assert index.search("shenzhen sinno ", limit=1).hits[0].name.startswith("Sinno")  # with a name: a name search
