@@ -101,6 +101,7 @@ def save(index: SearchIndex, path: Path, stamp: str) -> bool:
         "tiers": [[eid, list(t)] for eid, t in index.tiers.items()],
         "facets": index._all_facets,
         "places": {place: list(nids) for place, nids in index.place_names.items()},
+        "named_in": [[eid, sorted(codes)] for eid, codes in index.named_in.items()],
     }
     header = json.dumps({"fingerprint": stamp, "sections": sections, "tables": len(blobs)}).encode() + b"\n"
     tables_blob = json.dumps(tables, separators=(",", ":")).encode()
@@ -162,6 +163,7 @@ def load(path: Path, stamp: str, conn: sqlite3.Connection) -> SearchIndex | None
         index.tiers = {eid: tuple(t) for eid, t in tables["tiers"]}
         index._all_facets = tables["facets"]
         index.place_names = {place: array("i", nids) for place, nids in tables["places"].items()}
+        index.named_in = {eid: frozenset(codes) for eid, codes in tables["named_in"]}
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
         return None  # damaged or of another make: rebuilt
     if len(index.name_row) != len(index.name_entity) or len(index._post_at) != len(index.vocab) + 1:

@@ -214,6 +214,7 @@ class SearchIndex:
         self._all_facets: dict[str, dict[str, int]] = {}
         self.df: dict[str, int] = {}  # names (as indexed) containing each folded word: a word's rarity
         self.place_names: dict[str, array] = {}  # place word → the names (numbers) that say it ("Shenzhen X Co.")
+        self.named_in: dict[int, frozenset[str]] = {}  # territories an entity's names say it is in ("… (H.K.) Ltd" → HK)
 
     # -- building ------------------------------------------------------------------------
     @classmethod
@@ -232,6 +233,7 @@ class SearchIndex:
         group, grouped = index.group, index.grouped
         df: Counter[str] = Counter()
         places: dict[str, list[int]] = defaultdict(list)
+        named_in: dict[int, set[str]] = defaultdict(set)
         for row, eid, lt, cr in chain(
             conn.execute("SELECT id, entity_id, latn, core FROM names ORDER BY entity_id, kind != 'primary', id"), _user_aliases(conn)
         ):
@@ -247,6 +249,8 @@ class SearchIndex:
             df.update(words)
             for place in words & PLACES_F:
                 places[place].append(len(latn))
+                if place in _NAMED_TERRITORY:
+                    named_in[gid].add(_NAMED_TERRITORY[place])
             nid = len(latn)
             rows.append(row)
             entities.append(gid)
@@ -271,6 +275,7 @@ class SearchIndex:
         index._typos = TypoIndex(index.vocab)
         index.df = dict(df)
         index.place_names = {place: array("i", nids) for place, nids in places.items()}
+        index.named_in = {eid: frozenset(codes) for eid, codes in named_in.items()}
         return index
 
     def load_entities(self, conn: sqlite3.Connection) -> None:
@@ -558,8 +563,8 @@ class SearchIndex:
 
         def ok(eid: int) -> bool:
             e = listed.get(eid, _UNLISTED)
-            if filters.countries and not filters.countries.intersection(countries[eid]):
-                return False
+            if filters.countries and not filters.countries.intersection(countries[eid]) and not filters.countries & self.named_in.get(eid, _NONE):
+                return False  # the lists' countries, or a territory the name says ("World Jetta (H.K.) Logistics" is HK)
             if filters.lists and not filters.lists.intersection(e.removed if filters.status == "removed" else e.lists):
                 return False
             if (filters.status == "active" and not e.lists) or (filters.status == "removed" and (e.lists or not e.removed)):
@@ -886,6 +891,9 @@ _PLACE_COUNTRY = {
         {place: "CN" for place in PLACES} | {"hk": "HK", "kowloon": "HK", "macau": "MO", "macao": "MO", "russia": "RU", "moscow": "RU", "russian": "RU"}
     ).items()
 }
+
+_NAMED_TERRITORY = {roman_fold(w): code for w, code in {"hk": "HK", "macau": "MO", "macao": "MO"}.items()}
+_NONE: frozenset[str] = frozenset()
 
 # A query of place words only lists the entities there, scored by how they are there (below any name match).
 PLACE_IN_NAME, PLACE_IN_ADDRESS, PLACE_COUNTRY = 70.0, 65.0, 60.0

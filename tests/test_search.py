@@ -130,3 +130,9 @@ def test_a_query_of_place_words_lists_the_entities_in_that_place(index, seed_db_
     named = [h for h in result.hits if h.score == 70.0]
     assert named and all("shenzhen" in h.matched_name.lower().replace(" ", "") for h in named)  # names first
     assert index.search("shenzhen sinno ", limit=1).hits[0].name.startswith("Sinno")  # with a name: a name search
+
+
+def test_a_territory_in_the_name_counts_for_the_country_filter(index):
+    """World Jetta (H.K.) Logistics: BIS gives its Shenzhen address, so its country is CN; its name says Hong Kong."""
+    text, filters = parse_query("world jetta country:HK ")
+    assert any(h.name.startswith("World Jetta (H.K.)") for h in index.search(text + " ", filters).hits)
