@@ -654,9 +654,9 @@ class SearchIndex:
         typing = not text.endswith(" ")
         words = qs[0].latn.split()
         if all(w in PLACES_F for w in words):  # only place words: the entities in that place
-            order = self._in_place(words, analyze(typed).latn.split(), allowed)
+            there = self._in_place(words, analyze(typed).latn.split(), allowed)
             elapsed = (time.perf_counter() - started) * 1000
-            return SearchResult(text, self.hits(order[:limit]), len(order), self._facets(e for e, _, _ in order), elapsed)
+            return SearchResult(text, self.hits(there[:limit]), len(there), self._facets(e for e, _, _ in there), elapsed)
         found: list[tuple[int, int, float]] = []
         for q in qs:  # a Cyrillic query is also tried with its words translated: the best of both per entity
             more = self.ranked(
