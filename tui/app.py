@@ -74,6 +74,7 @@ class WatchlistApp(App):
         self.readonly = readonly
         self.export_dir = export_dir or Path(os.environ.get("WATCHLIST_EXPORT_DIR", "."))
         self.index: SearchIndex | None = None
+        self.hs_cache: tuple[list[dict], dict[str, list[dict]]] | None = None  # the goods browser's HS tree, read once
 
     def get_default_screen(self) -> SearchScreen:
         return SearchScreen()
@@ -107,6 +108,7 @@ class WatchlistApp(App):
         if before is None or seen == before:
             return
         if seen[0] != before[0]:
+            self.hs_cache = None
             self.call_from_thread(self.notify, "The store changed (an import or a merge elsewhere): search reloaded.", markup=False)
             self.call_from_thread(self.reindex)
         elif self.index is not None:
@@ -117,11 +119,11 @@ class WatchlistApp(App):
     def build_index(self) -> None:
         try:
             index = open_index(thread_db(self.db_path).conn)
-            analyze("保利")  # load the pinyin dictionary now, not on the first Chinese keystroke
         except (sqlite3.DatabaseError, StoreError) as exc:  # a store that cannot be read: say why in one line, don't trace
             self.call_from_thread(self.exit, None, 1, explain(self.db_path, exc))
             return
         self.post_message(IndexReady(index))
+        analyze("保利")  # then load the pinyin dictionary, before the first Chinese keystroke rather than the first results
 
     def can_write(self) -> bool:
         """False (and say why) when the store is read-only."""

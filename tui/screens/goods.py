@@ -92,7 +92,10 @@ class GoodsScreen(Screen):
     @work(thread=True, group="goods-tree")
     def load_tree(self, code: str | None) -> None:
         db = thread_db(self.wl.db_path)
-        self.post_message(self.TreeLoaded(hs.sections(db), hs.tree(db), hs.path_to(db, code) if code else []))
+        cached = self.wl.hs_cache  # the nomenclature is read once per app (imports of it reset the cache)
+        if cached is None:
+            cached = self.wl.hs_cache = (hs.sections(db), hs.tree(db))
+        self.post_message(self.TreeLoaded(cached[0], cached[1], hs.path_to(db, code) if code else []))
 
     def on_goods_screen_tree_loaded(self, message: TreeLoaded) -> None:
         self.hs_children = message.children
