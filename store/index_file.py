@@ -103,7 +103,7 @@ def save(index: SearchIndex, path: Path, stamp: str) -> bool:
         "places": {place: list(nids) for place, nids in index.place_names.items()},
         "named_in": [[eid, sorted(codes)] for eid, codes in index.named_in.items()],
     }
-    header = json.dumps({"fingerprint": stamp, "sections": sections, "tables": len(blobs)}).encode() + b"\n"
+    header = json.dumps({"fingerprint": stamp, "sections": sections}).encode() + b"\n"
     tables_blob = json.dumps(tables, separators=(",", ":")).encode()
     try:
         handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -827,28 +827,22 @@ def query_keys(text: str) -> list[NameKeys]:
 
 
 def _closest(word: str, others: list[str]) -> float:
-    """``_spelling`` of ``word`` and the closest of ``others`` when it is 80 or more (else 0): rapidfuzz's loops in C."""
+    """0–100: how close ``word`` is as a spelling to the closest of ``others``, when that is 80 or more (else 0), in
+    rapidfuzz's C loops: the best of indel ratio and OSA similarity, a swap of two letters one slip ("Padna", "Panda").
+
+    Two neighbouring letters swapped in a word of five or more is a typing slip, not another name: it counts as the
+    word ("Promoli" for "Promoil"); a letter more or less stays a difference ("Sinnet" is not "Sinonet").
+    """
     if not others:
         return 0.0
     by_ratio = process.extractOne(word, others, scorer=fuzz.ratio, score_cutoff=80)
     by_osa = process.extractOne(word, others, scorer=OSA.normalized_similarity, score_cutoff=0.8)
     best = max(by_ratio[1] if by_ratio else 0.0, 100 * by_osa[1] if by_osa else 0.0)
-    if best and len(word) >= 5 and best < 100:
+    if best and len(word) >= 5 and best < 100:  # a swap scores 80 or more by ratio, so it is among these
         letters = sorted(word)
         if any(len(t) == len(word) and OSA.distance(word, t) == 1 and sorted(t) == letters for t in others):
-            return 100.0  # two neighbouring letters swapped: a slip (see _spelling)
+            return 100.0
     return best
-
-
-def _spelling(word: str, other: str) -> float:
-    """0–100: how close two words are as spellings, a swap of two letters one slip ("Padna", "Panda").
-
-    Two neighbouring letters swapped in a word of five or more is a typing slip, not another name: it counts as the
-    word ("Promoli" for "Promoil"); a letter more or less stays a difference ("Sinnet" is not "Sinonet").
-    """
-    if len(word) == len(other) >= 5 and OSA.distance(word, other) == 1 and sorted(word) == sorted(other):
-        return 100.0
-    return max(fuzz.ratio(word, other), 100 * OSA.normalized_similarity(word, other))
 
 
 # Legal forms that say under which country's law a firm is registered (English-style forms say little).
