@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -34,6 +35,15 @@ class ChangesScreen(Screen):
         def __init__(self, rows: list[Change]) -> None:
             super().__init__()
             self.rows = rows
+
+    class Filtered(Message):
+        def __init__(self, text: str, found: list[Change], cells: Sequence[Sequence[Text]], summary: Text, facets: Text) -> None:
+            super().__init__()
+            self.text = text
+            self.found = found
+            self.cells = cells
+            self.summary = summary
+            self.facets = facets
 
     def __init__(self) -> None:
         super().__init__()
@@ -86,10 +96,13 @@ class ChangesScreen(Screen):
 
     @on(Input.Changed, "#changes-filter")
     def refilter(self) -> None:
-        wanted = changes.parse_filter(self.query_one("#changes-filter", Input).value, {c.list for c in self.rows})
-        found = [c for c in self.rows if changes.wanted(c, wanted)]
-        self.shown = found[:SHOWN]
-        self.query_one("#snapshots", Static).update(self._summary(found))
+        self.filter_rows(self.query_one("#changes-filter", Input).value, self.rows)
+
+    @work(thread=True, exclusive=True, group="changes-filter")
+    def filter_rows(self, text: str, rows: list[Change]) -> None:
+        """Filter, count and lay out the rows off the UI thread (a keystroke superseded by the next is never drawn)."""
+        wanted = changes.parse_filter(text, {c.list for c in rows})
+        found = [c for c in rows if changes.wanted(c, wanted)]
         counts = changes.facets(found)
         facets = Text()
         for label, key in (("lists", "list"), ("changes", "change"), ("countries", "country")):
@@ -99,10 +112,7 @@ class ChangesScreen(Screen):
                 facets.append(" ".join(f"{k} {n:,}" for k, n in top) + ("  …" if len(counts[key]) > 8 else "") + "   ")
         if wanted.unknown:
             facets.append("not understood: " + ", ".join(wanted.unknown), style="bold red")
-        self.query_one("#change-facets", Static).update(facets)
-        table = self.query_one("#changes", DataTable)
-        table.clear()
-        table.add_rows(
+        cells = [
             (
                 cell(c.as_of),
                 cell(c.list),
@@ -112,8 +122,20 @@ class ChangesScreen(Screen):
                 cell(c.citation),
                 cell(changes.describe(c) if c.change == "changed" else ""),
             )
-            for c in self.shown
-        )
+            for c in found[:SHOWN]
+        ]
+        self.post_message(self.Filtered(text, found, cells, self._summary(found), facets))
+
+    def on_changes_screen_filtered(self, message: Filtered) -> None:
+        if message.text != self.query_one("#changes-filter", Input).value:
+            return  # typed on since: the newer filter's rows are coming
+        found = message.found
+        self.shown = found[:SHOWN]
+        self.query_one("#snapshots", Static).update(message.summary)
+        self.query_one("#change-facets", Static).update(message.facets)
+        table = self.query_one("#changes", DataTable)
+        table.clear()
+        table.add_rows(message.cells)
         more = f" (the first {len(self.shown):,} shown: filter to narrow)" if len(found) > len(self.shown) else ""
         self.query_one("#changes-title", Static).update(Text(f"What's new: {len(found):,} changes{more} · Enter open the entity · / filter · Esc back"))
 
