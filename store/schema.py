@@ -29,6 +29,28 @@ def _fts(table: str, columns: tuple[str, ...]) -> str:
     """
 
 
+FTS_TABLES = {"names": ("name",), "entities": ("name", "remarks")}  # tables with a full-text index, and its columns
+
+
+def _fts_update(table: str, columns: tuple[str, ...]) -> str:
+    """The trigger that keeps ``table``'s full-text index when one of ``columns`` changes (schema 14 on)."""
+    cols = ", ".join(f"[{c}]" for c in columns)
+    new = ", ".join(f"new.[{c}]" for c in columns)
+    old = ", ".join(f"old.[{c}]" for c in columns)
+    return f"""
+    CREATE TRIGGER [{table}_au] AFTER UPDATE OF {cols} ON [{table}] BEGIN
+        INSERT INTO [{table}_fts] ([{table}_fts], rowid, {cols}) VALUES('delete', old.rowid, {old});
+        INSERT INTO [{table}_fts] (rowid, {cols}) VALUES (new.rowid, {new});
+    END;
+    """
+
+
+def fts_triggers(table: str, columns: tuple[str, ...]) -> str:
+    """The triggers that keep ``table``'s full-text index as they stand now (insert and delete as :func:`_fts` made them)."""
+    script = _fts(table, columns)
+    return script[script.index(f"CREATE TRIGGER [{table}_ai]") : script.index(f"CREATE TRIGGER [{table}_au]")] + _fts_update(table, columns)
+
+
 MIGRATIONS: list[str] = [
     # 1: the first schema
     """
@@ -472,6 +494,9 @@ MIGRATIONS: list[str] = [
     """
     UPDATE store_state SET value = value + 1 WHERE key = 'data';
     """,
+    # 14: the full-text indexes follow only the columns they hold: an import's update of an entity's dates or a name's
+    # match keys no longer rewrites them
+    "DROP TRIGGER [entities_au];\nDROP TRIGGER [names_au];\n" + "".join(_fts_update(t, cols) for t, cols in FTS_TABLES.items()),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

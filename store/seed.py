@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import importers, resolve
-from .db import transaction
+from .db import fts_deferred, transaction
 from .importers.records import ImportReport
 from .schema import DATA_TABLES
 
@@ -91,7 +91,7 @@ def build(db: sqlite_utils.Database, seed_dir: Path = SEED_DIR, progress: Progre
     """Import every seed file in order (files already imported are skipped), all in one transaction: whole or not at all."""
     reports = []
     listed: ImportReport | None = None  # the last list file written: resolution's line goes in its report
-    with transaction(db.conn) as conn:
+    with transaction(db.conn) as conn, fts_deferred(conn):
         for number, item in enumerate(SEED_FILES, 1):
             if progress:
                 progress(number, len(SEED_FILES), item, None)
@@ -121,7 +121,7 @@ def rebuild(db: sqlite_utils.Database, seed_dir: Path = SEED_DIR, progress: Prog
 
     User data (``user_*`` tables) is never touched.
     """
-    with transaction(db.conn):
+    with transaction(db.conn) as conn, fts_deferred(conn):
         clear_data(db)
         return build(db, seed_dir, progress)
 

@@ -128,8 +128,7 @@ def _rebuild_with_user_data(seed_db_path: Path, folder: Path) -> dict:
     links.propose(db)
     fuzzy = next(r for r in links.listing(db) if r.party_name == "World Jeta HK Logistics Ltd")
     links.decide(db, fuzzy.id, "confirmed")
-    seed.clear_data(db)
-    seed.build(db)
+    seed.rebuild(db)  # what `watchlist seed --rebuild` runs
     importers.import_file(db, shipments, force=True)
     links.propose(db)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

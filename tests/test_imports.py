@@ -123,3 +123,59 @@ def test_ofac_sdn_legacy_file(empty_db, tmp_path):
     assert report.format == "ofac-sdn" and report.added == 2 and not report.rejects
     record = queries.entity(empty_db, queries.entity_id_for(empty_db, "ofac:38641"))
     assert record and record.countries == ("HK",) and {"SINNO HK"} < {n.name for n in record.names}
+
+
+def _fts_ok(conn) -> None:
+    """The full-text indexes hold exactly their tables' rows (FTS5's own check), and their triggers are in place."""
+    for table in ("names", "entities"):
+        conn.execute(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('integrity-check')")
+        assert conn.execute(f"SELECT count(*) FROM {table}_fts").fetchone() == conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    triggers = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {f"{t}_{k}" for t in ("names", "entities") for k in ("ai", "ad", "au")} <= triggers
+
+
+def test_the_seed_store_full_text_index_matches_its_names(seed_db_copy):
+    """The seed is written in batches with the full-text indexes rebuilt once at the end: they must be whole and searchable."""
+    db = connect(seed_db_copy)
+    _fts_ok(db.conn)
+    found = {n for (n,) in db.conn.execute("SELECT name FROM names_fts WHERE names_fts MATCH 'sinno'")}
+    assert any(n.lower().startswith("sinno electronics") for n in found)
+    db.conn.close()
+
+
+def test_batched_and_row_by_row_writes_give_the_same_store(empty_db, seed_db_copy, tmp_path):
+    """A file large beside its store is written in batches (full-text rebuilt once); a small one into a big store row by row.
+    Both keep every name searchable, and a re-import of changed rows (updated in place) keeps the indexes whole."""
+    big = write(tmp_path / "v1.csv", csl(V1))
+    importers.import_file(empty_db, big)  # an empty store: batched, indexes rebuilt at the end
+    _fts_ok(empty_db.conn)
+    names = {n for (n,) in empty_db.conn.execute("SELECT name FROM names")}
+    assert {"Alpha Electronics Co. Ltd.", "Alpha HK", "Beta Trading Limited", "Gamma Tech"} <= names
+    changed = [V1[0].replace("Alpha HK", "Alpha Hong Kong"), V1[1], f'{EL},Delta Semi,,"4 Way, Shenzhen, CN",87 FR 4,2022-07-01,All items,Case-by-case']
+    report = importers.import_file(empty_db, write(tmp_path / "v2.csv", csl(changed)), snapshot=True)
+    assert (report.added, report.updated, report.removed) == (1, 1, 1)
+    _fts_ok(empty_db.conn)
+    assert empty_db.conn.execute("SELECT count(*) FROM names_fts WHERE names_fts MATCH '\"Alpha Hong Kong\"'").fetchone()[0] == 1
+    assert empty_db.conn.execute("SELECT count(*) FROM names_fts WHERE names_fts MATCH '\"Alpha HK\"'").fetchone()[0] == 0
+
+    db = connect(seed_db_copy)  # three rows into 30,000 entities: kept row by row
+    report = importers.import_file(db, write(tmp_path / "few.csv", csl(changed)), snapshot=False, as_of="2026-01-01")
+    assert report.added == 3
+    _fts_ok(db.conn)
+    assert db.conn.execute("SELECT count(*) FROM names_fts WHERE names_fts MATCH 'delta semi'").fetchone()[0] == 1
+    db.conn.close()
+
+
+def test_a_failed_batched_import_leaves_the_indexes_and_their_triggers(empty_db, tmp_path, monkeypatch):
+    importers.import_file(empty_db, write(tmp_path / "v1.csv", csl(V1[:1])))
+    real = apply.SnapshotWriter.flush
+
+    def failing(self):
+        real(self)
+        raise ImportFailed("disk on fire")
+
+    monkeypatch.setattr(apply.SnapshotWriter, "flush", failing)
+    with pytest.raises(ImportFailed):
+        importers.import_file(empty_db, write(tmp_path / "v2.csv", csl(V1)))
+    _fts_ok(empty_db.conn)
+    assert {n for (n,) in empty_db.conn.execute("SELECT name FROM entities")} == {"Alpha Electronics Co. Ltd."}

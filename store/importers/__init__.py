@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from .. import resolve
-from ..db import explain, inserted, now, store_path, transaction
+from ..db import explain, fts_deferred, inserted, now, store_path, transaction
 from ..errors import ImportFailed, StoreBusy
 from . import csl, eu, ftm, goods, ofac, ofac_xml, os_targets, shipments, uk, un
 from .apply import SnapshotWriter, group_records, resolve_links, today
@@ -227,7 +227,8 @@ def import_file(
                     )
                 )
                 if batch is not None:
-                    _write_lists(conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress, regroup)
+                    with _bulk(conn, batch):
+                        _write_lists(conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress, regroup)
                 elif fmt in MAPPED_FORMATS:
                     MAPPED_FORMATS[fmt](conn, path, source_id, report, column_map or {})
                 else:
@@ -266,6 +267,14 @@ def _read_list_file(path: Path, fmt: str, report: ImportReport) -> ListBatch:
     dates = [r.start_date for r in records if len(r.start_date) == 10 and plausible_date(r.start_date)]
     as_of = LIST_DATES[fmt](path) if fmt in LIST_DATES else None
     return ListBatch(records=group_records(records), lists=sorted({r.list for r in records}), as_of=as_of or (max(dates) if dates else None))
+
+
+def _bulk(conn: sqlite3.Connection, batch: ListBatch) -> contextlib.AbstractContextManager[None]:
+    """Full-text indexes rebuilt once at the end when the file is large beside the store (a quarter of its records or
+    more: a rebuild then costs less than keeping them row by row), else kept row by row."""
+    size = batch.size or (len(batch.records) if isinstance(batch.records, list) else 0)
+    records = conn.execute("SELECT coalesce(max(id), 0) FROM entities").fetchone()[0]
+    return fts_deferred(conn) if size * 4 >= records else contextlib.nullcontext()
 
 
 def _refuse_older(conn: sqlite3.Connection, path: Path, lists: list[str], as_of: str) -> None:
@@ -309,6 +318,7 @@ def _write_lists(
         eid = writer.apply(rec)
         if not rec.context:
             seen[rec.list].add(eid)
+    writer.flush()
     if batch.scope:
         report.notes.append(f"source {batch.scope.removeprefix('ftm:').rstrip(':')}")
     if snapshot is False:

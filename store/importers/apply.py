@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 
-from ..db import inserted
 from ..normalize import analyze, key_name
 from ..resolve import identity_name
 from .records import ImportReport, ListRecord
@@ -70,7 +69,12 @@ class SnapshotWriter:
         self.report = report
         self._derived: dict[str, dict[str, list[tuple[int, set[str]]]]] = {}
         self._link_keys: list[tuple[str, int, str]] = []  # (target key, from entity, detail), pointed once all are written
-        self._new = False  # the record being applied made a new entity (nothing of it to compare with)
+        # New entities are written in batches (one executemany per table per FLUSH records): their ids are given here,
+        # which is safe inside the import's write transaction. An entity still waiting is written before it is read.
+        self._next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM entities").fetchone()[0]
+        self._waiting: dict[str, int] = {}  # key → id of the entities made since the last flush
+        self._first_waiting = self._next_id  # the lowest of their ids
+        self._rows: dict[str, list[tuple]] = defaultdict(list)  # table → rows to write
 
     # -- matching -------------------------------------------------------------------------
     def _derived_index(self, list_code: str) -> dict[str, list[tuple[int, set[str]]]]:
@@ -86,6 +90,8 @@ class SnapshotWriter:
     def find(self, rec: ListRecord) -> int | None:
         """The existing entity a record updates, if any."""
         if rec.key:
+            if rec.key in self._waiting:
+                return self._waiting[rec.key]
             row = self.conn.execute("SELECT id FROM entities WHERE key = ?", (rec.key,)).fetchone()
             return row[0] if row else None
         matches = self._derived_index(rec.list).get(key_name(rec.name), [])
@@ -94,41 +100,25 @@ class SnapshotWriter:
         return best[0] if best else None
 
     # -- writing --------------------------------------------------------------------------
+    FLUSH = 2_000  # new entities written per batch
+
     def apply(self, rec: ListRecord) -> int:
         """Insert or update the entity and listing of one record; return the entity id."""
         eid = self.find(rec)
+        if eid is None:
+            return self._add(rec)
+        if eid >= self._first_waiting:  # made since the last flush: written before it is compared with
+            self.flush()
         changed: list[str] = []
         detail: dict[str, object] = {}
-        created = eid is None
-        if eid is None:
-            key = rec.key or derived_key(rec)
-            eid = inserted(
-                self.conn.execute(
-                    "INSERT INTO entities (key, kind, name, countries, remarks, first_seen, last_seen, source_id) VALUES (?,?,?,?,?,?,?,?)",
-                    (
-                        key,
-                        rec.kind,
-                        rec.name.strip(),
-                        ",".join(sorted(rec.all_countries())),
-                        rec.remarks or None,
-                        self.as_of,
-                        self.as_of,
-                        self.source_id,
-                    ),
-                )
-            )
-            if not rec.key:
-                self._derived_index(rec.list)[key_name(rec.name)].append((eid, rec.all_countries()))
-        else:
-            old = self.conn.execute("SELECT name, kind FROM entities WHERE id = ?", (eid,)).fetchone()
-            if old[0] != rec.name.strip():
-                changed.append("name")
-                detail["name"] = [old[0], rec.name.strip()]
-            self.conn.execute(
-                "UPDATE entities SET name = ?, kind = CASE WHEN ? = 'other' THEN kind ELSE ? END, last_seen = ? WHERE id = ?",
-                (rec.name.strip(), rec.kind, rec.kind, self.as_of, eid),
-            )
-        self._new = created  # a new entity has no rows to compare with
+        old = self.conn.execute("SELECT name, kind FROM entities WHERE id = ?", (eid,)).fetchone()
+        if old[0] != rec.name.strip():
+            changed.append("name")
+            detail["name"] = [old[0], rec.name.strip()]
+        self.conn.execute(
+            "UPDATE entities SET name = ?, kind = CASE WHEN ? = 'other' THEN kind ELSE ? END, last_seen = ? WHERE id = ?",
+            (rec.name.strip(), rec.kind, rec.kind, self.as_of, eid),
+        )
         for field_name, diff in (
             ("names", self._replace_names(eid, rec)),
             ("addresses", self._replace_addresses(eid, rec) if rec.has_addresses else None),
@@ -141,12 +131,9 @@ class SnapshotWriter:
             changed.append("facts")
             detail["facts"] = diff
         self._replace_relations(eid, rec)
-        if not created:  # a new entity's countries were written with it
-            self._update_countries(eid, rec)
-        if rec.context:  # known to the source, listed by none: no listing, so no change of a list to record
-            change = ("added", []) if created else ("changed", changed) if changed else None
-        else:
-            change = self._upsert_listing(eid, rec, changed, detail)
+        self._update_countries(eid, rec)
+        # a record known to the source but listed by none has no listing: its change is counted, not recorded as a list's
+        change = self._upsert_listing(eid, rec, changed, detail) if not rec.context else ("changed", changed) if changed else None
         if change and not rec.context:
             self.conn.execute(
                 "INSERT INTO changes (import_id, entity_id, list, change, fields, as_of, detail) VALUES (?,?,?,?,?,?,?)",
@@ -168,6 +155,45 @@ class SnapshotWriter:
             self.report.updated += 1
         return eid
 
+    def _add(self, rec: ListRecord) -> int:
+        """A record no entity matches: a new entity, its rows queued for the next :meth:`flush`."""
+        eid = self._next_id
+        self._next_id += 1
+        key = rec.key or derived_key(rec)
+        self._waiting[key] = eid
+        countries = rec.all_countries()
+        if not rec.key:
+            self._derived_index(rec.list)[key_name(rec.name)].append((eid, countries))
+        rows, origin, source = self._rows, rec.filed_under, self.source_id
+        name = rec.name.strip()
+        rows["entities"].append((eid, key, rec.kind, name, ",".join(sorted(countries)), rec.remarks or None, self.as_of, self.as_of, source))
+        rows["names"] += [(n, k, *_name_keys(n), eid, origin, source) for n, k in _unique_names(rec)]
+        if rec.has_addresses:
+            rows["addresses"] += [(a, c, analyze(a).latn, eid, origin, source) for a, c in dict.fromkeys(rec.addresses)]
+        rows["identifiers"] += [(*i, eid, origin, source) for i in dict.fromkeys(rec.identifiers)]
+        rows["facts"] += [(*f, eid, origin, source) for f in dict.fromkeys(rec.facts)]
+        relations = [("linked to", t, None) for t in rec.linked_to] + [(r.kind, r.target, r.role or None) for r in rec.relations]
+        rows["relations"] += [(*r, eid, origin, source) for r in dict.fromkeys(relations)]
+        self._link_keys += [(k, eid, detail) for detail, k in rec.link_keys.items()]
+        self._link_keys += [(r.target_key, eid, r.target) for r in rec.relations if r.target_key]
+        if not rec.context:  # known to the source, listed by none: no listing, no change of a list
+            values = [(getattr(rec, f) or "").strip() or None for f in LISTING_FIELDS]
+            removed = "removed" if rec.removed else "active"
+            rows["listings"].append((eid, rec.list, removed, rec.removed_date or None, source, *values))
+            rows["changes"].append((self.import_id, eid, rec.list, "added", None, self.as_of, None))
+        self.report.added += 1
+        if len(self._waiting) >= self.FLUSH:
+            self.flush()
+        return eid
+
+    def flush(self) -> None:
+        """Write the queued new entities and their rows (entities first: the rest refer to them)."""
+        for table, cols in _BATCHED.items():
+            if rows := self._rows.pop(table, None):
+                self.conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+        self._waiting.clear()
+        self._first_waiting = self._next_id
+
     def _replace_set(
         self,
         table: str,
@@ -179,12 +205,8 @@ class SnapshotWriter:
         owner: str = "entity_id",
         add_only: bool = False,
     ) -> dict[str, list[str]] | None:
-        """Make the rows of one origin equal to ``new``; return what was added and removed (None if nothing, or if new)."""
-        cur = (
-            []
-            if self._new
-            else self.conn.execute(f"SELECT id, {', '.join(cols)} FROM {table} WHERE {owner} = ? AND origin = ?", (eid, origin)).fetchall()
-        )
+        """Make the rows of one origin equal to ``new``; return what was added and removed (None if nothing, or if there were none)."""
+        cur = self.conn.execute(f"SELECT id, {', '.join(cols)} FROM {table} WHERE {owner} = ? AND origin = ?", (eid, origin)).fetchall()
         have = {tuple(r[1:]): r[0] for r in cur}
         want = list(dict.fromkeys(new))
         wanted = set(want)
@@ -204,15 +226,10 @@ class SnapshotWriter:
         return {"added": [_shown(v, cols) for v in added][:_SHOWN], "removed": [_shown(v, cols) for v in gone_vals][:_SHOWN]}
 
     def _replace_names(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
-        names = [(rec.name.strip(), "primary")] + [(n.strip(), k) for n, k in rec.aliases if n.strip()]
-        first_kind: dict[str, str] = {}
-        for n, k in names:
-            first_kind.setdefault(n, k)
-        unique = list(first_kind.items())
+        unique = _unique_names(rec)
 
         def keys(v: tuple) -> dict:
-            k = analyze(v[0]) if v else None
-            return {"latn": k.latn if k else "", "core": k.core if k else "", "ident": identity_name(v[0]) if v else ""}
+            return dict(zip(("latn", "core", "ident"), _name_keys(v[0]) if v else ("", "", ""), strict=True))
 
         if rec.partial:
             known = {n for (n,) in self.conn.execute("SELECT name FROM names WHERE entity_id = ?", (eid,))}
@@ -246,6 +263,7 @@ class SnapshotWriter:
 
     def point_links(self) -> None:
         """Point relations whose target the file named by key (FollowTheMoney links) at that entity."""
+        self.flush()
         self.conn.executemany(
             "UPDATE relations SET to_id = (SELECT id FROM entities WHERE key = ?) WHERE from_id = ? AND detail = ? AND to_id IS NULL", self._link_keys
         )
@@ -291,6 +309,7 @@ class SnapshotWriter:
 
         A scope of "" is the lists' own files (CSL, OFAC): every record not brought by a FollowTheMoney source.
         """
+        self.flush()
         if scope:
             return self.conn.execute(
                 "SELECT l.id, l.entity_id FROM listings l JOIN entities e ON e.id = l.entity_id"
@@ -315,6 +334,32 @@ class SnapshotWriter:
             [(self.import_id, eid, list_code, self.as_of) for _, eid in gone],
         )
         self.report.removed += len(gone)
+
+
+_BATCHED = {  # the tables a new entity writes, in the order they are written, and their columns
+    "entities": ("id", "key", "kind", "name", "countries", "remarks", "first_seen", "last_seen", "source_id"),
+    "names": ("name", "kind", "latn", "core", "ident", "entity_id", "origin", "source_id"),
+    "addresses": ("address", "country", "norm", "entity_id", "origin", "source_id"),
+    "identifiers": ("kind", "value", "country", "entity_id", "origin", "source_id"),
+    "facts": ("kind", "value", "entity_id", "origin", "source_id"),
+    "relations": ("kind", "detail", "role", "from_id", "origin", "source_id"),
+    "listings": ("entity_id", "list", "status", "removed_date", "source_id", *LISTING_FIELDS),
+    "changes": ("import_id", "entity_id", "list", "change", "fields", "as_of", "detail"),
+}
+
+
+def _unique_names(rec: ListRecord) -> list[tuple[str, str]]:
+    """A record's names, each once with the kind it first has: the primary name first."""
+    first_kind: dict[str, str] = {}
+    for n, k in [(rec.name.strip(), "primary")] + [(n.strip(), k) for n, k in rec.aliases if n.strip()]:
+        first_kind.setdefault(n, k)
+    return list(first_kind.items())
+
+
+def _name_keys(name: str) -> tuple[str, str, str]:
+    """The match keys stored with a name: folded Latin, its core, and the identity forms resolution compares."""
+    keys = analyze(name)
+    return keys.latn, keys.core, identity_name(name)
 
 
 _COUNTRY_TAIL = re.compile(r",\s*[A-Z]{2}\s*$")
