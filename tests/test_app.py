@@ -440,3 +440,75 @@ def test_number_keys_reach_every_section_from_every_other(seed_db_path):
             assert app.screen.query_one("#crumbs", Static).region.y >= 0 and app.screen.query_one("#crumbs", Static).region.height > 0
 
     asyncio.run(scenario())
+
+
+def test_the_key_bar_shows_the_focused_widgets_keys_and_is_rebuilt_only_when_they_change(seed_db_path):
+    """Textual's footer rebuilt itself (a widget per key, each restyled) at every focus move; ours only when its keys differ."""
+    from textual.widgets._footer import FooterKey
+
+    def shown(app: WatchlistApp) -> list[str]:
+        return [k.key for k in app.screen.query(FooterKey)]
+
+    def bound(app: WatchlistApp) -> set[str]:  # the first key of each shown action, and the palette's
+        first: dict[str, str] = {}
+        for _, b, _, _ in app.screen.active_bindings.values():
+            if b.show or b.action == "command_palette":
+                first.setdefault(b.action, b.key)
+        return set(first.values())
+
+    async def scenario():
+        app = WatchlistApp(seed_db_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            in_box = shown(app)
+            await type_text(app, pilot, "sinno electronics")
+            await pilot.press("down")  # into the results: the row keys (star, note, export) join the bar
+            await settle(app, pilot)
+            assert isinstance(app.focused, DataTable) and shown(app) != in_box and "w" in shown(app) and "w" not in in_box
+            assert set(shown(app)) == bound(app)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, EntityScreen)
+            keys, widgets = shown(app), [id(k) for k in app.screen.query(FooterKey)]
+            for key in ("2", "3", "7", "1"):  # the focus moves from section to section: the same keys, the same widgets
+                focused = app.focused
+                await pilot.press(key)
+                await settle(app, pilot)
+                assert app.focused is not focused
+                assert shown(app) == keys and set(keys) == bound(app) and [id(k) for k in app.screen.query(FooterKey)] == widgets
+
+    asyncio.run(scenario())
+
+
+def test_a_split_in_the_app_rebuilds_the_search_index_once_and_says_nothing_of_other_processes(seed_db_copy, monkeypatch):
+    """Our own write reindexes once: the poll must not take it for another process's write and build a second index."""
+    from watchlist.tui import app as app_module
+
+    builds: list[int] = []
+    real = app_module.open_index
+
+    def counted(conn):
+        builds.append(1)
+        return real(conn)
+
+    monkeypatch.setattr(app_module, "open_index", counted)
+    monkeypatch.setattr(app_module, "STORE_POLL_S", 0.1)
+
+    async def scenario():
+        app = WatchlistApp(seed_db_copy)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await type_and_open(app, pilot, "sinno electronics co", "Sinno Electronics Co")
+            await pilot.press("0")
+            await settle(app, pilot)
+            index = app.index
+            notices: list[str] = []
+            monkeypatch.setattr(app, "notify", lambda message, **kw: notices.append(str(message)))
+            await pilot.press("j", "x")  # take the SDN record out
+            for _ in range(3):  # past several polls
+                await settle(app, pilot)
+                await pilot.pause(0.15)
+            assert app.index is not index and len(builds) == 2  # the start, then once after the split
+            assert not any("elsewhere" in n for n in notices), notices
+
+    asyncio.run(scenario())

@@ -25,6 +25,7 @@ from watchlist.store import connect, ftm, queries, resolve, screening, seed, use
 from watchlist.store.db import integrity
 from watchlist.store.seed import SEED_FILES
 
+from .conftest import copy_store
 from .pilot import settle
 from .test_faults import fingerprint
 
@@ -551,8 +552,7 @@ def test_a_store_on_a_read_only_file_system_browses_in_the_cli_and_the_app(seed_
 def test_any_path_works(seed_db_path: Path, tmp_path: Path, name: str):
     folder = tmp_path / "a folder #2 ?%41"
     folder.mkdir()
-    store = folder / name
-    shutil.copy(seed_db_path, store)
+    store = copy_store(seed_db_path, folder / name)  # with its saved search index, which must load from such a path too
     db = connect(store, readonly=True)
     assert db.conn.execute("SELECT count(*) FROM entities").fetchone()[0] > 10_000
     db.conn.close()

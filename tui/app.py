@@ -83,7 +83,8 @@ class WatchlistApp(App):
         if self.readonly:
             self.sub_title = "read-only store: browsing only"
         set_wait(report=self._say_waiting)
-        self.build_index()
+        self._indexing = self._index_again = False
+        self.reindex()
         self._generation: tuple[int, int] | None = None
         self.set_interval(STORE_POLL_S, self.watch_store)
 
@@ -115,8 +116,9 @@ class WatchlistApp(App):
             self.index.refresh_watchlist(thread_db(self.db_path).conn)
         self.post_message(Done("", refresh=True))  # watchlist, notes, screening runs, What's new
 
-    @work(thread=True, exclusive=True, group="index")
+    @work(thread=True, group="index")
     def build_index(self) -> None:
+        """Load the saved search index, or build it (see :meth:`reindex`: one build at a time)."""
         try:
             index = open_index(thread_db(self.db_path).conn)
         except (sqlite3.DatabaseError, StoreError) as exc:  # a store that cannot be read: say why in one line, don't trace
@@ -132,11 +134,29 @@ class WatchlistApp(App):
         return not self.readonly
 
     def reindex(self) -> None:
-        """Build the search index again (after entities were merged or split)."""
+        """Build the search index again (after entities were merged or split). A thread cannot be stopped: while one
+        build runs, asking again makes one more build after it, never two at once."""
+        if self._indexing:
+            self._index_again = True
+            return
+        self._indexing = True
         self.build_index()
+
+    def _indexed(self) -> None:
+        self._indexing = False
+        if self._index_again:
+            self._index_again = False
+            self.reindex()
+
+    def own_write(self, conn: sqlite3.Connection) -> None:
+        """From a worker thread, after a write of ours that changes what search finds (a merge, a split, an alias):
+        rebuild the index, and note the store's generation so the poll does not take the write for another process's."""
+        self._generation = generation(conn)
+        self.call_from_thread(self.reindex)
 
     def on_index_ready(self, message: IndexReady) -> None:
         self.index = message.index
+        self._indexed()
         for screen in self.screen_stack:
             if isinstance(screen, SearchScreen):
                 screen.refresh_results()
@@ -271,8 +291,7 @@ class WatchlistApp(App):
         except StoreError as exc:
             self.post_message(Done(f"{name}: {exc}", severity="warning"))
             return
-        self._generation = generation(db.conn)  # our own write: reindex without the "changed elsewhere" notice
-        self.call_from_thread(self.reindex)
+        self.own_write(db.conn)
         self.post_message(Done(said, refresh=True))
 
     @work(thread=True, group="user")

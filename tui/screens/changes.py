@@ -10,12 +10,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from watchlist.store import changes
 from watchlist.store.models import Change
 
 from ..actions import bindings
+from ..footer import KeyFooter
 from ..render import cell
 from ..workers import thread_db
 
@@ -64,7 +65,7 @@ class ChangesScreen(Screen):
         for label, width in (("Date", 10), ("List", 5), ("Change", 8), ("Entity", 40), ("Ctry", 6), ("Citation", 24), ("What changed", 60)):
             table.add_column(label, width=width)
         yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()

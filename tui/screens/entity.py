@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Sparkline, Static, TabbedContent, TabPane
 from textual.widgets.data_table import RowDoesNotExist
 
 from watchlist.store import queries, resolve
@@ -22,6 +22,7 @@ from watchlist.store.models import Candidate, Entity, Record
 from watchlist.store.trade import best_yearly
 
 from ..actions import SECTIONS, bindings
+from ..footer import KeyFooter
 from ..render import badges, cell, overview, trade_chart
 from ..safe import safe
 from ..workers import thread_db, thread_writer
@@ -135,7 +136,7 @@ class EntityScreen(Screen):
             with TabPane("Notes", id="notes"), VerticalScroll():
                 yield Static(Text(""), id="notes-text")
         yield Static(Text(""), id="row-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load(self.trail[-1].entity_id)
@@ -460,17 +461,20 @@ class EntityScreen(Screen):
 
     @work(thread=True, group="user")
     def decide(self, key_a: str, key_b: str, decision: str) -> None:
-        resolve.decide(thread_writer(self.wl.db_path), key_a, key_b, decision)
+        db = thread_writer(self.wl.db_path)
+        resolve.decide(db, key_a, key_b, decision)
+        self.wl.own_write(db.conn)
         self.app.call_from_thread(self._resolved, "Merged into this entity" if decision == resolve.SAME else "Kept apart")
 
     @work(thread=True, group="user")
     def split(self, record_id: int) -> None:
-        resolve.split(thread_writer(self.wl.db_path), record_id)
+        db = thread_writer(self.wl.db_path)
+        resolve.split(db, record_id)
+        self.wl.own_write(db.conn)
         self.app.call_from_thread(self._resolved, "Record taken out of this entity (undo: m on it in its own Records)")
 
     def _resolved(self, message: str) -> None:
         self.notify(message, markup=False)
-        self.wl.reindex()
         self.reload()
 
     # -- what the app-wide actions act on ------------------------------------------------

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static, Tree
+from textual.widgets import DataTable, Header, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from watchlist.store import hs
@@ -21,6 +21,7 @@ from watchlist.store.trade import best_yearly
 from watchlist.store.vocabulary import hs_code
 
 from ..actions import bindings
+from ..footer import KeyFooter
 from ..render import badges, cell, plain, trade_chart
 from ..safe import safe
 from ..workers import thread_db
@@ -84,7 +85,7 @@ class GoodsScreen(Screen):
                 table: DataTable = DataTable(id="suppliers", cursor_type="row", zebra_stripes=True)
                 table.add_columns("Supplier", "Ctry", "Lists", "Via", "Goods")
                 yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load_tree(self.start_code)

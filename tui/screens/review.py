@@ -10,8 +10,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
+from ..footer import KeyFooter
 from ..workers import thread_db, thread_writer
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class ReviewScreen(Screen[None], Generic[R]):
         for label, width in self.COLUMNS:
             table.add_column(label, width=width)
         yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()
@@ -104,9 +105,10 @@ class ReviewScreen(Screen[None], Generic[R]):
 
     @work(thread=True, group="user")
     def save(self, row: R, decision: str) -> None:
-        self.save_decision(thread_writer(self.wl.db_path), row, decision)
+        db = thread_writer(self.wl.db_path)
+        self.save_decision(db, row, decision)
         if self.REINDEX:
-            self.app.call_from_thread(self.wl.reindex)
+            self.wl.own_write(db.conn)
         self.load()
 
     @on(DataTable.RowSelected)

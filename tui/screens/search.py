@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from watchlist.store import queries
@@ -21,6 +21,7 @@ from watchlist.store.models import Entity
 from watchlist.store.search import Filters, Hit, SearchResult, parse_query
 
 from ..actions import FACET_KEYS, bindings
+from ..footer import KeyFooter
 from ..render import badges, cell, overview
 from ..safe import safe
 from ..workers import thread_db
@@ -101,7 +102,7 @@ class SearchScreen(Screen):
             with VerticalScroll(id="preview-pane"):
                 yield Static(Text("Type to search. Enter opens, ↓ moves to the results, ? for help."), id="preview")
         yield Static(Text("Loading the index…"), id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).focus()

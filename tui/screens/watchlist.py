@@ -9,11 +9,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from watchlist.store import userdata
 
 from ..actions import bindings
+from ..footer import KeyFooter
 from ..render import badges, cell
 from ..workers import thread_db
 
@@ -45,7 +46,7 @@ class WatchlistScreen(Screen):
         table: DataTable = DataTable(id="starred", cursor_type="row", zebra_stripes=True)
         table.add_columns("Name", "Lists", "Ctry", "Tags", "Note", "Changed since starred", "Starred")
         yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()
