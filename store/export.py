@@ -1,4 +1,4 @@
-"""Exports with provenance: search results and entity dossiers as CSV, JSON or Markdown; one-paragraph summaries."""
+"""Exports with provenance: search results, entity dossiers and networks as CSV, JSON or Markdown; one-paragraph summaries."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 from .db import now
 from .errors import BadOutput
 from .models import Entity, Source, jsonable
+from .network import Network, Tie
 
 FORMATS = ("csv", "json", "md")
 
@@ -172,6 +173,56 @@ def dossier_text(entity: Entity, fmt: str) -> str:
         lines.append("")
     if record.get("note"):
         lines += ["## Note", "", record["note"], ""]
+    return "\n".join(lines)
+
+
+def tie_line(tie: Tie) -> str:
+    """One tie as a line of a tree: "owner of → NAME [EL SDN] (#id): detail"."""
+    badge = f" [{' '.join(tie.lists)}]" if tie.lists else ""
+    where = f" (#{tie.entity_id})" if tie.entity_id is not None else " (in no record)"
+    return f"{tie.kind} → {tie.name}{badge}{where}" + (f": {tie.detail}" if tie.detail else "")
+
+
+def network_tree(net: Network) -> list[str]:
+    """The neighbourhood as an indented tree, the centre first (lines without markup: the caller makes them safe)."""
+    head = f"{net.name}" + (f" [{' '.join(net.lists)}]" if net.lists else "") + f" (#{net.centre})"
+    lines = [head]
+
+    def walk(via: int, indent: str) -> None:
+        ties = net.children(via)
+        for i, tie in enumerate(ties):
+            last = i == len(ties) - 1
+            lines.append(f"{indent}{'└─ ' if last else '├─ '}{tie_line(tie)}")
+            if tie.entity_id is not None:
+                walk(tie.entity_id, indent + ("   " if last else "│  "))
+
+    walk(net.centre, "")
+    if net.truncated:
+        lines.append(f"… more ties left out (the first {len(net.ties)} shown)")
+    return lines
+
+
+_TIE_FIELDS = ("hops", "from_id", "from_name", "kind", "entity_id", "name", "lists", "detail")
+
+
+def network_text(net: Network, fmt: str) -> str:
+    """An entity's neighbourhood in one of ``FORMATS``: JSON and CSV as edges (from, kind, to), Markdown as a tree."""
+    names = {net.centre: net.name} | {t.entity_id: t.name for t in net.ties if t.entity_id is not None}
+    edges = [{"hops": t.hops, "from_id": t.via, "from_name": names.get(t.via, ""), **jsonable(t)} for t in net.ties]
+    for edge in edges:
+        edge.pop("via", None)
+    if fmt == "json":
+        body = {"centre": net.centre, "name": net.name, "lists": list(net.lists), "hops": net.hops, "truncated": net.truncated, "ties": edges}
+        return json.dumps(body, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(_TIE_FIELDS)
+        writer.writerows([csv_cell(e.get(f)) for f in _TIE_FIELDS] for e in edges)
+        return out.getvalue()
+    about = f"Ties up to {net.hops} hops out: relations the lists state, shared street addresses and contacts."
+    lines = [f"# Network of {_md(net.name)}", "", about, ""]
+    lines += ["```", *network_tree(net), "```", ""]
     return "\n".join(lines)
 
 

@@ -179,7 +179,7 @@ def entity(db: sqlite_utils.Database, entity_id: int) -> Entity | None:
         facts=_all(Fact, conn, f"SELECT DISTINCT kind, value FROM facts WHERE entity_id {of} ORDER BY kind, value", tuple(ids)),
         listings=_listings(conn, ids),
         goods=goods,
-        relations=tuple(_relations(conn, ids)),
+        relations=tuple(related(conn, ids)),
         changes=tuple(changes(db, entity_ids=ids, baseline=True)),
         candidates=tuple(candidates(db, gid)),
         sources=_all(
@@ -269,7 +269,7 @@ INVERSE = {
 CONTACT_KINDS = {"Website": "same website as", "Email Address": "same e-mail as", "Phone Number": "same phone as"}
 
 
-def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[Related]:
+def related(conn: sqlite3.Connection, ids: list[int]) -> list[Related]:
     """Stated relations ("Linked To") both ways, then derived ones (shared street address, website, e-mail, phone)."""
     marks = ",".join("?" * len(ids))
     out = rows(
@@ -325,13 +325,13 @@ def _relations(conn: sqlite3.Connection, ids: list[int]) -> list[Related]:
             Related,
             rel,
             entity_name=names.get(rel["entity_id"]) if rel["entity_id"] else None,
-            lists=tuple(_active_lists(conn, rel["entity_id"])) if rel["entity_id"] else (),
+            lists=tuple(active_lists(conn, rel["entity_id"])) if rel["entity_id"] else (),
         )
         for rel in out
     ]
 
 
-def _active_lists(conn: sqlite3.Connection, group_id: int) -> list[str]:
+def active_lists(conn: sqlite3.Connection, group_id: int) -> list[str]:
     """Active list codes of a group (of all its records)."""
     members = [group_id, *(e for (e,) in conn.execute("SELECT entity_id FROM resolution WHERE group_id = ?", (group_id,)))]
     return sorted(
@@ -356,7 +356,7 @@ def _neighbours(conn: sqlite3.Connection, sql: str, params: tuple, ids: list[int
             continue
         seen.add(gid)
         row = conn.execute("SELECT name, countries FROM entities WHERE id = ?", (gid,)).fetchone()
-        out.append(Neighbour(gid, row[0], row[1], " ".join(_active_lists(conn, gid))))
+        out.append(Neighbour(gid, row[0], row[1], " ".join(active_lists(conn, gid))))
     return tuple(sorted(out, key=lambda o: o.name))
 
 

@@ -15,6 +15,7 @@ from watchlist.tui.screens.dialogs import AliasScreen, ExportScreen, HelpScreen,
 from watchlist.tui.screens.entity import PANES, TABLES, EntityScreen
 from watchlist.tui.screens.goods import GoodsScreen
 from watchlist.tui.screens.links import LinksScreen
+from watchlist.tui.screens.network import NetworkScreen
 from watchlist.tui.screens.resolve import ResolveScreen
 from watchlist.tui.screens.screening import RunScreen, RunsScreen
 from watchlist.tui.screens.search import SearchScreen
@@ -27,6 +28,7 @@ SCREENS = {
     "Entity": EntityScreen,
     "Goods": GoodsScreen,
     "Watchlist": WatchlistScreen,
+    "Network": NetworkScreen,
     "What's new": ChangesScreen,
     "Same entity?": ResolveScreen,
     "Screening runs": RunsScreen,

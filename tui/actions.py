@@ -85,6 +85,15 @@ ACTIONS: tuple[Action, ...] = (
         footer=False,
         palette="Add an alias",
     ),
+    Action(
+        "Everywhere",
+        "G",
+        "network",
+        "Network",
+        "The current entity's network: who it is tied to, two hops out (stated relations, shared addresses and contacts)",
+        footer=False,
+        palette="Network of the entity",
+    ),
     Action("Everywhere", "c", "copy_name", "Copy name", "Copy the current entity's name", footer=False, palette="Copy name"),
     Action(
         "Everywhere",
@@ -144,6 +153,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("Goods", "s", "focus_suppliers", "Suppliers", "Move to the suppliers of the code"),
     Action("Goods", "slash", "focus_goto", "Go to code", "Jump to an HS code (8542.31, 2818…); on the tree, typing its digits does the same"),
     Action("Goods", "enter", "", "Open", "Expand a code; on a supplier: open it", footer=False),
+    # -- network ----------------------------------------------------------------------------------
+    Action("Network", "escape,backspace", "back", "Back", "Back to the previous centre (to the screen you came from at the first)"),
+    Action("Network", "enter", "", "Re-centre", "Make the entity under the cursor the centre", footer=False),
+    Action("Network", "o", "open", "Open", "Open the dossier of the entity under the cursor"),
+    Action("Network", "plus", "more_hops", "Hops", "Ties three hops out (again: two)"),
     # -- watchlist, what's new, reviews -------------------------------------------------------------
     Action("Watchlist", "escape,backspace", "back", "Back", "Back"),
     Action("Watchlist", "enter", "", "Open", "Open the entity", footer=False),
@@ -207,6 +221,7 @@ _KEY_NAMES = {
     "tab": "Tab",
     "down": "↓",
     "up": "↑",
+    "plus": "+",
 }
 
 

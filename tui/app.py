@@ -33,6 +33,7 @@ from .screens.dialogs import AliasScreen, ExportScreen, HelpScreen, NoteScreen, 
 from .screens.entity import EntityScreen
 from .screens.goods import GoodsScreen
 from .screens.links import LinksScreen
+from .screens.network import NetworkScreen
 from .screens.resolve import ResolveScreen
 from .screens.screening import RunScreen, RunsScreen
 from .screens.search import SearchScreen
@@ -174,6 +175,16 @@ class WatchlistApp(App):
 
     def action_goods(self) -> None:
         self.open_goods(None)
+
+    def action_network(self) -> None:
+        entity_id = getattr(self.screen, "current_id", lambda: None)()
+        if entity_id is None:
+            self.notify("No entity here: open or highlight one first.", severity="warning", markup=False)
+        elif isinstance(self.screen, NetworkScreen):
+            self.screen.trail.append(entity_id)
+            self.screen.load()
+        else:
+            self.push_screen(NetworkScreen(entity_id))
 
     def action_watchlist(self) -> None:
         if not isinstance(self.screen, WatchlistScreen):
@@ -340,6 +351,12 @@ class WatchlistApp(App):
                 keys = [k for r in results for k in r["records"]]
                 sources = await asyncio.to_thread(lambda: queries.result_sources(thread_db(self.db_path), keys))
                 self.write_export(export.results_text(results, fmt, query, sources), f"search-{query or 'all'}", fmt)
+            return
+        if isinstance(screen, NetworkScreen) and screen.found is not None:
+            found = screen.found
+            fmt = await self.push_screen_wait(ExportScreen(f"the network of {plain(found.name)} ({len(found.ties)} ties)"))
+            if fmt:
+                self.write_export(export.network_text(found, fmt), f"network-{found.name}", fmt)
             return
         entity_id = getattr(screen, "current_id", lambda: None)()
         if entity_id is None:

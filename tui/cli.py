@@ -1,5 +1,5 @@
 """The ``watchlist`` command (click): the explorer by default, and a subcommand for each thing a script does with the store:
-import, init, seed, search, show, stats, rejects, changes, goods, trade, screen, screenings, resolve, alias, links, export, backup,
+import, init, seed, search, show, network, stats, rejects, changes, goods, trade, screen, screenings, resolve, alias, links, export, backup,
 userdata, datasette-metadata. Errors end in one line (exit 1; usage: exit 2), never a traceback."""
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from watchlist.store import db as db_mod
 from watchlist.store import export as export_mod
 from watchlist.store import hs as hs_
 from watchlist.store import links as links_
+from watchlist.store import network as network_
 from watchlist.store import resolve as resolve_
 from watchlist.store import trade as trade_
 from watchlist.store import update as update_
@@ -505,6 +506,42 @@ def show(obj: Context, ref: str, as_json: bool) -> None:
         echo("\nNotes:")
         for n in data.notes:
             echo(f"  [{n.key}, {n.updated_at}] " + n.note.replace("\n", "\n    "))
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--hops", type=click.IntRange(1, network_.MAX_HOPS), default=network_.HOPS, show_default=True, help="How far out to follow ties.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "csv", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a tree; md: the tree in Markdown; csv/json: one edge (from, kind, to) per tie.",
+)
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here (default: stdout).")
+@click.pass_obj
+def network(obj: Context, ref: str, hops: int, fmt: str, out: Path | None) -> None:
+    """The entity's neighbourhood (id or key): who it is tied to, HOPS out, through the relations the lists state,
+    shared street addresses and shared contacts; each entity once, with its lists."""
+    ref = _ref(ref)
+    db = obj.db()
+    eid = queries.entity_id_for(db, ref)
+    found = network_.neighbourhood(db, eid, hops) if eid is not None else None
+    if found is None:
+        _fail(f"no entity {ref!r}")
+    if fmt == "text" and out is None:
+        for line in export_mod.network_tree(found):
+            echo(line)
+        if not found.ties:
+            echo("  no ties: no relation stated by its lists, no shared street address or contact")
+        return
+    text = export_mod.network_text(found, "md" if fmt == "text" else fmt)
+    if out is None or str(out) == "-":
+        click.echo(text, nl=False)
+        return
+    export_mod.write_whole(out, [text])
+    echo(f"wrote {out} ({fmt}, {len(found.ties)} ties)", err=True)
 
 
 @main.command()
