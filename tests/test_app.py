@@ -512,3 +512,25 @@ def test_a_split_in_the_app_rebuilds_the_search_index_once_and_says_nothing_of_o
             assert not any("elsewhere" in n for n in notices), notices
 
     asyncio.run(scenario())
+
+
+def test_below_120_columns_the_preview_folds_away_and_p_shows_it(seed_db_path):
+    async def scenario():
+        for size, shown_at_start in (((80, 24), False), ((150, 40), True)):
+            app = WatchlistApp(seed_db_path)
+            async with app.run_test(size=size) as pilot:
+                await settle(app, pilot)
+                await type_text(app, pilot, "sinno electronics")
+                await pilot.press("down")
+                pane = app.screen.query_one("#preview-pane")
+                assert pane.display is shown_at_start, size
+                table = app.screen.query_one("#results", DataTable)
+                assert [str(c.label) for c in table.columns.values()][:4] == ["Name", "Lists", "Status", "Score"]
+                await pilot.press("p")
+                await settle(app, pilot)
+                assert pane.display is not shown_at_start and (not pane.display or pane.region.width > 0)
+                await pilot.press("p")
+                await settle(app, pilot)
+                assert pane.display is shown_at_start
+
+    asyncio.run(scenario())

@@ -177,14 +177,14 @@ def test_triage_in_the_app(seed_db_copy: Path, tmp_path: Path):
             assert isinstance(app.screen, RunScreen)
             table = app.screen.query_one("#run-rows", DataTable)
             first = [str(c) for c in table.get_row_at(0)]
-            assert first[1].startswith("Sinno") and first[3] == "potential match" and "Sinno Electronics" in first[4]
+            assert first[1].startswith("Sinno") and first[2] == "potential match" and "Sinno Electronics" in first[6]
             await pilot.press("m")
             await settle(app, pilot)
-            assert str(table.get_row_at(0)[7]) == "match"
+            assert str(table.get_row_at(0)[5]) == "match"
             assert table.cursor_row == 1 and str(table.get_row_at(1)[1]).startswith("King Pai")  # on to the next undecided match
             await pilot.press("x")
             await settle(app, pilot)
-            assert str(table.get_row_at(1)[7]) == "no match" and table.cursor_row == 1  # none left to decide: it stays
+            assert str(table.get_row_at(1)[5]) == "no match" and table.cursor_row == 1  # none left to decide: it stays
             await pilot.press("e")
             await settle(app, pilot)
         exported = sorted(p.suffix for p in (tmp_path / "exports").iterdir())

@@ -10,11 +10,12 @@ import difflib
 
 import pytest
 
-from .screens import SCENARIOS, SCREENS_DIR, capture, screen_text
+from .screens import SCENARIOS, SCREENS_DIR, capture, prepare, screen_text
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_screen_matches_snapshot(name, seed_db_copy):
+    prepare(seed_db_copy)
     svg = asyncio.run(capture(seed_db_copy, name))
     assert svg.startswith("<svg")
     expected = screen_text((SCREENS_DIR / f"{name}.svg").read_text(encoding="utf-8"))

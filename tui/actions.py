@@ -120,6 +120,7 @@ ACTIONS: tuple[Action, ...] = (
         numbered=tuple(FACET_KEYS),
     ),
     Action("Search", "0", "clear_facets", "Clear facets", "Clear the facets chosen", footer=False),
+    Action("Search", "p", "toggle_preview", "Preview", "Show or hide the preview pane (below 120 columns it starts hidden)"),
     Action("Search", "j", "cursor_down", "Down", "Next result (the preview follows)", footer=False),
     Action("Search", "k", "cursor_up", "Up", "Previous result", footer=False),
     # -- entity -----------------------------------------------------------------------------------

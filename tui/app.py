@@ -68,6 +68,7 @@ class WatchlistApp(App):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {WatchlistCommands}
     BINDINGS = bindings("Everywhere")
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # each screen gets the class of its width (app.tcss)
 
     def __init__(self, db_path: Path, export_dir: Path | None = None, readonly: bool = False) -> None:
         super().__init__()

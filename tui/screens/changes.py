@@ -9,7 +9,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
 from watchlist.store import changes
@@ -19,14 +18,15 @@ from ..actions import bindings
 from ..footer import KeyFooter
 from ..render import cell
 from ..workers import thread_db
+from .base import AppScreen
 
 if TYPE_CHECKING:
-    from ..app import WatchlistApp
+    pass
 
 SHOWN = 2_000  # rows put in the table at once (the title says how many match; a filter narrows them)
 
 
-class ChangesScreen(Screen):
+class ChangesScreen(AppScreen):
     """Every snapshot's counts, then its changes; typed filters (list:, change:, country:, since:, until:) with live
     counts by list, kind and country; the summary and the counts are the rows' own."""
 
@@ -50,10 +50,6 @@ class ChangesScreen(Screen):
         super().__init__()
         self.rows: list[Change] = []
         self.shown: list[Change] = []
-
-    @property
-    def wl(self) -> WatchlistApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -107,7 +103,7 @@ class ChangesScreen(Screen):
         counts = changes.facets(found)
         facets = Text()
         for label, key in (("lists", "list"), ("changes", "change"), ("countries", "country")):
-            top = counts[key].most_common(8)
+            top = sorted(counts[key].items(), key=lambda kv: (-kv[1], kv[0]))[:8]  # ties in a stable order
             if top:
                 facets.append(f"{label}: ", style="bold")
                 facets.append(" ".join(f"{k} {n:,}" for k, n in top) + ("  …" if len(counts[key]) > 8 else "") + "   ")

@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Sparkline, Static, TabbedContent, TabPane
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -26,9 +25,10 @@ from ..footer import KeyFooter
 from ..render import badges, cell, overview, trade_chart
 from ..safe import safe
 from ..workers import thread_db, thread_writer
+from .base import AppScreen
 
 if TYPE_CHECKING:
-    from ..app import WatchlistApp
+    pass
 
 # (pane id, title, columns); the tables are filled from the record's lists of the same name.
 TABLES: list[tuple[str, str, tuple[str, ...]]] = [
@@ -46,6 +46,22 @@ TABLES: list[tuple[str, str, tuple[str, ...]]] = [
 TABLE_PANES = {t[0] for t in TABLES}
 MAX_ROWS = 1000  # rows put in one section's table
 PANES = [pane for pane, _ in SECTIONS]  # tab order: the registry names them for the keys and the help
+# Below 120 columns every tab still fits in one bar (80 columns) under a short title
+SHORT_TITLES = {
+    "overview": "Ovw",
+    "listings": "Lists",
+    "history": "Hist",
+    "aliases": "Names",
+    "addresses": "Addr",
+    "identifiers": "IDs",
+    "goods": "Goods",
+    "trade": "Trade",
+    "relations": "Rel",
+    "records": "Rec",
+    "sources": "Src",
+    "notes": "Notes",
+}
+NARROW = 120  # columns: the app's breakpoint
 # Columns that hold long text get a fixed width (the Overview and exports show them whole).
 WIDTHS = {
     "What changed": 60,
@@ -81,7 +97,7 @@ class Stop:
     row: int = 0
 
 
-class EntityScreen(Screen):
+class EntityScreen(AppScreen):
     """Overview, Listings, History, Aliases, Addresses, Identifiers, Goods, Trade, Relations, Records, Sources, Notes."""
 
     BINDINGS = bindings("Entity")
@@ -98,10 +114,6 @@ class EntityScreen(Screen):
         self.trail: list[Stop] = [Stop(entity_id)]
         self.record: Entity | None = None
         self.restore: Stop | None = None
-
-    @property
-    def wl(self) -> WatchlistApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,6 +152,16 @@ class EntityScreen(Screen):
 
     def on_mount(self) -> None:
         self.load(self.trail[-1].entity_id)
+
+    def on_resize(self) -> None:
+        """Short tab titles below the breakpoint (all twelve in view at 80 columns), the full ones above it."""
+        short = self.size.width < NARROW
+        tabs = self.query_one("#sections", TabbedContent)
+        for pane, title in SECTIONS:
+            tab = tabs.get_tab(pane)
+            wanted = SHORT_TITLES[pane] if short else title
+            if str(tab.label) != wanted:
+                tab.label = wanted
 
     # -- loading -------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="entity")

@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -25,9 +24,10 @@ from ..footer import KeyFooter
 from ..render import badges, cell, plain, trade_chart
 from ..safe import safe
 from ..workers import thread_db
+from .base import AppScreen
 
 if TYPE_CHECKING:
-    from ..app import WatchlistApp
+    pass
 
 
 def _label(row: dict[str, Any]) -> Text:
@@ -41,7 +41,7 @@ def _label(row: dict[str, Any]) -> Text:
     return out
 
 
-class GoodsScreen(Screen):
+class GoodsScreen(AppScreen):
     """Browse the HS nomenclature; the CHPL codes are marked; a code shows its trade and suppliers."""
 
     BINDINGS = bindings("Goods")
@@ -65,10 +65,6 @@ class GoodsScreen(Screen):
         self.hs_children: dict[str, list[dict]] = {}
         self.tree_nodes: dict[str, TreeNode] = {}
         self.code: str | None = None
-
-    @property
-    def wl(self) -> WatchlistApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()

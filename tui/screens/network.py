@@ -8,7 +8,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Header, Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -19,12 +18,13 @@ from ..actions import bindings
 from ..footer import KeyFooter
 from ..render import badges, cell
 from ..workers import thread_db
+from .base import AppScreen
 
 if TYPE_CHECKING:
-    from ..app import WatchlistApp
+    pass
 
 
-class NetworkScreen(Screen):
+class NetworkScreen(AppScreen):
     """The tree of one centre's ties; the trail of centres is the way back."""
 
     BINDINGS = bindings("Network")
@@ -41,10 +41,6 @@ class NetworkScreen(Screen):
         self.hops = network.HOPS
         self.found: Network | None = None
         self.names: dict[int, str] = {}  # of the centres seen, for the trail
-
-    @property
-    def wl(self) -> WatchlistApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -9,20 +9,20 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from ..footer import KeyFooter
 from ..workers import thread_db, thread_writer
+from .base import AppScreen
 
 if TYPE_CHECKING:
-    from ..app import WatchlistApp
+    pass
 
 
 R = TypeVar("R")  # a row: a candidate, a proposed link, a screening run or row
 
 
-class ReviewScreen(Screen[None], Generic[R]):
+class ReviewScreen(AppScreen, Generic[R]):
     """Subclasses say what the rows are (``fetch``, ``cells``), how a decision is saved and what Enter opens."""
 
     TABLE = "review"  # widget id of the table (the title is "<TABLE>-title")
@@ -39,10 +39,6 @@ class ReviewScreen(Screen[None], Generic[R]):
         super().__init__()
         self.rows: list[R] = []
         self.decided = False  # the next reload follows a decision (the cursor may move on)
-
-    @property
-    def wl(self) -> WatchlistApp:
-        return self.app  # type: ignore[return-value]
 
     # -- what subclasses fill in -----------------------------------------------------------
     def fetch(self, db: sqlite_utils.Database) -> list[R]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlite_utils
 from rich.text import Text
 from textual import on, work
@@ -65,15 +67,16 @@ class RunScreen(ReviewScreen[ScreeningRow]):
     """One run's rows, potential matches first: m match, x no match, v review, o note, Enter open the match, e audit."""
 
     TABLE = "run-rows"
+    # What a decision needs first (status, score, lists, the decision): at 80 columns they stay in view
     COLUMNS = (
         ("Line", 5),
-        ("Counterparty", 34),
-        ("Ctry", 4),
+        ("Counterparty", 24),
         ("Status", 15),
-        ("Best match", 34),
         ("Score", 5),
         ("Lists", 10),
         ("Decision", 9),
+        ("Best match", 34),
+        ("Ctry", 4),
         ("Note", 30),
     )
     ORIGIN = "Screening"
@@ -92,19 +95,19 @@ class RunScreen(ReviewScreen[ScreeningRow]):
         return [
             cell(r.line),
             cell(r.name),
-            cell(r.country),
             cell(r.status, "bold" if r.status == "potential match" else ""),
-            cell(best.get("name")),
             cell(f"{r.score:.0f}" if r.score else ""),
             badges((r.lists or "").split()),
             cell(r.decision, "bold"),
+            cell(best.get("name")),
+            cell(r.country),
             cell((r.note or "").splitlines()[0] if r.note else ""),
         ]
 
     def heading(self) -> str:
         pending = sum(r.status == "potential match" and not r.decision for r in self.rows)
         return (
-            f"Run {self.run_id}: {self.file} · {len(self.rows)} rows, {pending} potential matches to decide · "
+            f"Run {self.run_id}: {Path(self.file).name} · {len(self.rows)} rows, {pending} potential matches to decide · "
             "m match · x no match · v review · o note · Enter open · e audit record"
         )
 

@@ -12,7 +12,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
@@ -25,9 +24,10 @@ from ..footer import KeyFooter
 from ..render import badges, cell, overview
 from ..safe import safe
 from ..workers import thread_db
+from .base import AppScreen
 
 if TYPE_CHECKING:
-    from ..app import WatchlistApp
+    pass
 
 
 # Queries the placeholder suggests, each with the entity it finds first (tests/test_search.py checks they still do).
@@ -57,7 +57,7 @@ def merge(filters: Filters, facets: set[Facet]) -> Filters:
     return filters
 
 
-class SearchScreen(Screen):
+class SearchScreen(AppScreen):
     """Search every name and alias; Enter opens the entity."""
 
     BINDINGS = bindings("Search")
@@ -86,17 +86,14 @@ class SearchScreen(Screen):
         self.facets: set[Facet] = set()
         self.result: SearchResult | None = None
 
-    @property
-    def wl(self) -> WatchlistApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder="Search names and aliases: " + " · ".join(EXAMPLES) + " · country:HK list:EL tier:1", id="search")
         yield Static(Text(""), id="facets")
         with Horizontal(id="main"):
             table: DataTable = DataTable(id="results", cursor_type="row", zebra_stripes=True)
-            for label, width in (("Name", 34), ("Matched alias", 22), ("Ctry", 6), ("Lists", 10), ("Status", 7), ("Tier", 4), ("Score", 5)):
+            # the name, then what decides (lists, status, score): in view at 80 columns, where the preview folds away
+            for label, width in (("Name", 34), ("Lists", 10), ("Status", 7), ("Score", 5), ("Ctry", 6), ("Tier", 4), ("Matched alias", 22)):
                 table.add_column(label, width=width)
             yield table
             with VerticalScroll(id="preview-pane"):
@@ -106,6 +103,12 @@ class SearchScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).focus()
+
+    def action_toggle_preview(self) -> None:
+        """Show the preview where it starts hidden (a narrow terminal), hide it where it shows."""
+        shown = self.query_one("#preview-pane").display
+        self.set_class(not shown, "-preview-on")
+        self.set_class(shown, "-preview-off")
 
     # -- searching -----------------------------------------------------------------------
     def refresh_results(self) -> None:
@@ -150,12 +153,12 @@ class SearchScreen(Screen):
             star = "★ " if hit.entity_id in (self.wl.index.watchlist if self.wl.index else ()) else ""
             table.add_row(
                 Text(star, style="yellow") + safe(hit.name),
-                cell(matched, "italic"),
-                cell(hit.countries),
                 badges(hit.lists, hit.removed_lists),
                 cell(hit.status),
-                cell(hit.tiers),
                 Text(f"{hit.score:.0f}" if self.latest.strip() else "", justify="right"),
+                cell(hit.countries),
+                cell(hit.tiers),
+                cell(matched, "italic"),
                 key=str(hit.entity_id),
             )
         self._show_facets(message.result)

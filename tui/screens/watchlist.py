@@ -8,7 +8,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from watchlist.store import userdata
@@ -17,12 +16,13 @@ from ..actions import bindings
 from ..footer import KeyFooter
 from ..render import badges, cell
 from ..workers import thread_db
+from .base import AppScreen
 
 if TYPE_CHECKING:
-    from ..app import WatchlistApp
+    pass
 
 
-class WatchlistScreen(Screen):
+class WatchlistScreen(AppScreen):
     """Starred entities; Enter opens one; w unstars; n edits its note."""
 
     BINDINGS = bindings("Watchlist")
@@ -35,10 +35,6 @@ class WatchlistScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[dict] = []
-
-    @property
-    def wl(self) -> WatchlistApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
