@@ -3,6 +3,7 @@ into an empty store, each next to its floor.
 
     python bench/import_speed.py --db SEED_STORE [--rows 1000000] [--keep /tmp/watchlist-bench]
     python bench/import_speed.py --ftm 1000000 [--keep /tmp/watchlist-bench]
+    python bench/import_speed.py --db SEED_STORE --csl 100000     (list rows: a CSL file into a copy of the store)
 
 FollowTheMoney: generates (once, cached) a JSON-lines file of N entities shaped as OpenSanctions publishes
 them (a party, its Sanction, an Address for every other party, an Ownership for every tenth; synthetic
@@ -153,6 +154,50 @@ def measure_ftm(store: Path, path: Path) -> dict:
     }
 
 
+def generate_csl(path: Path, rows: int, seed: int = 13) -> None:
+    """A Consolidated Screening List CSV of synthetic Entity List rows (names from synthetic.py; nothing real)."""
+    from synthetic import CITIES, entity_names
+
+    rng = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["_id", "source", "entity_number", "type", "programs", "name", "title", "addresses", "federal_register_notice",
+                      "start_date", "end_date", "standard_order", "license_requirement", "license_policy", "call_sign", "vessel_type",
+                      "gross_tonnage", "gross_registered_tonnage", "vessel_flag", "vessel_owner", "remarks", "source_list_url",
+                      "alt_names", "citizenships", "dates_of_birth", "nationalities", "places_of_birth", "source_information_url", "ids"])  # fmt: skip
+        for i in range(rows):
+            _kind, country, names = entity_names(rng)
+            _, city = rng.choice(CITIES)
+            road = rng.choice(("Nathan", "Hennessy", "Shennan", "Huaqiang"))
+            address = f"Room {rng.randint(100, 2999)}, {rng.randint(1, 300)} {road} Road, {city}, {country}"
+            out.writerow([f"bench-{i}", "Entity List (EL) - Bureau of Industry and Security", "", "Entity", "", names[0][0], "", address,
+                          f"{rng.randint(80, 90)} FR {rng.randint(1000, 99999)}", f"20{rng.randint(18, 25)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+                          "", "", "For all items subject to the EAR.", "Presumption of denial.", "", "", "", "", "", "", "", "",
+                          "; ".join(n for n, _ in names[1:]), "", "", "", "", "", ""])  # fmt: skip
+
+
+def measure_csl(store: Path, path: Path) -> dict:
+    from watchlist.store import connect, importers
+
+    db = connect(store)
+    started = time.perf_counter()
+    report = importers.import_file(db, path, "csl", as_of="2026-11-30", snapshot=False)
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "added": report.added, "rejected": len(report.rejects)}
+
+
+def measure_csl_floor(path: Path, tmp: Path) -> dict:
+    conn = sqlite3.connect(tmp / "floor.db")
+    conn.execute("DROP TABLE IF EXISTS c")
+    started = time.perf_counter()
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        conn.execute(f"CREATE TABLE c ({', '.join(f'c{i}' for i in range(len(header)))})")
+        conn.executemany(f"INSERT INTO c VALUES ({', '.join('?' * len(header))})", reader)
+    conn.commit()
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
+
+
 def measure_ftm_floor(path: Path) -> dict:
     started = time.perf_counter()
     count = 0
@@ -200,9 +245,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, help="a store built from seed/ (copied, never changed): the shipments run")
     parser.add_argument("--ftm", type=int, metavar="ENTITIES", help="the FollowTheMoney run: a file of this many entities")
+    parser.add_argument("--csl", type=int, metavar="ROWS", help="the list run: a CSL file of this many rows into a copy of --db")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, default=Path("/tmp/watchlist-bench"))
-    parser.add_argument("--step", choices=["import", "floor", "links", "ftm", "ftm-floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--step", choices=["import", "floor", "links", "ftm", "ftm-floor", "csl", "csl-floor"], help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
@@ -212,6 +258,8 @@ def main() -> None:
             "links": lambda: measure_links(args.db),
             "ftm": lambda: measure_ftm(args.db, args.csv),
             "ftm-floor": lambda: measure_ftm_floor(args.csv),
+            "csl": lambda: measure_csl(args.db, args.csv),
+            "csl-floor": lambda: measure_csl_floor(args.csv, args.keep),
         }[args.step]()
         print(json.dumps(result))
         return
@@ -220,7 +268,10 @@ def main() -> None:
         bench_ftm(args.ftm, args.keep)
         return
     if args.db is None:
-        parser.error("--db SEED_STORE is needed for the shipments run (or --ftm N)")
+        parser.error("--db SEED_STORE is needed for the shipments and list runs (or --ftm N)")
+    if args.csl:
+        bench_csl(args.csl, args.db, args.keep)
+        return
     csv_path = args.keep / f"shipments-{args.rows}.csv"
     if not csv_path.exists():
         print(f"generating {csv_path} …", file=sys.stderr)
@@ -252,6 +303,37 @@ def main() -> None:
         f"  link proposals     {link['seconds']:6.1f} s  peak {link['peak_mb']:5.0f} MB  ({link['parties']:,} parties: "
         f"{link['exact']} exact, {link['proposed']} proposed)"
     )
+
+
+def bench_csl(rows: int, seed_store: Path, keep: Path) -> None:
+    """N list rows (CSL, Entity List) into a copy of the seed store, next to the floor: csv.reader + executemany."""
+    path = keep / f"csl-{rows}.csv"
+    if not path.exists():
+        print(f"generating {path} …", file=sys.stderr)
+        generate_csl(path, rows)
+    store = keep / "csl-bench.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{store}{suffix}").unlink(missing_ok=True)
+    src, dst = sqlite3.connect(seed_store), sqlite3.connect(store)
+    src.backup(dst)
+    src.close()
+    dst.close()
+
+    def step(name: str) -> dict:
+        out = subprocess.run(
+            [sys.executable, __file__, "--db", str(store), "--csv", str(path), "--keep", str(keep), "--step", name],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return json.loads(out.stdout)
+
+    imp, floor = step("csl"), step("csl-floor")
+    print(f"{rows:,} list rows (CSL, {path.stat().st_size / 1e6:.0f} MB) into the seed store")
+    added = f"{imp['added']:,} added, {imp['rejected']} rejected; resolution included"
+    print(f"  watchlist import   {imp['seconds']:6.1f} s  peak {imp['peak_mb']:5.0f} MB  ({added})")
+    print(f"  floor executemany  {floor['seconds']:6.1f} s  peak {floor['peak_mb']:5.0f} MB  (csv.reader → bare table, no checks)")
+    print(f"  ratio              {imp['seconds'] / floor['seconds']:6.1f} x")
 
 
 def bench_ftm(entities: int, keep: Path) -> None:
