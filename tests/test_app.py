@@ -534,3 +534,32 @@ def test_below_120_columns_the_preview_folds_away_and_p_shows_it(seed_db_path):
                 assert pane.display is shown_at_start
 
     asyncio.run(scenario())
+
+
+def test_whats_new_has_no_row_cap_the_rest_follow_as_you_scroll(seed_db_path):
+    """The SDN snapshot alone is 5,413 additions: every change can be reached; ctrl+End lays out the next rows."""
+    from watchlist.tui.screens import changes as changes_screen
+
+    async def scenario():
+        app = WatchlistApp(seed_db_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("tab", "N")
+            await settle(app, pilot)
+            await pilot.press("slash")
+            await type_text(app, pilot, "list:SDN change:added")
+            screen = app.screen
+            table = screen.query_one("#changes", DataTable)
+            total = len(screen.found)
+            assert total > 2 * changes_screen.SHOWN and table.row_count == changes_screen.SHOWN
+            assert "the rest follow as you scroll" in text_of(screen.query_one("#changes-title", Static))
+            table.focus()
+            for _ in range(total // changes_screen.SHOWN + 2):
+                await pilot.press("ctrl+end")
+                await settle(app, pilot)
+            assert table.row_count == total == len(screen.shown)
+            last = [str(c) for c in table.get_row_at(total - 1)]
+            assert last[1] == "SDN" and last[2] == "added" and last[3] == screen.found[-1].name
+            assert text_of(screen.query_one("#changes-title", Static)).startswith(f"What's new: {total:,} changes ·")
+
+    asyncio.run(scenario())

@@ -23,7 +23,8 @@ from .base import AppScreen
 if TYPE_CHECKING:
     pass
 
-SHOWN = 2_000  # rows put in the table at once (the title says how many match; a filter narrows them)
+SHOWN = 2_000  # rows put in the table at once; the next ones are added as the cursor nears the end
+AHEAD = 100  # rows before the end at which the next ones are laid out
 
 
 class ChangesScreen(AppScreen):
@@ -46,10 +47,19 @@ class ChangesScreen(AppScreen):
             self.summary = summary
             self.facets = facets
 
+    class More(Message):
+        def __init__(self, text: str, start: int, cells: Sequence[Sequence[Text]]) -> None:
+            super().__init__()
+            self.text = text
+            self.start = start
+            self.cells = cells
+
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[Change] = []
-        self.shown: list[Change] = []
+        self.found: list[Change] = []  # the rows the filter keeps
+        self.shown: list[Change] = []  # those in the table so far (the first of them)
+        self._paging = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -109,32 +119,49 @@ class ChangesScreen(AppScreen):
                 facets.append(" ".join(f"{k} {n:,}" for k, n in top) + ("  …" if len(counts[key]) > 8 else "") + "   ")
         if wanted.unknown:
             facets.append("not understood: " + ", ".join(wanted.unknown), style="bold red")
-        cells = [
-            (
-                cell(c.as_of),
-                cell(c.list),
-                cell(c.change, "bold" if c.change == "added" else ""),
-                cell(c.name),
-                cell(",".join(c.countries)),
-                cell(c.citation),
-                cell(changes.describe(c) if c.change == "changed" else ""),
-            )
-            for c in found[:SHOWN]
-        ]
-        self.post_message(self.Filtered(text, found, cells, self._summary(found), facets))
+        self.post_message(self.Filtered(text, found, _cells(found[:SHOWN]), self._summary(found), facets))
 
     def on_changes_screen_filtered(self, message: Filtered) -> None:
         if message.text != self.query_one("#changes-filter", Input).value:
             return  # typed on since: the newer filter's rows are coming
-        found = message.found
-        self.shown = found[:SHOWN]
+        self.found = message.found
+        self.shown = self.found[:SHOWN]
+        self._paging = False
         self.query_one("#snapshots", Static).update(message.summary)
         self.query_one("#change-facets", Static).update(message.facets)
         table = self.query_one("#changes", DataTable)
         table.clear()
         table.add_rows(message.cells)
-        more = f" (the first {len(self.shown):,} shown: filter to narrow)" if len(found) > len(self.shown) else ""
-        self.query_one("#changes-title", Static).update(Text(f"What's new: {len(found):,} changes{more} · Enter open the entity · / filter · Esc back"))
+        self._title()
+
+    def _title(self) -> None:
+        found, shown = len(self.found), len(self.shown)
+        more = f" ({shown:,} laid out; the rest follow as you scroll)" if found > shown else ""
+        self.query_one("#changes-title", Static).update(Text(f"What's new: {found:,} changes{more} · Enter open the entity · / filter · Esc back"))
+
+    @on(DataTable.RowHighlighted, "#changes")
+    def near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        self._lay_out_more(event.cursor_row)
+
+    def _lay_out_more(self, cursor_row: int) -> None:
+        """No cap on the rows: nearing the end of those laid out, lay out the next ones (in a thread)."""
+        if not self._paging and len(self.shown) < len(self.found) and cursor_row >= len(self.shown) - AHEAD:
+            self._paging = True
+            self.more_rows(self.query_one("#changes-filter", Input).value, self.found, len(self.shown))
+
+    @work(thread=True, group="changes-more")
+    def more_rows(self, text: str, found: list[Change], start: int) -> None:
+        self.post_message(self.More(text, start, _cells(found[start : start + SHOWN])))
+
+    def on_changes_screen_more(self, message: More) -> None:
+        self._paging = False
+        if message.text != self.query_one("#changes-filter", Input).value or message.start != len(self.shown):
+            return  # the filter changed meanwhile: its own rows were laid out
+        self.shown = self.found[: message.start + len(message.cells)]
+        table = self.query_one("#changes", DataTable)
+        table.add_rows(message.cells)
+        self._title()
+        self._lay_out_more(table.cursor_row)  # still near the end (End, or a key held down): the next ones too
 
     @on(Input.Submitted, "#changes-filter")
     def to_table(self) -> None:
@@ -157,3 +184,19 @@ class ChangesScreen(AppScreen):
         if not self.shown or table.row_count == 0:
             return None
         return self.shown[min(table.cursor_row, len(self.shown) - 1)].entity_id
+
+
+def _cells(found: Sequence[Change]) -> list[tuple[Text, ...]]:
+    """The table's cells for these changes."""
+    return [
+        (
+            cell(c.as_of),
+            cell(c.list),
+            cell(c.change, "bold" if c.change == "added" else ""),
+            cell(c.name),
+            cell(",".join(c.countries)),
+            cell(c.citation),
+            cell(changes.describe(c) if c.change == "changed" else ""),
+        )
+        for c in found
+    ]
