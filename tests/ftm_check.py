@@ -16,6 +16,7 @@ def problems(lines: Iterable[str]) -> tuple[list[str], dict[str, dict[str, Any]]
 
     out: list[str] = []
     entities: dict[str, dict[str, Any]] = {}
+    valid: dict[tuple[str, str], bool] = {}  # (type, value) → the library's verdict: every distinct value is checked once
     for number, raw in enumerate(lines, 1):
         data = json.loads(raw)
         eid = data.get("id")
@@ -40,7 +41,10 @@ def problems(lines: Iterable[str]) -> tuple[list[str], dict[str, dict[str, Any]]
                 out.append(f"{where}: {schema.name} has no property {name!r}")
                 continue
             for value in values:
-                if not prop.type.validate(value) or prop.type.clean(value) is None:
+                key = (prop.type.name, value)
+                if key not in valid:
+                    valid[key] = bool(prop.type.validate(value)) and prop.type.clean(value) is not None
+                if not valid[key]:
                     out.append(f"{where}: {name} {value!r} is not a valid {prop.type.name}")
         for name in schema.required:
             if not props.get(name):
