@@ -398,3 +398,22 @@ def test_the_explorer_shows_context_facts_and_typed_relations(seed_db_copy: Path
             assert "Boris" in text_of(screen.query_one("#overview-text", Static)).split("\n")[0]
 
     asyncio.run(scenario())
+
+
+def test_the_library_check_itself_finds_what_is_wrong():
+    """The check the export must pass is not blind: a bad date, an illegal or repeated id, an unknown property and a
+    dangling link are each reported (the same value judged twice gives the same verdict)."""
+    pytest.importorskip("followthemoney", reason="the interop extra (pip install -e '.[interop]') holds the real library")
+    from .ftm_check import problems
+
+    bad = [
+        {"id": "co-1", "schema": "Company", "properties": {"name": ["A"], "incorporationDate": ["not a date"]}},
+        {"id": "co-2", "schema": "Company", "properties": {"name": ["B"], "incorporationDate": ["not a date"]}},
+        {"id": "bad id!", "schema": "Company", "properties": {"name": ["C"], "colour": ["red"]}},
+        {"id": "sa-1", "schema": "Sanction", "properties": {"entity": ["nobody-here"]}},
+        {"id": "co-1", "schema": "Company", "properties": {"name": ["again"]}},
+    ]
+    found, _ = problems(json.dumps(e) for e in bad)
+    text = "\n".join(found)
+    assert sum("'not a date' is not a valid date" in p for p in found) == 2
+    assert "illegal id" in text and "has no property 'colour'" in text and "not in the file" in text and "id repeated" in text
