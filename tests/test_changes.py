@@ -127,3 +127,18 @@ def test_whats_new_filters_are_typed_and_counted_by_their_rows(seed_db):
     per = {(s["as_of"], s["list"]): s for s in summary(rows)}
     assert per[("2025-11-08", "EL")]["added"] == sum(1 for c in rows if c.list == "EL" and c.change == "added" and c.as_of == "2025-11-08")
     assert per[("2024-05-03", "SDN")]["added"] == 5413
+
+
+def test_the_cli_counts_each_snapshot_as_its_rows_as_the_app_does(seed_db_path: Path):
+    """`watchlist changes` heads its rows with per-snapshot counts that are those rows' own (one per entity), the rule
+    of the app's What's new, not the import report's count of list records."""
+    import re
+
+    runner = CliRunner()
+    text = runner.invoke(main, ["--db", str(seed_db_path), "changes", "--list", "EL"]).output
+    rows = json.loads(runner.invoke(main, ["--db", str(seed_db_path), "changes", "--list", "EL", "--json"]).output)["changes"]
+    head = next(line for line in text.splitlines() if line.startswith("2025-11-08  Entity List"))
+    said = {kind: int(n.replace(",", "")) for n, kind in re.findall(r"[+~-]([\d,]+) (added|changed|removed)", head)}
+    counted = {kind: sum(r["as_of"] == "2025-11-08" and r["change"] == kind for r in rows) for kind in ("added", "changed", "removed")}
+    assert said == counted and counted["added"] > 1000
+    assert "(baseline: first snapshot of this list)" in text  # the 2022 snapshot, flagged, its rows left out

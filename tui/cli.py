@@ -14,7 +14,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
@@ -848,14 +848,8 @@ def update(obj: Context, names: tuple[str, ...], sources_file: Path | None, acce
     imported = [o.import_id for o in outcomes if o.status == "imported" and o.import_id is not None]
     if imported:
         echo("\nWhat's new:")
-        for snap in changes_.snapshots(db):
-            if snap["import_id"] in imported:
-                echo(
-                    f"  {snap['as_of']}  {snap['list_name']}: +{snap['added']} added, ~{snap['changed']} changed, "
-                    f"-{snap['removed']} removed"
-                    + (f", {snap['relisted']} relisted" if snap["relisted"] else "")
-                    + (" (first snapshot of this list)" if snap["baseline"] else "")
-                )
+        for line in _snapshot_lines(db, lambda snap: snap["import_id"] in imported):
+            echo(f"  {line}")
     if any(o.status in ("failed", "held") for o in outcomes):
         sys.exit(1)
 
@@ -986,6 +980,21 @@ def screenings_audit(obj: Context, run_id: int, fmt: str, out: Path | None) -> N
         click.echo(text, nl=False)  # data, exact
 
 
+def _snapshot_lines(db: sqlite_utils.Database, wanted: Callable[[dict[str, Any]], bool]) -> list[str]:
+    """One line per list snapshot ``wanted`` picks, counted as the app's What's new counts them: its rows, one per
+    entity (the import report counts list records: a list that repeats a party per address counts it more than once)."""
+    snaps = [s for s in changes_.snapshots(db) if wanted(s)]
+    picked = {(s["as_of"], s["list"]) for s in snaps}
+    baseline = {(s["as_of"], s["list"]) for s in snaps if s["baseline"]}
+    rows = [c for c in changes_.changes(db, baseline=True) if (c.as_of, c.list) in picked]
+    return [
+        f"{snap['as_of']}  {snap['list_name']}: +{snap['added']:,} added, ~{snap['changed']:,} changed, -{snap['removed']:,} removed"
+        + (f", {snap['relisted']:,} relisted" if snap["relisted"] else "")
+        + (" (baseline: first snapshot of this list)" if (snap["as_of"], snap["list"]) in baseline else "")
+        for snap in changes_.summary(rows)
+    ]
+
+
 @main.command()
 @click.option("--list", "list_name", metavar="NAME", help='A list code or name: EL, "Entity List", SDN, "Nonproliferation".')
 @click.option("--since", metavar="DATE", help="Only snapshots dated on or after DATE (YYYY-MM-DD).")
@@ -1011,13 +1020,8 @@ def changes(obj: Context, list_name: str | None, since: str | None, kind: str | 
     if as_json:
         _echo_json({"list": code, "since": since, "change": kind, "count": len(found), "changes": found})
         return
-    for snap in changes_.snapshots(db):
-        if (code is None or snap["list"] == code) and (not since or (snap["as_of"] or "") >= since):
-            note = " (baseline: first snapshot of this list)" if snap["baseline"] else ""
-            echo(
-                f"{snap['as_of']}  {snap['list_name']}: +{snap['added']} added, ~{snap['changed']} changed, "
-                f"-{snap['removed']} removed, {snap['relisted']} relisted{note}"
-            )
+    for line in _snapshot_lines(db, lambda snap: (code is None or snap["list"] == code) and (not since or (snap["as_of"] or "") >= since)):
+        echo(line)
     echo("")
     for c in found:
         citation = f"  [{c.citation}]" if c.citation else ""
