@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -19,9 +18,6 @@ from ..footer import KeyFooter
 from ..render import cell
 from ..workers import thread_db
 from .base import AppScreen
-
-if TYPE_CHECKING:
-    pass
 
 SHOWN = 2_000  # rows put in the table at once; the next ones are added as the cursor nears the end
 AHEAD = 100  # rows before the end at which the next ones are laid out

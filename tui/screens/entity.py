@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -26,9 +26,6 @@ from ..render import badges, cell, overview, trade_chart
 from ..safe import safe
 from ..workers import thread_db, thread_writer
 from .base import AppScreen
-
-if TYPE_CHECKING:
-    pass
 
 # (pane id, title, columns); the tables are filled from the record's lists of the same name.
 TABLES: list[tuple[str, str, tuple[str, ...]]] = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import events, on, work
@@ -25,9 +25,6 @@ from ..render import badges, cell, plain, trade_chart
 from ..safe import safe
 from ..workers import thread_db
 from .base import AppScreen
-
-if TYPE_CHECKING:
-    pass
 
 
 def _label(row: dict[str, Any]) -> Text:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,9 +17,6 @@ from ..footer import KeyFooter
 from ..render import badges, cell
 from ..workers import thread_db
 from .base import AppScreen
-
-if TYPE_CHECKING:
-    pass
 
 
 class NetworkScreen(AppScreen):

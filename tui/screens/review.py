@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import sqlite_utils
 from rich.text import Text
@@ -14,10 +14,6 @@ from textual.widgets import DataTable, Header, Static
 from ..footer import KeyFooter
 from ..workers import thread_db, thread_writer
 from .base import AppScreen
-
-if TYPE_CHECKING:
-    pass
-
 
 R = TypeVar("R")  # a row: a candidate, a proposed link, a screening run or row
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
@@ -25,10 +24,6 @@ from ..render import badges, cell, overview
 from ..safe import safe
 from ..workers import thread_db
 from .base import AppScreen
-
-if TYPE_CHECKING:
-    pass
-
 
 # Queries the placeholder suggests, each with the entity it finds first (tests/test_search.py checks they still do).
 EXAMPLES = ("sinno", "保利科技", "Hang Zhou Hik-Vision", "ПАО Сбербанк России")
