@@ -28,6 +28,7 @@ from watchlist.store.vocabulary import USER_ALIAS_KIND
 from .actions import bindings
 from .commands import WatchlistCommands
 from .render import plain
+from .screens.base import NARROW
 from .screens.changes import ChangesScreen
 from .screens.dialogs import AliasScreen, ExportScreen, HelpScreen, NoteScreen, TagsScreen
 from .screens.entity import EntityScreen
@@ -68,7 +69,7 @@ class WatchlistApp(App):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {WatchlistCommands}
     BINDINGS = bindings("Everywhere")
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # each screen gets the class of its width (app.tcss)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]  # each screen gets the class of its width (app.tcss)
 
     def __init__(self, db_path: Path, export_dir: Path | None = None, readonly: bool = False) -> None:
         super().__init__()

@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from ..app import WatchlistApp
 
 
+NARROW = 120  # columns: below it a screen has the class "-narrow" (the app's breakpoint, app.tcss) and folds
+
+
 class AppScreen(Screen):
     """A screen of the explorer. ``wl`` is the app, remembered when the screen is made: a worker thread still running
     after its screen closed (a load the user left behind) has neither the app's context nor a parent to find it by."""

@@ -25,7 +25,7 @@ from ..footer import KeyFooter
 from ..render import badges, cell, overview, trade_chart
 from ..safe import safe
 from ..workers import thread_db, thread_writer
-from .base import AppScreen
+from .base import NARROW, AppScreen
 
 # (pane id, title, columns); the tables are filled from the record's lists of the same name.
 TABLES: list[tuple[str, str, tuple[str, ...]]] = [
@@ -58,7 +58,6 @@ SHORT_TITLES = {
     "sources": "Src",
     "notes": "Notes",
 }
-NARROW = 120  # columns: the app's breakpoint
 # Columns that hold long text get a fixed width (the Overview and exports show them whole).
 WIDTHS = {
     "What changed": 60,
