@@ -62,6 +62,8 @@ def neighbourhood(db: sqlite_utils.Database, entity_id: int, hops: int = HOPS, l
     for depth in range(1, hops + 1):
         reached: list[int] = []
         for via in frontier:
+            if truncated:
+                break  # the cap is reached: no more queries
             for rel in related(conn, members(conn, via)):
                 if rel.entity_id in seen:
                     continue

@@ -183,8 +183,7 @@ class WatchlistApp(App):
         if entity_id is None:
             self.notify("No entity here: open or highlight one first.", severity="warning", markup=False)
         elif isinstance(self.screen, NetworkScreen):
-            self.screen.trail.append(entity_id)
-            self.screen.load()
+            self.screen.centre_on(entity_id)
         else:
             self.push_screen(NetworkScreen(entity_id))
 

@@ -15,6 +15,7 @@ from watchlist.store.network import Network, Tie
 from ..actions import bindings
 from ..footer import KeyFooter
 from ..render import badges, cell
+from ..safe import safe
 from ..workers import thread_db
 from .base import AppScreen
 
@@ -71,8 +72,9 @@ class NetworkScreen(AppScreen):
         said = f"{len(found.ties)} ties, {found.hops} hops out" + (" (more left out)" if found.truncated else "")
         if not found.ties:
             said = "no ties: no relation stated by its lists, no shared street address or contact"
+        # names are data: safe() shows control and escape characters visibly, as everywhere else
         self.query_one("#net-title", Static).update(
-            Text(f"Network of {found.name}: {said}" + (f" · back: {trail}" if trail else "") + " · Enter re-centre · o open · + hops")
+            safe(f"Network of {found.name}: {said}" + (f" · back: {trail}" if trail else "") + " · Enter re-centre · o open · + hops")
         )
         tree.focus()
         tree.move_cursor(tree.root)
@@ -105,8 +107,11 @@ class NetworkScreen(AppScreen):
     @on(Tree.NodeSelected, "#net-tree")
     def recentre(self, event: Tree.NodeSelected) -> None:
         event.stop()
-        entity_id = event.node.data
-        if entity_id is None or entity_id == (self.found.centre if self.found else None):
+        self.centre_on(event.node.data)
+
+    def centre_on(self, entity_id: int | None) -> None:
+        """Make ``entity_id`` the centre (Esc comes back); a name in no record, or the centre itself, stays as it is."""
+        if entity_id is None or entity_id == self.trail[-1] or (self.found is not None and entity_id == self.found.centre):
             return
         self.trail.append(entity_id)
         self.load()
