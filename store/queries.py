@@ -333,13 +333,9 @@ def related(conn: sqlite3.Connection, ids: list[int]) -> list[Related]:
 
 def active_lists(conn: sqlite3.Connection, group_id: int) -> list[str]:
     """Active list codes of a group (of all its records)."""
-    members = [group_id, *(e for (e,) in conn.execute("SELECT entity_id FROM resolution WHERE group_id = ?", (group_id,)))]
-    return sorted(
-        {
-            code
-            for (code,) in conn.execute(f"SELECT list FROM listings WHERE status = 'active' AND entity_id IN ({','.join('?' * len(members))})", members)
-        }
-    )
+    ids = members(conn, group_id)
+    sql = f"SELECT list FROM listings WHERE status = 'active' AND entity_id IN ({','.join('?' * len(ids))})"
+    return sorted({code for (code,) in conn.execute(sql, ids)})
 
 
 def _neighbours(conn: sqlite3.Connection, sql: str, params: tuple, ids: list[int]) -> tuple[Neighbour, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,7 +92,10 @@ def build(db: sqlite_utils.Database, seed_dir: Path = SEED_DIR, progress: Progre
     """Import every seed file in order (files already imported are skipped), all in one transaction: whole or not at all."""
     reports = []
     listed: ImportReport | None = None  # the last list file written: resolution's line goes in its report
-    with transaction(db.conn) as conn, fts_deferred(conn):
+    # into a store without lists, the full-text indexes are rebuilt once at the end; a built store (every file skipped,
+    # or a few added) keeps them row by row rather than rebuild them whole for nothing
+    bulk = fts_deferred(db.conn) if not has_lists(db) else contextlib.nullcontext()
+    with transaction(db.conn) as conn, bulk:
         for number, item in enumerate(SEED_FILES, 1):
             if progress:
                 progress(number, len(SEED_FILES), item, None)
