@@ -208,6 +208,17 @@ def measure_ftm_floor(path: Path) -> dict:
     return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "rows": count}
 
 
+def _step(store: Path, data: Path, keep: Path, name: str) -> dict:
+    """Run one measured step in a fresh process (its own peak memory) and read the JSON it prints."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--db", str(store), "--csv", str(data), "--keep", str(keep), "--step", name],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout)
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -286,13 +297,7 @@ def main() -> None:
     dst.close()
 
     def step(name: str) -> dict:
-        out = subprocess.run(
-            [sys.executable, __file__, "--db", str(store), "--csv", str(csv_path), "--keep", str(args.keep), "--step", name],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        return json.loads(out.stdout)
+        return _step(store, csv_path, args.keep, name)
 
     size = csv_path.stat().st_size / 1e6
     imp, floor, link = step("import"), step("floor"), step("links")
@@ -320,13 +325,7 @@ def bench_csl(rows: int, seed_store: Path, keep: Path) -> None:
     dst.close()
 
     def step(name: str) -> dict:
-        out = subprocess.run(
-            [sys.executable, __file__, "--db", str(store), "--csv", str(path), "--keep", str(keep), "--step", name],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        return json.loads(out.stdout)
+        return _step(store, path, keep, name)
 
     imp, floor = step("csl"), step("csl-floor")
     print(f"{rows:,} list rows (CSL, {path.stat().st_size / 1e6:.0f} MB) into the seed store")
@@ -346,13 +345,7 @@ def bench_ftm(entities: int, keep: Path) -> None:
         Path(f"{store}{suffix}").unlink(missing_ok=True)
 
     def step(name: str) -> dict:
-        out = subprocess.run(
-            [sys.executable, __file__, "--db", str(store), "--csv", str(path), "--keep", str(keep), "--step", name],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        return json.loads(out.stdout)
+        return _step(store, path, keep, name)
 
     imp, floor = step("ftm"), step("ftm-floor")
     print(f"{floor['rows']:,} FollowTheMoney entities ({path.stat().st_size / 1e6:.0f} MB)")

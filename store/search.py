@@ -886,12 +886,13 @@ _PLACE_COUNTRY = {
     ).items()
 }
 
-_NAMED_TERRITORY = {roman_fold(w): code for w, code in {"hk": "HK", "macau": "MO", "macao": "MO"}.items()}
 _NONE: frozenset[str] = frozenset()
 
 # A query of place words only lists the entities there, scored by how they are there (below any name match).
 PLACE_IN_NAME, PLACE_IN_ADDRESS, PLACE_COUNTRY = 70.0, 65.0, 60.0
 _COUNTRY_WORD = {roman_fold(w): code for w, code in {"china": "CN", "prc": "CN", "hk": "HK", "macau": "MO", "macao": "MO", "russia": "RU"}.items()}
+# The territories a name can say it is in ("World Jetta (H.K.) Logistics" is in HK, wherever its address is)
+_NAMED_TERRITORY = {word: code for word, code in _COUNTRY_WORD.items() if code in ("HK", "MO")}
 
 _LEGAL_WORDS = re.compile(r"(?<!\S)(?:" + "|".join(sorted(map(re.escape, LEGAL_F), key=len, reverse=True)) + r")(?!\S)")
 CORE_WEIGHT = 0.7  # the trade name's share of the base score; the whole name (as a set, and in order without legal forms) has the rest
