@@ -980,13 +980,16 @@ def screenings_audit(obj: Context, run_id: int, fmt: str, out: Path | None) -> N
         click.echo(text, nl=False)  # data, exact
 
 
-def _snapshot_lines(db: sqlite_utils.Database, wanted: Callable[[dict[str, Any]], bool]) -> list[str]:
+def _snapshot_lines(
+    db: sqlite_utils.Database, wanted: Callable[[dict[str, Any]], bool], list_code: str | None = None, since: str | None = None
+) -> list[str]:
     """One line per list snapshot ``wanted`` picks, counted as the app's What's new counts them: its rows, one per
-    entity (the import report counts list records: a list that repeats a party per address counts it more than once)."""
+    entity (the import report counts list records: a list that repeats a party per address counts it more than once).
+    ``list_code`` and ``since``, when the caller knows them, keep the rows read to those snapshots' (a list's: 0.2 s, not 1 s)."""
     snaps = [s for s in changes_.snapshots(db) if wanted(s)]
     picked = {(s["as_of"], s["list"]) for s in snaps}
     baseline = {(s["as_of"], s["list"]) for s in snaps if s["baseline"]}
-    rows = [c for c in changes_.changes(db, baseline=True) if (c.as_of, c.list) in picked]
+    rows = [c for c in changes_.changes(db, list_code, since, baseline=True) if (c.as_of, c.list) in picked]
     return [
         f"{snap['as_of']}  {snap['list_name']}: +{snap['added']:,} added, ~{snap['changed']:,} changed, -{snap['removed']:,} removed"
         + (f", {snap['relisted']:,} relisted" if snap["relisted"] else "")
@@ -1020,7 +1023,7 @@ def changes(obj: Context, list_name: str | None, since: str | None, kind: str | 
     if as_json:
         _echo_json({"list": code, "since": since, "change": kind, "count": len(found), "changes": found})
         return
-    for line in _snapshot_lines(db, lambda snap: (code is None or snap["list"] == code) and (not since or (snap["as_of"] or "") >= since)):
+    for line in _snapshot_lines(db, lambda snap: (code is None or snap["list"] == code) and (not since or (snap["as_of"] or "") >= since), code, since):
         echo(line)
     echo("")
     for c in found:
