@@ -1,4 +1,5 @@
-"""Startup of the explorer on a store: time to a focused search box, and to the first results.
+"""Startup of the explorer on a store: time to a focused search box, to the first results, and to the goods
+browser's tree after `g` (the first opening mounts the screen; later ones show the kept one).
 
 python bench/startup.py --db STORE
 """
@@ -30,12 +31,40 @@ async def measure(db: Path) -> tuple[float, float]:
         return usable, time.perf_counter() - started
 
 
+async def goods_openings(db: Path, times: int = 6) -> list[float]:
+    """Seconds from the key `g` to the goods browser's tree drawn and focused, ``times`` times (Esc between)."""
+    from textual.widgets import Tree
+
+    from watchlist.tui.app import WatchlistApp
+    from watchlist.tui.screens.goods import GoodsScreen
+
+    app = WatchlistApp(db)
+    out = []
+    async with app.run_test(size=(150, 42)) as pilot:
+        while app.index is None or app.hs_cache is None:  # started and idle, as a user pressing `g` finds it
+            await pilot.pause(0.01)
+        await pilot.press("down")  # out of the search box, where `g` is a letter
+        for _ in range(times):
+            await pilot.pause(0.3)
+            started = time.perf_counter()
+            await pilot.press("g")
+            while not (isinstance(app.screen, GoodsScreen) and app.screen.focused and app.screen.query_one("#hs-tree", Tree).root.children):
+                await pilot.pause(0.002)
+            await pilot.pause(0)  # drawn
+            out.append(time.perf_counter() - started)
+            await pilot.press("escape")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, required=True)
     args = parser.parse_args()
     usable, results = asyncio.run(measure(args.db))
     print(f"search box focused after {usable * 1000:.0f} ms; first results (index built) after {results * 1000:.0f} ms")
+    first, *again = asyncio.run(goods_openings(args.db))
+    again_ms = sorted(t * 1000 for t in again)
+    print(f"goods browser after g: first {first * 1000:.0f} ms; again median {again_ms[len(again_ms) // 2]:.0f} ms (max {again_ms[-1]:.0f} ms)")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, Sparkline, Static, TabbedContent, Tree
 
 from watchlist.store import connect, importers, userdata
+from watchlist.store.hs import dotted as hs_dotted
 from watchlist.tui.app import WatchlistApp
 from watchlist.tui.safe import safe_text
 from watchlist.tui.screens.entity import EntityScreen
@@ -180,6 +181,7 @@ def test_goods_browser_reaches_854231_tier_1_and_opens_a_supplier(seed_db_path):
             await pilot.press("down", "g")
             await settle(app, pilot)
             assert isinstance(app.screen, GoodsScreen)
+            kept = app.screen
             await pilot.press(*"8542.31", "enter")  # typed on the tree: the code goes to the box, Enter jumps
             await settle(app, pilot)
             tree = app.screen.query_one("#hs-tree", Tree)
@@ -199,9 +201,33 @@ def test_goods_browser_reaches_854231_tier_1_and_opens_a_supplier(seed_db_path):
             await settle(app, pilot)
             assert isinstance(app.screen, EntityScreen)
             assert text_of(app.screen.query_one("#crumbs", Static)).startswith("Goods 8542.31 › Sinno")
+            await pilot.press("7")  # Sinno's Goods section: Enter on a code opens a goods browser at it, on top
+            await settle(app, pilot)
+            goods_rows = app.screen.query_one("#t-goods", DataTable)
+            assert goods_rows.row_count and app.focused is goods_rows
+            code = str(goods_rows.get_row_at(0)[0])
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, GoodsScreen) and app.screen is not kept
+            assert hs_dotted(app.screen.code or "") == code
+            await pilot.press("escape", "escape")
+            await settle(app, pilot)
+            assert app.screen is kept  # the kept browser, where it was left
             await pilot.press("escape")
             await settle(app, pilot)
-            assert isinstance(app.screen, GoodsScreen)
+            assert isinstance(app.screen, SearchScreen)
+            await pilot.press("g")  # opened again: the same screen, still at 8542.31, with its suppliers
+            await settle(app, pilot)
+            assert app.screen is kept
+            assert tree.cursor_node is not None and tree.cursor_node.data == "854231"
+            assert "Sinno Electronics Co., Ltd.," in names_in(suppliers)
+            await pilot.press("escape", "slash")
+            await settle(app, pilot)
+            await type_and_open(app, pilot, "sinno electronics", "Sinno Electronics Co., Ltd.,")
+            await pilot.press("7", "enter")  # from an entity opened elsewhere: the kept browser goes to that code
+            await settle(app, pilot)
+            assert app.screen is kept and hs_dotted(kept.code or "") == code
+            assert tree.cursor_node is not None and hs_dotted(tree.cursor_node.data) == code
 
     asyncio.run(scenario())
 

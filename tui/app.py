@@ -12,6 +12,7 @@ import asyncio
 import os
 import sqlite3
 from pathlib import Path
+from typing import cast
 
 from textual import work
 from textual.app import App
@@ -32,7 +33,7 @@ from .screens.base import NARROW
 from .screens.changes import ChangesScreen
 from .screens.dialogs import AliasScreen, ExportScreen, HelpScreen, NoteScreen, TagsScreen
 from .screens.entity import EntityScreen
-from .screens.goods import GoodsScreen
+from .screens.goods import GoodsScreen, load_nomenclature
 from .screens.links import LinksScreen
 from .screens.network import NetworkScreen
 from .screens.resolve import ResolveScreen
@@ -112,7 +113,7 @@ class WatchlistApp(App):
         if before is None or seen == before:
             return
         if seen[0] != before[0]:
-            self.hs_cache = None
+            self.call_from_thread(self.forget_goods)
             self.call_from_thread(self.notify, "The store changed (an import or a merge elsewhere): search reloaded.", markup=False)
             self.call_from_thread(self.reindex)
         elif self.index is not None:
@@ -145,6 +146,14 @@ class WatchlistApp(App):
         self._indexing = True
         self.build_index()
 
+    @work(thread=True, group="nomenclature")
+    def preload_nomenclature(self) -> None:
+        """Read the HS tree while the user is searching, so the goods browser opens without waiting for it."""
+        try:
+            load_nomenclature(self)
+        except sqlite3.Error:
+            pass  # the goods browser reads it again when opened, and says what is wrong there
+
     def _indexed(self) -> None:
         self._indexing = False
         if self._index_again:
@@ -160,6 +169,8 @@ class WatchlistApp(App):
     def on_index_ready(self, message: IndexReady) -> None:
         self.index = message.index
         self._indexed()
+        if self.hs_cache is None:
+            self.preload_nomenclature()
         for screen in self.screen_stack:
             if isinstance(screen, SearchScreen):
                 screen.refresh_results()
@@ -173,7 +184,22 @@ class WatchlistApp(App):
             self.push_screen(EntityScreen(entity_id, origin))
 
     def open_goods(self, code: str | None = None) -> None:
-        self.push_screen(GoodsScreen(code))
+        """The goods browser is made once and kept (an installed screen): opening it again only shows it, where it was
+        left or at ``code``. Opened again from a supplier found in it, a second one goes on top."""
+        if not self.is_screen_installed("goods"):
+            self.install_screen(GoodsScreen(code), name="goods")
+        elif self.get_screen("goods") in self.screen_stack:
+            self.push_screen(GoodsScreen(code))
+            return
+        elif code:
+            cast(GoodsScreen, self.get_screen("goods")).go(code)
+        self.push_screen("goods")
+
+    def forget_goods(self) -> None:
+        """An import may have changed the nomenclature: the kept goods browser is made again at its next opening."""
+        self.hs_cache = None
+        if self.is_screen_installed("goods") and self.get_screen("goods") not in self.screen_stack:
+            self.uninstall_screen("goods")
 
     def action_goods(self) -> None:
         self.open_goods(None)

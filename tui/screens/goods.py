@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, on, work
@@ -26,6 +26,9 @@ from ..safe import safe
 from ..workers import thread_db
 from .base import AppScreen
 
+if TYPE_CHECKING:
+    from ..app import WatchlistApp
+
 
 def _label(row: dict[str, Any]) -> Text:
     code = row["code"]
@@ -38,10 +41,20 @@ def _label(row: dict[str, Any]) -> Text:
     return out
 
 
+def load_nomenclature(app: WatchlistApp) -> tuple[list[dict], dict[str, list[dict]]]:
+    """The HS sections and the tree under them, read once per app (in a worker; an import elsewhere resets it)."""
+    cached = app.hs_cache
+    if cached is None:
+        db = thread_db(app.db_path)
+        cached = app.hs_cache = (hs.sections(db), hs.tree(db))
+    return cached
+
+
 class GoodsScreen(AppScreen):
     """Browse the HS nomenclature; the CHPL codes are marked; a code shows its trade and suppliers."""
 
     BINDINGS = bindings("Goods")
+    AUTO_FOCUS = "#hs-tree"
 
     class TreeLoaded(Message):
         def __init__(self, sections: list[dict], children: dict[str, list[dict]], path: list[str]) -> None:
@@ -83,12 +96,22 @@ class GoodsScreen(AppScreen):
     def on_mount(self) -> None:
         self.load_tree(self.start_code)
 
+    def on_screen_resume(self) -> None:
+        """Shown again (the screen is kept): the code under the cursor is read again, an import may have changed it."""
+        if self.code and self.hs_children:
+            self.show(self.code)
+
+    def go(self, code: str) -> None:
+        """Open at ``code`` when shown: at once if the tree is already there, else once it has loaded."""
+        if self.hs_children:
+            self.find_code(code)
+        else:
+            self.start_code = code
+
     @work(thread=True, group="goods-tree")
     def load_tree(self, code: str | None) -> None:
         db = thread_db(self.wl.db_path)
-        cached = self.wl.hs_cache  # the nomenclature is read once per app (imports of it reset the cache)
-        if cached is None:
-            cached = self.wl.hs_cache = (hs.sections(db), hs.tree(db))
+        cached = load_nomenclature(self.wl)
         self.post_message(self.TreeLoaded(cached[0], cached[1], hs.path_to(db, code) if code else []))
 
     def on_goods_screen_tree_loaded(self, message: TreeLoaded) -> None:
