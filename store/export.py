@@ -212,7 +212,15 @@ def network_text(net: Network, fmt: str) -> str:
     for edge in edges:
         edge.pop("via", None)
     if fmt == "json":
-        body = {"centre": net.centre, "name": net.name, "lists": list(net.lists), "hops": net.hops, "truncated": net.truncated, "ties": edges}
+        body = {
+            "centre": net.centre,
+            "name": net.name,
+            "lists": list(net.lists),
+            "hops": net.hops,
+            "shared": net.shared,
+            "truncated": net.truncated,
+            "ties": edges,
+        }
         return json.dumps(body, ensure_ascii=False, indent=2)
     if fmt == "csv":
         out = io.StringIO()
@@ -220,7 +228,8 @@ def network_text(net: Network, fmt: str) -> str:
         writer.writerow(_TIE_FIELDS)
         writer.writerows([csv_cell(e.get(f)) for f in _TIE_FIELDS] for e in edges)
         return out.getvalue()
-    about = f"Ties up to {net.hops} hops out: relations the lists state, shared street addresses and contacts."
+    followed = "relations the lists state, shared street addresses and contacts" if net.shared else "only the relations the lists state"
+    about = f"Ties up to {net.hops} hops out: {followed}."
     lines = [f"# Network of {_md(net.name)}", "", about, ""]
     lines += ["```", *network_tree(net), "```", ""]
     return "\n".join(lines)

@@ -43,14 +43,17 @@ class Network:
     hops: int
     ties: tuple[Tie, ...]
     truncated: bool  # the LIMIT was reached: some ties are left out
+    shared: bool = True  # False: only the relations the lists state were followed
 
     def children(self, entity_id: int) -> list[Tie]:
         """The ties reached from ``entity_id``."""
         return [t for t in self.ties if t.via == entity_id]
 
 
-def neighbourhood(db: sqlite_utils.Database, entity_id: int, hops: int = HOPS, limit: int = LIMIT) -> Network | None:
-    """The ties of ``entity_id`` (any record of it: its whole entity) up to ``hops`` (1 … MAX_HOPS) out; None if no such entity."""
+def neighbourhood(db: sqlite_utils.Database, entity_id: int, hops: int = HOPS, limit: int = LIMIT, shared: bool = True) -> Network | None:
+    """The ties of ``entity_id`` (any record of it: its whole entity) up to ``hops`` (1 … MAX_HOPS) out; None if no such
+    entity. ``shared=False`` follows only the relations the lists state: a registered agent's address, shared by
+    hundreds of firms, no longer fills the view."""
     conn = db.conn
     hops = max(1, min(hops, MAX_HOPS))
     centre = group_of(conn, entity_id)
@@ -64,7 +67,7 @@ def neighbourhood(db: sqlite_utils.Database, entity_id: int, hops: int = HOPS, l
         for via in frontier:
             if truncated:
                 break  # the cap is reached: no more queries
-            for rel in related(conn, members(conn, via)):
+            for rel in related(conn, members(conn, via), derived=shared):
                 if rel.entity_id in seen:
                     continue
                 if len(ties) >= limit:
@@ -79,4 +82,4 @@ def neighbourhood(db: sqlite_utils.Database, entity_id: int, hops: int = HOPS, l
                 said = rel.detail if rel.detail and rel.detail.casefold() not in (name.casefold(), names[via].casefold()) else None
                 ties.append(Tie(rel.entity_id, name, rel.lists, rel.kind, said, via, depth))
         frontier = reached
-    return Network(centre, head[0], tuple(active_lists(conn, centre)), hops, tuple(ties), truncated)
+    return Network(centre, head[0], tuple(active_lists(conn, centre)), hops, tuple(ties), truncated, shared)

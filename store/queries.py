@@ -269,8 +269,9 @@ INVERSE = {
 CONTACT_KINDS = {"Website": "same website as", "Email Address": "same e-mail as", "Phone Number": "same phone as"}
 
 
-def related(conn: sqlite3.Connection, ids: list[int]) -> list[Related]:
-    """Stated relations ("Linked To") both ways, then derived ones (shared street address, website, e-mail, phone)."""
+def related(conn: sqlite3.Connection, ids: list[int], derived: bool = True) -> list[Related]:
+    """Stated relations ("Linked To") both ways, then (unless ``derived`` is False) the ones derived from the data:
+    a shared street address, website, e-mail or phone."""
     marks = ",".join("?" * len(ids))
     out = rows(
         conn,
@@ -291,24 +292,28 @@ def related(conn: sqlite3.Connection, ids: list[int]) -> list[Related]:
             rel["detail"] = role
         elif role:
             rel["detail"] = f"{rel['detail']} ({role})" if rel["detail"] else role
-    derived = rows(
-        conn,
-        "SELECT DISTINCT 'same address as' AS kind, a.address AS detail, a2.entity_id FROM addresses a"
-        " JOIN addresses a2 ON a2.norm = a.norm AND a2.entity_id NOT IN (" + marks + ")"
-        f" WHERE a.entity_id IN ({marks}) AND "
-        + STREET_LEVEL
-        + " UNION SELECT DISTINCT i.kind, i.value, i2.entity_id FROM identifiers i JOIN identifiers i2"
-        " ON i2.kind = i.kind AND lower(i2.value) = lower(i.value) AND i2.entity_id NOT IN (" + marks + ")"
-        f" WHERE i.entity_id IN ({marks}) AND i.kind IN ({','.join('?' * len(CONTACT_KINDS))})",
-        (*ids, *ids, *ids, *ids, *CONTACT_KINDS),
+    shared = (
+        rows(
+            conn,
+            "SELECT DISTINCT 'same address as' AS kind, a.address AS detail, a2.entity_id FROM addresses a"
+            " JOIN addresses a2 ON a2.norm = a.norm AND a2.entity_id NOT IN (" + marks + ")"
+            f" WHERE a.entity_id IN ({marks}) AND "
+            + STREET_LEVEL
+            + " UNION SELECT DISTINCT i.kind, i.value, i2.entity_id FROM identifiers i JOIN identifiers i2"
+            " ON i2.kind = i.kind AND lower(i2.value) = lower(i.value) AND i2.entity_id NOT IN (" + marks + ")"
+            f" WHERE i.entity_id IN ({marks}) AND i.kind IN ({','.join('?' * len(CONTACT_KINDS))})",
+            (*ids, *ids, *ids, *ids, *CONTACT_KINDS),
+        )
+        if derived
+        else []
     )
     groups = dict(
         conn.execute(
-            "SELECT entity_id, group_id FROM resolution WHERE entity_id IN ({})".format(",".join(str(int(d["entity_id"])) for d in derived) or "NULL")
+            "SELECT entity_id, group_id FROM resolution WHERE entity_id IN ({})".format(",".join(str(int(d["entity_id"])) for d in shared) or "NULL")
         )
     )
     seen: set[tuple[str, int]] = set()
-    for d in derived:
+    for d in shared:
         gid = groups.get(d["entity_id"], d["entity_id"])
         kind = CONTACT_KINDS.get(d["kind"], d["kind"])
         if gid in ids or (kind, gid) in seen or len(seen) >= 200:

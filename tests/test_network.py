@@ -56,6 +56,8 @@ def test_shared_street_addresses_tie_firms_and_a_big_hub_is_cut(seed_db):
     shared = [t for t in found.ties if t.kind == "same address as"]
     assert {t.name for t in shared} >= {"Sky Rise Technology Ltd.", "TiMi Technologies Co., Ltd."}
     assert all("Yau Tong" in (t.detail or "") or "Wing Lok" in (t.detail or "") for t in shared)
+    stated = neighbourhood(seed_db, _id(seed_db, "el:32 group china ltd:HK"), hops=2, shared=False)
+    assert stated is not None and not stated.shared and not any(t.kind.startswith("same ") for t in stated.ties)
     cut = neighbourhood(seed_db, _id(seed_db, "ofac:38641"), hops=3, limit=3)
     assert cut is not None and cut.truncated and len(cut.ties) == 3
 
@@ -90,6 +92,10 @@ def test_the_cli_prints_a_tree_and_exports_edges(seed_db_path: Path, tmp_path: P
     assert missing.exit_code == 1 and missing.output.strip().splitlines() == ["watchlist: no entity 'no:such'"]
     too_far = runner.invoke(main, ["--db", str(seed_db_path), "network", "ofac:38641", "--hops", "9"])
     assert too_far.exit_code == 2
+    hub = runner.invoke(main, ["--db", str(seed_db_path), "network", "el:32 group china ltd:HK", "--format", "md"])
+    assert "same address as → Sky Rise Technology Ltd." in hub.output
+    stated = runner.invoke(main, ["--db", str(seed_db_path), "network", "el:32 group china ltd:HK", "--format", "md", "--stated-only"])
+    assert stated.exit_code == 0 and "only the relations the lists state" in stated.output and "same address as" not in stated.output
 
 
 def test_g_opens_the_network_enter_recentres_esc_goes_back_and_e_exports(seed_db_path: Path, tmp_path: Path):
@@ -130,6 +136,29 @@ def test_g_opens_the_network_enter_recentres_esc_goes_back_and_e_exports(seed_db
             await pilot.press("escape")
             await settle(app, pilot)
             assert isinstance(app.screen, EntityScreen)
+
+    asyncio.run(scenario())
+
+
+def test_t_follows_only_the_stated_relations_and_again_all_ties(seed_db_path: Path):
+    async def scenario():
+        app = WatchlistApp(seed_db_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await type_and_open(app, pilot, "32 group china", "32 Group")
+            await pilot.press("G")
+            await settle(app, pilot)
+            tree = app.screen.query_one("#net-tree", Tree)
+            kinds = {str(c.label).split(" → ")[0] for c in tree.root.children}
+            assert "same address as" in kinds
+            await pilot.press("t")
+            await settle(app, pilot)
+            title = str(app.screen.query_one("#net-title", Static).render())
+            assert not tree.root.children  # its ties are all derived from the shared address
+            assert "no ties: no relation stated by its lists (t: shared ones too)" in title
+            await pilot.press("t")
+            await settle(app, pilot)
+            assert {str(c.label).split(" → ")[0] for c in tree.root.children} == kinds
 
     asyncio.run(scenario())
 

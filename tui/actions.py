@@ -159,6 +159,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("Network", "enter", "", "Re-centre", "Make the entity under the cursor the centre", footer=False),
     Action("Network", "o", "open", "Open", "Open the dossier of the entity under the cursor"),
     Action("Network", "plus", "more_hops", "Hops", "Ties three hops out (again: two)"),
+    Action("Network", "t", "stated_only", "Stated only", "Only the relations the lists state, without shared addresses and contacts (again: all ties)"),
     # -- watchlist, what's new, reviews -------------------------------------------------------------
     Action("Watchlist", "escape,backspace", "back", "Back", "Back"),
     Action("Watchlist", "enter", "", "Open", "Open the entity", footer=False),

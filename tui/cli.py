@@ -519,22 +519,27 @@ def show(obj: Context, ref: str, as_json: bool) -> None:
     show_default=True,
     help="text: a tree; md: the tree in Markdown; csv/json: one edge (from, kind, to) per tie.",
 )
+@click.option(
+    "--stated-only",
+    is_flag=True,
+    help="Follow only the relations the lists state (no shared addresses or contacts: a registered agent's address ties hundreds).",
+)
 @click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here (default: stdout).")
 @click.pass_obj
-def network(obj: Context, ref: str, hops: int, fmt: str, out: Path | None) -> None:
+def network(obj: Context, ref: str, hops: int, fmt: str, stated_only: bool, out: Path | None) -> None:
     """The entity's neighbourhood (id or key): who it is tied to, HOPS out, through the relations the lists state,
     shared street addresses and shared contacts; each entity once, with its lists."""
     ref = _ref(ref)
     db = obj.db()
     eid = queries.entity_id_for(db, ref)
-    found = network_.neighbourhood(db, eid, hops) if eid is not None else None
+    found = network_.neighbourhood(db, eid, hops, shared=not stated_only) if eid is not None else None
     if found is None:
         _fail(f"no entity {ref!r}")
     if fmt == "text" and out is None:
         for line in export_mod.network_tree(found):
             echo(line)
         if not found.ties:
-            echo("  no ties: no relation stated by its lists, no shared street address or contact")
+            echo("  no ties: no relation stated by its lists" + (", no shared street address or contact" if found.shared else ""))
         return
     text = export_mod.network_text(found, "md" if fmt == "text" else fmt)
     if out is None or str(out) == "-":

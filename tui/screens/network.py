@@ -35,6 +35,7 @@ class NetworkScreen(AppScreen):
         super().__init__()
         self.trail: list[int] = [entity_id]  # the centres, the current one last
         self.hops = network.HOPS
+        self.shared = True  # follow shared addresses and contacts too (t: only what the lists state)
         self.found: Network | None = None
         self.names: dict[int, str] = {}  # of the centres seen, for the trail
 
@@ -52,7 +53,7 @@ class NetworkScreen(AppScreen):
     @work(thread=True, exclusive=True, group="network")
     def load(self) -> None:
         centre = self.trail[-1]
-        self.post_message(self.Loaded(network.neighbourhood(thread_db(self.wl.db_path), centre, self.hops), centre))
+        self.post_message(self.Loaded(network.neighbourhood(thread_db(self.wl.db_path), centre, self.hops, shared=self.shared), centre))
 
     def on_network_screen_loaded(self, message: Loaded) -> None:
         if message.entity_id != self.trail[-1]:
@@ -69,12 +70,13 @@ class NetworkScreen(AppScreen):
         self._grow(tree.root, found, found.centre)
         tree.root.expand_all()
         trail = " › ".join(self.names.get(c, f"#{c}")[:30] for c in self.trail[:-1])
-        said = f"{len(found.ties)} ties, {found.hops} hops out" + (" (more left out)" if found.truncated else "")
+        said = f"{len(found.ties)} ties, {found.hops} hops out" + ("" if found.shared else ", stated relations only")
+        said += " (more left out)" if found.truncated else ""
         if not found.ties:
-            said = "no ties: no relation stated by its lists, no shared street address or contact"
+            said = "no ties: no relation stated by its lists" + (", no shared street address or contact" if found.shared else " (t: shared ones too)")
         # names are data: safe() shows control and escape characters visibly, as everywhere else
         self.query_one("#net-title", Static).update(
-            safe(f"Network of {found.name}: {said}" + (f" · back: {trail}" if trail else "") + " · Enter re-centre · o open · + hops")
+            safe(f"Network of {found.name}: {said}" + (f" · back: {trail}" if trail else "") + " · Enter re-centre · o open · + hops · t stated only")
         )
         tree.focus()
         tree.move_cursor(tree.root)
@@ -126,6 +128,11 @@ class NetworkScreen(AppScreen):
     def action_open(self) -> None:
         if (entity_id := self.current_id()) is not None:
             self.wl.open_entity(entity_id, "Network")
+
+    def action_stated_only(self) -> None:
+        self.shared = not self.shared
+        self.notify("All ties: stated relations, shared addresses and contacts" if self.shared else "Stated relations only", markup=False)
+        self.load()
 
     def action_more_hops(self) -> None:
         self.hops = network.MAX_HOPS if self.hops < network.MAX_HOPS else network.HOPS
