@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -35,7 +36,7 @@ import sqlite_utils
 from rapidfuzz import fuzz
 
 from .countries import places
-from .db import now, rows, transaction, user
+from .db import IN_JSON, as_json, now, rows, transaction, user
 from .models import Candidate, of_row
 from .normalize import LEGAL, analyze
 from .vocabulary import STREET_LEVEL
@@ -75,6 +76,9 @@ _PEOPLE = frozenset({"person"})
 _MIN_NAME_CHARS = 6
 
 SAME, DIFFERENT = "same", "different"
+BLOCK_LIMIT = 50  # records sharing a block beyond this (a registered agent's address, a generic word) are not compared on it
+LONE_MAX = 5  # a name held by more records than this is never "found on no other record"
+INCREMENTAL_MAX = 5_000  # touched records beyond this: regroup everything (as quick, and simpler)
 
 
 def identity_name(name: str) -> str:
@@ -173,21 +177,25 @@ class Record:
     buildings: set[str] = field(default_factory=set)  # house number + postcode: "19 Promyshlennaya St" = "Ul. Promyshlennaya D. 19"
 
 
-def load(conn: sqlite3.Connection) -> dict[int, Record]:
-    """Every entity with a listing, with the facts resolution compares."""
+def load(conn: sqlite3.Connection, ids: Collection[int] | None = None) -> dict[int, Record]:
+    """Every entity with a listing (or those of ``ids`` that have one), with the facts resolution compares."""
     recs: dict[int, Record] = {}
-    for eid, key, kind, countries in conn.execute("SELECT id, key, kind, countries FROM entities WHERE id IN (SELECT entity_id FROM listings)"):
+    some, only = (f" AND entity_id {IN_JSON}", (as_json(sorted(ids)),)) if ids is not None else ("", ())
+    for eid, key, kind, countries in conn.execute(
+        "SELECT id, key, kind, countries FROM entities WHERE id IN (SELECT entity_id FROM listings WHERE 1" + some + ")", only
+    ):
         recs[eid] = Record(eid, key, kind, frozenset(filter(None, countries.split(","))))
-    for eid, code in conn.execute("SELECT entity_id, list FROM listings WHERE status = 'active'"):
+    for eid, code in conn.execute("SELECT entity_id, list FROM listings WHERE status = 'active'" + some, only):
         key = recs[eid].key
         # a list as each source gives it: OpenSanctions' SDN record and OFAC's own may be one entity
         recs[eid].lists.add(f"{code}@{key.split(':', 2)[1]}" if key.startswith("ftm:") else code)
-    for eid, latn in conn.execute("SELECT entity_id, latn FROM names WHERE kind = 'primary'"):
+    for eid, latn in conn.execute("SELECT entity_id, latn FROM names WHERE kind = 'primary'" + some, only):
         if eid in recs:  # records with the source's own id are distinct by that id, never repeats of one another
             recs[eid].label = recs[eid].key if recs[eid].key.startswith("ofac:") else latn
             recs[eid].legal = legal_families(latn)
     missing: list[tuple[str, int]] = []
-    for nid, eid, name, kind, core, ident in conn.execute("SELECT id, entity_id, name, kind, core, ident FROM names WHERE kind != 'former'"):
+    named = conn.execute("SELECT id, entity_id, name, kind, core, ident FROM names WHERE kind != 'former'" + some, only)
+    for nid, eid, name, kind, core, ident in named:
         if eid in recs:
             if ident is None:  # a store from before schema 3
                 ident = identity_name(name)
@@ -201,10 +209,10 @@ def load(conn: sqlite3.Connection) -> dict[int, Record]:
                 recs[eid].cores.add(" ".join(sorted(core.split())))
     if missing and conn.in_transaction:
         conn.executemany("UPDATE names SET ident = ? WHERE id = ?", missing)
-    for eid, kind, value in conn.execute("SELECT entity_id, kind, value FROM identifiers"):
+    for eid, kind, value in conn.execute("SELECT entity_id, kind, value FROM identifiers WHERE 1" + some, only):
         if eid in recs and (norm := _identifier(kind, value)):
             recs[eid].ids[norm] = kind
-    for eid, norm in conn.execute(f"SELECT a.entity_id, a.norm FROM addresses a WHERE {STREET_LEVEL}"):
+    for eid, norm in conn.execute(f"SELECT a.entity_id, a.norm FROM addresses a WHERE {STREET_LEVEL}" + some, only):
         if eid in recs:
             recs[eid].addresses.add(norm)
             if building := _building(norm):
@@ -289,15 +297,16 @@ def _alike(a: Record, b: Record) -> bool:
     return any(fuzz.token_sort_ratio(x, y) >= 88 for x in a.primary for y in b.primary)
 
 
-def lone_names(recs: dict[int, Record]) -> set[str]:
-    """Names held only by records that could all be one entity: each on its own list, countries meeting."""
+def lone_names(recs: dict[int, Record], crowded: Collection[str] = ()) -> set[str]:
+    """Names held only by records that could all be one entity: each on its own list, countries meeting.
+    ``crowded``: names known to have more than LONE_MAX owners in the store (when ``recs`` is a part of it)."""
     owners: dict[str, list[int]] = defaultdict(list)
     for r in recs.values():
         for n in r.names:
             owners[n].append(r.id)
     out = set()
     for name, ids in owners.items():
-        if len(ids) < 2 or len(ids) > 5:
+        if len(ids) < 2 or len(ids) > LONE_MAX or name in crowded:
             continue
         lists: dict[str, str] = {}
         parties: dict[str, frozenset[str]] = {}  # one party per label: a list repeats it once per address country
@@ -314,21 +323,21 @@ def lone_names(recs: dict[int, Record]) -> set[str]:
     return out
 
 
-def pairs(recs: dict[int, Record]) -> set[tuple[int, int]]:
-    """Record pairs worth comparing: a shared name, core, identifier or address, on different lists."""
+def blocks_of(r: Record) -> set[str]:
+    """What a record is compared on: each name, distinctive core, identifier and street address, as one "block" key."""
+    return {"n:" + n for n in r.names} | {"c:" + c for c in r.cores} | {"i:" + v for v in r.ids} | {"a:" + ad for ad in r.addresses}
+
+
+def pairs(recs: dict[int, Record], too_big: Collection[str] = ()) -> set[tuple[int, int]]:
+    """Record pairs worth comparing: a shared name, core, identifier or address, on different lists.
+    ``too_big``: blocks known to hold more than BLOCK_LIMIT records in the store (when ``recs`` is a part of it)."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for r in recs.values():
-        for n in r.names:
-            blocks["n:" + n].append(r.id)
-        for c in r.cores:
-            blocks["c:" + c].append(r.id)
-        for v in r.ids:
-            blocks["i:" + v].append(r.id)
-        for ad in r.addresses:
-            blocks["a:" + ad].append(r.id)
+        for block in blocks_of(r):
+            blocks[block].append(r.id)
     out: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if len(members) > 50:  # a registered agent's address, a generic word: not evidence
+    for block, members in blocks.items():
+        if len(members) > BLOCK_LIMIT or block in too_big:  # a registered agent's address, a generic word: not evidence
             continue
         for x, y in combinations(sorted(set(members)), 2):
             if not recs[x].lists & recs[y].lists or recs[x].label == recs[y].label:
@@ -367,10 +376,62 @@ def decisions(conn: sqlite3.Connection) -> dict[frozenset[str], str]:
     return {frozenset((a, b)): d for a, b, d in conn.execute("SELECT key_a, key_b, decision FROM user_resolve_decisions")}
 
 
-def regroup(conn: sqlite3.Connection) -> dict[str, int]:
-    """Recompute groups and candidates from the store and the user's decisions (inside the caller's transaction)."""
-    recs = load(conn)
-    lone = lone_names(recs)
+def regroup(conn: sqlite3.Connection, touched: Collection[int] | None = None) -> dict[str, int]:
+    """Recompute groups and candidates from the store and the user's decisions (inside the caller's transaction).
+
+    ``touched``: the only records whose facts or decisions changed since the last regroup (an import's records, the two
+    of a decision). Then only their neighbourhood is regrouped (see :func:`_nearby`), with the same outcome as a
+    regroup of everything; without it, or when the neighbourhood is a large part of the store, everything is.
+    """
+    if touched is not None and len(touched) <= INCREMENTAL_MAX and _blocks_ready(conn):
+        part = _nearby(conn, set(touched))
+        if part is not None:
+            return _regroup(conn, part)
+    return _regroup(conn, None)
+
+
+def _regroup(conn: sqlite3.Connection, part: set[int] | None) -> dict[str, int]:
+    """Regroup the records of ``part`` (a union of whole neighbourhoods; None: every record) and write the outcome."""
+    recs = load(conn, part)
+    crowded: set[str] = set()
+    too_big: set[str] = set()
+    owners = recs
+    if part is None:
+        conn.execute("DELETE FROM resolve_blocks")
+        conn.executemany("INSERT INTO resolve_blocks (block, entity_id) VALUES (?, ?)", ((b, r.id) for r in recs.values() for b in blocks_of(r)))
+        conn.execute("INSERT OR REPLACE INTO store_state (key, value) VALUES ('blocks', 1)")
+    else:
+        # The store-wide facts a part's outcome rests on: which of its blocks are too big to be evidence, and the other
+        # holders of its names (whether a name is held by these records only)
+        sizes = _block_sizes(conn, {b for r in recs.values() for b in blocks_of(r)})
+        too_big = {b for b, n in sizes.items() if n > BLOCK_LIMIT}
+        crowded = {b[2:] for b, n in sizes.items() if b.startswith("n:") and n > LONE_MAX}
+        few = [b for b, n in sizes.items() if b.startswith("n:") and n <= LONE_MAX]
+        others = {e for (e,) in conn.execute(f"SELECT entity_id FROM resolve_blocks WHERE block {IN_JSON}", (as_json(few),))} - recs.keys()
+        owners = {**recs, **load(conn, others)} if others else recs
+    lone = lone_names(owners, crowded)
+    resolution, open_candidates = _outcome(conn, recs, lone, too_big)
+    if part is None:
+        conn.execute("DELETE FROM resolution")
+        conn.execute("DELETE FROM resolve_candidates")
+    else:
+        ids = as_json(sorted(part))
+        conn.execute(f"DELETE FROM resolution WHERE entity_id {IN_JSON} OR group_id {IN_JSON}", (ids, ids))
+        conn.execute(f"DELETE FROM resolve_candidates WHERE a_id {IN_JSON} OR b_id {IN_JSON}", (ids, ids))
+    conn.executemany("INSERT INTO resolution (entity_id, group_id, reason) VALUES (?,?,?)", resolution)
+    conn.executemany("INSERT INTO resolve_candidates (a_id, b_id, score, reason) VALUES (?,?,?,?)", open_candidates)
+    if part is None:
+        return {"records": len(recs), "merged": len(resolution), "candidates": len(open_candidates)}
+    (records,) = conn.execute("SELECT count(DISTINCT entity_id) FROM listings").fetchone()
+    (merged,) = conn.execute("SELECT count(*) FROM resolution").fetchone()
+    (candidates,) = conn.execute("SELECT count(*) FROM resolve_candidates").fetchone()
+    return {"records": records, "merged": merged, "candidates": candidates}
+
+
+def _outcome(
+    conn: sqlite3.Connection, recs: dict[int, Record], lone: set[str], too_big: Collection[str]
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, float, str]]]:
+    """The groups (record, group, reason) and open candidates of ``recs``: the strongest merges first."""
     by_key = {r.key: r.id for r in recs.values()}
     decided = decisions(conn)
     groups = _Groups(recs)
@@ -380,7 +441,7 @@ def regroup(conn: sqlite3.Connection) -> dict[str, int]:
         if decision == SAME and all(k in by_key for k in pair):
             a, b = sorted(by_key[k] for k in pair)
             merges.append((1000.0, a, b, "you said: same"))
-    for a, b in pairs(recs):
+    for a, b in pairs(recs, too_big):
         if frozenset((recs[a].key, recs[b].key)) in decided:
             continue
         verdict = compare(recs[a], recs[b], lone)
@@ -406,12 +467,71 @@ def regroup(conn: sqlite3.Connection) -> dict[str, int]:
         ends = (min(groups.find(a), groups.find(b)), max(groups.find(a), groups.find(b)))
         if ends[0] != ends[1] and (ends not in best or score > best[ends][2]):
             best[ends] = (ends[0], ends[1], score, reason)  # stored between the groups' own records
-    open_candidates = list(best.values())
-    conn.execute("DELETE FROM resolution")
-    conn.execute("DELETE FROM resolve_candidates")
-    conn.executemany("INSERT INTO resolution (entity_id, group_id, reason) VALUES (?,?,?)", resolution)
-    conn.executemany("INSERT INTO resolve_candidates (a_id, b_id, score, reason) VALUES (?,?,?,?)", open_candidates)
-    return {"records": len(recs), "merged": len(resolution), "candidates": len(open_candidates)}
+    return resolution, list(best.values())
+
+
+def _blocks_ready(conn: sqlite3.Connection) -> bool:
+    """True when ``resolve_blocks`` holds every record's blocks (a full regroup wrote them; nothing since skipped them)."""
+    return conn.execute("SELECT 1 FROM store_state WHERE key = 'blocks' AND value = 1").fetchone() is not None
+
+
+def blocks_stale(conn: sqlite3.Connection) -> None:
+    """Records were written without a regroup (a seed build groups once at the end): the next regroup is a full one."""
+    conn.execute("DELETE FROM store_state WHERE key = 'blocks'")
+
+
+def _block_sizes(conn: sqlite3.Connection, blocks: Collection[str]) -> dict[str, int]:
+    return dict(conn.execute(f"SELECT block, count(*) FROM resolve_blocks WHERE block {IN_JSON} GROUP BY block", (as_json(sorted(blocks)),)))
+
+
+def _nearby(conn: sqlite3.Connection, touched: set[int]) -> set[int] | None:
+    """The records whose grouping may change when ``touched`` changed: a union of whole neighbourhoods, or None when
+    that is a large part of the store (a full regroup is then as quick). Refreshes the touched records' blocks first.
+
+    A neighbourhood is closed under everything an outcome depends on: shared blocks small enough to be evidence, the
+    user's "same" decisions, and the groups and candidates as they were (a touched record may leave them). Records that
+    shared a block with a touched one, before or after, start it too: the change may have made that block (or name)
+    big enough, or small enough, to count.
+    """
+    ids = as_json(sorted(touched))
+    before = {b for (b,) in conn.execute(f"SELECT block FROM resolve_blocks WHERE entity_id {IN_JSON}", (ids,))}
+    fresh = load(conn, touched)
+    conn.execute(f"DELETE FROM resolve_blocks WHERE entity_id {IN_JSON}", (ids,))
+    conn.executemany("INSERT INTO resolve_blocks (block, entity_id) VALUES (?, ?)", ((b, r.id) for r in fresh.values() for b in blocks_of(r)))
+    after = {b for r in fresh.values() for b in blocks_of(r)}
+    near = [b for b, n in _block_sizes(conn, before | after).items() if n <= BLOCK_LIMIT + len(touched)]
+    (listed,) = conn.execute("SELECT count(DISTINCT entity_id) FROM listings").fetchone()
+    part = set(touched) | {e for (e,) in conn.execute(f"SELECT entity_id FROM resolve_blocks WHERE block {IN_JSON}", (as_json(near),))}
+    frontier = set(part)
+    while frontier:
+        if len(part) * 3 > listed:
+            return None
+        ids = as_json(sorted(frontier))
+        found = {
+            e
+            for (e,) in conn.execute(
+                f"SELECT group_id FROM resolution WHERE entity_id {IN_JSON} UNION SELECT entity_id FROM resolution WHERE group_id {IN_JSON}"
+                f" UNION SELECT b_id FROM resolve_candidates WHERE a_id {IN_JSON} UNION SELECT a_id FROM resolve_candidates WHERE b_id {IN_JSON}",
+                (ids, ids, ids, ids),
+            )
+        }
+        keys = [k for (k,) in conn.execute(f"SELECT key FROM entities WHERE id {IN_JSON}", (ids,))]
+        if keys:
+            k = as_json(keys)
+            found |= {
+                e
+                for (e,) in conn.execute(
+                    "SELECT e.id FROM user_resolve_decisions d JOIN entities e ON e.key IN (d.key_a, d.key_b)"
+                    f" WHERE d.decision = ? AND (d.key_a {IN_JSON} OR d.key_b {IN_JSON})",
+                    (SAME, k, k),
+                )
+            }
+        blocks = {b for (b,) in conn.execute(f"SELECT block FROM resolve_blocks WHERE entity_id {IN_JSON}", (ids,))}
+        small = [b for b, n in _block_sizes(conn, blocks).items() if n <= BLOCK_LIMIT]
+        found |= {e for (e,) in conn.execute(f"SELECT entity_id FROM resolve_blocks WHERE block {IN_JSON}", (as_json(small),))}
+        frontier = found - part
+        part |= frontier
+    return part
 
 
 def describe(counts: dict[str, int]) -> str:
@@ -486,10 +606,13 @@ def split(db: sqlite_utils.Database, entity_id: int) -> dict[str, int]:
 
 
 def _record(conn: sqlite3.Connection, pairs_of_keys: list[tuple[str, str]], decision: str, note: str | None = None) -> dict[str, int]:
-    """Append the user's decision on each pair of entity keys (earlier decisions stay as history) and regroup, in one transaction."""
+    """Append the user's decision on each pair of entity keys (earlier decisions stay as history) and regroup, in one
+    transaction: the records decided on and their neighbourhoods only."""
     with transaction(conn):
         conn.executemany(
             "INSERT INTO user_resolve_events (key_a, key_b, decision, note, decided_at, user) VALUES (?,?,?,?,?,?)",
             [(*sorted(pair), decision, note, now(), user()) for pair in pairs_of_keys],
         )
-        return regroup(conn)
+        keys = sorted({k for pair in pairs_of_keys for k in pair})
+        touched = [e for (e,) in conn.execute(f"SELECT id FROM entities WHERE key {IN_JSON}", (as_json(keys),))]
+        return regroup(conn, touched)

@@ -497,6 +497,13 @@ MIGRATIONS: list[str] = [
     # 14: the full-text indexes follow only the columns they hold: an import's update of an entity's dates or a name's
     # match keys no longer rewrites them
     "DROP TRIGGER [entities_au];\nDROP TRIGGER [names_au];\n" + "".join(_fts_update(t, cols) for t, cols in FTS_TABLES.items()),
+    # 15: what each record is compared on in resolution (a name, core, identifier or street address: a "block"), so a
+    # change regroups only the records near it (store.resolve); filled by the next full regroup
+    """
+    CREATE TABLE resolve_blocks (block TEXT NOT NULL, entity_id INTEGER NOT NULL);
+    CREATE INDEX resolve_blocks_block ON resolve_blocks(block);
+    CREATE INDEX resolve_blocks_entity ON resolve_blocks(entity_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -504,6 +511,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # Tables an import or a rebuild may write; everything named user_* is the user's (store_state is bookkeeping).
 DATA_TABLES = (
     "fetches",  # a rebuilt store fetches everything again
+    "resolve_blocks",
     "resolve_candidates",
     "resolution",
     "party_seen",

@@ -84,6 +84,7 @@ def test_a_store_keyed_by_the_older_normalisation_is_keyed_again_on_upgrade(seed
     conn.execute("DROP TABLE facts")  # what migration 9 adds
     conn.execute("ALTER TABLE relations DROP COLUMN role")
     conn.execute("DROP TABLE user_aliases")  # what migration 12 adds (its triggers go with it)
+    conn.execute("DROP TABLE resolve_blocks")  # ... and 15
     conn.execute("PRAGMA user_version = 6")
     conn.close()
     db = connect(seed_db_copy)

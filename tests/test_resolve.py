@@ -178,6 +178,7 @@ def test_a_store_from_before_resolution_is_grouped_when_upgraded(seed_db_copy: P
     conn.execute("DROP TABLE facts")  # ... and 9
     conn.execute("ALTER TABLE relations DROP COLUMN role")
     conn.execute("DROP TABLE user_aliases")  # ... and 12
+    conn.execute("DROP TABLE resolve_blocks")  # ... and 15
     conn.execute("PRAGMA user_version = 2")
     conn.close()
     db = connect(seed_db_copy)
@@ -193,3 +194,70 @@ def test_a_candidate_on_a_shared_name_says_which_name(seed_db):
     for c in shared[:20]:
         name = c.reason.split("(", 1)[1].split(")")[0].split(";")[0]
         assert name.strip() and not name.startswith("+"), c.reason
+
+
+def _grouping(conn) -> tuple[list, list]:
+    return (
+        sorted(conn.execute("SELECT entity_id, group_id, reason FROM resolution")),
+        sorted(conn.execute("SELECT a_id, b_id, score, reason FROM resolve_candidates")),
+    )
+
+
+def _as_a_full_regroup_finds(conn) -> tuple[list, list]:
+    """What regrouping every record would write now (undone afterwards)."""
+    conn.execute("SAVEPOINT everything")
+    try:
+        resolve._regroup(conn, None)
+        return _grouping(conn)
+    finally:
+        conn.execute("ROLLBACK TO everything")
+        conn.execute("RELEASE everything")
+
+
+def test_a_decision_or_a_small_import_regroups_only_its_neighbourhood_with_the_same_outcome(seed_db_copy: Path):
+    """Decisions and imports regroup the records near what changed; the groups and candidates are exactly those of a
+    regroup of every record: after a merge, a split, new EU records, and a UN snapshot that removes most UN listings."""
+    from watchlist.store import importers
+
+    db = connect(seed_db_copy)
+    conn = db.conn
+    assert conn.execute("SELECT value FROM store_state WHERE key = 'blocks'").fetchone() == (1,)
+    candidate = next(c for c in resolve.candidates(db) if c.reason.startswith("same name"))
+    resolve.decide(db, candidate.a_key, candidate.b_key, resolve.SAME)
+    merged = resolve.group_of(conn, candidate.a_id)
+    assert merged == resolve.group_of(conn, candidate.b_id)
+    ids = dict(conn.execute("SELECT key, id FROM entities"))
+    resolve.split(db, ids["ofac:38641"])  # Sinno's SDN record out of its group
+    assert resolve.group_of(conn, ids["ofac:38641"]) != resolve.group_of(conn, ids["el:sinno elec co ltd:CN,HK"])
+    assert _grouping(conn) == _as_a_full_regroup_finds(conn)
+    data = Path(__file__).parent / "data"
+    report = importers.import_file(db, data / "eu" / "eu_fsf_sample.xml")
+    assert report.added
+    report = importers.import_file(db, data / "un" / "un_sample.xml", force=True, snapshot=True)
+    assert report.removed > 500 and _grouping(conn) == _as_a_full_regroup_finds(conn)
+    db.conn.close()
+
+
+def test_a_store_of_schema_14_is_regrouped_whole_once_then_in_part(seed_db_copy: Path):
+    """A store from before the blocks table gets it empty; the first regroup fills it (a full one), later ones use it."""
+    import sqlite3
+
+    conn = sqlite3.connect(seed_db_copy, isolation_level=None)
+    conn.execute("DROP TABLE resolve_blocks")
+    conn.execute("DELETE FROM store_state WHERE key = 'blocks'")
+    conn.execute("PRAGMA user_version = 14")
+    conn.close()
+    db = connect(seed_db_copy)
+    assert db.conn.execute("SELECT count(*) FROM resolve_blocks").fetchone() == (0,)
+    before = _grouping(db.conn)
+    candidate = resolve.candidates(db)[0]
+    resolve.decide(db, candidate.a_key, candidate.b_key, resolve.DIFFERENT)
+    assert db.conn.execute("SELECT count(*) FROM resolve_blocks").fetchone()[0] > 100_000
+    assert db.conn.execute("SELECT value FROM store_state WHERE key = 'blocks'").fetchone() == (1,)
+    after = _grouping(db.conn)
+    assert after[0] == before[0]  # the groups stay
+    candidate = resolve.candidates(db)[0]  # and the next decision regroups in part, to the same outcome
+    resolve.decide(db, candidate.a_key, candidate.b_key, resolve.SAME)
+    assert resolve.group_of(db.conn, candidate.a_id) == resolve.group_of(db.conn, candidate.b_id)
+    assert _grouping(db.conn) == _as_a_full_regroup_finds(db.conn)
+    db.conn.close()

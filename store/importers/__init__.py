@@ -350,5 +350,7 @@ def _write_lists(
     resolve_links(conn)
     if regroup:
         if progress:
-            progress("grouping the records of every list (resolution)")
-        report.notes.append(resolve.describe(resolve.regroup(conn)))
+            progress("grouping the records (resolution)")
+        report.notes.append(resolve.describe(resolve.regroup(conn, writer.touched)))
+    else:
+        resolve.blocks_stale(conn)

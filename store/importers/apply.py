@@ -75,6 +75,7 @@ class SnapshotWriter:
         self._waiting: dict[str, int] = {}  # key → id of the entities made since the last flush
         self._first_waiting = self._next_id  # the lowest of their ids
         self._rows: dict[str, list[tuple]] = defaultdict(list)  # table → rows to write
+        self.touched: set[int] = set()  # every record written or removed: what resolution must look at again
 
     # -- matching -------------------------------------------------------------------------
     def _derived_index(self, list_code: str) -> dict[str, list[tuple[int, set[str]]]]:
@@ -106,7 +107,10 @@ class SnapshotWriter:
         """Insert or update the entity and listing of one record; return the entity id."""
         eid = self.find(rec)
         if eid is None:
-            return self._add(rec)
+            eid = self._add(rec)
+            self.touched.add(eid)
+            return eid
+        self.touched.add(eid)
         if eid >= self._first_waiting:  # made since the last flush: written before it is compared with
             self.flush()
         changed: list[str] = []
@@ -329,6 +333,7 @@ class SnapshotWriter:
     def remove(self, list_code: str, gone: list[tuple[int, int]]) -> None:
         """Mark these (listing, record) pairs of ``list_code`` removed, each a change of this import."""
         self.conn.executemany("UPDATE listings SET status = 'removed', removed_date = ? WHERE id = ?", [(self.as_of, lid) for lid, _ in gone])
+        self.touched.update(eid for _, eid in gone)
         self.conn.executemany(
             "INSERT INTO changes (import_id, entity_id, list, change, as_of) VALUES (?,?,?,'removed',?)",
             [(self.import_id, eid, list_code, self.as_of) for _, eid in gone],
