@@ -46,11 +46,29 @@ class TypoIndex:
     """The vocabulary as a set (one-edit lookups) and in buckets by length and first letter (two-edit scans)."""
 
     def __init__(self, vocab: list[str]) -> None:
-        self.words = set(vocab)
-        self.buckets: dict[tuple[int, str], list[str]] = {}
-        for word in vocab:
-            if len(word) >= TWO_EDITS_FROM - 2:
-                self.buckets.setdefault((len(word), word[0]), []).append(word)
+        self.vocab = vocab  # the set and the buckets are made at the first lookup: opening a saved index stays quick
+        self._words: set[str] | None = None
+        self._buckets: dict[tuple[int, str], list[str]] | None = None
+
+    @property
+    def words(self) -> set[str]:
+        if self._words is None:
+            self._words = set(self.vocab)
+        return self._words
+
+    @property
+    def buckets(self) -> dict[tuple[int, str], list[str]]:
+        if self._buckets is None:
+            buckets: dict[tuple[int, str], list[str]] = {}
+            for word in self.vocab:
+                if len(word) >= TWO_EDITS_FROM - 2:
+                    buckets.setdefault((len(word), word[0]), []).append(word)
+            self._buckets = buckets
+        return self._buckets
+
+    def warm(self) -> None:
+        """Make the set and the buckets now (before forked workers, which would each make their own)."""
+        self.words, self.buckets  # noqa: B018 - read for their side effect
 
     def neighbours(self, word: str, first: bool = False) -> list[tuple[str, int]]:
         """Vocabulary words near ``word``: (word, edits), closest first, at most ``PER_DISTANCE`` per distance."""
