@@ -120,7 +120,8 @@ async def capture(db_path: Path, name: str) -> str:
         await settle(app, pilot)
         await SCENARIOS[name](app, pilot)
         app.clear_notifications()
-        await pilot.pause()
+        await settle(app, pilot)
+        await pilot.pause()  # a table that grew redraws its header at the next refresh
         return app.export_screenshot(title=f"watchlist: {name}")
 
 

@@ -589,3 +589,31 @@ def test_whats_new_has_no_row_cap_the_rest_follow_as_you_scroll(seed_db_path):
             assert text_of(screen.query_one("#changes-title", Static)).startswith(f"What's new: {total:,} changes ·")
 
     asyncio.run(scenario())
+
+
+def test_the_entity_screen_is_kept_and_shows_the_next_entity_from_the_start(seed_db_path):
+    """Opened again, the one entity screen shows the new entity alone: its own trail, the Overview, no rows of the last."""
+    async def scenario():
+        app = WatchlistApp(seed_db_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await type_and_open(app, pilot, "sinno electronics", "Sinno Electronics Co., Ltd.,")
+            first = app.screen
+            assert isinstance(first, EntityScreen)
+            await pilot.press("4")  # its Names section, then away
+            await settle(app, pilot)
+            sinno_names = names_in(first.query_one("#t-aliases", DataTable))
+            await pilot.press("escape", "slash")
+            await settle(app, pilot)
+            await type_and_open(app, pilot, "world jetta", "World Jetta")
+            assert app.screen is first  # the same screen, not a new one
+            assert first.query_one("#sections", TabbedContent).active == "overview"
+            assert text_of(first.query_one("#crumbs", Static)).startswith("Search › World Jetta")
+            assert len(first.trail) == 1 and "World Jetta" in text_of(first.query_one("#overview-text", Static))
+            names = names_in(first.query_one("#t-aliases", DataTable))
+            assert names and not set(names) & set(sinno_names)
+            await pilot.press("escape")  # back to search, in one step: the trail is this entity's alone
+            await settle(app, pilot)
+            assert isinstance(app.screen, SearchScreen)
+
+    asyncio.run(scenario())

@@ -177,11 +177,21 @@ class WatchlistApp(App):
 
     # -- navigation ----------------------------------------------------------------------
     def open_entity(self, entity_id: int, origin: str = "Search") -> None:
-        """Open an entity; from an entity screen, follow to it (the trail keeps the way back)."""
+        """Open an entity; from an entity screen, follow to it (the trail keeps the way back).
+
+        The entity screen is made once and kept (an installed screen, as the goods browser): opening another entity
+        shows it again, emptied, instead of building its twelve sections anew. When it is already open below (entity →
+        network → o), a second one goes on top."""
         if isinstance(self.screen, EntityScreen):
             self.screen.follow(entity_id)
-        else:
+        elif not self.is_screen_installed("entity"):
+            self.install_screen(EntityScreen(entity_id, origin), name="entity")
+            self.push_screen("entity")
+        elif self.get_screen("entity") in self.screen_stack:
             self.push_screen(EntityScreen(entity_id, origin))
+        else:
+            cast(EntityScreen, self.get_screen("entity")).start(entity_id, origin)
+            self.push_screen("entity")
 
     def open_goods(self, code: str | None = None) -> None:
         """The goods browser is made once and kept (an installed screen): opening it again only shows it, where it was

@@ -149,6 +149,26 @@ class EntityScreen(AppScreen):
     def on_mount(self) -> None:
         self.load(self.trail[-1].entity_id)
 
+    def start(self, entity_id: int, origin: str) -> None:
+        """Show another entity from the start, as a new screen would (the kept screen, opened again)."""
+        self.origin = origin
+        self.trail = [Stop(entity_id)]
+        self.record = None
+        self.restore = None
+        self.set_focus(None)  # the screen's first focusable widget takes it when shown, as at its first opening
+        self.query_one("#sections", TabbedContent).active = "overview"
+        self.query_one("#overview-text", Static).update(Text("Loading…"))
+        for pane, _, _ in TABLES:
+            self.query_one(f"#t-{pane}", DataTable).clear()
+        self.query_one("#t-shipments", DataTable).clear()
+        for widget in (self.query_one("#row-detail", Static), self.query_one("#notes-text", Static), self.query_one("#crumbs", Static)):
+            widget.update(Text(""))
+        self.query_one("#overview", TabPane).query_one(VerticalScroll).scroll_home(animate=False)
+        self.load(entity_id)
+
+    def on_screen_resume(self) -> None:
+        self.on_resize()  # the terminal may have been resized while the screen was hidden
+
     def on_resize(self) -> None:
         """Short tab titles below the breakpoint (all twelve in view at 80 columns), the full ones above it."""
         short = self.size.width < NARROW

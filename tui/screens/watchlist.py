@@ -39,10 +39,8 @@ class WatchlistScreen(AppScreen):
         yield table
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        self.reload()
-
     def on_screen_resume(self) -> None:
+        """Read the watchlist each time the screen is shown (its first showing included: one read, not two racing)."""
         self.reload()
 
     def reload(self) -> None:
