@@ -21,6 +21,7 @@ from watchlist.store import ReadOnlyStore, StoreError, connect, importers, queri
 from watchlist.store.schema import DATA_TABLES, SCHEMA_VERSION
 from watchlist.tui.cli import main
 
+from .conftest import _once
 from .pilot import settle, type_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,10 +45,16 @@ def fingerprint(path: Path) -> dict[str, str]:
     return out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def baseline_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding the 2022-04 CSL and the user's star, note and decision; closed and checkpointed."""
-    path = tmp_path_factory.mktemp("faults") / "baseline.db"
+    """A store holding the 2022-04 CSL and the user's star, note and decision; closed and checkpointed (made once per
+    run, shared by the workers: the tests copy it)."""
+    folder, _ = _once(tmp_path_factory, "faults-baseline", _make_baseline)
+    return folder / "baseline.db"
+
+
+def _make_baseline(folder: Path) -> dict:
+    path = folder / "baseline.db"
     db = connect(path)
     importers.import_file(db, SEED / "consolidated_2022-04.csv.gz", source_name="CSL 2022-04")
     userdata.star(db, "ofac:38641", "supplier")
@@ -55,7 +62,7 @@ def baseline_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db.conn.execute("INSERT INTO user_resolve_events (key_a, key_b, decision, decided_at) VALUES ('el:a', 'el:b', 'different', '2026-01-01T00:00:00')")
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
-    return path
+    return {}
 
 
 def _child_import(store: Path) -> subprocess.Popen:
