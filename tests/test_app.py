@@ -593,6 +593,7 @@ def test_whats_new_has_no_row_cap_the_rest_follow_as_you_scroll(seed_db_path):
 
 def test_the_entity_screen_is_kept_and_shows_the_next_entity_from_the_start(seed_db_path):
     """Opened again, the one entity screen shows the new entity alone: its own trail, the Overview, no rows of the last."""
+
     async def scenario():
         app = WatchlistApp(seed_db_path)
         async with app.run_test(size=SIZE) as pilot:
