@@ -16,6 +16,7 @@ TABLES: dict[str, str] = {
     "relations": "Links between records (OFAC 'Linked To', ownership…): to_id when the target resolves.",
     "resolution": "Records merged into one entity across lists: entity_id belongs to the group of group_id, and why.",
     "resolve_candidates": "Pairs of records that may be one entity, waiting for a person to decide.",
+    "resolve_blocks": "What resolution compares each record on (a name, core, identifier or street address): a change regroups the records near it.",
     "hs_codes": "HS 2022 nomenclature: chapters, headings and subheadings.",
     "hs_sections": "HS 2022 sections.",
     "chpl": "Common High Priority List: HS-6 codes and their tiers.",

