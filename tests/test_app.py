@@ -618,3 +618,23 @@ def test_the_entity_screen_is_kept_and_shows_the_next_entity_from_the_start(seed
             assert isinstance(app.screen, SearchScreen)
 
     asyncio.run(scenario())
+
+
+def test_a_code_typed_quickly_on_the_goods_tree_lands_whole_in_the_box_and_jumps(seed_db_path):
+    """Keys typed fast (or pasted) reach the screen before the focus has moved to the box: none is lost, Enter jumps."""
+    from textual import events
+
+    async def scenario():
+        app = WatchlistApp(seed_db_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("down", "g")
+            await settle(app, pilot)
+            for key in [*"8542.31", "enter"]:  # all queued at once, as a terminal delivers a quick burst
+                app.post_message(events.Key(key, "\r" if key == "enter" else key))
+            await settle(app, pilot)
+            assert app.screen.query_one("#hs-goto", Input).value == "8542.31"
+            tree = app.screen.query_one("#hs-tree", Tree)
+            assert tree.cursor_node is not None and tree.cursor_node.data == "854231"
+
+    asyncio.run(scenario())

@@ -75,6 +75,7 @@ class GoodsScreen(AppScreen):
         self.hs_children: dict[str, list[dict]] = {}
         self.tree_nodes: dict[str, TreeNode] = {}
         self.code: str | None = None
+        self._typing_code = False  # digits typed on the tree are on their way to the box (see on_key)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -231,22 +232,43 @@ class GoodsScreen(AppScreen):
         box.select_all()  # a new code replaces the last one
 
     def on_key(self, event: events.Key) -> None:
-        """A digit typed on the tree starts a code in the box: typing 8542.31 and Enter jumps there from anywhere."""
+        """A digit typed on the tree starts a code in the box: typing 8542.31 and Enter jumps there from anywhere.
+
+        Keys typed quickly (or pasted) arrive before the focus has moved to the box: until it has, the next ones are
+        added to the box here, and an Enter among them jumps."""
         box = self.query_one("#hs-goto", Input)
-        if event.character and event.character.isdigit() and self.focused is self.query_one("#hs-tree", Tree):
-            event.stop()
-            event.prevent_default()
-            box.value = event.character
-            box.cursor_position = 1
+        if self.focused is not self.query_one("#hs-tree", Tree):
+            return
+        typing = self._typing_code
+        if event.key == "enter" and typing:
+            self.jump_to(box.value)
+        elif event.character and (event.character.isdigit() or (typing and event.character in ". ")):
+            if typing:
+                box.insert_text_at_cursor(event.character)
+            else:
+                box.value = event.character
+                box.cursor_position = 1
+                self._typing_code = True
             box.focus()
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
+    @on(events.DescendantFocus)
+    def _focus_moved(self, event: events.DescendantFocus) -> None:
+        self._typing_code = False  # the box (or anything else) has the focus now: keys go where it is
 
     @on(Input.Submitted, "#hs-goto")
     def goto(self, event: Input.Submitted) -> None:
-        code = hs_code(event.value)
+        self.jump_to(event.value)
+
+    def jump_to(self, typed: str) -> None:
+        code = hs_code(typed)
         if code.isdigit():
             self.find_code(code)
         elif code:
-            self.notify(f"{plain(event.value)}: not an HS code (digits, with or without dots: 8542.31)", severity="warning", markup=False)
+            self.notify(f"{plain(typed)}: not an HS code (digits, with or without dots: 8542.31)", severity="warning", markup=False)
 
     @work(thread=True, exclusive=True, group="goods-goto")
     def find_code(self, code: str) -> None:
