@@ -4,8 +4,8 @@
 
 Each step (a "same" or "different" decision on a random candidate, a split of a random merged record, then each
 FILE imported) regroups only the neighbourhood of what changed, as the app and the CLI do; the groups and candidates
-it leaves are then compared with what a regroup of every record writes (undone afterwards). Prints the time of each
-step and OK or DIFFERENT; the store given is never changed (a copy is made with SQLite's backup).
+it leaves are then compared with what a regroup of every record would write (``resolve.whole_grouping``). Prints the
+time of each step and OK or DIFFERENT; the store given is never changed (a copy is made with SQLite's backup).
 """
 
 from __future__ import annotations
@@ -19,23 +19,6 @@ import time
 from pathlib import Path
 
 from watchlist.store import connect, importers, resolve
-
-
-def grouping(conn: sqlite3.Connection) -> tuple[list, list]:
-    return (
-        sorted(conn.execute("SELECT entity_id, group_id, reason FROM resolution")),
-        sorted(conn.execute("SELECT a_id, b_id, score, reason FROM resolve_candidates")),
-    )
-
-
-def full(conn: sqlite3.Connection) -> tuple[list, list]:
-    conn.execute("SAVEPOINT everything")
-    try:
-        resolve._regroup(conn, None)
-        return grouping(conn)
-    finally:
-        conn.execute("ROLLBACK TO everything")
-        conn.execute("RELEASE everything")
 
 
 def main() -> None:
@@ -60,7 +43,7 @@ def main() -> None:
             started = time.perf_counter()
             run()
             took = time.perf_counter() - started
-            same = grouping(db.conn) == full(db.conn)
+            same = resolve.stored_grouping(db.conn) == resolve.whole_grouping(db.conn)
             failures += not same
             print(f"{'OK' if same else 'DIFFERENT':9} {took * 1000:8.1f} ms  {label}")
 

@@ -432,6 +432,22 @@ def _regroup(conn: sqlite3.Connection, part: set[int] | None) -> dict[str, int]:
     return {"records": records, "merged": merged, "candidates": candidates}
 
 
+def stored_grouping(conn: sqlite3.Connection) -> tuple[list[tuple], list[tuple]]:
+    """The groups (record, group, reason) and open candidates (a, b, score, reason) the store holds, sorted."""
+    return (
+        sorted(conn.execute("SELECT entity_id, group_id, reason FROM resolution")),
+        sorted(conn.execute("SELECT a_id, b_id, score, reason FROM resolve_candidates")),
+    )
+
+
+def whole_grouping(conn: sqlite3.Connection) -> tuple[list[tuple], list[tuple]]:
+    """What a regroup of every record would write, as :func:`stored_grouping` reads it (nothing is written): after any
+    regroup in part, the two are equal."""
+    recs = load(conn)
+    resolution, candidates = _outcome(conn, recs, lone_names(recs), ())
+    return sorted(resolution), sorted(candidates)
+
+
 def _outcome(
     conn: sqlite3.Connection, recs: dict[int, Record], lone: set[str], too_big: Collection[str]
 ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, float, str]]]:
@@ -499,10 +515,10 @@ def _nearby(conn: sqlite3.Connection, touched: set[int]) -> set[int] | None:
     """
     ids = as_json(sorted(touched))
     before = {b for (b,) in conn.execute(f"SELECT block FROM resolve_blocks WHERE entity_id {IN_JSON}", (ids,))}
-    fresh = load(conn, touched)
+    fresh = [(b, r.id) for r in load(conn, touched).values() for b in blocks_of(r)]
     conn.execute(f"DELETE FROM resolve_blocks WHERE entity_id {IN_JSON}", (ids,))
-    conn.executemany("INSERT INTO resolve_blocks (block, entity_id) VALUES (?, ?)", ((b, r.id) for r in fresh.values() for b in blocks_of(r)))
-    after = {b for r in fresh.values() for b in blocks_of(r)}
+    conn.executemany("INSERT INTO resolve_blocks (block, entity_id) VALUES (?, ?)", fresh)
+    after = {b for b, _ in fresh}
     near = [b for b, n in _block_sizes(conn, before | after).items() if n <= BLOCK_LIMIT + len(touched)]
     (listed,) = conn.execute("SELECT count(DISTINCT entity_id) FROM listings").fetchone()
     part = set(touched) | {e for (e,) in conn.execute(f"SELECT entity_id FROM resolve_blocks WHERE block {IN_JSON}", (as_json(near),))}

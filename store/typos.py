@@ -68,7 +68,8 @@ class TypoIndex:
 
     def warm(self) -> None:
         """Make the set and the buckets now (before forked workers, which would each make their own)."""
-        self.words, self.buckets  # noqa: B018 - read for their side effect
+        if self._words is None or self._buckets is None:
+            _ = (self.words, self.buckets)
 
     def neighbours(self, word: str, first: bool = False) -> list[tuple[str, int]]:
         """Vocabulary words near ``word``: (word, edits), closest first, at most ``PER_DISTANCE`` per distance."""

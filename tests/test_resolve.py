@@ -196,24 +196,6 @@ def test_a_candidate_on_a_shared_name_says_which_name(seed_db):
         assert name.strip() and not name.startswith("+"), c.reason
 
 
-def _grouping(conn) -> tuple[list, list]:
-    return (
-        sorted(conn.execute("SELECT entity_id, group_id, reason FROM resolution")),
-        sorted(conn.execute("SELECT a_id, b_id, score, reason FROM resolve_candidates")),
-    )
-
-
-def _as_a_full_regroup_finds(conn) -> tuple[list, list]:
-    """What regrouping every record would write now (undone afterwards)."""
-    conn.execute("SAVEPOINT everything")
-    try:
-        resolve._regroup(conn, None)
-        return _grouping(conn)
-    finally:
-        conn.execute("ROLLBACK TO everything")
-        conn.execute("RELEASE everything")
-
-
 def test_a_decision_or_a_small_import_regroups_only_its_neighbourhood_with_the_same_outcome(seed_db_copy: Path):
     """Decisions and imports regroup the records near what changed; the groups and candidates are exactly those of a
     regroup of every record: after a merge, a split, new EU records, and a UN snapshot that removes most UN listings."""
@@ -229,12 +211,12 @@ def test_a_decision_or_a_small_import_regroups_only_its_neighbourhood_with_the_s
     ids = dict(conn.execute("SELECT key, id FROM entities"))
     resolve.split(db, ids["ofac:38641"])  # Sinno's SDN record out of its group
     assert resolve.group_of(conn, ids["ofac:38641"]) != resolve.group_of(conn, ids["el:sinno elec co ltd:CN,HK"])
-    assert _grouping(conn) == _as_a_full_regroup_finds(conn)
+    assert resolve.stored_grouping(conn) == resolve.whole_grouping(conn)
     data = Path(__file__).parent / "data"
     report = importers.import_file(db, data / "eu" / "eu_fsf_sample.xml")
     assert report.added
     report = importers.import_file(db, data / "un" / "un_sample.xml", force=True, snapshot=True)
-    assert report.removed > 500 and _grouping(conn) == _as_a_full_regroup_finds(conn)
+    assert report.removed > 500 and resolve.stored_grouping(conn) == resolve.whole_grouping(conn)
     db.conn.close()
 
 
@@ -249,15 +231,17 @@ def test_a_store_of_schema_14_is_regrouped_whole_once_then_in_part(seed_db_copy:
     conn.close()
     db = connect(seed_db_copy)
     assert db.conn.execute("SELECT count(*) FROM resolve_blocks").fetchone() == (0,)
-    before = _grouping(db.conn)
+    before = resolve.stored_grouping(db.conn)
     candidate = resolve.candidates(db)[0]
     resolve.decide(db, candidate.a_key, candidate.b_key, resolve.DIFFERENT)
     assert db.conn.execute("SELECT count(*) FROM resolve_blocks").fetchone()[0] > 100_000
     assert db.conn.execute("SELECT value FROM store_state WHERE key = 'blocks'").fetchone() == (1,)
-    after = _grouping(db.conn)
+    after = resolve.stored_grouping(db.conn)
     assert after[0] == before[0]  # the groups stay
     candidate = resolve.candidates(db)[0]  # and the next decision regroups in part, to the same outcome
     resolve.decide(db, candidate.a_key, candidate.b_key, resolve.SAME)
     assert resolve.group_of(db.conn, candidate.a_id) == resolve.group_of(db.conn, candidate.b_id)
-    assert _grouping(db.conn) == _as_a_full_regroup_finds(db.conn)
+    assert resolve.stored_grouping(db.conn) == resolve.whole_grouping(db.conn)
+    db.conn.execute("DELETE FROM resolution WHERE rowid = (SELECT min(rowid) FROM resolution)")  # the check sees a change
+    assert resolve.stored_grouping(db.conn) != resolve.whole_grouping(db.conn)
     db.conn.close()
