@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from watchlist.store import connect, seed
 from watchlist.tui.app import WatchlistApp
@@ -121,7 +122,12 @@ async def capture(db_path: Path, name: str) -> str:
         await SCENARIOS[name](app, pilot)
         app.clear_notifications()
         await settle(app, pilot)
-        await pilot.pause()  # a table that grew redraws its header at the next refresh
+        # a table that grew sizes its columns when the app is next idle, then redraws its header: wait for both
+        for _ in range(100):
+            if not any(table._require_update_dimensions for table in app.screen.query(DataTable)):
+                break
+            await pilot.pause(0.01)
+        await pilot.pause()
         return app.export_screenshot(title=f"watchlist: {name}")
 
 
