@@ -638,3 +638,33 @@ def test_a_code_typed_quickly_on_the_goods_tree_lands_whole_in_the_box_and_jumps
             assert tree.cursor_node is not None and tree.cursor_node.data == "854231"
 
     asyncio.run(scenario())
+
+
+def test_a_table_header_follows_its_columns_when_a_frame_is_drawn_before_they_are_measured():
+    """Found in CI under load: the watchlist header stayed at the label widths over a row drawn wider.
+
+    A frame drawn between ``add_row`` and the idle moment when the table measures the row is forced here.
+    """
+    from textual.app import App
+
+    from watchlist.tui.table import Table
+
+    class One(App):
+        CSS = "DataTable { height: 1fr; }"
+
+        def compose(self):
+            yield Table()
+
+    async def run() -> tuple[str, str]:
+        app = One()
+        async with app.run_test(size=(80, 6)) as pilot:
+            table = app.query_one(Table)
+            table.add_columns("Name", "Lists")
+            await pilot.pause()
+            table.add_row("Sinno Electronics Co., Limited", "EL")
+            table.render_line(0)  # the frame drawn before the idle moment
+            await pilot.pause()
+            return table.render_line(0).text, table.render_line(1).text
+
+    header, row = asyncio.run(run())
+    assert row.index("EL") == header.index("Lists"), (header, row)

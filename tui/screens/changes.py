@@ -16,6 +16,7 @@ from watchlist.store.models import Change
 from ..actions import bindings
 from ..footer import KeyFooter
 from ..render import cell
+from ..table import Table
 from ..workers import thread_db
 from .base import AppScreen
 
@@ -63,7 +64,7 @@ class ChangesScreen(AppScreen):
         yield Static(Text(""), id="snapshots")
         yield Input(placeholder="Filter: " + changes.FILTER_HELP, id="changes-filter")
         yield Static(Text(""), id="change-facets")
-        table: DataTable = DataTable(id="changes", cursor_type="row", zebra_stripes=True)
+        table: Table = Table(id="changes", cursor_type="row", zebra_stripes=True)
         for label, width in (("Date", 10), ("List", 5), ("Change", 8), ("Entity", 40), ("Ctry", 6), ("Citation", 24), ("What changed", 60)):
             table.add_column(label, width=width)
         yield table

@@ -24,6 +24,7 @@ from ..actions import SECTIONS, bindings
 from ..footer import KeyFooter
 from ..render import badges, cell, overview, trade_chart
 from ..safe import safe
+from ..table import Table
 from ..workers import thread_db, thread_writer
 from .base import NARROW, AppScreen
 
@@ -131,13 +132,13 @@ class EntityScreen(AppScreen):
                     if pane == "trade":  # figures over time as a chart, the numbers in the table below
                         yield Static(Text(""), id="trade-chart-label")
                         yield Sparkline([], id="trade-chart")
-                    table: DataTable = DataTable(id=f"t-{pane}", cursor_type="row", zebra_stripes=True)
+                    table: Table = Table(id=f"t-{pane}", cursor_type="row", zebra_stripes=True)
                     for column in columns:
                         table.add_column(column, width=WIDTHS.get(column))
                     yield table
                     if pane == "trade":
                         yield Static(Text("Shipments linked to this entity", style="bold"), id="shipments-title")
-                        shipments: DataTable = DataTable(id="t-shipments", cursor_type="row", zebra_stripes=True)
+                        shipments: Table = Table(id="t-shipments", cursor_type="row", zebra_stripes=True)
                         for column in ("By", "HS / counterparty", "Country", "Shipments", "Value", "First", "Last"):
                             shipments.add_column(column)
                         yield shipments

@@ -23,6 +23,7 @@ from ..actions import bindings
 from ..footer import KeyFooter
 from ..render import badges, cell, plain, trade_chart
 from ..safe import safe
+from ..table import Table
 from ..workers import thread_db
 from .base import AppScreen
 
@@ -89,7 +90,7 @@ class GoodsScreen(AppScreen):
                     yield Static(Text("Loading the HS nomenclature…"), id="hs-detail")
                     yield Static(Text(""), id="hs-spark-label")
                     yield Sparkline([], id="hs-spark")
-                table: DataTable = DataTable(id="suppliers", cursor_type="row", zebra_stripes=True)
+                table: Table = Table(id="suppliers", cursor_type="row", zebra_stripes=True)
                 table.add_columns("Supplier", "Ctry", "Lists", "Via", "Goods")
                 yield table
         yield KeyFooter()

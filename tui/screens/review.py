@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
 from ..footer import KeyFooter
+from ..table import Table
 from ..workers import thread_db, thread_writer
 from .base import AppScreen
 
@@ -60,7 +61,7 @@ class ReviewScreen(AppScreen, Generic[R]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text(""), id=f"{self.TABLE}-title", classes="review-title")
-        table: DataTable = DataTable(id=self.TABLE, cursor_type="row", zebra_stripes=True)
+        table: Table = Table(id=self.TABLE, cursor_type="row", zebra_stripes=True)
         for label, width in self.COLUMNS:
             table.add_column(label, width=width)
         yield table

@@ -22,6 +22,7 @@ from ..actions import FACET_KEYS, bindings
 from ..footer import KeyFooter
 from ..render import badges, cell, overview
 from ..safe import safe
+from ..table import Table
 from ..workers import thread_db
 from .base import AppScreen
 
@@ -86,7 +87,7 @@ class SearchScreen(AppScreen):
         yield Input(placeholder="Search names and aliases: " + " · ".join(EXAMPLES) + " · country:HK list:EL tier:1", id="search")
         yield Static(Text(""), id="facets")
         with Horizontal(id="main"):
-            table: DataTable = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+            table: Table = Table(id="results", cursor_type="row", zebra_stripes=True)
             # the name, then what decides (lists, status, score): in view at 80 columns, where the preview folds away
             for label, width in (("Name", 34), ("Lists", 10), ("Status", 7), ("Score", 5), ("Ctry", 6), ("Tier", 4), ("Matched alias", 22)):
                 table.add_column(label, width=width)

@@ -13,6 +13,7 @@ from watchlist.store import userdata
 from ..actions import bindings
 from ..footer import KeyFooter
 from ..render import badges, cell
+from ..table import Table
 from ..workers import thread_db
 from .base import AppScreen
 
@@ -34,7 +35,7 @@ class WatchlistScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text("Your watchlist"), id="wl-title")
-        table: DataTable = DataTable(id="starred", cursor_type="row", zebra_stripes=True)
+        table: Table = Table(id="starred", cursor_type="row", zebra_stripes=True)
         table.add_columns("Name", "Lists", "Ctry", "Tags", "Note", "Changed since starred", "Starred")
         yield table
         yield KeyFooter()
