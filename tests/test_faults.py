@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import shutil
@@ -21,7 +20,7 @@ from watchlist.store import ReadOnlyStore, StoreError, connect, importers, queri
 from watchlist.store.schema import DATA_TABLES, SCHEMA_VERSION
 from watchlist.tui.cli import main
 
-from .conftest import _once
+from .conftest import _once, table_digests
 from .pilot import settle, type_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,19 +29,13 @@ SNAPSHOT = SEED / "entity_list_2025-11-08.csv.gz"  # the real second snapshot, i
 TRIALS = int(os.environ.get("WATCHLIST_CRASH_TRIALS", "4"))  # the suite's kills; bench/crash_soak.py runs more
 
 
-def fingerprint(path: Path) -> dict[str, str]:
-    """A digest of every table's rows (the import log aside): equal digests, equal data."""
+def fingerprint(path: Path) -> dict[str, int]:
+    """A digest of every table's rows (the import log and the full-text index, which follows names, aside)."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    out = {}
-    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"):
-        if table == "imports" or "_fts" in table:  # the full-text index follows names and entities
-            continue
-        digest = hashlib.sha256()
-        for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
-            digest.update(repr(row).encode())
-        out[table] = digest.hexdigest()
-    conn.close()
-    return out
+    try:
+        return table_digests(conn, skip=lambda table: table == "imports" or "_fts" in table)
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="session")

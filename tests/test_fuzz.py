@@ -10,7 +10,6 @@ must leave the store exactly as it was. ``WATCHLIST_FUZZ_EXAMPLES`` raises the n
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import shutil
@@ -23,6 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from watchlist.store import ImportFailed, connect, importers
+
+from .conftest import table_digests
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
 EXAMPLES = int(os.environ.get("WATCHLIST_FUZZ_EXAMPLES", "40"))
@@ -136,27 +137,25 @@ def mutation(base: bytes):
     )
 
 
-def _fingerprint(conn: sqlite3.Connection) -> str:
-    digest = hashlib.sha256()
-    for (table,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('imports', 'sqlite_sequence') AND name NOT LIKE '%_fts%' ORDER BY name"
-    ):
-        digest.update(table.encode())
-        for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
-            digest.update(repr(row).encode())
-    return digest.hexdigest()
+def _fingerprint(conn: sqlite3.Connection) -> dict[str, int]:
+    return table_digests(conn, skip=lambda table: table in ("imports", "sqlite_sequence") or "_fts" in table)
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding HS sections and nomenclature (shipments and suppliers check codes against them)."""
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """A store holding HS sections and nomenclature (shipments and suppliers check codes against them), and the digest
+    of its data as a case sees it once opened: every case starts from a copy, so a failed one must end equal to it."""
     path = tmp_path_factory.mktemp("fuzz") / "template.db"
     db = connect(path)
     importers.import_file(db, SEED / "hs2022_sections.csv", "hs-sections")
     importers.import_file(db, SEED / "hs2022_nomenclature.csv", "hs")
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
-    return path
+    probe = shutil.copy(path, path.with_name("probe.db"))
+    db = connect(Path(probe))
+    digest = _fingerprint(db.conn)
+    db.conn.close()
+    return path, digest
 
 
 CASES = {"total": 0, "imported": 0, "rejected rows": 0, "one-line error": 0}
@@ -175,8 +174,9 @@ def _report_cases():
 
 
 @pytest.mark.parametrize("fmt", sorted(BASES))
-def test_importer_survives_hostile_files(fmt: str, template: Path, tmp_path_factory: pytest.TempPathFactory):
+def test_importer_survives_hostile_files(fmt: str, template: tuple[Path, dict[str, int]], tmp_path_factory: pytest.TempPathFactory):
     name, base = BASES[fmt]
+    template_path, before = template
     ran = CASES["total"]
 
     @settings(
@@ -190,7 +190,7 @@ def test_importer_survives_hostile_files(fmt: str, template: Path, tmp_path_fact
     def case(data: bytes) -> None:
         work = tmp_path_factory.mktemp(fmt)
         store = work / "store.db"
-        shutil.copy(template, store)
+        shutil.copy(template_path, store)
         folder = work / "in"
         folder.mkdir()
         target = folder / name
@@ -199,7 +199,6 @@ def test_importer_survives_hostile_files(fmt: str, template: Path, tmp_path_fact
             for part in ("alt", "add", "comments"):
                 (folder / f"cons_{part}.csv").write_bytes(_head(f"ofac_nonsdn_2025-12/cons_{part}.csv", 200))
         db = connect(store)
-        before = _fingerprint(db.conn)
         CASES["total"] += 1
         try:
             report = importers.import_file(db, folder if fmt == "ofac-cons" else target, fmt, as_of="2026-01-01")
