@@ -19,6 +19,7 @@ from .countries import same_place
 from .db import now, rows, transaction, user
 from .models import Link, Shipments, of_row
 from .normalize import analyze
+from .index_file import open_index
 from .search import SearchIndex
 
 THRESHOLD = 90.0
@@ -47,7 +48,7 @@ def propose(
     by_name: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for eid, latn, countries in conn.execute("SELECT n.entity_id, n.latn, e.countries FROM names n JOIN entities e ON e.id = n.entity_id"):
         by_name[latn].append((eid, countries))
-    index = index or SearchIndex.build(conn)
+    index = index or open_index(conn)  # the saved one when current; else built, and saved for the next command
     exact = proposed = 0
     links: list[tuple] = []
     for i, (key, name) in enumerate(todo):
