@@ -17,9 +17,9 @@ import sqlite_utils
 
 from .countries import same_place
 from .db import now, rows, transaction, user
+from .index_file import open_index
 from .models import Link, Shipments, of_row
 from .normalize import analyze
-from .index_file import open_index
 from .search import SearchIndex
 
 THRESHOLD = 90.0

@@ -400,7 +400,10 @@ def _regroup(conn: sqlite3.Connection, part: set[int] | None) -> dict[str, int]:
         conn.execute("DROP INDEX IF EXISTS resolve_blocks_block")
         conn.execute("DROP INDEX IF EXISTS resolve_blocks_entity")
         conn.execute("DELETE FROM resolve_blocks")
-        conn.executemany("INSERT INTO resolve_blocks (block, entity_id) VALUES (?, ?)", ((b, r.id) for r in recs.values() for b in blocks_of(r)))
+        # in a fixed order (a set's order changes with each process's hash seed): the same import writes the same rows
+        conn.executemany(
+            "INSERT INTO resolve_blocks (block, entity_id) VALUES (?, ?)", ((b, r.id) for r in recs.values() for b in sorted(blocks_of(r)))
+        )
         conn.execute("CREATE INDEX resolve_blocks_block ON resolve_blocks(block)")
         conn.execute("CREATE INDEX resolve_blocks_entity ON resolve_blocks(entity_id)")
         conn.execute("INSERT OR REPLACE INTO store_state (key, value) VALUES ('blocks', 1)")
@@ -515,7 +518,7 @@ def _nearby(conn: sqlite3.Connection, touched: set[int]) -> set[int] | None:
     """
     ids = as_json(sorted(touched))
     before = {b for (b,) in conn.execute(f"SELECT block FROM resolve_blocks WHERE entity_id {IN_JSON}", (ids,))}
-    fresh = [(b, r.id) for r in load(conn, touched).values() for b in blocks_of(r)]
+    fresh = [(b, r.id) for r in load(conn, touched).values() for b in sorted(blocks_of(r))]
     conn.execute(f"DELETE FROM resolve_blocks WHERE entity_id {IN_JSON}", (ids,))
     conn.executemany("INSERT INTO resolve_blocks (block, entity_id) VALUES (?, ?)", fresh)
     after = {b for b, _ in fresh}
