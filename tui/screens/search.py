@@ -81,6 +81,7 @@ class SearchScreen(AppScreen):
         self.facet_choices: list[Facet] = []
         self.facets: set[Facet] = set()
         self.result: SearchResult | None = None
+        self.previewing: int | None = None  # the entity the preview shows or is reading
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -163,7 +164,8 @@ class SearchScreen(AppScreen):
         if keep in ids:  # the same query again (a star changed): stay on the same row
             table.move_cursor(row=ids.index(keep))
         if self.hits:
-            self.load_preview(self.current_id() or self.hits[0].entity_id)
+            self.previewing = self.current_id() or self.hits[0].entity_id
+            self.load_preview(self.previewing)  # read again: the record may have changed since
         else:
             self.query_one("#preview", Static).update(Text("No match." if self.latest.strip() else ""))
 
@@ -240,8 +242,9 @@ class SearchScreen(AppScreen):
 
     @on(DataTable.RowHighlighted, "#results")
     def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is not None and event.row_key.value is not None:
-            self.load_preview(int(event.row_key.value))
+        if event.row_key is not None and event.row_key.value is not None and int(event.row_key.value) != self.previewing:
+            self.previewing = int(event.row_key.value)  # not twice for new results: their first row is read already
+            self.load_preview(self.previewing)
 
     @work(thread=True, exclusive=True, group="preview")
     def load_preview(self, entity_id: int) -> None:
