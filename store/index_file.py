@@ -23,7 +23,7 @@ from typing import Any
 from .search import SearchIndex, _Listed, _pack
 from .typos import TypoIndex
 
-MAGIC = b"watchlist-search-index 2\n"
+MAGIC = b"watchlist-search-index 3\n"
 SUFFIX = ".search-index"
 _ARRAYS = ("name_row", "name_entity", "_latn_at", "_core_at", "_post", "_post_at", "recent")
 _TEXTS = ("_latn", "_core")
@@ -87,6 +87,9 @@ def save(index: SearchIndex, path: Path, stamp: str) -> bool:
     vocab_text, vocab_at = _pack(index.vocab)
     df_text, df_at = _pack(list(index.df))
     sets: dict[tuple[str, ...], int] = {}
+    kinds: dict[str | None, int] = {None: 0}
+    listed = list(index.listed.items())
+    latest_text, latest_at = _pack([x.latest for _, x in listed])
     parts: dict[str, array | str] = {name: getattr(index, name) for name in (*_ARRAYS, *_TEXTS)} | {
         "vocab_text": vocab_text,
         "vocab_at": vocab_at,
@@ -94,6 +97,14 @@ def save(index: SearchIndex, path: Path, stamp: str) -> bool:
         "df_at": df_at,
         "df_count": array("I", index.df.values()),
         "countries_of": array("I", (sets.setdefault(c, len(sets)) for c in index.countries)),
+        "kind_of": array("I", (kinds.setdefault(k, len(kinds)) for k in index.kind)),
+        "group_of": array("i", index.group.keys()),
+        "group_to": array("i", index.group.values()),
+        "listed_id": array("i", (eid for eid, _ in listed)),
+        "listed_lists": array("I", (sets.setdefault(x.lists, len(sets)) for _, x in listed)),
+        "listed_removed": array("I", (sets.setdefault(x.removed, len(sets)) for _, x in listed)),
+        "listed_latest_text": latest_text,
+        "listed_latest_at": latest_at,
     }
     for name, data in parts.items():
         if isinstance(data, str):
@@ -104,10 +115,8 @@ def save(index: SearchIndex, path: Path, stamp: str) -> bool:
             sections.append([name, data.typecode, len(data)])
             blobs.append(data.tobytes())
     tables = {
-        "group": [[k, v] for k, v in index.group.items()],
-        "kind": index.kind,
-        "country_sets": [",".join(c) for c in sets],
-        "listed": [[eid, list(x.lists), list(x.removed), x.latest] for eid, x in index.listed.items()],
+        "kinds": list(kinds)[1:],
+        "sets": [",".join(c) for c in sets],  # the country sets and the list sets the arrays above number
         "chapters": [[eid, sorted(c)] for eid, c in index.chapters.items()],
         "tiers": [[eid, list(t)] for eid, t in index.tiers.items()],
         "facets": index._all_facets,
@@ -168,12 +177,17 @@ def load(path: Path, stamp: str, conn: sqlite3.Connection) -> SearchIndex | None
         index.vocab = _unpack(parts["vocab_text"], parts["vocab_at"])
         index.df = dict(zip(_unpack(parts["df_text"], parts["df_at"]), parts["df_count"], strict=True))
         tables = json.loads(raw[at:])
-        index.group = {k: v for k, v in tables["group"]}
+        index.group = dict(zip(parts["group_of"], parts["group_to"], strict=True))
         index.grouped = set(index.group.values())
-        index.kind = tables["kind"]
-        sets = [tuple(c.split(",")) if c else () for c in tables["country_sets"]]
+        kinds = [None, *tables["kinds"]]
+        index.kind = [kinds[i] for i in parts["kind_of"]]
+        sets = [tuple(c.split(",")) if c else () for c in tables["sets"]]
         index.countries = [sets[i] for i in parts["countries_of"]]
-        index.listed = {eid: _Listed(tuple(lists), tuple(removed), latest) for eid, lists, removed, latest in tables["listed"]}
+        latest = _unpack(parts["listed_latest_text"], parts["listed_latest_at"])
+        index.listed = {
+            eid: _Listed(sets[a], sets[b], day)
+            for eid, a, b, day in zip(parts["listed_id"], parts["listed_lists"], parts["listed_removed"], latest, strict=True)
+        }
         index.chapters = {eid: frozenset(c) for eid, c in tables["chapters"]}
         index.tiers = {eid: tuple(t) for eid, t in tables["tiers"]}
         index._all_facets = tables["facets"]
