@@ -43,8 +43,8 @@ from .screens.watchlist import WatchlistScreen
 from .workers import thread_db, thread_writer
 
 STORE_POLL_S = 1.0  # how often the app looks for writes made by another process (one small read)
-# the warm-up (the goods browser's HS tree, the pinyin dictionary) waits this long after the index is ready: the
-# first results do not share the interpreter with it (they took 1.1 s from start with it at once, against 0.3 s)
+# the warm-up (the goods browser's HS tree, the pinyin dictionary) waits this long after the index is ready, so the
+# first results do not share the interpreter with it (bench/startup.py: 0.46-0.6 s to them, 0.65-1.1 s with it at once)
 WARM_UP_AFTER_S = 1.0
 
 
