@@ -86,6 +86,7 @@ def table_digests(conn: sqlite3.Connection, skip: Callable[[str], bool] = lambda
 def copy_store(src_path: Path, dest: Path) -> Path:
     """A consistent copy of a store file (SQLite online backup), with its saved search index (the same store's)."""
     src, dst = sqlite3.connect(src_path), sqlite3.connect(dest)
+    dst.execute("PRAGMA synchronous = OFF")  # a test's copy need not reach the disk: no fsync (0.25 s of each copy)
     src.backup(dst)
     src.close()
     dst.close()
