@@ -16,11 +16,10 @@ import sqlite3
 import tempfile
 from array import array
 from functools import lru_cache
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from .search import SearchIndex, _Listed, _pack
+from .search import SearchIndex, _Listed, _pack, _unpack
 from .typos import TypoIndex
 
 MAGIC = b"watchlist-search-index 3\n"
@@ -200,8 +199,3 @@ def load(path: Path, stamp: str, conn: sqlite3.Connection) -> SearchIndex | None
     index._typos = TypoIndex(index.vocab)
     index.refresh_watchlist(conn)
     return index
-
-
-def _unpack(text: str, at: array) -> list[str]:
-    """The strings :func:`search._pack` joined."""
-    return [text[a:b] for a, b in pairwise(at)]

@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, chain
+from itertools import accumulate, chain, pairwise
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -911,6 +911,11 @@ def _combine(core: float, token_set: float, token_sort: float) -> float:
 def _pack(strings: list[str]) -> tuple[str, array]:
     """Many short strings as one string and an offset array (a tenth of the memory of a list)."""
     return "".join(strings), array("I", accumulate(map(len, strings), initial=0))
+
+
+def _unpack(text: str, at: array) -> list[str]:
+    """The strings :func:`_pack` joined."""
+    return [text[a:b] for a, b in pairwise(at)]
 
 
 def _select(db: sqlite3.Connection, sql: str, ids: list[int]) -> list[tuple]:

@@ -122,7 +122,7 @@ async def capture(db_path: Path, name: str) -> str:
         await SCENARIOS[name](app, pilot)
         app.clear_notifications()
         await settle(app, pilot)
-        # a table that grew sizes its columns when the app is next idle, then redraws its header: wait for both
+        # a table that grew measures its new rows when the app is next idle (and tui/table.py redraws it whole): wait for it
         for _ in range(100):
             if not any(table._require_update_dimensions for table in app.screen.query(DataTable)):
                 break
