@@ -69,8 +69,8 @@ async def goods_openings(db: Path, times: int = 6) -> list[float]:
     app = WatchlistApp(db)
     out = []
     async with app.run_test(size=(150, 42)) as pilot:
-        while app.index is None or app.hs_cache is None:  # started and idle, as a user pressing `g` finds it
-            await pilot.pause(0.01)
+        while app.index is None or app.hs_cache is None or any(w.group == "warm-up" and not w.is_finished for w in app.workers):
+            await pilot.pause(0.01)  # started and idle (warmed up), as a user pressing `g` finds it
         await pilot.press("down")  # out of the search box, where `g` is a letter
         for _ in range(times):
             await pilot.pause(0.3)

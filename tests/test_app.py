@@ -173,6 +173,24 @@ def test_note_is_written_in_the_editor_and_kept(seed_db_copy):
     db.conn.close()
 
 
+def test_the_goods_browser_is_made_ahead_unseen_and_the_first_g_shows_it(seed_db_path):
+    async def scenario():
+        app = WatchlistApp(seed_db_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            app.warm_up()  # what the app does a second after its index is ready
+            await settle(app, pilot)
+            search = app.screen
+            kept = app.get_screen("goods")
+            assert isinstance(kept, GoodsScreen) and kept.is_running and kept not in app.screen_stack
+            assert len(kept.query_one("#hs-tree", Tree).root.children) == 21  # the HS sections, read and drawn ahead
+            assert app.screen is search and app.focused is search.query_one("#search", Input)  # nothing seen moved
+            await pilot.press("down", "g")
+            assert app.screen is kept and app.focused is kept.query_one("#hs-tree", Tree)
+
+    asyncio.run(scenario())
+
+
 def test_goods_browser_reaches_854231_tier_1_and_opens_a_supplier(seed_db_path):
     async def scenario():
         app = WatchlistApp(seed_db_path)

@@ -157,6 +157,8 @@ class WatchlistApp(App):
                 load_nomenclature(self)
             except sqlite3.Error:
                 pass  # the goods browser reads it again when opened, and says what is wrong there
+            else:
+                self.call_from_thread(self.prepare_goods)
         analyze("保利")
 
     def _indexed(self) -> None:
@@ -210,11 +212,22 @@ class WatchlistApp(App):
             cast(GoodsScreen, self.get_screen("goods")).go(code)
         self.push_screen("goods")
 
+    def prepare_goods(self) -> None:
+        """Make the goods browser ahead, unseen (mounted, its tree filled and laid out), so the first `g` only shows it.
+
+        Textual mounts an installed screen when it is first pushed: ``_get_screen`` is that step alone (Textual 8.2)."""
+        if not self.is_screen_installed("goods"):
+            self.install_screen(GoodsScreen(None), name="goods")
+        if not (screen := self.get_screen("goods")).is_running:
+            self._get_screen(screen)
+
     def forget_goods(self) -> None:
         """An import may have changed the nomenclature: the kept goods browser is made again at its next opening."""
         self.hs_cache = None
-        if self.is_screen_installed("goods") and self.get_screen("goods") not in self.screen_stack:
+        if self.is_screen_installed("goods") and (screen := self.get_screen("goods")) not in self.screen_stack:
             self.uninstall_screen("goods")
+            if screen.is_running:
+                screen.remove()  # a kept screen stays mounted under the app until removed
 
     def action_goods(self) -> None:
         self.open_goods(None)

@@ -129,6 +129,8 @@ class GoodsScreen(AppScreen):
         tree.focus()
         if message.path:
             self.open_path(message.path)
+        if not self.is_current:  # made ahead (WatchlistApp.prepare_goods): laid out now, drawn when shown (Textual 8.2)
+            self._refresh_layout(self.app.size)
 
     def _fill(self, node: TreeNode) -> None:
         if node.children or node.data is None:
