@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install bytecode clean
 TYPECHECK = build/typecheck
 
 $(BIN)/watchlist: pyproject.toml
@@ -19,7 +19,13 @@ $(VENV)/.interop: $(BIN)/watchlist
 
 install: $(BIN)/watchlist
 
-run: install
+# The package is installed editable: Python compiles its sources at every start unless their bytecode is written, and
+# with PYTHONDONTWRITEBYTECODE set (as on these machines) it never is. compileall writes it whatever that says (it skips
+# what is current): each command then starts 0.2 s sooner, and the suite runs about 150 of them.
+bytecode: install
+	$(BIN)/python -m compileall -q store tui > /dev/null
+
+run: install bytecode
 	$(BIN)/watchlist
 
 # Style, format and types. mypy reads the package by its installed names through links: store/ is watchlist.store.
@@ -36,8 +42,9 @@ lint: install
 # (the rebuild, the FtM library check) would otherwise leave a worker idle (6 min 2 s against 6 min 30 s, session 11).
 WORKERS ?= $(shell $(PY) -c "import os; print(len(os.sched_getaffinity(0)) + 1)")
 
-test: install $(VENV)/.interop lint
+test: install $(VENV)/.interop lint bytecode
 	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
 clean:
 	rm -rf $(VENV) $(TYPECHECK) *.egg-info .pytest_cache .ruff_cache
+	find store tui tests bench -name __pycache__ -type d -prune -exec rm -rf {} +

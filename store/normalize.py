@@ -794,6 +794,12 @@ _FORMS_FOLDED = {roman_fold(k): k for k in CANON if len(k) >= 12}
 _FORM_STARTS = frozenset(k[:2] for k in _FORMS_FOLDED) | frozenset(k[:2] for k in CANON if len(k) >= 12) | {"kh", "tz", "ia", "ie", "iu"}
 
 
+# The words that can begin a run of words merged into one canonical token ("hong" of "hong kong", "h" of "h k"): a run
+# starting with any other word is never tried (the same tokens, a third less time to fold a name).
+_HEADS = frozenset(k[:j] for k in CANON for j in range(1, len(k)))
+_KEY_HEADS = frozenset(k[:j] for k in _KEY_CANON for j in range(1, len(k)))
+
+
 def tokens(text: str, *, for_key: bool = False, brands: bool = False) -> list[str]:
     """Fold a name to canonical lowercase Latin tokens (legal forms, places kept).
 
@@ -813,10 +819,12 @@ def tokens(text: str, *, for_key: bool = False, brands: bool = False) -> list[st
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text).replace("&", " and ")
     raw = [t for t in _NON_WORD.sub(" ", text).split() if t not in STOPWORDS]
+    heads = _KEY_HEADS if for_key else _HEADS
     out: list[str] = []
     i = 0
     while i < len(raw):
-        for n in range(min(_MERGE_MAX, len(raw) - i), 1, -1):  # "h k", "hong kong", "ke ji"
+        can_merge = i + 1 < len(raw) and (raw[i] in heads or (not for_key and (raw[i] + raw[i + 1])[:2] in _FORM_STARTS))
+        for n in range(min(_MERGE_MAX, len(raw) - i), 1, -1) if can_merge else ():  # "h k", "hong kong", "ke ji"
             merged = "".join(raw[i : i + n])
             if not for_key and merged not in canon and len(merged) >= 12 and merged[:2] in _FORM_STARTS:  # "Aktzionernoe Obschestvo"
                 merged = _FORMS_FOLDED.get(roman_fold(merged), merged)

@@ -388,8 +388,11 @@ def _shown(vals: tuple, cols: tuple[str, ...]) -> str:
     return f"{vals[0]}: {vals[1]}" if cols[0] == "kind" else str(vals[0])
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")  # what str.isalnum() refuses: re's \w is isalnum() or "_"
+
+
 def _alnum(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+    return _NOT_ALNUM.sub("", text.lower())
 
 
 def _same_text(text: str | None, field: str = "") -> str:
