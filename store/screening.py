@@ -9,6 +9,7 @@ re-imports and rebuilds, each run with the list snapshots it was screened agains
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gc
 import hashlib
 import io
@@ -94,14 +95,17 @@ class Result:
 
 
 def read_rows(path: Path, name_column: str | None = None, country_column: str | None = None) -> tuple[list[str], list[Row], list[Row]]:
-    """(columns, rows, rejected rows) of a CSV, TSV or JSON-lines file; one-line errors for what cannot be read."""
-    try:
-        text = read_text(path)
-    except ImportFailed as exc:
-        raise ScreenFailed(str(exc)) from None
-    if not text.strip():
-        raise ScreenFailed(f"{path}: file is empty")
-    records = _json_lines(path, text) if text.lstrip().startswith("{") else _delimited(path, text)
+    """(columns, rows, rejected rows) of a CSV, TSV, JSON-lines or Parquet file; one-line errors for what cannot be read."""
+    if path.suffix.lower() == ".parquet":
+        records = _parquet(path)
+    else:
+        try:
+            text = read_text(path)
+        except ImportFailed as exc:
+            raise ScreenFailed(str(exc)) from None
+        if not text.strip():
+            raise ScreenFailed(f"{path}: file is empty")
+        records = _json_lines(path, text) if text.lstrip().startswith("{") else _delimited(path, text)
     columns = list(dict.fromkeys(k for _, rec in records[:1000] for k in rec))
     name_col = _pick(path, columns, name_column, NAME_COLUMNS, "name", required=True) or ""
     country_col = _pick(path, columns, country_column, COUNTRY_COLUMNS, "country", required=False)
@@ -133,6 +137,21 @@ def _delimited(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     except csv.Error as exc:
         raise ScreenFailed(f"{path}:{line}: CSV error ({exc})") from None
     return out
+
+
+def _parquet(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """A Parquet file's rows (pyarrow, of the optional ``dask`` extra), numbered from 1 as a line is in a text file."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ScreenFailed(f"{path}: reading Parquet needs pyarrow: pip install 'watchlist[dask]'") from None
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise ScreenFailed(f"{path}: not a Parquet file that can be read ({str(exc).splitlines()[0][:200]})") from None
+    if not table.num_rows:
+        raise ScreenFailed(f"{path}: file is empty")
+    return list(enumerate(table.to_pylist(), 1))
 
 
 def _json_lines(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
@@ -406,14 +425,22 @@ def file_hash(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def save_run(db: sqlite_utils.Database, path: Path | str, results: list[Result], threshold: float, digest: str | None = None) -> int:
-    """Keep a run and its rows; return its id."""
+def save_run(
+    db: sqlite_utils.Database,
+    path: Path | str,
+    results: list[Result],
+    threshold: float,
+    digest: str | None = None,
+    totals: dict[str, Any] | None = None,
+) -> int:
+    """Keep a run and its rows; return its id. ``totals``: the run's summary when ``results`` are not all its rows (a
+    distributed run keeps only the rows worth triage)."""
     digest = digest or file_hash(Path(path))
     with transaction(db.conn) as conn:
         run_id = inserted(
             conn.execute(
                 "INSERT INTO user_screening_runs (file, content_hash, started, user, threshold, snapshot, summary) VALUES (?,?,?,?,?,?,?)",
-                (str(path), digest, now(), user(), threshold, json.dumps(snapshot(db)), json.dumps(summary(results))),
+                (str(path), digest, now(), user(), threshold, json.dumps(snapshot(db)), json.dumps(totals or summary(results))),
             )
         )
         conn.executemany(
@@ -465,7 +492,9 @@ def runs(db: sqlite_utils.Database) -> list[ScreeningRun]:
         " (SELECT count(*) FROM user_screening_decisions d WHERE d.run_id = r.id) AS decided"
         " FROM user_screening_runs r ORDER BY r.id DESC",
     )
-    return [of_row(ScreeningRun, r, snapshot=json.loads(r["snapshot"]), summary=json.loads(r["summary"])) for r in out]
+    runs = [of_row(ScreeningRun, r, snapshot=json.loads(r["snapshot"]), summary=json.loads(r["summary"])) for r in out]
+    # a distributed run keeps only the rows worth triage: its rows are those its summary counted
+    return [dataclasses.replace(r, rows=r.summary.get("rows", r.rows)) for r in runs]
 
 
 def run_rows(db: sqlite_utils.Database, run_id: int) -> list[ScreeningRow]:

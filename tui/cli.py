@@ -26,6 +26,7 @@ from watchlist.store import ImportFailed, ReadOnlyStore, StoreError, connect, de
 from watchlist.store import backup as backup_
 from watchlist.store import changes as changes_
 from watchlist.store import db as db_mod
+from watchlist.store import distributed as distributed_
 from watchlist.store import export as export_mod
 from watchlist.store import hs as hs_
 from watchlist.store import links as links_
@@ -664,11 +665,11 @@ def goods(obj: Context, hs: str, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--name-column", metavar="C", help="Column (or JSON key) holding the name (default: name, company, counterparty…).")
 @click.option("--country-column", metavar="C", help="Column holding an ISO-2 country (default: country, jurisdiction… if present).")
 @click.option("--threshold", default=screening.THRESHOLD, show_default=True, type=click.FloatRange(50, 100), help="Lowest score reported as a match.")
-@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write every row with its result here.")
+@click.option("-o", "--out", type=click.Path(path_type=Path), help="Write every row with its result here (with --scheduler: a folder).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl"]), help="Output format (default: from OUT's extension).")
 @click.option("--changed-only", is_flag=True, help="Write only rows whose result changed since the last run of this file.")
 @click.option("--no-save", is_flag=True, help="Do not keep the run for triage.")
@@ -677,7 +678,14 @@ def goods(obj: Context, hs: str, as_json: bool) -> None:
     default=min(4, os.cpu_count() or 1),
     show_default="the cores, up to 4",
     type=click.IntRange(1, 64),
-    help="Processes screening in parallel (files over 500 rows; not on Windows).",
+    help="Processes screening in parallel (files over 500 rows; not on Windows); with --scheduler local, the cluster's workers.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDR",
+    help="Screen on a Dask cluster: tcp://HOST:PORT of its scheduler, or 'local' for a LocalCluster of --workers processes. "
+    "FILE may then be a folder of partitions (CSV, TSV, JSON lines, Parquet) and -o is a folder for their results "
+    "(pip install 'watchlist[dask]').",
 )
 @click.option(
     "--encoding",
@@ -697,13 +705,24 @@ def screen(
     changed_only: bool,
     no_save: bool,
     workers: int,
+    scheduler: str | None,
     encoding: str | None,
 ) -> None:
-    """Screen a file of counterparties (CSV, TSV or JSON lines): every row with its best matches, why, and a summary by list."""
+    """Screen a file of counterparties (CSV, TSV, JSON lines or Parquet): every row with its best matches, why, and a
+    summary by list. With --scheduler, a folder of partitions on a Dask cluster."""
 
     if str(file) != "-" and not file.exists():
         _fail(f"{file}: no such file")
     _not_the_store(obj, file)
+    if scheduler:
+        if changed_only or fmt:
+            _fail("--changed-only and --format are for one file: a distributed run writes each partition's results in its own format")
+        _screen_distributed(obj, file, out, scheduler, workers, threshold, name_column, country_column, save=not no_save)
+        return
+    if file.is_dir():
+        _fail(f"{file}: is a folder; to screen a folder of partitions give --scheduler (local, or tcp://HOST:PORT of a Dask cluster)")
+    if out and out.is_dir():
+        _fail(f"{out}: is a folder; -o names the file to write (a folder only with --scheduler)")
     try:
         with _readable(file) as readable:
             columns, rows, rejected = screening.read_rows(readable, name_column, country_column)
@@ -768,6 +787,76 @@ def screen(
             "without a country (column country_read says which)",
             err=True,
         )
+
+
+def _screen_distributed(
+    obj: Context,
+    source: Path,
+    out: Path | None,
+    scheduler: str,
+    workers: int,
+    threshold: float,
+    name_column: str | None,
+    country_column: str | None,
+    save: bool,
+) -> None:
+    """``screen --scheduler``: every partition of ``source`` on a Dask cluster, results in the folder ``out``."""
+    if str(source) == "-":
+        _fail("--scheduler reads files its workers can open, not standard input")
+    if out is None or str(out) == "-":
+        _fail("--scheduler needs -o FOLDER: each partition's results are written there, with summary.json")
+    if out.exists() and not out.is_dir():
+        _fail(f"{out}: is a file; -o names a folder for the partitions' results")
+    if out.is_symlink():
+        _fail(f"{out}: is a symbolic link; give the folder itself")
+    if out.exists() and source.is_dir() and os.path.samefile(out, source):
+        _fail(f"{out}: is the partitions' own folder; give another folder for their results")
+    try:
+        parts = distributed_.partitions(source)
+    except ImportFailed as exc:
+        _fail(str(exc))
+    for part in parts:
+        _not_the_store(obj, part)
+    db = obj.db(write=save)
+    _require_lists(obj, db)
+    try:
+        client = distributed_.connect_cluster(scheduler, workers)
+    except StoreError as exc:
+        _fail(str(exc))
+    try:
+        with client:
+            run = distributed_.screen_partitions(
+                db,
+                obj.db_path,
+                source,
+                out,
+                client,
+                threshold,
+                name_column,
+                country_column,
+                save=save,
+                progress=None if PROGRESS["quiet"] or not sys.stderr.isatty() else _partitions_done,
+            )
+    except ImportFailed as exc:
+        _fail(str(exc))
+    finally:
+        cluster = getattr(client, "cluster", None)
+        if cluster is not None and scheduler == distributed_.LOCAL:
+            cluster.close()
+    total = run.totals
+    by_list = ", ".join(f"{k} {v}" for k, v in total["by_list"].items()) or "none"
+    per_worker = "; ".join(f"{name}: {w['rows']:.0f} rows, {w['rows_per_second']:.0f} rows/s" for name, w in sorted(run.workers.items()))
+    echo(
+        f"{source}: {total['partitions']} partitions, {total['rows']} rows, {total['potential_matches']} potential matches ({by_list}), "
+        f"{total['no_match']} no match, {total['rejected']} rejected; {run.seconds:.1f} s on {len(run.workers)} workers ({per_worker}); "
+        f"results and summary.json in {out}" + (f"; run {run.run_id} saved for triage (its potential matches and rejected rows)" if run.run_id else ""),
+        err=True,
+    )
+
+
+def _partitions_done(done: int, total: int) -> None:
+    """A distributed run's progress on a terminal: one line that rewrites itself."""
+    click.echo(f"\rscreened {done}/{total} partitions", nl=done == total, err=True)
 
 
 def _not_the_store(obj: Context, path: Path) -> None:

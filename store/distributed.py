@@ -1,0 +1,282 @@
+"""Screening past one machine: input partitions (CSV, TSV, JSON lines or Parquet files) screened on a Dask cluster.
+
+The client makes sure the store's saved search index is current, then sends one task per partition. Each worker
+process loads that index once (from the store's folder, which every worker must reach at the same path: a shared
+disk on a real cluster) and screens its partitions with the same engine as ``watchlist screen`` on one machine. Each
+task writes its partition's results beside the others (``OUT/<partition>.screened.csv``, or ``.parquet`` for Parquet
+input) and sends back only counts, the rows with a potential match or rejected, and its timing. The client writes
+``OUT/summary.json`` and keeps the run for triage like any other, with those rows.
+
+Dask (``dask[distributed]``) and pyarrow are an optional extra: ``pip install 'watchlist[dask]'``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .db import connect
+from .errors import StoreError
+from .export import write_whole
+from .index_file import open_index
+from .screening import THRESHOLD, Result, Row, ScreenFailed, _out_row, read_rows, result_chunks, save_run, screen_rows, summary
+from .search import SearchIndex
+
+PARTITION_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet")
+LOCAL = "local"  # --scheduler local: a LocalCluster of --workers processes on this machine
+_INDEXES: dict[tuple[str, float], SearchIndex] = {}  # per worker process: the store's index, loaded once
+
+
+@dataclass
+class PartitionDone:
+    """What a task sends back: counts and the rows worth triage, never every row (those are in its output file)."""
+
+    partition: str
+    out: str
+    lines: int  # the partition's last line (line numbers of the run continue from it)
+    digest: str
+    totals: dict[str, Any]
+    kept: list[Result]
+    seconds: float
+    worker: str
+
+
+@dataclass
+class DistributedRun:
+    """A finished distributed screening: totals over every partition, the run kept for triage, per-worker figures."""
+
+    totals: dict[str, Any]
+    run_id: int | None
+    partitions: list[PartitionDone]
+    seconds: float
+    workers: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def partitions(source: Path) -> list[Path]:
+    """The partitions of ``source``: the file itself, or a folder's files of a known kind, by name."""
+    if source.is_dir():
+        found = sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in PARTITION_SUFFIXES and not p.name.startswith("."))
+        if not found:
+            raise ScreenFailed(f"{source}: no partitions in this folder (files ending {', '.join(PARTITION_SUFFIXES)})")
+        return found
+    if not source.is_file():
+        raise ScreenFailed(f"{source}: no such file or folder")
+    return [source]
+
+
+def connect_cluster(scheduler: str, workers: int) -> Any:
+    """A Dask client: of the scheduler at ``scheduler`` (tcp://HOST:PORT), or of a new LocalCluster of ``workers``
+    single-threaded processes when it is ``local``. One line when Dask is not installed or the scheduler is away."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise StoreError("distributed screening needs Dask: pip install 'watchlist[dask]'") from None
+    try:
+        if scheduler == LOCAL:  # a task's error comes back to the client as raised; the workers' own logs stay quiet
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL)
+            return Client(cluster)
+        return Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise StoreError(f"{scheduler}: cannot reach the Dask scheduler ({exc})") from None
+
+
+def screen_partitions(
+    db: sqlite_utils.Database,
+    store_path: Path,
+    source: Path,
+    out_dir: Path,
+    client: Any,
+    threshold: float = THRESHOLD,
+    name_column: str | None = None,
+    country_column: str | None = None,
+    save: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> DistributedRun:
+    """Screen every partition of ``source`` on ``client``'s cluster; results in ``out_dir``, the run kept (``save``)."""
+    from dask.distributed import as_completed
+
+    parts = partitions(source)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    open_index(db.conn)  # current and saved beside the store before any worker loads it
+    started = time.perf_counter()
+    futures = [
+        client.submit(
+            screen_partition,
+            str(store_path),
+            str(p),
+            str(out_dir / _out_name(p)),
+            threshold,
+            name_column,
+            country_column,
+            key=f"screen-{i}-{p.name}",
+            pure=False,
+        )
+        for i, p in enumerate(parts)
+    ]
+    done: dict[str, PartitionDone] = {}
+    for future in as_completed(futures):
+        result = future.result()  # a task's ScreenFailed comes back here as raised, naming its file and line
+        done[result.partition] = result
+        if progress:
+            progress(len(done), len(parts))
+    ordered = [done[str(p)] for p in parts]
+    seconds = time.perf_counter() - started
+    totals = merge_totals([d.totals for d in ordered])
+    totals["partitions"] = len(ordered)
+    totals["out"] = str(out_dir)
+    kept = _renumbered(ordered)
+    run_id = save_run(db, source, kept, threshold, _digest(ordered), totals=totals) if save else None
+    run = DistributedRun(totals, run_id, ordered, seconds, _per_worker(ordered))
+    write_whole(out_dir / "summary.json", [json.dumps(_summary(run), indent=2, ensure_ascii=False) + "\n"])
+    return run
+
+
+def screen_partition(store_path: str, partition: str, out: str, threshold: float, name_column: str | None, country_column: str | None) -> PartitionDone:
+    """On a worker: screen one partition with the store's saved index (loaded once per process) and write its results."""
+    started = time.perf_counter()
+    path = Path(partition)
+    columns, rows, rejected = read_rows(path, name_column, country_column)
+    index = _worker_index(store_path)
+    results = screen_rows(index, rows, threshold) if rows else []
+    results += [
+        Result(r, status="rejected", error="empty name" if not r.name.strip() else "nothing in the name can be matched (no letters or digits)")
+        for r in rejected
+    ]
+    results.sort(key=lambda r: r.row.line)
+    _write(results, columns, Path(out))
+    totals = summary(results)
+    lines = max((r.row.line for r in results), default=1)
+    kept = [r for r in results if r.status != "no match"]
+    for r in kept:
+        r.row.fields = {"partition": path.name, "partition_line": str(r.row.line), **r.row.fields}
+    return PartitionDone(partition, out, lines, _file_digest(path), totals, kept, time.perf_counter() - started, _worker_name())
+
+
+def merge_totals(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The totals of several partitions' ``screening.summary`` as one."""
+    by_list: Counter[str] = Counter()
+    for p in parts:
+        by_list.update(p["by_list"])
+    return {
+        "rows": sum(p["rows"] for p in parts),
+        "potential_matches": sum(p["potential_matches"] for p in parts),
+        "no_match": sum(p["no_match"] for p in parts),
+        "rejected": sum(p["rejected"] for p in parts),
+        "by_list": dict(by_list.most_common()),
+        "unknown_countries": sorted({c for p in parts for c in p["unknown_countries"]}),
+    }
+
+
+def _worker_index(store_path: str) -> SearchIndex:
+    """The store's saved index, loaded once in this process (again only when the store file changed)."""
+    stamp = (store_path, os.stat(store_path).st_mtime)
+    index = _INDEXES.get(stamp)
+    if index is None:
+        db = connect(Path(store_path), readonly=True)
+        index = open_index(db.conn)
+        index.cache_limit = max(index.cache_limit, 500_000)  # rows share words: expand each once
+        _INDEXES.clear()
+        _INDEXES[stamp] = index
+    return index
+
+
+def _out_name(partition: Path) -> str:
+    stem = partition.name[: -len(partition.suffix)] if partition.suffix else partition.name
+    return f"{stem}.screened.parquet" if partition.suffix.lower() == ".parquet" else f"{stem}.screened.csv"
+
+
+def _write(results: list[Result], columns: list[str], out: Path) -> None:
+    """A partition's every row with its result: Parquet for Parquet input (pyarrow), else CSV; whole or not at all."""
+    if out.suffix != ".parquet":
+        write_whole(out, result_chunks(results, columns, "csv"))
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table: dict[str, list[Any]] = {"line": [r.row.line for r in results]}
+    for c in columns:
+        table[c] = [r.row.fields.get(c, "") for r in results]
+    cells = [_out_row(r) for r in results]
+    for k in cells[0] if cells else ():
+        table.setdefault(k, [str(c[k]) for c in cells])
+    partial = out.with_name(f".{out.name}.partial")
+    pq.write_table(pa.table(table), partial)
+    partial.replace(out)
+
+
+def _renumbered(parts: list[PartitionDone]) -> list[Result]:
+    """The kept rows of every partition with line numbers of the whole run (each partition's after the one before);
+    the partition and its own line stay in the row's input."""
+    out: list[Result] = []
+    offset = 0
+    for part in parts:
+        for r in part.kept:
+            r.row = Row(offset + r.row.line, r.row.name, r.row.country, r.row.fields, r.row.country_given)
+            out.append(r)
+        offset += part.lines
+    return out
+
+
+def _digest(parts: list[PartitionDone]) -> str:
+    """One digest of the partitions' digests, in order: which runs were of the same input."""
+    return hashlib.sha256("".join(f"{Path(p.partition).name}:{p.digest}\n" for p in parts).encode()).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as f:  # an input partition, never the store
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _worker_name() -> str:
+    try:
+        from dask.distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _per_worker(parts: list[PartitionDone]) -> dict[str, dict[str, float]]:
+    """Rows, busy seconds and rows a second of each worker."""
+    out: dict[str, dict[str, float]] = {}
+    for p in parts:
+        w = out.setdefault(p.worker, {"partitions": 0, "rows": 0, "seconds": 0.0})
+        w["partitions"] += 1
+        w["rows"] += p.totals["rows"]
+        w["seconds"] += p.seconds
+    for w in out.values():
+        w["rows_per_second"] = round(w["rows"] / w["seconds"], 1) if w["seconds"] else 0.0
+        w["seconds"] = round(w["seconds"], 2)
+    return out
+
+
+def _summary(run: DistributedRun) -> dict[str, Any]:
+    return {
+        **run.totals,
+        "run_id": run.run_id,
+        "seconds": round(run.seconds, 2),
+        "rows_per_second": round(run.totals["rows"] / run.seconds, 1) if run.seconds else 0.0,
+        "workers": run.workers,
+        "partitions_done": [
+            {
+                "partition": Path(p.partition).name,
+                "out": Path(p.out).name,
+                "rows": p.totals["rows"],
+                "potential_matches": p.totals["potential_matches"],
+                "seconds": round(p.seconds, 2),
+                "worker": p.worker,
+            }
+            for p in run.partitions
+        ],
+    }

@@ -1,0 +1,102 @@
+"""Screening on a Dask cluster (a real LocalCluster of two worker processes): partitions in, partitions and a summary
+out, the same answers as screening the whole file on one machine, and the run kept for triage."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from watchlist.store import connect, screening
+
+pq = pytest.importorskip("pyarrow.parquet", reason="the dask extra (pyarrow) is not installed")
+pa = pytest.importorskip("pyarrow")
+pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).parent / "data"
+
+
+def _watchlist(store: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "watchlist.tui", "--db", str(store), *args], cwd=ROOT, capture_output=True, text=True, timeout=240)
+
+
+def _partitions(folder: Path) -> list[dict[str, str]]:
+    """Real listed names as people write them and real unlisted firms, in three CSV partitions and one Parquet."""
+    rows = list(csv.DictReader((DATA / "screening_listed.csv").open(encoding="utf-8")))[:60]
+    rows += list(csv.DictReader((DATA / "screening_unlisted.csv").open(encoding="utf-8")))[:60]
+    rows.append({"name": "  ", "country": "HK"})  # rejected: no name
+    folder.mkdir()
+    for i in range(3):
+        with (folder / f"part-{i}.csv").open("w", newline="", encoding="utf-8") as f:
+            out = csv.writer(f)
+            out.writerow(["name", "country"])
+            out.writerows([r["name"], r["country"]] for r in rows[i * 30 : (i + 1) * 30])
+    rest = rows[90:]
+    pq.write_table(pa.table({"name": [r["name"] for r in rest], "country": [r["country"] for r in rest]}), folder / "part-3.parquet")
+    (folder / "notes.md").write_text("not a partition", encoding="utf-8")  # other files in the folder are left alone
+    return rows
+
+
+def test_partitions_screened_on_a_local_cluster_answer_as_one_machine_does(seed_db_copy: Path, tmp_path: Path):
+    rows = _partitions(tmp_path / "parts")
+    whole = tmp_path / "whole.csv"
+    with whole.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["name", "country"])
+        out.writerows([r["name"], r["country"]] for r in rows)
+    one = _watchlist(seed_db_copy, "screen", str(whole), "-o", str(tmp_path / "whole.out.csv"), "--no-save")
+    assert one.returncode == 0, one.stderr
+
+    done = _watchlist(seed_db_copy, "screen", str(tmp_path / "parts"), "--scheduler", "local", "--workers", "2", "-o", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "4 partitions, 121 rows" in done.stderr and "on 2 workers" in done.stderr and "Traceback" not in done.stderr
+
+    expected = [(r["name"], r["status"], r["entity_key"], r["score"]) for r in csv.DictReader((tmp_path / "whole.out.csv").open(encoding="utf-8"))]
+    got = []
+    for i in range(3):
+        got += [
+            (r["name"], r["status"], r["entity_key"], r["score"])
+            for r in csv.DictReader((tmp_path / "out" / f"part-{i}.screened.csv").open(encoding="utf-8"))
+        ]
+    table = pq.read_table(tmp_path / "out" / "part-3.screened.parquet").to_pylist()
+    got += [(r["name"], r["status"], r["entity_key"], r["score"]) for r in table]
+    assert got == expected  # the same engine, row for row, whichever worker screened it
+    assert sum(status == "potential match" for _, status, _, _ in got) >= 50
+
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["rows"] == 121 and summary["partitions"] == 4 and summary["rejected"] == 1
+    assert summary["potential_matches"] == sum(status == "potential match" for _, status, _, _ in expected)
+    assert len(summary["workers"]) == 2 and all(w["rows_per_second"] > 0 for w in summary["workers"].values())
+    assert sum(w["rows"] for w in summary["workers"].values()) == 121
+
+    db = connect(seed_db_copy)  # the run is kept for triage like any other: its potential matches and rejected rows
+    run = screening.runs(db)[0]
+    assert run.id == summary["run_id"] and run.rows == 121 and run.summary["potential_matches"] == summary["potential_matches"]
+    kept = screening.run_rows(db, run.id)
+    assert len(kept) == summary["potential_matches"] + 1 and len({r.line for r in kept}) == len(kept)
+    first = next(r for r in kept if r.status == "potential match")
+    (given,) = db.conn.execute("SELECT input FROM user_screening_rows WHERE run_id = ? AND line = ?", (run.id, first.line)).fetchone()
+    assert json.loads(given)["partition"].startswith("part-") and first.name in {r["name"] for r in rows}
+    screening.decide(db, run.id, first.line, "match", "checked on the cluster's output")
+    assert screening.audit(db, run.id).rows
+    db.conn.close()
+
+
+def test_a_bad_partition_or_scheduler_is_one_line(seed_db_copy: Path, tmp_path: Path):
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    (parts / "a.csv").write_text("company\nSinno Electronics\n", encoding="utf-8")
+    (parts / "b.csv").write_text("street\nKowloon\n", encoding="utf-8")  # no name column
+    bad = _watchlist(seed_db_copy, "screen", str(parts), "--scheduler", "local", "--workers", "1", "-o", str(tmp_path / "out"))
+    assert bad.returncode == 1 and "b.csv:1: no name column" in bad.stderr and bad.stderr.count("\n") == 1, bad.stderr
+    away = _watchlist(seed_db_copy, "screen", str(parts), "--scheduler", "tcp://127.0.0.1:9", "-o", str(tmp_path / "out"))
+    assert away.returncode == 1 and "tcp://127.0.0.1:9" in away.stderr and away.stderr.count("\n") == 1, away.stderr
+    folder = _watchlist(seed_db_copy, "screen", str(parts))
+    assert folder.returncode == 1 and "--scheduler" in folder.stderr
+    no_out = _watchlist(seed_db_copy, "screen", str(parts), "--scheduler", "local")
+    assert no_out.returncode == 1 and "-o FOLDER" in no_out.stderr
