@@ -29,6 +29,7 @@ import sqlite_utils
 from .db import connect
 from .errors import StoreError
 from .export import write_whole
+from .importers.reading import ENCODING
 from .index_file import open_index
 from .screening import THRESHOLD, Result, Row, ScreenFailed, _out_row, read_rows, result_chunks, save_run, screen_rows, summary
 from .search import SearchIndex
@@ -102,6 +103,7 @@ def screen_partitions(
     country_column: str | None = None,
     save: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    encoding: str | None = None,
 ) -> DistributedRun:
     """Screen every partition of ``source`` on ``client``'s cluster; results in ``out_dir``, the run kept (``save``)."""
     from dask.distributed import as_completed
@@ -119,6 +121,7 @@ def screen_partitions(
             threshold,
             name_column,
             country_column,
+            encoding,
             key=f"screen-{i}-{p.name}",
             pure=False,
         )
@@ -142,9 +145,13 @@ def screen_partitions(
     return run
 
 
-def screen_partition(store_path: str, partition: str, out: str, threshold: float, name_column: str | None, country_column: str | None) -> PartitionDone:
-    """On a worker: screen one partition with the store's saved index (loaded once per process) and write its results."""
+def screen_partition(
+    store_path: str, partition: str, out: str, threshold: float, name_column: str | None, country_column: str | None, encoding: str | None = None
+) -> PartitionDone:
+    """On a worker: screen one partition with the store's saved index (loaded once per process) and write its results.
+    ``encoding``: the client's --encoding, for text partitions that are not UTF-8."""
     started = time.perf_counter()
+    ENCODING["name"] = encoding
     path = Path(partition)
     columns, rows, rejected = read_rows(path, name_column, country_column)
     index = _worker_index(store_path)

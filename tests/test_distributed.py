@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from watchlist.store import connect, screening
+from watchlist.store import connect, distributed, screening
 
 pq = pytest.importorskip("pyarrow.parquet", reason="the dask extra (pyarrow) is not installed")
 pa = pytest.importorskip("pyarrow")
@@ -38,7 +38,6 @@ def _partitions(folder: Path) -> list[dict[str, str]]:
             out.writerows([r["name"], r["country"]] for r in rows[i * 30 : (i + 1) * 30])
     rest = rows[90:]
     pq.write_table(pa.table({"name": [r["name"] for r in rest], "country": [r["country"] for r in rest]}), folder / "part-3.parquet")
-    (folder / "notes.md").write_text("not a partition", encoding="utf-8")  # other files in the folder are left alone
     return rows
 
 
@@ -100,3 +99,16 @@ def test_a_bad_partition_or_scheduler_is_one_line(seed_db_copy: Path, tmp_path: 
     assert folder.returncode == 1 and "--scheduler" in folder.stderr
     no_out = _watchlist(seed_db_copy, "screen", str(parts), "--scheduler", "local")
     assert no_out.returncode == 1 and "-o FOLDER" in no_out.stderr
+
+
+def test_a_worker_reads_a_windows_partition_in_the_clients_encoding(seed_db_copy: Path, tmp_path: Path):
+    """--encoding reaches the workers: the task function as a worker runs it, on a cp1252 export."""
+    part = tmp_path / "export.csv"
+    part.write_bytes('name,country\r\n"Sinno Electronics Co., Ltd. – Shenzhen",HK\r\nSociété Générale de Négoce,FR\r\n'.encode("cp1252"))
+    with pytest.raises(screening.ScreenFailed, match=r"export\.csv:2: not UTF-8 text"):
+        distributed.screen_partition(str(seed_db_copy), str(part), str(tmp_path / "a.csv"), 85.0, None, None)
+    done = distributed.screen_partition(str(seed_db_copy), str(part), str(tmp_path / "b.csv"), 85.0, None, None, "cp1252")
+    assert done.totals["rows"] == 2 and done.totals["potential_matches"] == 1
+    assert [r.row.fields["name"] for r in done.kept] == ["Sinno Electronics Co., Ltd. – Shenzhen"] and "EL" in done.kept[0].best["lists"]
+    written = list(csv.DictReader((tmp_path / "b.csv").open(encoding="utf-8")))
+    assert [r["name"] for r in written] == ["Sinno Electronics Co., Ltd. – Shenzhen", "Société Générale de Négoce"]

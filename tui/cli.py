@@ -836,6 +836,7 @@ def _screen_distributed(
                 country_column,
                 save=save,
                 progress=None if PROGRESS["quiet"] or not sys.stderr.isatty() else _partitions_done,
+                encoding=ENCODING["name"],
             )
     except ImportFailed as exc:
         _fail(str(exc))
