@@ -151,9 +151,12 @@ def screen_partition(
     """On a worker: screen one partition with the store's saved index (loaded once per process) and write its results.
     ``encoding``: the client's --encoding, for text partitions that are not UTF-8."""
     started = time.perf_counter()
-    ENCODING["name"] = encoding
     path = Path(partition)
-    columns, rows, rejected = read_rows(path, name_column, country_column)
+    before, ENCODING["name"] = ENCODING["name"], encoding
+    try:
+        columns, rows, rejected = read_rows(path, name_column, country_column)
+    finally:
+        ENCODING["name"] = before  # the process's own setting again (a worker's, or a caller's in this process)
     index = _worker_index(store_path)
     results = screen_rows(index, rows, threshold) if rows else []
     results += [

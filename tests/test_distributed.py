@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from watchlist.store import connect, distributed, screening
+from watchlist.store.importers.reading import ENCODING
 
 pq = pytest.importorskip("pyarrow.parquet", reason="the dask extra (pyarrow) is not installed")
 pa = pytest.importorskip("pyarrow")
@@ -108,6 +109,7 @@ def test_a_worker_reads_a_windows_partition_in_the_clients_encoding(seed_db_copy
     with pytest.raises(screening.ScreenFailed, match=r"export\.csv:2: not UTF-8 text"):
         distributed.screen_partition(str(seed_db_copy), str(part), str(tmp_path / "a.csv"), 85.0, None, None)
     done = distributed.screen_partition(str(seed_db_copy), str(part), str(tmp_path / "b.csv"), 85.0, None, None, "cp1252")
+    assert ENCODING["name"] is None  # the task's encoding does not stay behind in the process
     assert done.totals["rows"] == 2 and done.totals["potential_matches"] == 1
     assert [r.row.fields["name"] for r in done.kept] == ["Sinno Electronics Co., Ltd. – Shenzhen"] and "EL" in done.kept[0].best["lists"]
     written = list(csv.DictReader((tmp_path / "b.csv").open(encoding="utf-8")))
