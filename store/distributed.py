@@ -129,7 +129,14 @@ def screen_partitions(
     ]
     done: dict[str, PartitionDone] = {}
     for future in as_completed(futures):
-        result = future.result()  # a task's ScreenFailed comes back here as raised, naming its file and line
+        try:
+            result = future.result()  # a task's ScreenFailed comes back here as raised, naming its file and line
+        except (ScreenFailed, StoreError):
+            raise
+        except Exception as exc:  # a worker that died, could not write, or lacks the store: one line, never a trace
+            raise StoreError(
+                f"{source}: a partition failed on the cluster ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''})"
+            ) from None
         done[result.partition] = result
         if progress:
             progress(len(done), len(parts))
@@ -218,8 +225,8 @@ def _write(results: list[Result], columns: list[str], out: Path) -> None:
     for c in columns:
         table[c] = [r.row.fields.get(c, "") for r in results]
     cells = [_out_row(r) for r in results]
-    for k in cells[0] if cells else ():
-        table.setdefault(k, [str(c[k]) for c in cells])
+    for k in cells[0] if cells else ():  # a result field named as an input column gets a prefix (Parquet names are unique)
+        table["screened_" + k if k in table else k] = [str(c[k]) for c in cells]
     partial = out.with_name(f".{out.name}.partial")
     pq.write_table(pa.table(table), partial)
     partial.replace(out)

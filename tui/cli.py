@@ -838,7 +838,7 @@ def _screen_distributed(
                 progress=None if PROGRESS["quiet"] or not sys.stderr.isatty() else _partitions_done,
                 encoding=ENCODING["name"],
             )
-    except ImportFailed as exc:
+    except (ImportFailed, StoreError, BadOutput) as exc:
         _fail(str(exc))
     finally:
         cluster = getattr(client, "cluster", None)
