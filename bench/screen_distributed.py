@@ -70,12 +70,8 @@ def main() -> None:
         print(f"one process, no cluster (the first partition, {len(rows):,} rows): {floor:,.0f} rows/s")
         rates: dict[int, float] = {}
         for size in (int(s) for s in args.sizes.split(",")):
-            client = distributed.connect_cluster(distributed.LOCAL, size)
-            try:
+            with distributed.cluster(distributed.LOCAL, size) as client:
                 run = distributed.screen_partitions(db, store, parts, work / f"out-{size}", client, save=False)
-            finally:
-                client.close()
-                client.cluster.close()
             rates[size] = run.totals["rows"] / run.seconds
             per = ", ".join(f"{w['rows_per_second']:,.0f}" for w in run.workers.values())
             print(

@@ -19,7 +19,8 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,13 +31,13 @@ from .db import connect
 from .errors import StoreError
 from .export import write_whole
 from .importers.reading import ENCODING
-from .index_file import open_index
-from .screening import THRESHOLD, Result, Row, ScreenFailed, _out_row, read_rows, result_chunks, save_run, screen_rows, summary
+from .index_file import fingerprint, open_index
+from .screening import THRESHOLD, Result, Row, ScreenFailed, file_hash, out_row, read_rows, rejected, result_chunks, save_run, screen_rows, summary
 from .search import SearchIndex
 
 PARTITION_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet")
 LOCAL = "local"  # --scheduler local: a LocalCluster of --workers processes on this machine
-_INDEXES: dict[tuple[str, float], SearchIndex] = {}  # per worker process: the store's index, loaded once
+_INDEXES: dict[tuple[str, str], SearchIndex] = {}  # per worker process: the store's index (by its fingerprint), loaded once
 
 
 @dataclass
@@ -76,6 +77,18 @@ def partitions(source: Path) -> list[Path]:
     return [source]
 
 
+@contextmanager
+def cluster(scheduler: str, workers: int) -> Iterator[Any]:
+    """A Dask client for the length of a ``with``: closed after, and the LocalCluster it started (``local``) with it."""
+    client = connect_cluster(scheduler, workers)
+    try:
+        yield client
+    finally:
+        client.close()
+        if scheduler == LOCAL:
+            client.cluster.close()
+
+
 def connect_cluster(scheduler: str, workers: int) -> Any:
     """A Dask client: of the scheduler at ``scheduler`` (tcp://HOST:PORT), or of a new LocalCluster of ``workers``
     single-threaded processes when it is ``local``. One line when Dask is not installed or the scheduler is away."""
@@ -111,11 +124,13 @@ def screen_partitions(
     parts = partitions(source)
     out_dir.mkdir(parents=True, exist_ok=True)
     open_index(db.conn)  # current and saved beside the store before any worker loads it
+    stamp = fingerprint(db.conn)  # which index the workers must hold: one kept from an earlier run of another store state is loaded again
     started = time.perf_counter()
     futures = [
         client.submit(
             screen_partition,
             str(store_path),
+            stamp,
             str(p),
             str(out_dir / _out_name(p)),
             threshold,
@@ -153,7 +168,14 @@ def screen_partitions(
 
 
 def screen_partition(
-    store_path: str, partition: str, out: str, threshold: float, name_column: str | None, country_column: str | None, encoding: str | None = None
+    store_path: str,
+    stamp: str,
+    partition: str,
+    out: str,
+    threshold: float,
+    name_column: str | None,
+    country_column: str | None,
+    encoding: str | None = None,
 ) -> PartitionDone:
     """On a worker: screen one partition with the store's saved index (loaded once per process) and write its results.
     ``encoding``: the client's --encoding, for text partitions that are not UTF-8."""
@@ -161,15 +183,12 @@ def screen_partition(
     path = Path(partition)
     before, ENCODING["name"] = ENCODING["name"], encoding
     try:
-        columns, rows, rejected = read_rows(path, name_column, country_column)
+        columns, rows, set_aside = read_rows(path, name_column, country_column)
     finally:
         ENCODING["name"] = before  # the process's own setting again (a worker's, or a caller's in this process)
-    index = _worker_index(store_path)
+    index = _worker_index(store_path, stamp)
     results = screen_rows(index, rows, threshold) if rows else []
-    results += [
-        Result(r, status="rejected", error="empty name" if not r.name.strip() else "nothing in the name can be matched (no letters or digits)")
-        for r in rejected
-    ]
+    results += rejected(set_aside)
     results.sort(key=lambda r: r.row.line)
     _write(results, columns, Path(out))
     totals = summary(results)
@@ -177,7 +196,7 @@ def screen_partition(
     kept = [r for r in results if r.status != "no match"]
     for r in kept:
         r.row.fields = {"partition": path.name, "partition_line": str(r.row.line), **r.row.fields}
-    return PartitionDone(partition, out, lines, _file_digest(path), totals, kept, time.perf_counter() - started, _worker_name())
+    return PartitionDone(partition, out, lines, file_hash(path), totals, kept, time.perf_counter() - started, _worker_name())
 
 
 def merge_totals(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -195,16 +214,17 @@ def merge_totals(parts: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _worker_index(store_path: str) -> SearchIndex:
-    """The store's saved index, loaded once in this process (again only when the store file changed)."""
-    stamp = (store_path, os.stat(store_path).st_mtime)
-    index = _INDEXES.get(stamp)
+def _worker_index(store_path: str, stamp: str) -> SearchIndex:
+    """The store's saved index, loaded once in this process, and again when the client's ``stamp`` (the index
+    fingerprint: data generation, last import, counts) says the store changed. A file's mtime would not: a write can
+    stay in the WAL."""
+    index = _INDEXES.get((store_path, stamp))
     if index is None:
         db = connect(Path(store_path), readonly=True)
         index = open_index(db.conn)
         index.cache_limit = max(index.cache_limit, 500_000)  # rows share words: expand each once
         _INDEXES.clear()
-        _INDEXES[stamp] = index
+        _INDEXES[(store_path, stamp)] = index
     return index
 
 
@@ -224,7 +244,7 @@ def _write(results: list[Result], columns: list[str], out: Path) -> None:
     table: dict[str, list[Any]] = {"line": [r.row.line for r in results]}
     for c in columns:
         table[c] = [r.row.fields.get(c, "") for r in results]
-    cells = [_out_row(r) for r in results]
+    cells = [out_row(r) for r in results]
     for k in cells[0] if cells else ():  # a result field named as an input column gets a prefix (Parquet names are unique)
         table["screened_" + k if k in table else k] = [str(c[k]) for c in cells]
     partial = out.with_name(f".{out.name}.partial")
@@ -248,11 +268,6 @@ def _renumbered(parts: list[PartitionDone]) -> list[Result]:
 def _digest(parts: list[PartitionDone]) -> str:
     """One digest of the partitions' digests, in order: which runs were of the same input."""
     return hashlib.sha256("".join(f"{Path(p.partition).name}:{p.digest}\n" for p in parts).encode()).hexdigest()
-
-
-def _file_digest(path: Path) -> str:
-    with path.open("rb") as f:  # an input partition, never the store
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _worker_name() -> str:

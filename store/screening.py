@@ -202,6 +202,14 @@ def screen_row(index: SearchIndex, row: Row, threshold: float = THRESHOLD, keep:
     return screen_rows(index, [row], threshold, keep)[0]
 
 
+def rejected(rows: list[Row]) -> list[Result]:
+    """Rows that cannot be screened, as results saying why (``read_rows`` set them aside)."""
+    return [
+        Result(r, status="rejected", error="empty name" if not r.name.strip() else "nothing in the name can be matched (no letters or digits)")
+        for r in rows
+    ]
+
+
 def screen_rows(index: SearchIndex, rows: list[Row], threshold: float = THRESHOLD, keep: int = 3) -> list[Result]:
     """Screen rows together: each matched on its own, then one read of the store for all their matches' names."""
     ranked = [_rank(index, row, threshold, keep) for row in rows]
@@ -362,7 +370,7 @@ def _by_list(listings: list[dict[str, str]], field: str) -> str:
     return "; ".join(facts)
 
 
-def _out_row(r: Result) -> dict[str, Any]:
+def out_row(r: Result) -> dict[str, Any]:
     b = r.best or {}
     return {
         "status": r.status if not r.error else f"rejected: {r.error}",
@@ -386,14 +394,12 @@ def result_chunks(results: list[Result], columns: list[str], fmt: str) -> list[s
     """Every input row with its result as CSV, TSV or JSON lines; header and cells defused for spreadsheets."""
 
     if fmt == "jsonl":
-        return [
-            json.dumps({"line": r.row.line, "input": r.row.fields, **_out_row(r), "matches": r.matches}, ensure_ascii=False) + "\n" for r in results
-        ]
+        return [json.dumps({"line": r.row.line, "input": r.row.fields, **out_row(r), "matches": r.matches}, ensure_ascii=False) + "\n" for r in results]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t" if fmt == "tsv" else ",")
     writer.writerow(["line", *[csv_cell(c) for c in columns], *OUT_FIELDS])
     for r in results:
-        cells = _out_row(r)
+        cells = out_row(r)
         writer.writerow([r.row.line, *[csv_cell(r.row.fields.get(c, "")) for c in columns], *[csv_cell(cells[k]) for k in OUT_FIELDS]])
     return [buffer.getvalue()]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from watchlist.store import connect, distributed, screening
 from watchlist.store.importers.reading import ENCODING
+from watchlist.store.index_file import fingerprint
 
 pq = pytest.importorskip("pyarrow.parquet", reason="the dask extra (pyarrow) is not installed")
 pa = pytest.importorskip("pyarrow")
@@ -106,11 +108,14 @@ def test_a_bad_partition_or_scheduler_is_one_line(seed_db_copy: Path, tmp_path: 
 
 def test_a_worker_reads_a_windows_partition_in_the_clients_encoding(seed_db_copy: Path, tmp_path: Path):
     """--encoding reaches the workers: the task function as a worker runs it, on a cp1252 export."""
+    conn = sqlite3.connect(seed_db_copy)
+    stamp = fingerprint(conn)  # what the client sends: which store state the worker's index must be of
+    conn.close()
     part = tmp_path / "export.csv"
     part.write_bytes('name,country\r\n"Sinno Electronics Co., Ltd. – Shenzhen",HK\r\nSociété Générale de Négoce,FR\r\n'.encode("cp1252"))
     with pytest.raises(screening.ScreenFailed, match=r"export\.csv:2: not UTF-8 text"):
-        distributed.screen_partition(str(seed_db_copy), str(part), str(tmp_path / "a.csv"), 85.0, None, None)
-    done = distributed.screen_partition(str(seed_db_copy), str(part), str(tmp_path / "b.csv"), 85.0, None, None, "cp1252")
+        distributed.screen_partition(str(seed_db_copy), stamp, str(part), str(tmp_path / "a.csv"), 85.0, None, None)
+    done = distributed.screen_partition(str(seed_db_copy), stamp, str(part), str(tmp_path / "b.csv"), 85.0, None, None, "cp1252")
     assert ENCODING["name"] is None  # the task's encoding does not stay behind in the process
     assert done.totals["rows"] == 2 and done.totals["potential_matches"] == 1
     assert [r.row.fields["name"] for r in done.kept] == ["Sinno Electronics Co., Ltd. – Shenzhen"] and "EL" in done.kept[0].best["lists"]

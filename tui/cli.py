@@ -743,12 +743,7 @@ def screen(
             shown_done[0] = n
 
         results = list(screening.screen(index, rows, threshold, progress=advance, workers=workers))
-    results += [
-        screening.Result(
-            r, status="rejected", error="empty name" if not r.name.strip() else "nothing in the name can be matched (no letters or digits)"
-        )
-        for r in rejected
-    ]
+    results += screening.rejected(rejected)
     results.sort(key=lambda r: r.row.line)
     run_id = changed = None
     if not no_save:
@@ -820,11 +815,7 @@ def _screen_distributed(
     db = obj.db(write=save)
     _require_lists(obj, db)
     try:
-        client = distributed_.connect_cluster(scheduler, workers)
-    except StoreError as exc:
-        _fail(str(exc))
-    try:
-        with client:
+        with distributed_.cluster(scheduler, workers) as client:
             run = distributed_.screen_partitions(
                 db,
                 obj.db_path,
@@ -840,10 +831,6 @@ def _screen_distributed(
             )
     except (ImportFailed, StoreError, BadOutput) as exc:
         _fail(str(exc))
-    finally:
-        cluster = getattr(client, "cluster", None)
-        if cluster is not None and scheduler == distributed_.LOCAL:
-            cluster.close()
     total = run.totals
     by_list = ", ".join(f"{k} {v}" for k, v in total["by_list"].items()) or "none"
     per_worker = "; ".join(f"{name}: {w['rows']:.0f} rows, {w['rows_per_second']:.0f} rows/s" for name, w in sorted(run.workers.items()))
