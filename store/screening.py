@@ -9,7 +9,6 @@ re-imports and rebuilds, each run with the list snapshots it was screened agains
 from __future__ import annotations
 
 import csv
-import dataclasses
 import gc
 import hashlib
 import io
@@ -498,9 +497,10 @@ def runs(db: sqlite_utils.Database) -> list[ScreeningRun]:
         " (SELECT count(*) FROM user_screening_decisions d WHERE d.run_id = r.id) AS decided"
         " FROM user_screening_runs r ORDER BY r.id DESC",
     )
-    runs = [of_row(ScreeningRun, r, snapshot=json.loads(r["snapshot"]), summary=json.loads(r["summary"])) for r in out]
-    # a distributed run keeps only the rows worth triage: its rows are those its summary counted
-    return [dataclasses.replace(r, rows=r.summary.get("rows", r.rows)) for r in runs]
+    # rows: those the summary counted (a distributed run keeps only the rows worth triage), else those kept
+    return [
+        of_row(ScreeningRun, r, snapshot=json.loads(r["snapshot"]), summary=(s := json.loads(r["summary"])), rows=s.get("rows", r["rows"])) for r in out
+    ]
 
 
 def run_rows(db: sqlite_utils.Database, run_id: int) -> list[ScreeningRow]:
