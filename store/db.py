@@ -7,6 +7,7 @@ locks on it (SQLite's "How To Corrupt", 2.2). So nothing here opens the store fi
 
 from __future__ import annotations
 
+import gc
 import getpass
 import json
 import os
@@ -314,6 +315,24 @@ def fts_deferred(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute(f"INSERT INTO [{table}_fts] ([{table}_fts]) VALUES ('rebuild')")
         for statement in _statements(fts_triggers(table, columns)):
             conn.execute(statement)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cycle collector off for a bulk step (an import, a regroup, building or loading the search index).
+
+    Such a step makes millions of small objects that live on (records, keys, index tables); each of the collector's
+    full passes walks all of them, and it passes again as they grow: a quarter of a 100,000-row import was collection.
+    Nothing they hold is cyclic garbage, and reference counting still frees the rest. Nested uses are one.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 # -- what a failure means ----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .db import gc_paused
 from .search import SearchIndex, _Listed, _pack, _unpack
 from .typos import TypoIndex
 
@@ -144,6 +145,11 @@ def save(index: SearchIndex, path: Path, stamp: str) -> bool:
 
 def load(path: Path, stamp: str, conn: sqlite3.Connection) -> SearchIndex | None:
     """The index saved at ``path`` if it was built from the store as it is now (``stamp``); None otherwise."""
+    with gc_paused():
+        return _load(path, stamp, conn)
+
+
+def _load(path: Path, stamp: str, conn: sqlite3.Connection) -> SearchIndex | None:
     try:
         raw = path.read_bytes()
     except OSError:

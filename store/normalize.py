@@ -614,9 +614,18 @@ class NameKeys:
 
 
 def _pinyin(text: str) -> str:
-    from pypinyin import lazy_pinyin  # deferred: 1.5 s import is only paid when Han appears
+    """Toneless pinyin of a run of Chinese characters, as pypinyin's ``lazy_pinyin`` reads it: cut into words as it cuts
+    them (its phrase dictionary picks a character's reading), each word's reading kept (names share their words)."""
+    from pypinyin.seg.simpleseg import seg  # deferred: the 1.5 s import is paid only when Chinese appears
 
-    return "".join(lazy_pinyin(text))
+    return "".join(map(_word_pinyin, seg(text)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_pinyin(word: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(word))
 
 
 def _fold_han(text: str, for_key: bool, brands: bool) -> str:

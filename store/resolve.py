@@ -36,7 +36,7 @@ import sqlite_utils
 from rapidfuzz import fuzz
 
 from .countries import places
-from .db import IN_JSON, as_json, now, rows, transaction, user
+from .db import IN_JSON, as_json, gc_paused, now, rows, transaction, user
 from .models import Candidate, of_row
 from .normalize import LEGAL, analyze
 from .vocabulary import STREET_LEVEL
@@ -383,11 +383,12 @@ def regroup(conn: sqlite3.Connection, touched: Collection[int] | None = None) ->
     of a decision). Then only their neighbourhood is regrouped (see :func:`_nearby`), with the same outcome as a
     regroup of everything; without it, or when the neighbourhood is a large part of the store, everything is.
     """
-    if touched is not None and len(touched) <= INCREMENTAL_MAX and _blocks_ready(conn):
-        part = _nearby(conn, set(touched))
-        if part is not None:
-            return _regroup(conn, part)
-    return _regroup(conn, None)
+    with gc_paused():
+        if touched is not None and len(touched) <= INCREMENTAL_MAX and _blocks_ready(conn):
+            part = _nearby(conn, set(touched))
+            if part is not None:
+                return _regroup(conn, part)
+        return _regroup(conn, None)
 
 
 def _regroup(conn: sqlite3.Connection, part: set[int] | None) -> dict[str, int]:

@@ -34,7 +34,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from .db import open_readonly
+from .db import gc_paused, open_readonly
 from .errors import StoreError
 from .normalize import COMMON_WORDS, GENERIC, LEGAL, PLACES, NameKeys, analyze, roman_fold, variants
 from .typos import TypoIndex
@@ -220,6 +220,11 @@ class SearchIndex:
     @classmethod
     def build(cls, conn: sqlite3.Connection) -> SearchIndex:
         """Index every name in the store (their normalised keys were stored at import)."""
+        with gc_paused():
+            return cls._build(conn)
+
+    @classmethod
+    def _build(cls, conn: sqlite3.Connection) -> SearchIndex:
         path = next((file for _, name, file in conn.execute("PRAGMA database_list") if name == "main"), "")
         index = cls(path or None, conn)
         index.load_entities(conn)

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import importers, resolve
-from .db import fts_deferred, transaction
+from .db import fts_deferred, gc_paused, transaction
 from .importers.records import ImportReport
 from .schema import DATA_TABLES
 
@@ -95,7 +95,7 @@ def build(db: sqlite_utils.Database, seed_dir: Path = SEED_DIR, progress: Progre
     # into a store without lists, the full-text indexes are rebuilt once at the end; a built store (every file skipped,
     # or a few added) keeps them row by row rather than rebuild them whole for nothing
     bulk = fts_deferred(db.conn) if not has_lists(db) else contextlib.nullcontext()
-    with transaction(db.conn) as conn, bulk:
+    with transaction(db.conn) as conn, bulk, gc_paused():
         for number, item in enumerate(SEED_FILES, 1):
             if progress:
                 progress(number, len(SEED_FILES), item, None)

@@ -19,10 +19,11 @@ from pathlib import Path
 import sqlite_utils
 
 from .. import resolve
-from ..db import explain, fts_deferred, inserted, now, store_path, transaction
+from ..db import explain, fts_deferred, gc_paused, inserted, now, store_path, transaction
 from ..errors import ImportFailed, StoreBusy
 from . import csl, eu, ftm, goods, ofac, ofac_xml, os_targets, shipments, uk, un
 from .apply import SnapshotWriter, group_records, resolve_links, today
+from .match_keys import PARALLEL_MIN, KeyWorkers
 from .reading import content_hash, plausible_date, read_bytes, sniff_delimiter
 from .records import ImportReport, ListBatch, ListRecord, Reject
 
@@ -195,6 +196,7 @@ def import_file(
         return report
 
     with contextlib.ExitStack() as stack:
+        stack.enter_context(gc_paused())
         batch: ListBatch | None = None
         if fmt in LIST_FORMATS:
             batch = _read_list_file(path, fmt, report)
@@ -307,18 +309,20 @@ def _write_lists(
     progress: Progress | None = None,
     regroup: bool = True,
 ) -> None:
-    writer = SnapshotWriter(conn, import_id, source_id, as_of, report)
+    size = batch.size or (len(batch.records) if isinstance(batch.records, list) else 0)
     seen: dict[str, set[int]] = defaultdict(set)
-    for number, rec in enumerate(batch.records, 1):
-        if progress and number % 10_000 == 0:
-            progress(f"{number:,} records written" + (f" of about {batch.size:,}" if batch.size else ""))
-        if isinstance(rec, Reject):
-            report.rejects.append(rec)
-            continue
-        eid = writer.apply(rec)
-        if not rec.context:
-            seen[rec.list].add(eid)
-    writer.flush()
+    with KeyWorkers(parallel=size >= PARALLEL_MIN) as keys:
+        writer = SnapshotWriter(conn, import_id, source_id, as_of, report, keys)
+        for number, rec in enumerate(batch.records, 1):
+            if progress and number % 10_000 == 0:
+                progress(f"{number:,} records written" + (f" of about {batch.size:,}" if batch.size else ""))
+            if isinstance(rec, Reject):
+                report.rejects.append(rec)
+                continue
+            eid = writer.apply(rec)
+            if not rec.context:
+                seen[rec.list].add(eid)
+        writer.flush()
     if batch.scope:
         report.notes.append(f"source {batch.scope.removeprefix('ftm:').rstrip(':')}")
     if snapshot is False:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from datetime import date
 
 from ..normalize import analyze, key_name
-from ..resolve import identity_name
+from .match_keys import Batch, KeyWorkers, address_key, name_keys
 from .records import ImportReport, ListRecord
 
 LISTING_FIELDS = ("programs", "citation", "start_date", "end_date", "license_requirement", "license_policy", "source_url", "remarks")
@@ -61,7 +61,9 @@ def group_records(records: list[ListRecord]) -> list[ListRecord]:
 class SnapshotWriter:
     """Writes one snapshot of one or more lists into an open transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, import_id: int, source_id: int, as_of: str, report: ImportReport) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, import_id: int, source_id: int, as_of: str, report: ImportReport, keys: KeyWorkers | None = None
+    ) -> None:
         self.conn = conn
         self.import_id = import_id
         self.source_id = source_id
@@ -75,6 +77,10 @@ class SnapshotWriter:
         self._waiting: dict[str, int] = {}  # key → id of the entities made since the last flush
         self._first_waiting = self._next_id  # the lowest of their ids
         self._rows: dict[str, list[tuple]] = defaultdict(list)  # table → rows to write
+        # A batch's names and addresses wait for their match keys (computed by ``keys``, in worker processes for a
+        # large import) while the next batch is matched: (first id of the batch, its keys, its name rows, its address rows).
+        self._keys = keys or KeyWorkers(parallel=False)
+        self._sent: deque[tuple[int, Batch, list[tuple], list[tuple]]] = deque()
         self.touched: set[int] = set()  # every record written or removed: what resolution must look at again
 
     # -- matching -------------------------------------------------------------------------
@@ -111,7 +117,7 @@ class SnapshotWriter:
             self.touched.add(eid)
             return eid
         self.touched.add(eid)
-        if eid >= self._first_waiting:  # made since the last flush: written before it is compared with
+        if eid >= (self._sent[0][0] if self._sent else self._first_waiting):  # not all written yet: written before it is compared with
             self.flush()
         changed: list[str] = []
         detail: dict[str, object] = {}
@@ -171,9 +177,9 @@ class SnapshotWriter:
         rows, origin, source = self._rows, rec.filed_under, self.source_id
         name = rec.name.strip()
         rows["entities"].append((eid, key, rec.kind, name, ",".join(sorted(countries)), rec.remarks or None, self.as_of, self.as_of, source))
-        rows["names"] += [(n, k, *_name_keys(n), eid, origin, source) for n, k in _unique_names(rec)]
+        rows["names"] += [(n, k, eid, origin, source) for n, k in _unique_names(rec)]  # keyed when sent
         if rec.has_addresses:
-            rows["addresses"] += [(a, c, analyze(a).latn, eid, origin, source) for a, c in dict.fromkeys(rec.addresses)]
+            rows["addresses"] += [(a, c, eid, origin, source) for a, c in dict.fromkeys(rec.addresses)]
         rows["identifiers"] += [(*i, eid, origin, source) for i in dict.fromkeys(rec.identifiers)]
         rows["facts"] += [(*f, eid, origin, source) for f in dict.fromkeys(rec.facts)]
         relations = [("linked to", t, None) for t in rec.linked_to] + [(r.kind, r.target, r.role or None) for r in rec.relations]
@@ -187,16 +193,42 @@ class SnapshotWriter:
             rows["changes"].append((self.import_id, eid, rec.list, "added", None, self.as_of, None))
         self.report.added += 1
         if len(self._waiting) >= self.FLUSH:
-            self.flush()
+            self._send()
         return eid
 
-    def flush(self) -> None:
-        """Write the queued new entities and their rows (entities first: the rest refer to them)."""
+    def _send(self) -> None:
+        """Write the queued new entities and their rows (entities first: the rest refer to them), but for their names and
+        addresses, whose keys are asked for (once a worker is free: the oldest batch out is written first if none is)."""
+        names, addresses = self._rows.pop("names", []), self._rows.pop("addresses", [])
         for table, cols in _BATCHED.items():
             if rows := self._rows.pop(table, None):
                 self.conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+        if names or addresses:
+            while len(self._sent) >= self._keys.workers:
+                self._write_keyed()
+            batch = self._keys.submit([r[0] for r in names], [r[0] for r in addresses])
+            self._sent.append((self._first_waiting, batch, names, addresses))
         self._waiting.clear()
         self._first_waiting = self._next_id
+
+    def _write_keyed(self) -> None:
+        """Write the names and addresses of the oldest batch sent, with their keys."""
+        _, batch, names, addresses = self._sent.popleft()
+        name_keys, address_keys = self._keys.result(batch)
+        self.conn.executemany(
+            f"INSERT INTO names ({', '.join(_NAME_COLUMNS)}) VALUES ({', '.join('?' * len(_NAME_COLUMNS))})",
+            [(name, kind, *key, *rest) for (name, kind, *rest), key in zip(names, name_keys, strict=True)],
+        )
+        self.conn.executemany(
+            f"INSERT INTO addresses ({', '.join(_ADDRESS_COLUMNS)}) VALUES ({', '.join('?' * len(_ADDRESS_COLUMNS))})",
+            [(address, country, key, *rest) for (address, country, *rest), key in zip(addresses, address_keys, strict=True)],
+        )
+
+    def flush(self) -> None:
+        """Write every new entity queued or sent, with all its rows."""
+        self._send()
+        while self._sent:
+            self._write_keyed()
 
     def _replace_set(
         self,
@@ -233,7 +265,7 @@ class SnapshotWriter:
         unique = _unique_names(rec)
 
         def keys(v: tuple) -> dict:
-            return dict(zip(("latn", "core", "ident"), _name_keys(v[0]) if v else ("", "", ""), strict=True))
+            return dict(zip(("latn", "core", "ident"), name_keys(v[0]) if v else ("", "", ""), strict=True))
 
         if rec.partial:
             known = {n for (n,) in self.conn.execute("SELECT name FROM names WHERE entity_id = ?", (eid,))}
@@ -242,7 +274,7 @@ class SnapshotWriter:
 
     def _replace_addresses(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
         return self._replace_set(
-            "addresses", eid, rec.filed_under, ("address", "country"), rec.addresses, lambda v: {"norm": analyze(v[0]).latn if v else ""}
+            "addresses", eid, rec.filed_under, ("address", "country"), rec.addresses, lambda v: {"norm": address_key(v[0]) if v else ""}
         )
 
     def _replace_identifiers(self, eid: int, rec: ListRecord) -> dict[str, list[str]] | None:
@@ -341,10 +373,8 @@ class SnapshotWriter:
         self.report.removed += len(gone)
 
 
-_BATCHED = {  # the tables a new entity writes, in the order they are written, and their columns
+_BATCHED = {  # the tables a new entity writes, in the order they are written, and their columns (names and addresses: below)
     "entities": ("id", "key", "kind", "name", "countries", "remarks", "first_seen", "last_seen", "source_id"),
-    "names": ("name", "kind", "latn", "core", "ident", "entity_id", "origin", "source_id"),
-    "addresses": ("address", "country", "norm", "entity_id", "origin", "source_id"),
     "identifiers": ("kind", "value", "country", "entity_id", "origin", "source_id"),
     "facts": ("kind", "value", "entity_id", "origin", "source_id"),
     "relations": ("kind", "detail", "role", "from_id", "origin", "source_id"),
@@ -353,18 +383,16 @@ _BATCHED = {  # the tables a new entity writes, in the order they are written, a
 }
 
 
+_NAME_COLUMNS = ("name", "kind", "latn", "core", "ident", "entity_id", "origin", "source_id")
+_ADDRESS_COLUMNS = ("address", "country", "norm", "entity_id", "origin", "source_id")
+
+
 def _unique_names(rec: ListRecord) -> list[tuple[str, str]]:
     """A record's names, each once with the kind it first has: the primary name first."""
     first_kind: dict[str, str] = {}
     for n, k in [(rec.name.strip(), "primary")] + [(n.strip(), k) for n, k in rec.aliases if n.strip()]:
         first_kind.setdefault(n, k)
     return list(first_kind.items())
-
-
-def _name_keys(name: str) -> tuple[str, str, str]:
-    """The match keys stored with a name: folded Latin, its core, and the identity forms resolution compares."""
-    keys = analyze(name)
-    return keys.latn, keys.core, identity_name(name)
 
 
 _COUNTRY_TAIL = re.compile(r",\s*[A-Z]{2}\s*$")
@@ -424,12 +452,11 @@ def rekey(conn: sqlite3.Connection) -> int:
     names = conn.execute("SELECT id, name, latn, core, ident FROM names").fetchall()
     updates = []
     for nid, name, latn, core, ident in names:
-        k = analyze(name)
-        new = (k.latn, k.core, identity_name(name))
+        new = name_keys(name)
         if new != (latn, core, ident):
             updates.append((*new, nid))
     conn.executemany("UPDATE names SET latn = ?, core = ?, ident = ? WHERE id = ?", updates)
     changed += len(updates)
-    addresses = [(analyze(a).latn, aid) for aid, a, norm in conn.execute("SELECT id, address, norm FROM addresses") if analyze(a).latn != norm]
+    addresses = [(key, aid) for aid, a, norm in conn.execute("SELECT id, address, norm FROM addresses") if (key := address_key(a)) != norm]
     conn.executemany("UPDATE addresses SET norm = ? WHERE id = ?", addresses)
     return changed + len(addresses)

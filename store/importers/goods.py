@@ -11,6 +11,7 @@ from ..countries import code_for
 from ..db import inserted
 from ..normalize import analyze, key_name
 from ..vocabulary import hs_code
+from .match_keys import name_keys
 from .reading import csv_rows, number, require_columns
 from .records import ImportReport, Reject
 
@@ -210,10 +211,9 @@ def import_suppliers(conn: sqlite3.Connection, path: Path, source_id: int, repor
                     (f"doc:{key_name(name)}", name, ",".join(sorted(jurisdiction)), source_id),
                 )
             )
-            keys = analyze(name)
             conn.execute(
-                "INSERT INTO names (entity_id, name, kind, latn, core, origin, source_id) VALUES (?, ?, 'primary', ?, ?, 'doc', ?)",
-                (eid, name, keys.latn, keys.core, source_id),
+                "INSERT INTO names (entity_id, name, kind, latn, core, ident, origin, source_id) VALUES (?, ?, 'primary', ?, ?, ?, 'doc', ?)",
+                (eid, name, *name_keys(name), source_id),
             )
             report.added += 1
             eids = [eid]

@@ -1,0 +1,73 @@
+"""Match keys computed in worker processes: the same keys as in process, whatever happens to the workers."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from watchlist.store.importers.match_keys import KeyWorkers, compute
+
+
+def _stored(seed_db_path: Path) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]]]:
+    conn = sqlite3.connect(f"file:{seed_db_path}?mode=ro", uri=True)
+    try:
+        names = conn.execute("SELECT name, latn, core, ident FROM names ORDER BY id").fetchall()
+        addresses = conn.execute("SELECT address, norm FROM addresses ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    return names, addresses
+
+
+def _batches(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def test_workers_give_every_seed_name_and_address_the_keys_stored_at_import(seed_db_path: Path):
+    """Every name and address of the seed (Chinese, Cyrillic, Arabic, Latin) through the workers, in batches as an
+    import sends them: the keys equal those the store holds and those computed in this process."""
+    names, addresses = _stored(seed_db_path)
+    name_batches = _batches([n for n, *_ in names], 4_000)
+    address_batches = _batches([a for a, _ in addresses], 4_000)
+    address_batches += [[]] * (len(name_batches) - len(address_batches))
+    with KeyWorkers(parallel=True) as workers:
+        assert workers.workers == len(os.sched_getaffinity(0))
+        got_names: list[tuple[str, str, str]] = []
+        got_addresses: list[str] = []
+        out = []
+        for n, a in zip(name_batches, address_batches, strict=True):
+            while len(out) >= workers.workers:
+                keys = workers.result(out.pop(0))
+                got_names += keys[0]
+                got_addresses += keys[1]
+            out.append(workers.submit(n, a))
+        for batch in out:
+            keys = workers.result(batch)
+            got_names += keys[0]
+            got_addresses += keys[1]
+    assert got_names == [tuple(rest) for _, *rest in names]
+    assert got_addresses == [norm for _, norm in addresses]
+    assert (got_names, got_addresses) == compute([n for n, *_ in names], [a for a, _ in addresses])
+
+
+def test_a_worker_that_dies_leaves_its_batches_to_the_import(seed_db_path: Path):
+    """A worker killed with a batch in hand (out of memory, a signal): that batch and the later ones are computed in
+    process, with the same keys, and closing does not hang."""
+    names, _ = _stored(seed_db_path)
+    batches = _batches([n for n, *_ in names][:6_000], 1_000)
+    with KeyWorkers(parallel=True) as workers:
+        first = workers.submit(batches[0], [])
+        for proc in workers._workers:  # the test kills them
+            proc.kill()
+            proc.wait()
+        rest = [workers.submit(b, []) for b in batches[1:]]
+        got = [key for batch in (first, *rest) for key in workers.result(batch)[0]]
+    assert got == [tuple(rest) for _, *rest in names[:6_000]]
+
+
+def test_a_small_import_starts_no_worker():
+    with KeyWorkers(parallel=False) as workers:
+        assert workers.workers == 1
+        batch = workers.submit(["Sinno Electronics Co., Limited", "深圳市中微子电子有限公司"], ["Room 1, Kowloon, Hong Kong"])
+        assert batch.worker is None
+        assert workers.result(batch) == compute(["Sinno Electronics Co., Limited", "深圳市中微子电子有限公司"], ["Room 1, Kowloon, Hong Kong"])
