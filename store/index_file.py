@@ -16,6 +16,7 @@ import sqlite3
 import tempfile
 from array import array
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from .db import gc_paused
 from .search import SearchIndex, _Listed, _pack, _unpack
 from .typos import TypoIndex
 
-MAGIC = b"watchlist-search-index 3\n"
+MAGIC = b"watchlist-search-index 4\n"
 SUFFIX = ".search-index"
 _ARRAYS = ("name_row", "name_entity", "_latn_at", "_core_at", "_post", "_post_at", "recent")
 _TEXTS = ("_latn", "_core")
@@ -90,6 +91,7 @@ def save(index: SearchIndex, path: Path, stamp: str) -> bool:
     kinds: dict[str | None, int] = {None: 0}
     listed = list(index.listed.items())
     latest_text, latest_at = _pack([x.latest for _, x in listed])
+    places = sorted(index.place_names.items())
     parts: dict[str, array | str] = {name: getattr(index, name) for name in (*_ARRAYS, *_TEXTS)} | {
         "vocab_text": vocab_text,
         "vocab_at": vocab_at,
@@ -105,6 +107,9 @@ def save(index: SearchIndex, path: Path, stamp: str) -> bool:
         "listed_removed": array("I", (sets.setdefault(x.removed, len(sets)) for _, x in listed)),
         "listed_latest_text": latest_text,
         "listed_latest_at": latest_at,
+        "named_in_id": array("i", index.named_in.keys()),
+        "named_in_set": array("I", (sets.setdefault(tuple(sorted(c)), len(sets)) for c in index.named_in.values())),
+        "place_nids": array("i", chain.from_iterable(nids for _, nids in places)),
     }
     for name, data in parts.items():
         if isinstance(data, str):
@@ -120,8 +125,7 @@ def save(index: SearchIndex, path: Path, stamp: str) -> bool:
         "chapters": [[eid, sorted(c)] for eid, c in index.chapters.items()],
         "tiers": [[eid, list(t)] for eid, t in index.tiers.items()],
         "facets": index._all_facets,
-        "places": {place: list(nids) for place, nids in index.place_names.items()},
-        "named_in": [[eid, sorted(codes)] for eid, codes in index.named_in.items()],
+        "places": [[place, len(nids)] for place, nids in places],  # each place's share of place_nids, in order
     }
     header = json.dumps({"fingerprint": stamp, "sections": sections}).encode() + b"\n"
     tables_blob = json.dumps(tables, separators=(",", ":")).encode()
@@ -150,38 +154,35 @@ def load(path: Path, stamp: str, conn: sqlite3.Connection) -> SearchIndex | None
 
 
 def _load(path: Path, stamp: str, conn: sqlite3.Connection) -> SearchIndex | None:
+    # Read section by section into its array or text: never the whole file in memory beside what it becomes.
     try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
+        with path.open("rb") as fh:
+            if fh.read(len(MAGIC)) != MAGIC:
+                return None
+            header = json.loads(fh.readline())
+            if header.get("fingerprint") != stamp:
+                return None
+            parts: dict[str, Any] = {}
+            for name, kind, length in header["sections"]:
+                if kind == "text":
+                    text = fh.read(length)
+                    if len(text) != length:
+                        return None
+                    parts[name] = text.decode("utf-8")
+                    continue
+                data = array(kind)
+                data.fromfile(fh, length)  # EOFError if the file is short
+                parts[name] = data
+            tables = json.loads(fh.read())
+    except (OSError, EOFError, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None  # unreadable, damaged or of another make: rebuilt
     try:
-        if not raw.startswith(MAGIC):
-            return None
-        end = raw.index(b"\n", len(MAGIC))
-        header = json.loads(raw[len(MAGIC) : end])
-        if header.get("fingerprint") != stamp:
-            return None
         file = _file(conn)
         index = SearchIndex(file or None, None if file else conn)
-        at = end + 1
-        parts: dict[str, Any] = {}
-        for name, kind, length in header["sections"]:
-            if kind == "text":
-                parts[name] = raw[at : at + length].decode("utf-8")
-                at += length
-                continue
-            data = array(kind)
-            size = length * data.itemsize
-            data.frombytes(raw[at : at + size])
-            if len(data) != length:
-                return None
-            parts[name] = data
-            at += size
         for name in (*_ARRAYS, *_TEXTS):
             setattr(index, name, parts[name])
         index.vocab = _unpack(parts["vocab_text"], parts["vocab_at"])
         index.df = dict(zip(_unpack(parts["df_text"], parts["df_at"]), parts["df_count"], strict=True))
-        tables = json.loads(raw[at:])
         index.group = dict(zip(parts["group_of"], parts["group_to"], strict=True))
         index.grouped = set(index.group.values())
         kinds = [None, *tables["kinds"]]
@@ -196,10 +197,14 @@ def _load(path: Path, stamp: str, conn: sqlite3.Connection) -> SearchIndex | Non
         index.chapters = {eid: frozenset(c) for eid, c in tables["chapters"]}
         index.tiers = {eid: tuple(t) for eid, t in tables["tiers"]}
         index._all_facets = tables["facets"]
-        index.place_names = {place: array("i", nids) for place, nids in tables["places"].items()}
-        index.named_in = {eid: frozenset(codes) for eid, codes in tables["named_in"]}
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
-        return None  # damaged or of another make: rebuilt
+        nids, at = parts["place_nids"], 0
+        for place, count in tables["places"]:
+            index.place_names[place] = nids[at : at + count]
+            at += count
+        frozen = [frozenset(s) for s in sets]  # one frozenset per distinct set of territories, shared
+        index.named_in = {eid: frozen[i] for eid, i in zip(parts["named_in_id"], parts["named_in_set"], strict=True)}
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None  # of another make: rebuilt
     if len(index.name_row) != len(index.name_entity) or len(index._post_at) != len(index.vocab) + 1:
         return None
     index._typos = TypoIndex(index.vocab)

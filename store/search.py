@@ -280,7 +280,8 @@ class SearchIndex:
         index._typos = TypoIndex(index.vocab)
         index.df = dict(df)
         index.place_names = {place: array("i", nids) for place, nids in places.items()}
-        index.named_in = {eid: frozenset(codes) for eid, codes in named_in.items()}
+        shared: dict[frozenset[str], frozenset[str]] = {}  # one frozenset per distinct set of territories (a few dozen)
+        index.named_in = {eid: shared.setdefault(frozenset(codes), frozenset(codes)) for eid, codes in named_in.items()}
         return index
 
     def load_entities(self, conn: sqlite3.Connection) -> None:
