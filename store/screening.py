@@ -266,14 +266,16 @@ def _rank(index: SearchIndex, row: Row, threshold: float, keep: int) -> tuple[Na
     if not qs[0].latn:
         return qs[0], []
     found: list[tuple[int, int, float]] = []
+    # Only entities a list names can match (not a source's context records, nor documented suppliers): the others are
+    # never candidates, so that they cannot crowd listed ones out of the names scored.
+    listed = index.listed.__contains__
     for q in qs:  # a Cyrillic name is also tried with its words translated
         scored: dict[int, float] = {}
-        more = index.ranked(q, min_score=floor, typos=False, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
+        more = index.ranked(q, allowed=listed, min_score=floor, typos=False, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
         if not more or more[0][2] < threshold:
-            more = index.ranked(q, min_score=floor, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
+            more = index.ranked(q, allowed=listed, min_score=floor, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
         found += more
     found = found if len(qs) == 1 else index.in_order(found)
-    found = [f for f in found if f[0] in index.listed]  # records no list ever named (context, suppliers) are not matches
     q = qs[0]
     if row.country:
         found = [(e, n, s - COUNTRY_PENALTY if _country_differs(row.country, index.countries[e]) else s) for e, n, s in found]

@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, chain, pairwise
+from itertools import accumulate, chain, islice, pairwise
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -464,10 +464,11 @@ class SearchIndex:
             acc.update(term)
             for nid in both:
                 acc[nid] += earlier[nid]
-        if allowed is not _EVERYTHING:
-            entity = self.name_entity
-            acc = {nid: w for nid, w in acc.items() if allowed(entity[nid])}
-        return sorted(acc, key=acc.__getitem__, reverse=True)[:keep]
+        best = sorted(acc, key=acc.__getitem__, reverse=True)
+        if allowed is _EVERYTHING:
+            return best[:keep]
+        entity = self.name_entity  # the best allowed: asked of each in turn until ``keep`` are found
+        return list(islice((nid for nid in best if allowed(entity[nid])), keep))
 
     # -- scoring -------------------------------------------------------------------------
     @staticmethod
