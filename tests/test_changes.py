@@ -142,3 +142,18 @@ def test_the_cli_counts_each_snapshot_as_its_rows_as_the_app_does(seed_db_path: 
     counted = {kind: sum(r["as_of"] == "2025-11-08" and r["change"] == kind for r in rows) for kind in ("added", "changed", "removed")}
     assert said == counted and counted["added"] > 1000
     assert "(baseline: first snapshot of this list)" in text  # the 2022 snapshot, flagged, its rows left out
+
+
+def test_a_party_listed_in_rows_per_country_keeps_them_all_and_the_same_snapshot_changes_nothing(seed_db_copy: Path):
+    """BIS lists "Veteran Avia LLC" in two rows of the 2025 Entity List (Armenia; the UK, Greece, Pakistan), both the one
+    record the 2022 list had. Both rows update it together: it keeps all five addresses, and the same file imported again
+    changes nothing (before, each row replaced the other's addresses: a change at every import, and addresses lost)."""
+    db = connect(seed_db_copy)
+    conn = db.conn
+    (eid,) = conn.execute("SELECT id FROM entities WHERE key LIKE 'el:veteran avia llc:%'").fetchone()
+    countries = {c for (c,) in conn.execute("SELECT DISTINCT country FROM addresses WHERE entity_id = ?", (eid,))}
+    assert {"AM", "GB", "GR", "PK"} <= countries
+    report = importers.import_file(db, SEED / "entity_list_2025-11-08.csv.gz", as_of="2025-11-08", force=True, snapshot=True)
+    assert (report.added, report.updated, report.removed) == (0, 0, 0) and report.unchanged > 3_000
+    assert conn.execute("SELECT count(*) FROM changes WHERE import_id = ?", (report.import_id,)).fetchone() == (0,)
+    db.conn.close()

@@ -245,3 +245,36 @@ def test_a_store_of_schema_14_is_regrouped_whole_once_then_in_part(seed_db_copy:
     db.conn.execute("DELETE FROM resolution WHERE rowid = (SELECT min(rowid) FROM resolution)")  # the check sees a change
     assert resolve.stored_grouping(db.conn) != resolve.whole_grouping(db.conn)
     db.conn.close()
+
+
+def test_a_snapshot_repeating_its_records_regroups_only_the_one_it_changed(seed_db_copy: Path, tmp_path: Path, monkeypatch):
+    """The Entity List imported again with one firm's address changed (Sinno's Vilnius branch moves down the street): resolution looks
+    again at that record only, not at the 3,000 the snapshot repeats unchanged, and the groups and candidates are
+    exactly those of a regroup of everything."""
+    import csv
+    import gzip
+
+    from watchlist.store import importers
+
+    source = Path(__file__).parent.parent / "seed" / "entity_list_2025-11-08.csv.gz"
+    with gzip.open(source, "rt", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    moved = next(r for r in rows if r["name"] == "Sinno Electronics" and r["country_codes"] == "LT")
+    moved["addresses"] = "Kirtimu G 43, Vilnius, LT"
+    again = tmp_path / "entity_list_again.csv"
+    with again.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        out.writeheader()
+        out.writerows(rows)
+    looked_at: list[set[int]] = []
+    regroup = resolve.regroup
+    monkeypatch.setattr(resolve, "regroup", lambda conn, touched=None: looked_at.append(set(touched or ())) or regroup(conn, touched))
+    db = connect(seed_db_copy)
+    report = importers.import_file(db, again, as_of="2025-11-08", force=True, snapshot=True)
+    conn = db.conn
+    assert report.updated == 1 and report.unchanged > 3_000, report
+    assert len(looked_at) == 1 and len(looked_at[0]) == 1
+    (eid,) = looked_at[0]
+    assert conn.execute("SELECT name FROM entities WHERE id = ?", (eid,)).fetchone() == ("Sinno Electronics",)
+    assert resolve.stored_grouping(conn) == resolve.whole_grouping(conn)
+    db.conn.close()

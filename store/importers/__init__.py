@@ -22,7 +22,7 @@ from .. import resolve
 from ..db import explain, fts_deferred, gc_paused, inserted, now, store_path, transaction
 from ..errors import ImportFailed, StoreBusy
 from . import csl, eu, ftm, goods, ofac, ofac_xml, os_targets, shipments, uk, un
-from .apply import SnapshotWriter, group_records, resolve_links, today
+from .apply import SnapshotWriter, group_records, merge_by_target, resolve_links, today
 from .match_keys import PARALLEL_MIN, KeyWorkers
 from .reading import content_hash, plausible_date, read_bytes, sniff_delimiter
 from .records import ImportReport, ListBatch, ListRecord, Reject
@@ -313,7 +313,11 @@ def _write_lists(
     seen: dict[str, set[int]] = defaultdict(set)
     with KeyWorkers(parallel=size >= PARALLEL_MIN) as keys:
         writer = SnapshotWriter(conn, import_id, source_id, as_of, report, keys)
-        for number, rec in enumerate(batch.records, 1):
+        records = batch.records
+        if isinstance(records, list):  # a file read whole (CSL, OFAC, XML lists): its rows of one stored record merged
+            rejected = [r for r in records if isinstance(r, Reject)]
+            records = [*rejected, *merge_by_target([r for r in records if not isinstance(r, Reject)], writer.find)]
+        for number, rec in enumerate(records, 1):
             if progress and number % 10_000 == 0:
                 progress(f"{number:,} records written" + (f" of about {batch.size:,}" if batch.size else ""))
             if isinstance(rec, Reject):

@@ -47,15 +47,41 @@ def group_records(records: list[ListRecord]) -> list[ListRecord]:
                 by_key[f"{rec.list}|{rec.key}"] = rec
             else:
                 by_name[(rec.list, key_name(rec.name))].append(rec)
-            continue
-        for attr in ("aliases", "addresses", "identifiers", "linked_to"):
-            seen = getattr(same, attr)
-            seen.extend(v for v in getattr(rec, attr) if v not in seen)
-        same.countries |= rec.countries
-        for f in LISTING_FIELDS:
-            if not getattr(same, f) and getattr(rec, f):
-                setattr(same, f, getattr(rec, f))
+        else:
+            _merge(same, rec)
     return out
+
+
+def merge_by_target(records: list[ListRecord], find: Callable[[ListRecord], int | None]) -> list[ListRecord]:
+    """Rows of one snapshot that update the same stored record, merged as :func:`group_records` merges one entity's rows.
+
+    BIS may split a party it once listed in one row into rows per country ("Veteran Avia LLC": Armenia; the UK, Greece,
+    Pakistan): each row matches the stored record, and written one after the other each would replace the other's
+    addresses, so the record would change, and lose addresses, at every import of the list.
+    """
+    out: list[ListRecord] = []
+    first: dict[tuple[str, int], ListRecord] = {}
+    for rec in records:
+        eid = None if rec.context else find(rec)
+        if eid is None:
+            out.append(rec)
+        elif (same := first.get((rec.list, eid))) is None:
+            first[(rec.list, eid)] = rec
+            out.append(rec)
+        else:
+            _merge(same, rec)
+    return out
+
+
+def _merge(same: ListRecord, rec: ListRecord) -> None:
+    """Add what ``rec`` says to ``same`` (another row of the same party)."""
+    for attr in ("aliases", "addresses", "identifiers", "linked_to"):
+        seen = getattr(same, attr)
+        seen.extend(v for v in getattr(rec, attr) if v not in seen)
+    same.countries |= rec.countries
+    for f in LISTING_FIELDS:
+        if not getattr(same, f) and getattr(rec, f):
+            setattr(same, f, getattr(rec, f))
 
 
 class SnapshotWriter:
@@ -81,7 +107,10 @@ class SnapshotWriter:
         # large import) while the next batch is matched: (first id of the batch, its keys, its name rows, its address rows).
         self._keys = keys or KeyWorkers(parallel=False)
         self._sent: deque[tuple[int, Batch, list[tuple], list[tuple]]] = deque()
-        self.touched: set[int] = set()  # every record written or removed: what resolution must look at again
+        # every record made, removed or changed in what resolution compares (names, identifiers, addresses, countries,
+        # kind, listings): what it must look at again; a record a snapshot repeats unchanged is not
+        self.touched: set[int] = set()
+        self._wrote = False  # whether the record being applied had rows written or deleted
 
     # -- matching -------------------------------------------------------------------------
     def _derived_index(self, list_code: str) -> dict[str, list[tuple[int, set[str]]]]:
@@ -116,12 +145,12 @@ class SnapshotWriter:
             eid = self._add(rec)
             self.touched.add(eid)
             return eid
-        self.touched.add(eid)
         if eid >= (self._sent[0][0] if self._sent else self._first_waiting):  # not all written yet: written before it is compared with
             self.flush()
         changed: list[str] = []
         detail: dict[str, object] = {}
         old = self.conn.execute("SELECT name, kind FROM entities WHERE id = ?", (eid,)).fetchone()
+        self._wrote = rec.kind not in ("other", old[1])
         if old[0] != rec.name.strip():
             changed.append("name")
             detail["name"] = [old[0], rec.name.strip()]
@@ -142,8 +171,12 @@ class SnapshotWriter:
             detail["facts"] = diff
         self._replace_relations(eid, rec)
         self._update_countries(eid, rec)
+        if self._wrote:
+            self.touched.add(eid)
         # a record known to the source but listed by none has no listing: its change is counted, not recorded as a list's
         change = self._upsert_listing(eid, rec, changed, detail) if not rec.context else ("changed", changed) if changed else None
+        if change and change[0] != "changed":  # a listing added or relisted
+            self.touched.add(eid)
         if change and not rec.context:
             self.conn.execute(
                 "INSERT INTO changes (import_id, entity_id, list, change, fields, as_of, detail) VALUES (?,?,?,?,?,?,?)",
@@ -250,8 +283,10 @@ class SnapshotWriter:
         gone = [have[vals] for vals in gone_vals]
         if gone:
             self.conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(g,) for g in gone])
+            self._wrote = True
         added = [v for v in want if v not in have]
         if added:
+            self._wrote = True
             all_cols = (*cols, *extra(()).keys(), owner, "origin", "source_id")
             self.conn.executemany(
                 f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({', '.join('?' * len(all_cols))})",
@@ -307,10 +342,12 @@ class SnapshotWriter:
     def _update_countries(self, eid: int, rec: ListRecord) -> None:
         countries = rec.all_countries()
         countries |= {c for (c,) in self.conn.execute("SELECT DISTINCT country FROM addresses WHERE entity_id = ? AND country IS NOT NULL", (eid,))}
+        old = self.conn.execute("SELECT countries FROM entities WHERE id = ?", (eid,)).fetchone()[0]
         if not rec.has_addresses:
-            old = self.conn.execute("SELECT countries FROM entities WHERE id = ?", (eid,)).fetchone()[0]
             countries |= set(filter(None, old.split(",")))
-        self.conn.execute("UPDATE entities SET countries = ? WHERE id = ?", (",".join(sorted(countries)), eid))
+        if (new := ",".join(sorted(countries))) != old:
+            self.conn.execute("UPDATE entities SET countries = ? WHERE id = ?", (new, eid))
+            self._wrote = True
 
     def _upsert_listing(self, eid: int, rec: ListRecord, changed: list[str], detail: dict[str, object]) -> tuple[str, list[str]] | None:
         values = {f: (getattr(rec, f) or "").strip() or None for f in LISTING_FIELDS}
