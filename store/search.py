@@ -709,8 +709,9 @@ class SearchIndex:
                 if cancelled():
                     return None
                 chunk = [nid for nid in cands[start : start + step] if nid not in scored]
-                if typing:
-                    scored.update((nid, self.score(q, nid, True)) for nid in chunk)
+                if typing:  # weighed only when the spelling alone reaches min_score (weighing never adds)
+                    bases = ((nid, self.base_score(q, self.latn(nid), self.core(nid), True)) for nid in chunk)
+                    scored.update((nid, self.weigh(q, nid, b, True) if b >= min_score else b) for nid, b in bases)
                 else:
                     scored.update(dict.fromkeys(chunk, 0.0))  # below min_score unless scored next
                     scored.update((nid, self.weigh(q, nid, s)) for nid, s in self._score_batch(q, chunk, min_score))

