@@ -616,7 +616,7 @@ class NameKeys:
 def _pinyin(text: str) -> str:
     """Toneless pinyin of a run of Chinese characters, as pypinyin's ``lazy_pinyin`` reads it: cut into words as it cuts
     them (its phrase dictionary picks a character's reading), each word's reading kept (names share their words)."""
-    from pypinyin.seg.simpleseg import seg  # deferred: the 1.5 s import is paid only when Chinese appears
+    from pypinyin.seg.simpleseg import seg  # deferred: pypinyin (its dictionaries) loads only when Chinese appears
 
     return "".join(map(_word_pinyin, seg(text)))
 

@@ -9,6 +9,7 @@ connections (``workers.py``); workers post messages and the handlers own the wid
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sqlite3
 from pathlib import Path
@@ -131,6 +132,9 @@ class WatchlistApp(App):
         except (sqlite3.DatabaseError, StoreError) as exc:  # a store that cannot be read: say why in one line, don't trace
             self.call_from_thread(self.exit, None, 1, explain(self.db_path, exc))
             return
+        # loaded with the cycle collector paused, its millions of objects are all young: without this, the collector's
+        # next passes (between two keystrokes) would walk them all; frozen, they are left alone, as by the CLI
+        gc.freeze()
         self.post_message(IndexReady(index))
 
     def can_write(self) -> bool:

@@ -149,7 +149,7 @@ class SnapshotWriter:
             self.flush()
         changed: list[str] = []
         detail: dict[str, object] = {}
-        old = self.conn.execute("SELECT name, kind FROM entities WHERE id = ?", (eid,)).fetchone()
+        old = self.conn.execute("SELECT name, kind, countries FROM entities WHERE id = ?", (eid,)).fetchone()
         self._wrote = rec.kind not in ("other", old[1])
         if old[0] != rec.name.strip():
             changed.append("name")
@@ -170,7 +170,7 @@ class SnapshotWriter:
             changed.append("facts")
             detail["facts"] = diff
         self._replace_relations(eid, rec)
-        self._update_countries(eid, rec)
+        self._update_countries(eid, rec, old[2])
         if self._wrote:
             self.touched.add(eid)
         # a record known to the source but listed by none has no listing: its change is counted, not recorded as a list's
@@ -339,10 +339,9 @@ class SnapshotWriter:
             "UPDATE relations SET to_id = (SELECT id FROM entities WHERE key = ?) WHERE from_id = ? AND detail = ? AND to_id IS NULL", self._link_keys
         )
 
-    def _update_countries(self, eid: int, rec: ListRecord) -> None:
+    def _update_countries(self, eid: int, rec: ListRecord, old: str) -> None:
         countries = rec.all_countries()
         countries |= {c for (c,) in self.conn.execute("SELECT DISTINCT country FROM addresses WHERE entity_id = ? AND country IS NOT NULL", (eid,))}
-        old = self.conn.execute("SELECT countries FROM entities WHERE id = ?", (eid,)).fetchone()[0]
         if not rec.has_addresses:
             countries |= set(filter(None, old.split(",")))
         if (new := ",".join(sorted(countries))) != old:
