@@ -71,3 +71,12 @@ def test_a_small_import_starts_no_worker():
         batch = workers.submit(["Sinno Electronics Co., Limited", "深圳市中微子电子有限公司"], ["Room 1, Kowloon, Hong Kong"])
         assert batch.worker is None
         assert workers.result(batch) == compute(["Sinno Electronics Co., Limited", "深圳市中微子电子有限公司"], ["Room 1, Kowloon, Hong Kong"])
+
+
+def test_workers_that_cannot_start_leave_the_keys_to_this_process(monkeypatch, tmp_path: Path):
+    """No interpreter to start (an embedded or frozen Python): the import folds its names itself, the same keys."""
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
+    names = ["Sinno Electronics Co., Limited", "ООО Радиокомпонент", "深圳市中微子电子有限公司"]
+    with KeyWorkers(parallel=True) as workers:
+        assert workers.workers == 1
+        assert workers.result(workers.submit(names, [])) == compute(names, [])

@@ -79,7 +79,7 @@ class KeyWorkers:
                     worker = subprocess.Popen(
                         [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
                     )
-                except OSError:
+                except (OSError, ValueError, TypeError):  # no interpreter to start here (an embedded or frozen Python)
                     break
                 self._workers.append(worker)
         self.workers = max(1, len(self._workers))  # batches that can be worked on at once
