@@ -200,6 +200,7 @@ class SearchIndex:
         self._post, self._post_at = array("i"), array("I", [0])
         self._typos = TypoIndex([])
         self._expansions: dict[tuple[str, bool, bool, bool], list[tuple[float, int, int]]] = {}
+        self._weights: dict[str, float] = {}  # each word's weight (see _weight), as the index's counts give it
         self.cache_limit = 2000  # term expansions kept (batch screening raises it: its names share words)
         # per entity (a resolved group is known by its first record's id; the other records map to it)
         self.group: dict[int, int] = {}
@@ -526,17 +527,19 @@ class SearchIndex:
         return max(0.0, score)
 
     def _weight(self, word: str) -> float:
-        weight = math.log(1 + len(self.name_entity) / (self.df.get(word, 0) + 1))
-        return 0.5 * weight if word in PLACES_F else weight
+        """How much a word is worth, by its rarity among the names (a place word half as much); kept once computed."""
+        weight = self._weights.get(word)
+        if weight is None:
+            weight = math.log(1 + len(self.name_entity) / (self.df.get(word, 0) + 1))
+            weight = self._weights[word] = 0.5 * weight if word in PLACES_F else weight
+        return weight
 
     def _covered(self, words: list[str], other: list[str], countries: tuple[str, ...]) -> tuple[float, bool]:
         """The share of ``words`` (weighed by rarity) found in ``other``: as written, as a close spelling (four letters
         or more against five or more), spaced otherwise ("xin rui tai" = "xinruitai"), or, for a place word, as one of ``countries``; and
         whether a word that is not a place was not found at all (with one on the other side: a swapped word)."""
         found = [0.0] * len(words)
-        targets = set(other)
-        for n in (2, 3, 4):  # the other side's words run together
-            targets.update("".join(other[i : i + n]) for i in range(len(other) - n + 1))
+        targets = {"".join(other[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(other) - n + 1)}  # and run together
         for n in (4, 3, 2):  # this side's words run together
             for i in range(len(words) - n + 1):
                 if "".join(words[i : i + n]) in targets:
@@ -906,6 +909,7 @@ _LEGAL_WORDS = re.compile(r"(?<!\S)(?:" + "|".join(sorted(map(re.escape, LEGAL_F
 CORE_WEIGHT = 0.7  # the trade name's share of the base score; the whole name (as a set, and in order without legal forms) has the rest
 
 
+@lru_cache(maxsize=1 << 16)
 def _body(latn: str) -> str:
     """A folded name without its legal-form words (token_sort splits on any run of spaces)."""
     return _LEGAL_WORDS.sub(" ", latn)
