@@ -309,7 +309,7 @@ _SHARED: tuple[SearchIndex, list[Row], float] | None = None  # what forked worke
 def _screen_forked(index: SearchIndex, rows: list[Row], threshold: float, progress: Callable[[int], None] | None, workers: int) -> Iterator[Result]:
     global _SHARED
     _SHARED = (index, rows, threshold)
-    index._typos.warm()  # made once here, shared by the workers
+    index.warm()  # made once here, shared by the workers
     gc.freeze()  # before the fork: the children's collectors leave the shared index (and its pages) alone
     try:
         with mp.get_context("fork").Pool(workers, initializer=index.forget_connections) as pool:

@@ -220,6 +220,15 @@ class SearchIndex:
         self.place_names: dict[str, array] = {}  # place word → the names (numbers) that say it ("Shenzhen X Co.")
         self.named_in: dict[int, frozenset[str]] = {}  # territories an entity's names say it is in ("… (H.K.) Ltd" → HK)
 
+    def warm(self) -> None:
+        """Make now what the first misspelled word would otherwise make (the vocabulary's typo buckets: 0.4 s at 1M)."""
+        self._typos.warm()
+
+    @property
+    def warmed(self) -> bool:
+        """True once :meth:`warm` has run (or a misspelling made the same)."""
+        return self._typos.warmed
+
     # -- building ------------------------------------------------------------------------
     @classmethod
     def build(cls, conn: sqlite3.Connection) -> SearchIndex:

@@ -71,6 +71,11 @@ class TypoIndex:
         if self._words is None or self._buckets is None:
             _ = (self.words, self.buckets)
 
+    @property
+    def warmed(self) -> bool:
+        """True once the set and the buckets are made."""
+        return self._words is not None and self._buckets is not None
+
     def neighbours(self, word: str, first: bool = False) -> list[tuple[str, int]]:
         """Vocabulary words near ``word``: (word, edits), closest first, at most ``PER_DISTANCE`` per distance."""
         if first:

@@ -185,6 +185,7 @@ def test_the_goods_browser_is_made_ahead_unseen_and_the_first_g_shows_it(seed_db
             assert isinstance(kept, GoodsScreen) and kept.is_running and kept not in app.screen_stack
             assert len(kept.query_one("#hs-tree", Tree).root.children) == 21  # the HS sections, read and drawn ahead
             assert app.screen is search and app.focused is search.query_one("#search", Input)  # nothing seen moved
+            assert app.index is not None and app.index.warmed  # the typo buckets too, before the first misspelling
             await pilot.press("down", "g")
             assert app.screen is kept and app.focused is kept.query_one("#hs-tree", Tree)
 

@@ -155,7 +155,10 @@ class WatchlistApp(App):
     @work(thread=True, group="warm-up")
     def warm_up(self) -> None:
         """While the user reads the first results: read the HS tree, so the goods browser opens without waiting for it,
-        and load the pinyin dictionary, before the first Chinese keystroke."""
+        load the pinyin dictionary, before the first Chinese keystroke, and make the index's typo buckets, before the
+        first misspelling (after every new index)."""
+        if self.index is not None:
+            self.index.warm()
         if self.hs_cache is None:
             try:
                 load_nomenclature(self)
@@ -180,8 +183,7 @@ class WatchlistApp(App):
     def on_index_ready(self, message: IndexReady) -> None:
         self.index = message.index
         self._indexed()
-        if self.hs_cache is None:  # the first index, or one after an import elsewhere (the HS tree may have changed)
-            self.set_timer(WARM_UP_AFTER_S, self.warm_up)
+        self.set_timer(WARM_UP_AFTER_S, self.warm_up)  # the HS tree too when it is not read (first, or after an import elsewhere)
         for screen in self.screen_stack:
             if isinstance(screen, SearchScreen):
                 screen.refresh_results()
