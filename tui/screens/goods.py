@@ -117,6 +117,8 @@ class GoodsScreen(AppScreen):
         self.post_message(self.TreeLoaded(cached[0], cached[1], hs.path_to(db, code) if code else []))
 
     def on_goods_screen_tree_loaded(self, message: TreeLoaded) -> None:
+        if not (self.is_attached and self.query("#hs-tree") and self.query("#hs-detail")):
+            return  # made ahead, then forgotten and removed (an import elsewhere) while its tree was read
         self.hs_children = message.children
         tree = self.query_one("#hs-tree", Tree)
         for sec in message.sections:
