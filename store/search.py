@@ -500,9 +500,12 @@ class SearchIndex:
             core_score = max(core_score, 0.95 * fuzz.ratio(q.joined, joined[: len(q.joined)]))
         return _combine(core_score, fuzz.token_set_ratio(q.latn, latn), fuzz.token_sort_ratio(_body(q.latn), _body(latn)))
 
-    def score(self, q: NameKeys, nid: int, typing: bool = False) -> float:
-        """The score of name number ``nid`` for ``q``: ``base_score`` weighed by the words each side leaves unmatched."""
-        return self.weigh(q, nid, self.base_score(q, self.latn(nid), self.core(nid), typing), typing)
+    def score(self, q: NameKeys, nid: int, typing: bool = False, min_score: float = 0.0) -> float:
+        """The score of name number ``nid`` for ``q``: ``base_score`` weighed by the words each side leaves unmatched.
+
+        A name whose spelling alone is below ``min_score`` is not weighed (weighing never adds): its base is returned."""
+        base = self.base_score(q, self.latn(nid), self.core(nid), typing)
+        return self.weigh(q, nid, base, typing) if base >= min_score else base
 
     def weigh(self, q: NameKeys, nid: int, base: float, typing: bool = False) -> float:
         """``base`` less what the words left unmatched are worth, each by its rarity (the one scoring rule; see ``_covered``).
@@ -734,9 +737,8 @@ class SearchIndex:
                 if cancelled():
                     return None
                 chunk = [nid for nid in cands[start : start + step] if nid not in scored]
-                if typing:  # weighed only when the spelling alone reaches min_score (weighing never adds)
-                    bases = ((nid, self.base_score(q, self.latn(nid), self.core(nid), True)) for nid in chunk)
-                    scored.update((nid, self.weigh(q, nid, b, True) if b >= min_score else b) for nid, b in bases)
+                if typing:
+                    scored.update((nid, self.score(q, nid, True, min_score)) for nid in chunk)
                 else:
                     scored.update(dict.fromkeys(chunk, 0.0))  # below min_score unless scored next
                     scored.update((nid, self.weigh(q, nid, s)) for nid, s in self._score_batch(q, chunk, min_score))

@@ -68,7 +68,7 @@ class TypoIndex:
 
     def warm(self) -> None:
         """Make the set and the buckets now (before forked workers, which would each make their own)."""
-        if self._words is None or self._buckets is None:
+        if not self.warmed:
             _ = (self.words, self.buckets)
 
     @property
