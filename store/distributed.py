@@ -28,7 +28,7 @@ from typing import Any
 import sqlite_utils
 
 from .db import connect
-from .errors import StoreError
+from .errors import StoreError, first_line
 from .export import write_whole
 from .importers.reading import ENCODING
 from .index_file import fingerprint, open_index
@@ -149,9 +149,7 @@ def screen_partitions(
         except (ScreenFailed, StoreError):
             raise
         except Exception as exc:  # a worker that died, could not write, or lacks the store: one line, never a trace
-            raise StoreError(
-                f"{source}: a partition failed on the cluster ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''})"
-            ) from None
+            raise StoreError(f"{source}: a partition failed on the cluster ({type(exc).__name__}: {first_line(exc)})") from None
         done[result.partition] = result
         if progress:
             progress(len(done), len(parts))

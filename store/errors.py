@@ -1,6 +1,12 @@
 """Errors that reach the user as one line."""
 
 
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an error's message, cut to ``limit`` characters; its type's name when it says nothing."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:limit] if lines else type(exc).__name__
+
+
 class StoreError(Exception):
     """A problem with the store file itself (missing, corrupt, too new)."""
 

@@ -24,7 +24,7 @@ import sqlite_utils
 
 from .countries import country_code, same_place
 from .db import IN_JSON, as_json, inserted, now, rows, transaction, user
-from .errors import ImportFailed
+from .errors import ImportFailed, first_line
 from .export import csv_cell, write_whole
 from .importers import LIST_FORMATS, STREAM_FORMATS
 from .importers.reading import json_lines, read_text, sniff_delimiter
@@ -147,7 +147,7 @@ def _parquet(path: Path) -> list[tuple[int, dict[str, Any]]]:
     try:
         table = pq.read_table(path)
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-        raise ScreenFailed(f"{path}: not a Parquet file that can be read ({str(exc).splitlines()[0][:200]})") from None
+        raise ScreenFailed(f"{path}: not a Parquet file that can be read ({first_line(exc)})") from None
     if not table.num_rows:
         raise ScreenFailed(f"{path}: file is empty")
     return list(enumerate(table.to_pylist(), 1))
