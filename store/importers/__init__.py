@@ -274,9 +274,8 @@ def _read_list_file(path: Path, fmt: str, report: ImportReport) -> ListBatch:
 def _bulk(conn: sqlite3.Connection, batch: ListBatch) -> contextlib.AbstractContextManager[None]:
     """Full-text indexes rebuilt once at the end when the file is large beside the store (a quarter of its records or
     more: a rebuild then costs less than keeping them row by row), else kept row by row."""
-    size = batch.size or (len(batch.records) if isinstance(batch.records, list) else 0)
     records = conn.execute("SELECT coalesce(max(id), 0) FROM entities").fetchone()[0]
-    return fts_deferred(conn) if size * 4 >= records else contextlib.nullcontext()
+    return fts_deferred(conn) if batch.coming * 4 >= records else contextlib.nullcontext()
 
 
 def _refuse_older(conn: sqlite3.Connection, path: Path, lists: list[str], as_of: str) -> None:
@@ -309,9 +308,8 @@ def _write_lists(
     progress: Progress | None = None,
     regroup: bool = True,
 ) -> None:
-    size = batch.size or (len(batch.records) if isinstance(batch.records, list) else 0)
     seen: dict[str, set[int]] = defaultdict(set)
-    with KeyWorkers(parallel=size >= PARALLEL_MIN) as keys:
+    with KeyWorkers(parallel=batch.coming >= PARALLEL_MIN) as keys:
         writer = SnapshotWriter(conn, import_id, source_id, as_of, report, keys)
         records = batch.records
         if isinstance(records, list):  # a file read whole (CSL, OFAC, XML lists): its rows of one stored record merged

@@ -104,6 +104,11 @@ class ListBatch:
     size: int = 0  # how many records are coming, when known (for progress)
     close: Callable[[], None] = lambda: None  # frees what reading holds (a spill file's connection), however the import ends
 
+    @property
+    def coming(self) -> int:
+        """How many records are coming: ``size``, or the records of a file read whole (0 when not known)."""
+        return self.size or (len(self.records) if isinstance(self.records, list) else 0)
+
 
 @dataclass(slots=True)
 class ImportReport:
