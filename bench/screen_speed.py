@@ -17,7 +17,6 @@ worker.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import resource
 import sqlite3
@@ -28,7 +27,7 @@ from rapidfuzz import fuzz, process
 from synthetic import entity_names  # bench/synthetic.py, beside this script
 
 from watchlist.store import connect, screening
-from watchlist.store.index_file import fingerprint, index_path, open_index
+from watchlist.store.index_file import is_current, open_index
 from watchlist.store.normalize import analyze
 
 
@@ -78,7 +77,7 @@ def main() -> None:
     conn = connect(args.db).conn
     rows = counterparties(conn, args.rows)
     started = time.perf_counter()
-    was_saved = _saved_is_current(conn)
+    was_saved = is_current(conn)
     started = time.perf_counter()
     index = open_index(conn)  # as `watchlist screen` does: the saved index when it is the store's, else built (and saved)
     built = time.perf_counter() - started
@@ -130,16 +129,6 @@ def main() -> None:
         f"brute force: {how} of {len(sample)} rows × {len(names):,} names in {brute:.1f} s; "
         f"all {len(rows):,} rows ≈ {brute / len(sample) * len(rows) / 3600:,.1f} hours"
     )
-
-
-def _saved_is_current(conn: sqlite3.Connection) -> bool:
-    """True when the index saved beside the store was built from it as it is (its header's fingerprint)."""
-    path = index_path(conn)
-    if path is None or not path.exists():
-        return False
-    with path.open("rb") as fh:
-        fh.readline()  # the format line
-        return json.loads(fh.readline()).get("fingerprint") == fingerprint(conn)
 
 
 def _has_numpy() -> bool:

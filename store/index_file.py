@@ -18,7 +18,7 @@ from array import array
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .db import gc_paused
 from .search import SearchIndex, _Listed, _pack, _unpack
@@ -64,6 +64,27 @@ def fingerprint(conn: sqlite3.Connection) -> str:
     ):
         parts.append(conn.execute(sql).fetchall())
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def is_current(conn: sqlite3.Connection) -> bool:
+    """True when the index saved beside the store was built from it as it is now (read from the file's header only)."""
+    path = index_path(conn)
+    if path is None:
+        return False
+    try:
+        with path.open("rb") as fh:
+            header = _header(fh)
+    except (OSError, ValueError):
+        return False
+    return header is not None and header.get("fingerprint") == fingerprint(conn)
+
+
+def _header(fh: BinaryIO) -> dict[str, Any] | None:
+    """The header of an index file of this make (None for another make, or not an index file)."""
+    if fh.read(len(MAGIC)) != MAGIC:
+        return None
+    header = json.loads(fh.readline())
+    return header if isinstance(header, dict) else None
 
 
 def open_index(conn: sqlite3.Connection) -> SearchIndex:
@@ -157,10 +178,8 @@ def _load(path: Path, stamp: str, conn: sqlite3.Connection) -> SearchIndex | Non
     # Read section by section into its array or text: never the whole file in memory beside what it becomes.
     try:
         with path.open("rb") as fh:
-            if fh.read(len(MAGIC)) != MAGIC:
-                return None
-            header = json.loads(fh.readline())
-            if header.get("fingerprint") != stamp:
+            header = _header(fh)
+            if header is None or header.get("fingerprint") != stamp:
                 return None
             parts: dict[str, Any] = {}
             for name, kind, length in header["sections"]:
