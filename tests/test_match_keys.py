@@ -45,6 +45,8 @@ def test_workers_give_every_seed_name_and_address_the_keys_stored_at_import(seed
             keys = workers.result(batch)
             got_names += keys[0]
             got_addresses += keys[1]
+        # the workers answered (none died, leaving the keys to this process); one core starts none
+        assert workers.alive == (workers.workers if workers.workers > 1 else 0)
     # the stored keys were computed in this process for the seed's small files, by workers for its large ones
     assert got_names == [tuple(rest) for _, *rest in names]
     assert got_addresses == [norm for _, norm in addresses]
@@ -78,5 +80,5 @@ def test_workers_that_cannot_start_leave_the_keys_to_this_process(monkeypatch, t
     monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
     names = ["Sinno Electronics Co., Limited", "ООО Радиокомпонент", "深圳市中微子电子有限公司"]
     with KeyWorkers(parallel=True) as workers:
-        assert workers.workers == 1
+        assert workers.workers == 1 and workers.alive == 0
         assert workers.result(workers.submit(names, [])) == compute(names, [])

@@ -84,6 +84,11 @@ class KeyWorkers:
                 self._workers.append(worker)
         self.workers = max(1, len(self._workers))  # batches that can be worked on at once
 
+    @property
+    def alive(self) -> int:
+        """How many worker processes are running (0 in process): those that did not start or died leave their work here."""
+        return sum(1 for worker in self._workers if worker.poll() is None)
+
     def submit(self, names: list[str], addresses: list[str]) -> Batch:
         """Ask for the keys of a batch (the caller has read the answers of all but ``workers - 1`` earlier batches)."""
         if self._workers:
