@@ -28,7 +28,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, chain, islice, pairwise
+from itertools import accumulate, chain, groupby, islice, pairwise
+from operator import itemgetter
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -51,6 +52,8 @@ MAX_QUERY = 256  # characters of a query that are read; the rest is ignored
 CANDIDATES = 400  # names rescored per query
 CHUNK = 64  # names scored between two cancel checks
 BUDGET = 30_000  # postings read per query (rarest terms first)
+SIDES_KEPT = 512  # queries' words kept with what weighing names against them found
+RUNS_KEPT = 20_000  # names whose words' runs are kept (see SearchIndex._name_runs)
 PLACES_KEPT = 64  # places whose entities are kept (see SearchIndex.search)
 TYPO_BELOW = 2_000  # a word found as typed is also looked up with typos if it is in fewer names than this
 PREFIX_FANOUT = 300  # vocabulary tokens one prefix may expand to
@@ -184,6 +187,45 @@ def _EVERYTHING(eid: int) -> bool:
     return True
 
 
+class _Runs:
+    """One side's words as the other side's are looked up in them: each word and each run of two to four words
+    ("xin rui tai" is also "xinruitai"), and those of four letters or more, or five or more, that a close spelling
+    may be."""
+
+    __slots__ = ("near", "near5", "targets")
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.targets = frozenset("".join(words[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(words) - n + 1))
+        self.near = [t for t in self.targets if len(t) >= 4]
+        self.near5 = [t for t in self.near if len(t) >= 5]
+
+
+class _QuerySide(_Runs):
+    """A query's words as names are weighed against them: their runs, and what each word of a name is worth against
+    them, found once per query (a page of candidates shares words: "electronics", "shenzhen")."""
+
+    __slots__ = ("parts", "runs", "words")
+
+    def __init__(self, words: tuple[str, ...]) -> None:
+        super().__init__(words)
+        self.words = words
+        self.runs = [(i, n, "".join(words[i : i + n])) for n in (4, 3, 2) for i in range(len(words) - n + 1)]
+        self.parts: dict[str, tuple[float, float, bool, bool]] = {}  # a name's word → see learn
+
+    def learn(self, word: str, weight: float) -> tuple[float, float, bool, bool]:
+        """A name's word against the query (as ``SearchIndex._name_covered`` counts it, runs aside): its weight, the part of
+        it found (all as written, some as a close spelling), whether it is stray (not found, not a place), and whether
+        a longer word of the query starts with it (a run of the name's words may be that word)."""
+        if word in self.targets:
+            got = weight
+        else:
+            best = _closest(word, self.near if len(word) >= 5 else self.near5) if len(word) >= 4 else 0.0
+            got = weight * best / 100 if best >= 80 else 0.0
+        lead = any(len(t) > len(word) and t.startswith(word) for t in self.targets)
+        part = self.parts[word] = (weight, got, not got and word not in PLACES_F, lead)
+        return part
+
+
 class SearchIndex:
     """Every name of every entity, indexed for as-you-type fuzzy search."""
 
@@ -204,6 +246,10 @@ class SearchIndex:
         # a place's entities and facets, unfiltered (every name and address there is read: at 1M, 0.1 s a place)
         self._places_found: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[tuple[int, int | None, float]], dict]] = {}
         self._weights: dict[str, float] = {}  # each word's weight (see _weight), as the index's counts give it
+        self._qwords: dict[str, tuple[str, ...]] = {}  # a query's words without legal forms (see weigh)
+        self._sides: dict[tuple[str, ...], _QuerySide] = {}  # the query words names were weighed against, with what was found
+        self._runs: dict[int, _Runs] = {}  # the names weighed lately, as a query's words are looked up in them
+        self._close: dict[tuple[str, int], float] = {}  # a query's word → how close it is to name number n (_closest)
         self.cache_limit = 2000  # term expansions kept (batch screening raises it: its names share words)
         # per entity (a resolved group is known by its first record's id; the other records map to it)
         self.group: dict[int, int] = {}
@@ -470,8 +516,8 @@ class SearchIndex:
                 taken.append((weight * idf, s, s + take))
                 spent += take
             term: dict[int, float] = {}
-            for w, s, e in reversed(taken):  # lightest first: a name keeps the weight of its best variant
-                term.update(dict.fromkeys(post[s:e], w))
+            for w, same in groupby(reversed(taken), key=itemgetter(0)):  # lightest first: a name keeps its best variant's
+                term.update(dict.fromkeys(chain.from_iterable(post[s:e] for _, s, e in same), w))
             both = term.keys() & acc.keys()
             earlier = {nid: acc[nid] for nid in both}
             acc.update(term)
@@ -518,18 +564,30 @@ class SearchIndex:
         """
         if base >= 100.0 or base <= 0.0:
             return base
-        qwords = [t for t in q.latn.split() if t not in LEGAL_F]
-        words = [t for t in self.latn(nid).split() if t not in LEGAL_F]
+        qwords = self._query_words(q.latn)
+        latn = self.latn(nid)
+        words = [t for t in latn.split() if t not in LEGAL_F]
         if not qwords or not words:
             return base
         if typing:  # the last word is still being typed: it counts where it prefixes a word of the name
-            qwords = [*qwords[:-1], next((w for w in words if w.startswith(qwords[-1])), qwords[-1])]
-        eid = self.name_entity[nid]
-        query_found, query_stray = self._covered(qwords, words, self.countries[eid])
-        name_found, name_stray = self._covered(words, qwords, ())
+            last = qwords[-1]
+            done = next((w for w in words if w.startswith(last)), last)
+            if done is not last:
+                qwords = (*qwords[:-1], done)
+        side = self._sides.get(qwords)
+        if side is None:
+            if len(self._sides) > SIDES_KEPT:
+                self._sides.clear()
+            side = self._sides[qwords] = _QuerySide(qwords)
+        present = set(words)
+        if all(t in present for t in qwords):  # every word of the query is in the name as written: nothing missing
+            query_found, query_stray = 1.0, False
+        else:
+            query_found, query_stray = self._covered(side, nid, self._name_runs(nid, words), self.countries[self.name_entity[nid]])
+        name_found, name_stray = self._name_covered(words, side)
         score = base - QUERY_MISS * (1 - query_found) - NAME_MISS * (1 - name_found)
-        laws, their_laws = _jurisdictions(q.latn), _jurisdictions(self.latn(nid))
-        if laws and their_laws and not laws & their_laws:
+        laws = _jurisdictions(q.latn)
+        if laws and (their_laws := _jurisdictions(latn)) and not laws & their_laws:
             score -= FORM_MISS  # "OOO" and "Ltda.": the same name registered in two countries is two firms
         if query_stray and name_stray:
             score -= SWAP_MISS  # a word of one put for a word of the other: a sibling firm, not a slip
@@ -541,6 +599,40 @@ class SearchIndex:
             score = min(score, WEAK_CAP)
         return max(0.0, score)
 
+    def _query_words(self, latn: str) -> tuple[str, ...]:
+        """A folded query's words without legal forms (kept: every candidate of a query asks)."""
+        words = self._qwords.get(latn)
+        if words is None:
+            if len(self._qwords) > SIDES_KEPT:
+                self._qwords.clear()
+            words = self._qwords[latn] = tuple(t for t in latn.split() if t not in LEGAL_F)
+        return words
+
+    def _name_covered(self, words: list[str], side: _QuerySide) -> tuple[float, bool]:
+        """The share of a name's ``words`` found in the query's (``_covered``'s rule the other way round): each word's
+        part (its weight, what it gets, whether it is stray) found once per query and kept in ``side``; the runs of the
+        name's words looked at only when one of them starts a longer word of the query."""
+        total = got = 0.0
+        stray = lead = False
+        parts = side.parts
+        for word in words:
+            part = parts.get(word)
+            if part is None:
+                part = side.learn(word, self._weight(word))
+            total += part[0]
+            got += part[1]
+            stray = stray or part[2]
+            lead = lead or part[3]
+        if lead and len(words) > 1 and any(found := _in_runs(words, side.targets)):  # "xin rui tai" for "xinruitai"
+            total = got = 0.0
+            stray = False
+            for word, run in zip(words, found, strict=True):
+                part = parts[word]
+                total += part[0]
+                got += part[0] if run else part[1]
+                stray = stray or (part[2] and not run)
+        return (got / total if total else 1.0), stray
+
     def _weight(self, word: str) -> float:
         """How much a word is worth, by its rarity among the names (a place word half as much); kept once computed."""
         weight = self._weights.get(word)
@@ -549,20 +641,19 @@ class SearchIndex:
             weight = self._weights[word] = 0.5 * weight if word in PLACES_F else weight
         return weight
 
-    def _covered(self, words: list[str], other: list[str], countries: tuple[str, ...]) -> tuple[float, bool]:
-        """The share of ``words`` (weighed by rarity) found in ``other``: as written, as a close spelling (four letters
-        or more against five or more), spaced otherwise ("xin rui tai" = "xinruitai"), or, for a place word, as one of ``countries``; and
-        whether a word that is not a place was not found at all (with one on the other side: a swapped word)."""
-        found = [0.0] * len(words)
-        targets = {"".join(other[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(other) - n + 1)}  # and run together
-        for n in (4, 3, 2):  # this side's words run together
-            for i in range(len(words) - n + 1):
-                if "".join(words[i : i + n]) in targets:
-                    found[i : i + n] = [1.0] * n
+    def _covered(self, side: _QuerySide, nid: int, name: _Runs, countries: tuple[str, ...]) -> tuple[float, bool]:
+        """The share of the query's words (weighed by rarity) found in name ``nid`` (its words and runs: ``name``): as
+        written, as a close spelling (four letters or more against five or more), spaced otherwise ("xin rui tai" =
+        "xinruitai"), or, for a place word, as one of ``countries``; and whether a word that is not a place was not found
+        at all (with one on the other side: a swapped word). ``_name_covered`` is the same rule the other way round."""
+        words, targets = side.words, name.targets
+        found = [False] * len(words)
+        for i, n, run in side.runs:  # the query's words run together
+            if run in targets:
+                found[i : i + n] = [True] * n
         total = got = 0.0
         stray = False
-        near: list[str] | None = None  # the other side's words a close spelling may be: four letters or more
-        near5: list[str] = []
+        close = self._close
         for i, word in enumerate(words):
             weight = self._weight(word)
             total += weight
@@ -571,15 +662,25 @@ class SearchIndex:
                 continue
             best = 0.0
             if len(word) >= 4:  # "Jeta" is "Jetta"; "OTP" is not "POST"
-                if near is None:
-                    near = [t for t in targets if len(t) >= 4]
-                    near5 = [t for t in near if len(t) >= 5]
-                best = _closest(word, near if len(word) >= 5 else near5)
+                best = close.get((word, nid), -1.0)
+                if best < 0:
+                    if len(close) > RUNS_KEPT:
+                        close.clear()
+                    best = close[word, nid] = _closest(word, name.near if len(word) >= 5 else name.near5)
             if best >= 80:  # a close spelling: counts as far as it is close
                 got += weight * best / 100
             elif word not in PLACES_F:
                 stray = True
         return (got / total if total else 1.0), stray
+
+    def _name_runs(self, nid: int, words: list[str]) -> _Runs:
+        """A name's words and their runs (see ``_Runs``), kept for the names weighed lately (typing weighs most again)."""
+        runs = self._runs.get(nid)
+        if runs is None:
+            if len(self._runs) > RUNS_KEPT:
+                self._runs.clear()
+            runs = self._runs[nid] = _Runs(words)
+        return runs
 
     def _allowed(self, filters: Filters) -> Callable[[int], bool]:
         if filters.empty():
@@ -732,16 +833,15 @@ class SearchIndex:
         company = not any_kind and any(t in LEGAL_F for t in q.latn.split())
         for wide in (False, True) if typos else (False,):
             cands = self._candidates(q, typing, allowed, wide, typos, candidates, budget)
-            step = CHUNK if typing else 4 * CHUNK  # a batch in rapidfuzz scores four times as many in the same time
+            step = 4 * CHUNK  # a batch in rapidfuzz scores four times as many in the same time
             for start in range(0, len(cands), step):
                 if cancelled():
                     return None
                 chunk = [nid for nid in cands[start : start + step] if nid not in scored]
-                if typing:
-                    scored.update((nid, self.score(q, nid, True, min_score)) for nid in chunk)
-                else:
-                    scored.update(dict.fromkeys(chunk, 0.0))  # below min_score unless scored next
-                    scored.update((nid, self.weigh(q, nid, s)) for nid, s in self._score_batch(q, chunk, min_score))
+                scored.update(dict.fromkeys(chunk, 0.0))  # below min_score unless scored next
+                scored.update(
+                    (nid, self.weigh(q, nid, s, typing) if s >= min_score else s) for nid, s in self._score_batch(q, chunk, min_score, typing)
+                )
                 for nid in cands[start : start + step]:
                     s = scored[nid]
                     eid = self.name_entity[nid]
@@ -762,8 +862,8 @@ class SearchIndex:
         listed = self.listed
         return sorted(best.values(), key=lambda f: (-f[2], not listed.get(f[0], _UNLISTED).lists, _neg(listed.get(f[0], _UNLISTED).latest), f[0]))
 
-    def _score_batch(self, q: NameKeys, nids: list[int], min_score: float) -> list[tuple[int, float]]:
-        """``score`` of each name that can reach ``min_score`` (the others are left out), most of it in rapidfuzz's batch calls.
+    def _score_batch(self, q: NameKeys, nids: list[int], min_score: float, typing: bool = False) -> list[tuple[int, float]]:
+        """``base_score`` of each name that can reach ``min_score`` (the others are left out), in rapidfuzz's batch calls.
 
         The base is ``_combine`` of the same three parts as ``base_score``, so it is at most ``_combine(core, 100, 100)``
         and at most ``_combine(core, token_set, 100)``: each bound drops names before the next, dearer part is computed.
@@ -778,6 +878,12 @@ class SearchIndex:
         ):  # (with no space on either side WRatio ≥ ratio)
             if c > core_score.get(spaced[k], -1.0):
                 core_score[spaced[k]] = c
+        size = len(q.joined)
+        if typing and size >= 3:  # the start of the name's core, while its word is still being typed
+            starts = [c.replace(" ", "")[:size] for c in cores]
+            for _, c, i in process.extract(q.joined, starts, scorer=fuzz.ratio, score_cutoff=cut / 0.95, limit=None):
+                if 0.95 * c > core_score.get(i, -1.0):
+                    core_score[i] = 0.95 * c
         if not core_score:
             return []
         alive = sorted(core_score)
@@ -847,6 +953,16 @@ class SearchIndex:
         countries = Counter(chain.from_iterable(countries_of[e] for e in eids))
         kinds = Counter(kind[e] or "other" for e in eids)
         return {"list": dict(lists.most_common()), "country": dict(countries.most_common(30)), "kind": dict(kinds.most_common())}
+
+
+def _in_runs(words: Sequence[str], targets: frozenset[str]) -> list[bool]:
+    """For each of ``words``, whether it is in a run of two to four of them that, written together, is in ``targets``."""
+    found = [False] * len(words)
+    for n in (4, 3, 2):
+        for i in range(len(words) - n + 1):
+            if "".join(words[i : i + n]) in targets:
+                found[i : i + n] = [True] * n
+    return found
 
 
 def _user_aliases(conn: sqlite3.Connection) -> Iterator[tuple[int, int, str, str]]:
