@@ -268,7 +268,7 @@ def _rank(index: SearchIndex, row: Row, threshold: float, keep: int) -> tuple[Na
     found: list[tuple[int, int, float]] = []
     # Only entities a list names can match (not a source's context records, nor documented suppliers): the others are
     # never candidates, so that they cannot crowd listed ones out of the names scored.
-    listed = index.listed.__contains__
+    listed = index.only_listed
     for q in qs:  # a Cyrillic name is also tried with its words translated
         scored: dict[int, float] = {}
         more = index.ranked(q, allowed=listed, min_score=floor, typos=False, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
@@ -292,6 +292,7 @@ def screen(
     copy-on-write and screen slices of ``PARALLEL_SLICE`` rows; results come back in order.
     """
     index.cache_limit = max(index.cache_limit, 500_000)  # rows share words: expand each once
+    index.listed_names()  # made once, before any worker is forked
     if workers > 1 and len(rows) > PARALLEL_SLICE and "fork" in mp.get_all_start_methods():
         yield from _screen_forked(index, rows, threshold, progress, workers)
         return

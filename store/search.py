@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, chain, groupby, islice, pairwise
+from itertools import accumulate, chain, compress, groupby, islice, pairwise
 from operator import itemgetter
 from pathlib import Path
 
@@ -265,6 +265,8 @@ class SearchIndex:
         self.df: dict[str, int] = {}  # names (as indexed) containing each folded word: a word's rarity
         self.place_names: dict[str, array] = {}  # place word → the names (numbers) that say it ("Shenzhen X Co.")
         self.named_in: dict[int, frozenset[str]] = {}  # territories an entity's names say it is in ("… (H.K.) Ltd" → HK)
+        self.only_listed: Callable[[int], bool] = self.is_listed  # the filter of screening (a name mask filters for it: listed_names)
+        self._listed_mask: tuple[dict[int, _Listed], bytearray] | None = None
 
     def warm(self) -> None:
         """Make now what the first misspelled word would otherwise make (the vocabulary's typo buckets: 0.4 s at 1M)."""
@@ -398,6 +400,16 @@ class SearchIndex:
         self.refresh_watchlist(conn)
         self._all_facets = self._facets(self.recent)
 
+    def is_listed(self, eid: int) -> bool:
+        """True if a list names the entity (active or removed)."""
+        return eid in self.listed
+
+    def listed_names(self) -> bytearray:
+        """Per name number, 1 if its entity is listed: ``only_listed`` for names, in C (made once per ``listed``)."""
+        if self._listed_mask is None or self._listed_mask[0] is not self.listed:
+            self._listed_mask = (self.listed, bytearray(map(self.listed.__contains__, self.name_entity)))
+        return self._listed_mask[1]
+
     def has(self, eid: int) -> bool:
         """True if the entity was in the store when the index was built."""
         return 0 <= eid < len(self.kind) and self.kind[eid] is not None
@@ -523,6 +535,9 @@ class SearchIndex:
             acc.update(term)
             for nid in both:
                 acc[nid] += earlier[nid]
+        if allowed is self.only_listed:  # screening: the listed names kept before sorting (a stable sort: the same order)
+            mask = self.listed_names()
+            return sorted(compress(acc, map(mask.__getitem__, acc)), key=acc.__getitem__, reverse=True)[:keep]
         best = sorted(acc, key=acc.__getitem__, reverse=True)
         if allowed is _EVERYTHING:
             return best[:keep]
