@@ -242,7 +242,7 @@ class SearchIndex:
         self.vocab: list[str] = []
         self._post, self._post_at = array("i"), array("I", [0])
         self._typos = TypoIndex([])
-        self._expansions: dict[tuple[str, bool, bool, bool], list[tuple[float, int, int]]] = {}
+        self._expansions: dict[tuple[str, bool, bool, bool], tuple[int, list[tuple[float, int, int]]]] = {}
         # a place's entities and facets, unfiltered (every name and address there is read: at 1M, 0.1 s a place)
         self._places_found: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[tuple[int, int | None, float]], dict]] = {}
         self._weights: dict[str, float] = {}  # each word's weight (see _weight), as the index's counts give it
@@ -455,16 +455,18 @@ class SearchIndex:
         return None
 
     # -- candidate generation ------------------------------------------------------------
-    def _expand(self, term: str, prefix: bool, wide: bool, typos: bool = True) -> list[tuple[float, int, int]]:
-        """Postings a query term may stand for: (weight, start, end) for exact 1, prefix .9, typo .8−.1/edit.
+    def _expand(self, term: str, prefix: bool, wide: bool, typos: bool = True) -> tuple[int, list[tuple[float, int, int]]]:
+        """Postings a query term may stand for: (weight, start, end) for exact 1, prefix .9, typo .8−.1/edit, heaviest
+        first, with how many postings they hold in all.
 
-        Cached: while a person types, every earlier word of the query is expanded again.
+        Cached: while a person types, every earlier word of the query is expanded again (and a file screened repeats words).
         """
         cached = self._expansions.get((term, prefix, wide, typos))
         if cached is None:
             if len(self._expansions) > self.cache_limit:
                 self._expansions.clear()
-            cached = self._expansions[(term, prefix, wide, typos)] = self._expand_uncached(term, prefix, wide, typos)
+            postings = sorted(self._expand_uncached(term, prefix, wide, typos), reverse=True)
+            cached = self._expansions[(term, prefix, wide, typos)] = (sum(e - s for _, s, e in postings), postings)
         return cached
 
     def _expand_uncached(self, term: str, prefix: bool, wide: bool, typos: bool = True) -> list[tuple[float, int, int]]:
@@ -509,19 +511,17 @@ class SearchIndex:
         terms = [(t, typing and t == last, typos) for t in core]
         if len(core) > 1:  # the joined core meets names spaced differently; its typos are the words' typos
             terms.append((q.joined, typing, False))
-        expanded = [self._expand(t, p, wide, typos) for t, p, typos in terms]
-        expanded.sort(key=lambda ex: sum(e - s for _, s, e in ex))
+        expanded = sorted((self._expand(t, p, wide, typos) for t, p, typos in terms), key=itemgetter(0))
         n = max(1, len(self.name_entity))
         post = self._post
         acc: dict[int, float] = {}
         spent = 0
-        for postings in expanded:
-            size = sum(e - s for _, s, e in postings)
+        for size, postings in expanded:
             if acc and spent + size > budget:
                 break  # commoner terms only weigh in when the candidates are rescored
             idf = math.log(1 + n / max(1, size))  # of the term with all its variants: a rare completion never outweighs the word itself
             taken = []
-            for weight, s, e in sorted(postings, reverse=True):
+            for weight, s, e in postings:  # heaviest first
                 take = min(e - s, budget - spent)
                 if take <= 0:
                     break
