@@ -791,6 +791,20 @@ class SearchIndex:
         that first and spends the typo search only on rows it left without a match. ``candidates``
         is how many names are rescored (screening, which keeps three matches, needs fewer).
         """
+        with gc_paused():  # its caches and candidates are many small objects: a full collection mid-keystroke took 0.4 s at 1M
+            return self._search(text, filters, limit=limit, min_score=min_score, cancelled=cancelled, typos=typos, candidates=candidates)
+
+    def _search(
+        self,
+        text: str,
+        filters: Filters | None,
+        *,
+        limit: int,
+        min_score: float,
+        cancelled: Callable[[], bool],
+        typos: bool,
+        candidates: int,
+    ) -> SearchResult | None:
         started = time.perf_counter()
         text = text[:MAX_QUERY]
         typed, parsed = parse_query(text)
@@ -806,9 +820,8 @@ class SearchIndex:
             key = (tuple(words), tuple(written))
             kept = self._places_found.get(key) if allowed is _EVERYTHING else None  # "Shenzhen", then "Shenzhen "
             if kept is None:
-                with gc_paused():  # a country lists most of a store: hundreds of thousands of tuples, no cycle among them
-                    there = self._in_place(words, written, allowed)
-                    kept = (there, self._facets(e for e, _, _ in there))
+                there = self._in_place(words, written, allowed)
+                kept = (there, self._facets(e for e, _, _ in there))
                 if allowed is _EVERYTHING:
                     if len(self._places_found) >= PLACES_KEPT:
                         self._places_found.clear()
