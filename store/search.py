@@ -521,10 +521,11 @@ class SearchIndex:
         expanded = sorted((self._expand(t, p, wide, typos) for t, p, typos in terms), key=itemgetter(0))
         n = max(1, len(self.name_entity))
         post = self._post
+        mask = self.listed_names() if allowed is self.only_listed else None  # screening: only listed names are kept
         acc: dict[int, float] = {}
         spent = 0
         for size, postings in expanded:
-            if acc and spent + size > budget:
+            if spent and spent + size > budget:
                 break  # commoner terms only weigh in when the candidates are rescored
             idf = math.log(1 + n / max(1, size))  # of the term with all its variants: a rare completion never outweighs the word itself
             taken = []
@@ -536,15 +537,18 @@ class SearchIndex:
                 spent += take
             term: dict[int, float] = {}
             for w, same in groupby(reversed(taken), key=itemgetter(0)):  # lightest first: a name keeps its best variant's
-                term.update(dict.fromkeys(chain.from_iterable(post[s:e] for _, s, e in same), w))
+                nids: Iterable[int] = chain.from_iterable(post[s:e] for _, s, e in same)
+                if mask is not None:
+                    nids = list(nids)
+                    nids = compress(nids, map(mask.__getitem__, nids))
+                term.update(dict.fromkeys(nids, w))
             both = term.keys() & acc.keys()
             earlier = {nid: acc[nid] for nid in both}
             acc.update(term)
             for nid in both:
                 acc[nid] += earlier[nid]
-        if allowed is self.only_listed:  # screening: the listed names kept before sorting (a stable sort: the same order)
-            mask = self.listed_names()
-            return sorted(compress(acc, map(mask.__getitem__, acc)), key=acc.__getitem__, reverse=True)[:keep]
+        if mask is not None:  # the budget counted every posting read; only listed names were kept (the same order)
+            return sorted(acc, key=acc.__getitem__, reverse=True)[:keep]
         best = sorted(acc, key=acc.__getitem__, reverse=True)
         if allowed is _EVERYTHING:
             return best[:keep]
