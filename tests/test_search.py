@@ -132,6 +132,19 @@ def test_a_query_of_place_words_lists_the_entities_in_that_place(index, seed_db_
     assert index.search("shenzhen sinno ", limit=1).hits[0].name.startswith("Sinno")  # with a name: a name search
 
 
+def test_a_place_lists_each_group_actively_listed_first_then_newest_listing_first_undated_last(index):
+    """Names saying the place, then addresses there, then the country's entities: in each, what an active listing names
+    first, then the latest listing date, newest first, and entities without a date after those with one."""
+    for query in ("shenzhen ", "hong kong ", "china "):
+        hits = index.search(query, limit=5000).hits
+        assert len(hits) >= 100, query
+        for score in {h.score for h in hits}:
+            group = [(not h.lists, not h.listed, "".join(chr(0x7F - ord(c)) for c in h.listed)) for h in hits if h.score == score]
+            assert group == sorted(group), (query, score)
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        assert any(h.listed for h in hits) and any(not h.listed for h in hits)  # both kinds present: the order is tested
+
+
 def test_a_territory_in_the_name_counts_for_the_country_filter(index):
     """World Jetta (H.K.) Logistics: BIS gives its Shenzhen address, so its country is CN; its name says Hong Kong."""
     text, filters = parse_query("world jetta country:HK ")

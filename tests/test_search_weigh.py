@@ -1,0 +1,132 @@
+"""The weighing rule as it reads, checked against the index's kept-per-query version on the seed's names.
+
+``SearchIndex.weigh`` keeps, per query, what each word of a name is worth against it, and per name its words' runs:
+these tests compare it with the rule computed afresh for every pair, as ``_covered`` was written before it was kept.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import pytest
+from rapidfuzz import fuzz
+
+from watchlist.store.index_file import open_index
+from watchlist.store.search import (
+    _PLACE_COUNTRY,
+    COMMON_F,
+    FORM_MISS,
+    LEGAL_F,
+    NAME_MISS,
+    PLACES_F,
+    QUERY_MISS,
+    SAME_WORDS,
+    SWAP_MISS,
+    WEAK_CAP,
+    SearchIndex,
+    _closest,
+    _jurisdictions,
+    query_keys,
+)
+
+
+@pytest.fixture(scope="module")
+def index(seed_db_path):
+    conn = sqlite3.connect(seed_db_path)
+    yield open_index(conn)
+    conn.close()
+
+
+def covered(index: SearchIndex, words: list[str], other: list[str], countries: tuple[str, ...]) -> tuple[float, bool]:
+    """The share of ``words`` found in ``other`` (by rarity) and whether a non-place word was not found at all."""
+    found = [False] * len(words)
+    targets = {"".join(other[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(other) - n + 1)}
+    for n in (4, 3, 2):
+        for i in range(len(words) - n + 1):
+            if "".join(words[i : i + n]) in targets:
+                found[i : i + n] = [True] * n
+    near = [t for t in targets if len(t) >= 4]
+    total = got = 0.0
+    stray = False
+    for i, word in enumerate(words):
+        weight = index._weight(word)
+        total += weight
+        if found[i] or word in targets or (countries and _PLACE_COUNTRY.get(word) in countries):
+            got += weight
+            continue
+        best = _closest(word, near if len(word) >= 5 else [t for t in near if len(t) >= 5]) if len(word) >= 4 else 0.0
+        if best >= 80:
+            got += weight * best / 100
+        elif word not in PLACES_F:
+            stray = True
+    return (got / total if total else 1.0), stray
+
+
+def weigh(index: SearchIndex, latn: str, nid: int, base: float, typing: bool) -> float:
+    if base >= 100.0 or base <= 0.0:
+        return base
+    qwords = [t for t in latn.split() if t not in LEGAL_F]
+    words = [t for t in index.latn(nid).split() if t not in LEGAL_F]
+    if not qwords or not words:
+        return base
+    if typing:
+        qwords = [*qwords[:-1], next((w for w in words if w.startswith(qwords[-1])), qwords[-1])]
+    query_found, query_stray = covered(index, qwords, words, index.countries[index.name_entity[nid]])
+    name_found, name_stray = covered(index, words, qwords, ())
+    score = base - QUERY_MISS * (1 - query_found) - NAME_MISS * (1 - name_found)
+    laws, theirs = _jurisdictions(latn), _jurisdictions(index.latn(nid))
+    if laws and theirs and not laws & theirs:
+        score -= FORM_MISS
+    if query_stray and name_stray:
+        score -= SWAP_MISS
+    if (
+        min(query_found, name_found) < SAME_WORDS
+        and all(t in COMMON_F for t in words)
+        and {t for t in qwords if t not in PLACES_F} != {t for t in words if t not in PLACES_F}
+    ):
+        score = min(score, WEAK_CAP)
+    return max(0.0, score)
+
+
+def _queries(index: SearchIndex, rng: random.Random, count: int) -> list[str]:
+    """Queries as people type them: names of the index cut short, a letter dropped, words run together or reordered."""
+    out = []
+    for _ in range(count):
+        words = index.latn(rng.randrange(len(index))).split()
+        roll = rng.random()
+        if roll < 0.25 and words:
+            w = max(range(len(words)), key=lambda i: len(words[i]))
+            words[w] = words[w][:1] + words[w][2:]
+        elif roll < 0.5 and len(words) > 2:
+            words = [words[0] + words[1], *words[2:]]
+        elif roll < 0.75 and len(words) > 1:
+            words = words[1:] + words[:1]
+        text = " ".join(words)
+        out.append(text[: rng.randint(3, max(3, len(text)))])
+    return out
+
+
+def test_the_kept_weighing_is_the_rule_for_every_candidate(index):
+    """Each query weighs its real candidates (and every name once more, typed or finished): the same score as the rule."""
+    rng = random.Random(5)
+    compared = 0
+    for text in _queries(index, rng, 120):
+        for typing in (True, False):
+            q = query_keys(text)[0]
+            if not q.latn:
+                continue
+            nids = index._candidates(q, typing, lambda e: True)[:60]
+            for nid in nids + nids:  # the second time from what was kept
+                base = fuzz.ratio(q.latn, index.latn(nid)) * 0.9 + 5  # any base inside (0, 100) exercises the penalties
+                assert index.weigh(q, nid, base, typing) == pytest.approx(weigh(index, q.latn, nid, base, typing), abs=1e-9), (text, index.latn(nid))
+                compared += 1
+    assert compared > 5000
+
+
+def test_runs_of_words_and_close_spellings_count_both_ways(index):
+    """The cases the kept version treats apart: a name's words run together as a query word, and the reverse."""
+    for text in ("xin rui tai", "xinruitai", "sinno electronic", "sino electronics", "world jeta hk logistic", "hong kong shijieda"):
+        q = query_keys(text)[0]
+        for nid in index._candidates(q, False, lambda e: True)[:100]:
+            assert index.weigh(q, nid, 90.0) == pytest.approx(weigh(index, q.latn, nid, 90.0, False), abs=1e-9), (text, index.latn(nid))
