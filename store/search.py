@@ -559,6 +559,7 @@ class SearchIndex:
     @staticmethod
     def base_score(q: NameKeys, latn: str, core: str, typing: bool = False) -> float:
         """0–100 from the spellings alone: how close the name is to the query; 100 only for the same folded name.
+        (The rule for one name; ``_score_batch`` computes it for many in rapidfuzz's batch calls, and is tested against it.)
 
         The core (trade name) dominates; the whole name, with legal forms set aside, breaks ties
         between a firm and its sibling in another city. While typing, the query is also compared
@@ -571,13 +572,6 @@ class SearchIndex:
         if typing and len(q.joined) >= 3:
             core_score = max(core_score, 0.95 * fuzz.ratio(q.joined, joined[: len(q.joined)]))
         return _combine(core_score, fuzz.token_set_ratio(q.latn, latn), fuzz.token_sort_ratio(_body(q.latn), _body(latn)))
-
-    def score(self, q: NameKeys, nid: int, typing: bool = False, min_score: float = 0.0) -> float:
-        """The score of name number ``nid`` for ``q``: ``base_score`` weighed by the words each side leaves unmatched.
-
-        A name whose spelling alone is below ``min_score`` is not weighed (weighing never adds): its base is returned."""
-        base = self.base_score(q, self.latn(nid), self.core(nid), typing)
-        return self.weigh(q, nid, base, typing) if base >= min_score else base
 
     def weigh(self, q: NameKeys, nid: int, base: float, typing: bool = False) -> float:
         """``base`` less what the words left unmatched are worth, each by its rarity (the one scoring rule; see ``_covered``).

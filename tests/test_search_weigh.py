@@ -130,3 +130,20 @@ def test_runs_of_words_and_close_spellings_count_both_ways(index):
         q = query_keys(text)[0]
         for nid in index._candidates(q, False, lambda e: True)[:100]:
             assert index.weigh(q, nid, 90.0) == pytest.approx(weigh(index, q.latn, nid, 90.0, False), abs=1e-9), (text, index.latn(nid))
+
+
+def test_batch_scoring_is_the_base_score_of_each_name(index):
+    """``_score_batch`` (typing and finished) gives each name ``base_score`` exactly, and leaves out only names below the floor."""
+    rng = random.Random(7)
+    for text in _queries(index, rng, 80):
+        for typing in (True, False):
+            q = query_keys(text)[0]
+            if not q.latn:
+                continue
+            nids = index._candidates(q, typing, lambda e: True)
+            every = dict(index._score_batch(q, nids, 0.0, typing))
+            assert every.keys() == set(nids)
+            for nid in nids:
+                assert every[nid] == SearchIndex.base_score(q, index.latn(nid), index.core(nid), typing), (text, index.latn(nid))
+            kept = dict(index._score_batch(q, nids, 60.0, typing))
+            assert {n for n, s in every.items() if s >= 60.0} <= kept.keys()
