@@ -111,7 +111,7 @@ def test_the_kept_weighing_is_the_rule_for_every_candidate(index):
     """Each query weighs its real candidates (and every name once more, typed or finished): the same score as the rule."""
     rng = random.Random(5)
     compared = 0
-    for text in _queries(index, rng, 120):
+    for text in _queries(index, rng, 60):
         for typing in (True, False):
             q = query_keys(text)[0]
             if not q.latn:
@@ -135,7 +135,7 @@ def test_runs_of_words_and_close_spellings_count_both_ways(index):
 def test_batch_scoring_is_the_base_score_of_each_name(index):
     """``_score_batch`` (typing and finished) gives each name ``base_score`` exactly, and leaves out only names below the floor."""
     rng = random.Random(7)
-    for text in _queries(index, rng, 80):
+    for text in _queries(index, rng, 40):
         for typing in (True, False):
             q = query_keys(text)[0]
             if not q.latn:
