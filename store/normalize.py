@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -598,6 +599,35 @@ PLACE_SLIPS: dict[str, str] = {
     for slip in _slips(place)
     if slip not in PLACES and slip not in CANON
 }
+
+
+def _form_slips() -> dict[str, str]:
+    """Misspellings of a spelled-out legal form or industry word of eight letters or more ("Electronc", "Tecnology",
+    "Internatonal"): a letter left out or two neighbours swapped, the first letter kept, read as the word's folded
+    form. Never a slip that is itself a word the tables know, nor one two words share."""
+    seen: dict[str, set[str]] = {}
+    for word, folded in CANON.items():
+        if 8 <= len(word) <= 14 and folded.split() and all(t in LEGAL or t in INDUSTRY for t in folded.split()) and folded not in PLACES:
+            dropped = {word[:i] + word[i + 1 :] for i in range(1, len(word))}
+            swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1) if word[i] != word[i + 1]}
+            for slip in dropped | swapped:
+                seen.setdefault(slip, set()).add(folded)
+    return {slip: next(iter(f)) for slip, f in seen.items() if len(f) == 1 and slip not in CANON and slip not in PLACES and slip not in STOPWORDS}
+
+
+# Read so in queries only (``unslip``), where no stored name has the slip as a word: a name's keys stay as written.
+FORM_SLIPS = _form_slips()
+
+
+def unslip(keys: NameKeys, known: Callable[[str], bool]) -> NameKeys:
+    """A query's keys with each misspelled legal form or industry word (``FORM_SLIPS``) read as the word, unless
+    ``known(word)`` (a stored name says it so): "sino electronc" is "sino elec", as "sino electronic" is."""
+    toks = keys.latn.split()
+    fixed = [FORM_SLIPS[t].split() if t in FORM_SLIPS and not known(t) else [t] for t in toks]
+    if all(len(f) == 1 and f[0] == t for f, t in zip(fixed, toks, strict=True)):
+        return keys
+    out = [t for f in fixed for t in f]
+    return NameKeys(" ".join(out), " ".join(core_of(out)))
 
 
 @dataclass(frozen=True, slots=True)

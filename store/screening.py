@@ -262,7 +262,7 @@ def _rank(index: SearchIndex, row: Row, threshold: float, keep: int) -> tuple[Na
     Words as written are tried first; misspellings only when that left the row without a match.
     """
     floor = max(threshold - COUNTRY_PENALTY, 50) if row.country else threshold
-    qs = query_keys(row.name[:MAX_QUERY])
+    qs = query_keys(row.name[:MAX_QUERY], index.says)
     if not qs[0].latn:
         return qs[0], []
     found: list[tuple[int, int, float]] = []

@@ -38,7 +38,7 @@ from rapidfuzz.distance import OSA
 
 from .db import gc_paused, open_readonly
 from .errors import StoreError
-from .normalize import COMMON_WORDS, GENERIC, LEGAL, PLACES, NameKeys, analyze, roman_fold, variants
+from .normalize import COMMON_WORDS, GENERIC, LEGAL, PLACES, NameKeys, analyze, roman_fold, unslip, variants
 from .typos import TypoIndex
 from .vocabulary import USER_ALIAS_KIND, hs_code
 
@@ -406,6 +406,10 @@ class SearchIndex:
         self.recent.extend(e for e in present if e not in first)
         self.refresh_watchlist(conn)
         self._all_facets = self._facets(self.recent)
+
+    def says(self, word: str) -> bool:
+        """True if some indexed name has ``word`` (as written, before romanisations are folded) among its words."""
+        return roman_fold(word) in self.df
 
     def is_listed(self, eid: int) -> bool:
         """True if a list names the entity (active or removed)."""
@@ -808,7 +812,7 @@ class SearchIndex:
         typed, parsed = parse_query(text)
         filters = filters or parsed
         allowed = self._allowed(filters)
-        qs = query_keys(typed)
+        qs = query_keys(typed, self.says)
         if not qs[0].latn:
             return self._browse(text, filters, allowed, limit, started)
         typing = not text.endswith(" ")
@@ -1050,9 +1054,14 @@ def _user_aliases(conn: sqlite3.Connection) -> Iterator[tuple[int, int, str, str
             yield row, eid, keys.latn, keys.core
 
 
-def query_keys(text: str) -> list[NameKeys]:
-    """The keys a query is matched by (``normalize.variants``), romanisations folded as the index's are."""
-    return [NameKeys(roman_fold(k.latn), roman_fold(k.core)) for k in variants(text)]
+def query_keys(text: str, known: Callable[[str], bool] | None = None) -> list[NameKeys]:
+    """The keys a query is matched by (``normalize.variants``), romanisations folded as the index's are; with ``known``
+    (a word some stored name says: ``SearchIndex.says``), a misspelled legal form or industry word is read as the word
+    (``normalize.unslip``)."""
+    keys = variants(text)
+    if known is not None:
+        keys = [unslip(k, known) for k in keys]
+    return [NameKeys(roman_fold(k.latn), roman_fold(k.core)) for k in keys]
 
 
 def _closest(word: str, others: list[str]) -> float:

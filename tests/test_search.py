@@ -29,6 +29,8 @@ def top_names(index: SearchIndex, query: str, n: int = 3, **kw) -> list[str]:
     [
         ("sinno electronics", "Sinno Electronics Co., Ltd.,"),
         ("sino electronic", "Sinno Electronics"),  # typo, suffix dropped
+        ("sino electronc", "Sinno Electronics"),  # and the industry word misspelled too (normalize.FORM_SLIPS)
+        ("hikvison technolgy", "HANGZHOU HIKVISION DIGITAL TECHNOLOGY CO., LTD."),
         ("electronics sinno hong kong", "Sinno Electronics Co., Ltd.,"),  # word order, HK
         ("World Jeta HK Logistics", "World Jetta (H.K.) Logistics Limited"),
         ("Hong Kong Shijieda", "World Jetta (H.K.) Logistics Limited"),  # alias
