@@ -31,7 +31,7 @@ from functools import lru_cache
 from itertools import accumulate, chain, compress, groupby, islice, pairwise
 from operator import itemgetter, not_
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -41,6 +41,9 @@ from .errors import StoreError
 from .normalize import COMMON_WORDS, GENERIC, LEGAL, PLACES, NameKeys, analyze, roman_fold, unslip, variants
 from .typos import TypoIndex
 from .vocabulary import USER_ALIAS_KIND, hs_code
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # The word lists as the index folds its keys (``roman_fold``: "russia" is "russya" there).
 MIN_SCORE = 50.0  # the lowest score search reports (the CLI's --min-score default)
@@ -474,10 +477,8 @@ class SearchIndex:
         """
         cached = self._expansions.get((term, prefix, wide, typos))
         if cached is None:
-            if len(self._expansions) > self.cache_limit:
-                self._expansions.clear()
             postings = sorted(self._expand_uncached(term, prefix, wide, typos), reverse=True)
-            cached = self._expansions[(term, prefix, wide, typos)] = (sum(e - s for _, s, e in postings), postings)
+            cached = _keep(self._expansions, (term, prefix, wide, typos), (sum(e - s for _, s, e in postings), postings), self.cache_limit)
         return cached
 
     def _expand_uncached(self, term: str, prefix: bool, wide: bool, typos: bool = True) -> list[tuple[float, int, int]]:
@@ -600,9 +601,7 @@ class SearchIndex:
                 qwords = (*qwords[:-1], done)
         side = self._sides.get(qwords)
         if side is None:
-            if len(self._sides) > SIDES_KEPT:
-                self._sides.clear()
-            side = self._sides[qwords] = _QuerySide(qwords)
+            side = _keep(self._sides, qwords, _QuerySide(qwords), SIDES_KEPT)
         present = set(words)
         if all(t in present for t in qwords):  # every word of the query is in the name as written: nothing missing
             query_found, query_stray = 1.0, False
@@ -627,9 +626,7 @@ class SearchIndex:
         """A folded query's words without legal forms (kept: every candidate of a query asks)."""
         words = self._qwords.get(latn)
         if words is None:
-            if len(self._qwords) > SIDES_KEPT:
-                self._qwords.clear()
-            words = self._qwords[latn] = tuple(t for t in latn.split() if t not in LEGAL_F)
+            words = _keep(self._qwords, latn, tuple(t for t in latn.split() if t not in LEGAL_F), SIDES_KEPT)
         return words
 
     def _name_covered(self, words: list[str], side: _QuerySide) -> tuple[float, bool]:
@@ -688,9 +685,7 @@ class SearchIndex:
             if len(word) >= 4:  # "Jeta" is "Jetta"; "OTP" is not "POST"
                 best = close.get((word, nid), -1.0)
                 if best < 0:
-                    if len(close) > RUNS_KEPT:
-                        close.clear()
-                    best = close[word, nid] = _closest(word, name.near if len(word) >= 5 else name.near5)
+                    best = _keep(close, (word, nid), _closest(word, name.near if len(word) >= 5 else name.near5), RUNS_KEPT)
             if best >= 80:  # a close spelling: counts as far as it is close
                 got += weight * best / 100
             elif word not in PLACES_F:
@@ -701,9 +696,7 @@ class SearchIndex:
         """A name's words and their runs (see ``_Runs``), kept for the names weighed lately (typing weighs most again)."""
         runs = self._runs.get(nid)
         if runs is None:
-            if len(self._runs) > RUNS_KEPT:
-                self._runs.clear()
-            runs = self._runs[nid] = _Runs(words)
+            runs = _keep(self._runs, nid, _Runs(words), RUNS_KEPT)
         return runs
 
     def _allowed(self, filters: Filters) -> Callable[[int], bool]:
@@ -825,9 +818,7 @@ class SearchIndex:
                 there = self._in_place(words, written, allowed)
                 kept = (there, self._facets(e for e, _, _ in there))
                 if allowed is _EVERYTHING:
-                    if len(self._places_found) >= PLACES_KEPT:
-                        self._places_found.clear()
-                    self._places_found[key] = kept
+                    _keep(self._places_found, key, kept, PLACES_KEPT - 1)
             there, facets = kept
             elapsed = (time.perf_counter() - started) * 1000
             return SearchResult(text, self.hits(there[:limit]), len(there), facets, elapsed)
@@ -1032,6 +1023,15 @@ class SearchIndex:
         each: Counter[str | None] = Counter(map(kind.__getitem__, eids))
         kinds: Counter[str] = Counter(kind[e] or "other" for e in eids) if None in each or "" in each else cast("Counter[str]", each)
         return {"list": dict(lists.most_common()), "country": dict(countries.most_common(30)), "kind": dict(kinds.most_common())}
+
+
+def _keep(cache: dict[K, V], key: K, value: V, limit: int) -> V:
+    """Store ``value`` under ``key`` and return it; a cache holding more than ``limit`` is emptied first (the caches
+    of search keep what the last queries found: emptied whole, nothing to age)."""
+    if len(cache) > limit:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def _in_runs(words: Sequence[str], targets: frozenset[str]) -> list[bool]:
