@@ -284,8 +284,8 @@ class SearchIndex:
 
     @property
     def warmed(self) -> bool:
-        """True once :meth:`warm` has run (or a misspelling made the same)."""
-        return self._typos.warmed
+        """True once what :meth:`warm` makes is made (by it, or by a misspelling and a place query)."""
+        return self._typos.warmed and self._place_cache is not None
 
     # -- building ------------------------------------------------------------------------
     @classmethod
