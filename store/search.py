@@ -578,7 +578,7 @@ class SearchIndex:
             core_score = max(core_score, 0.95 * fuzz.ratio(q.joined, joined[: len(q.joined)]))
         return _combine(core_score, fuzz.token_set_ratio(q.latn, latn), fuzz.token_sort_ratio(_body(q.latn), _body(latn)))
 
-    def weigh(self, q: NameKeys, nid: int, base: float, typing: bool = False) -> float:
+    def weigh(self, q: NameKeys, nid: int, base: float, typing: bool = False, floor: float = 0.0) -> float:
         """``base`` less what the words left unmatched are worth, each by its rarity (the one scoring rule; see ``_covered``).
 
         A distinctive word of the query missing from the name costs up to ``QUERY_MISS`` points, one of the name missing
@@ -586,12 +586,14 @@ class SearchIndex:
         A name made only of everyday words ("Institute of Electric Power", ``normalize.COMMON_WORDS``) is weak: it
         scores at most ``WEAK_CAP`` unless the query says the same words (places aside). While typing, the word being
         typed is not yet missing from anything.
+
+        A score below ``floor`` is only said to be below it: weighing stops once the name's words (and a form of another
+        country's law) cost more than ``base - floor``, before the query's words are looked for in the name.
         """
         if base >= 100.0 or base <= 0.0:
             return base
         qwords = self._query_words(q.latn)
-        latn = self.latn(nid)
-        words = [t for t in latn.split() if t not in LEGAL_F]
+        words = self._name_words(nid)
         if not qwords or not words:
             return base
         if typing:  # the last word is still being typed: it counts where it prefixes a word of the name
@@ -599,28 +601,44 @@ class SearchIndex:
             done = next((w for w in words if w.startswith(last)), last)
             if done is not last:
                 qwords = (*qwords[:-1], done)
+        query_miss, name_miss, form, swap, cap = self._unmatched(qwords, _jurisdictions(q.latn), nid, words, base - floor)
+        if query_miss is None:  # stopped early: below the floor
+            return max(0.0, base - name_miss - (FORM_MISS if form else 0.0))
+        score = base - query_miss - name_miss
+        if form:
+            score -= FORM_MISS  # "OOO" and "Ltda.": the same name registered in two countries is two firms
+        if swap:
+            score -= SWAP_MISS  # a word of one put for a word of the other: a sibling firm, not a slip
+        return max(0.0, min(score, cap))
+
+    def _unmatched(
+        self, qwords: tuple[str, ...], laws: frozenset[str], nid: int, words: list[str], slack: float
+    ) -> tuple[float | None, float, bool, bool, float]:
+        """What ``weigh`` takes off a name's score: (query words' miss, name words' miss, other law's form, swapped word,
+        cap); the query words' miss ``None`` when the name's side and the form already cost more than ``slack``."""
         side = self._sides.get(qwords)
         if side is None:
             side = _keep(self._sides, qwords, _QuerySide(qwords), SIDES_KEPT)
+        name_found, name_stray = self._name_covered(words, side)
+        name_miss = NAME_MISS * (1 - name_found)
+        form = bool(laws and (their_laws := _jurisdictions(self.latn(nid))) and not laws & their_laws)
+        if name_miss + (FORM_MISS if form else 0.0) > slack:
+            return None, name_miss, form, False, 100.0
         present = set(words)
         if all(t in present for t in qwords):  # every word of the query is in the name as written: nothing missing
             query_found, query_stray = 1.0, False
         else:
             query_found, query_stray = self._covered(side, nid, self._name_runs(nid, words), self.countries[self.name_entity[nid]])
-        name_found, name_stray = self._name_covered(words, side)
-        score = base - QUERY_MISS * (1 - query_found) - NAME_MISS * (1 - name_found)
-        laws = _jurisdictions(q.latn)
-        if laws and (their_laws := _jurisdictions(latn)) and not laws & their_laws:
-            score -= FORM_MISS  # "OOO" and "Ltda.": the same name registered in two countries is two firms
-        if query_stray and name_stray:
-            score -= SWAP_MISS  # a word of one put for a word of the other: a sibling firm, not a slip
-        if (
+        weak = (
             min(query_found, name_found) < SAME_WORDS
             and all(t in COMMON_F for t in words)
             and {t for t in qwords if t not in PLACES_F} != {t for t in words if t not in PLACES_F}
-        ):
-            score = min(score, WEAK_CAP)
-        return max(0.0, score)
+        )
+        return QUERY_MISS * (1 - query_found), name_miss, form, query_stray and name_stray, WEAK_CAP if weak else 100.0
+
+    def _name_words(self, nid: int) -> list[str]:
+        """A name's folded words without legal forms."""
+        return [t for t in self.latn(nid).split() if t not in LEGAL_F]
 
     def _query_words(self, latn: str) -> tuple[str, ...]:
         """A folded query's words without legal forms (kept: every candidate of a query asks)."""
@@ -869,7 +887,8 @@ class SearchIndex:
                 chunk = [nid for nid in cands[start : start + step] if nid not in scored]
                 scored.update(dict.fromkeys(chunk, 0.0))  # below min_score unless scored next
                 scored.update(
-                    (nid, self.weigh(q, nid, s, typing) if s >= min_score else s) for nid, s in self._score_batch(q, chunk, min_score, typing)
+                    (nid, self.weigh(q, nid, s, typing, min_score) if s >= min_score else s)
+                    for nid, s in self._score_batch(q, chunk, min_score, typing)
                 )
                 for nid in cands[start : start + step]:
                     s = scored[nid]

@@ -108,7 +108,8 @@ def _queries(index: SearchIndex, rng: random.Random, count: int) -> list[str]:
 
 
 def test_the_kept_weighing_is_the_rule_for_every_candidate(index):
-    """Each query weighs its real candidates (and every name once more, typed or finished): the same score as the rule."""
+    """Each query weighs its real candidates (typed or finished, with and without a floor, from what was kept): the same score as the
+    rule, or, with a floor, below the floor when the rule is."""
     rng = random.Random(5)
     compared = 0
     for text in _queries(index, rng, 60):
@@ -117,9 +118,15 @@ def test_the_kept_weighing_is_the_rule_for_every_candidate(index):
             if not q.latn:
                 continue
             nids = index._candidates(q, typing, lambda e: True)[:60]
-            for nid in nids + nids:  # the second time from what was kept
-                base = fuzz.ratio(q.latn, index.latn(nid)) * 0.9 + 5  # any base inside (0, 100) exercises the penalties
-                assert index.weigh(q, nid, base, typing) == pytest.approx(weigh(index, q.latn, nid, base, typing), abs=1e-9), (text, index.latn(nid))
+            for floor, nid in [(50.0, n) for n in nids] + [(0.0, n) for n in nids] + [(50.0, n) for n in nids]:
+                # first with a floor (weighing may stop early), then without (from what was kept, or finished), then again
+                base = fuzz.ratio(q.latn, index.latn(nid)) * 0.9 + 5 + floor / 10  # any base inside (0, 100) exercises the penalties
+                rule = weigh(index, q.latn, nid, base, typing)
+                score = index.weigh(q, nid, base, typing, floor)
+                if rule >= floor:
+                    assert score == pytest.approx(rule, abs=1e-9), (text, index.latn(nid))
+                else:  # below the floor it is only said to be below it
+                    assert score < floor, (text, index.latn(nid), score, rule)
                 compared += 1
     assert compared > 5000
 
