@@ -471,7 +471,8 @@ class SearchIndex:
     # -- candidate generation ------------------------------------------------------------
     def _expand(self, term: str, prefix: bool, wide: bool, typos: bool = True) -> tuple[int, list[tuple[float, int, int]]]:
         """Postings a query term may stand for: (weight, start, end) for exact 1, prefix .9, typo .8−.1/edit, heaviest
-        first, with how many postings they hold in all.
+        first, with how many postings they hold in all. Completions that are neighbours in the vocabulary (up to
+        ``PREFIX_FANOUT`` of them) are one range: their postings lie side by side.
 
         Cached: while a person types, every earlier word of the query is expanded again (and a file screened repeats words).
         """
@@ -494,18 +495,36 @@ class SearchIndex:
         if exact:
             out[i] = 1.0
         completions = 0
+        run: list[tuple[float, int, int]] = []  # the completions, when they are words side by side: one range of postings
+        first = end = i
         if prefix or len(term) >= 5:
             hi = bisect.bisect_left(vocab, term + "\x7f", i)
             completions = hi - i
             step = max(1, completions // PREFIX_FANOUT)
-            for j in range(i, hi, step)[:PREFIX_FANOUT]:
-                out.setdefault(j, 0.9 if prefix else 0.85)
+            if step == 1:  # the first PREFIX_FANOUT words from the term on (the term itself is exact)
+                first, end = i + exact, min(hi, i + PREFIX_FANOUT)
+                run = [(0.9 if prefix else 0.85, at[first], at[end])] if end > first else []
+            else:
+                for j in range(i, hi, step)[:PREFIX_FANOUT]:
+                    out.setdefault(j, 0.9 if prefix else 0.85)
         # typos, unless the term is a common word as typed (a slip is unlikely to matter) or a word
         # being typed that still has completions (it is probably typed right so far)
         if typos and len(term) >= 4 and (not exact or at[i + 1] - at[i] < TYPO_BELOW) and not (prefix and completions > 2):
             for tok, dist in self._typos.neighbours(term):
-                out.setdefault(bisect.bisect_left(vocab, tok), 0.8 - 0.1 * dist)
-        return [(w, at[j], at[j + 1]) for j, w in out.items()]
+                j = bisect.bisect_left(vocab, tok)
+                if not first <= j < end:  # a completion already
+                    out.setdefault(j, 0.8 - 0.1 * dist)
+        return [(w, at[j], at[j + 1]) for j, w in out.items()] + run
+
+    def _per_word(self, postings: list[tuple[float, int, int]]) -> list[tuple[float, int, int]]:
+        """``_expand``'s postings with a range of several words' postings (completions) split into one per word, the
+        last word first (as they sort): a budget that cuts a term short takes them in that order."""
+        at = self._post_at
+        out = []
+        for w, s, e in postings:
+            j, k = bisect.bisect_left(at, s), bisect.bisect_left(at, e)
+            out += [(w, at[m], at[m + 1]) for m in range(k - 1, j - 1, -1)] if k - j > 1 else [(w, s, e)]
+        return out
 
     def _candidates(
         self,
@@ -534,7 +553,7 @@ class SearchIndex:
                 break  # commoner terms only weigh in when the candidates are rescored
             idf = math.log(1 + n / max(1, size))  # of the term with all its variants: a rare completion never outweighs the word itself
             taken = []
-            for weight, s, e in postings:  # heaviest first
+            for weight, s, e in postings if spent + size <= budget else self._per_word(postings):  # heaviest first
                 take = min(e - s, budget - spent)
                 if take <= 0:
                     break

@@ -6,8 +6,11 @@ these tests compare it with the rule computed afresh for every pair, as ``_cover
 
 from __future__ import annotations
 
+import bisect
+import math
 import random
 import sqlite3
+from itertools import pairwise
 
 import pytest
 from rapidfuzz import fuzz
@@ -154,3 +157,60 @@ def test_batch_scoring_is_the_base_score_of_each_name(index):
                 assert every[nid] == SearchIndex.base_score(q, index.latn(nid), index.core(nid), typing), (text, index.latn(nid))
             kept = dict(index._score_batch(q, nids, 60.0, typing))
             assert {n for n, s in every.items() if s >= 60.0} <= kept.keys()
+
+
+def _candidates_word_by_word(index: SearchIndex, q, typing: bool, budget: int) -> dict[int, float]:
+    """Each name's weight as candidate, as first written: every word of a term's expansion its own postings, heaviest
+    first (the last completion before the first), each taken while the budget lasts, a name keeping its best variant's."""
+    core = list(dict.fromkeys(q.core.split()))
+    last = q.latn.split()[-1]
+    terms = [(t, typing and t == last, True) for t in core] + ([(q.joined, typing, False)] if len(core) > 1 else [])
+    expanded = []
+    at = index._post_at
+    for t, p, typos in terms:
+        words = []
+        for w, s, e in index._expand(t, p, False, typos)[1]:  # each word of a range on its own
+            j = bisect.bisect_left(at, s)
+            while at[j] < e:
+                words.append((w, at[j], at[j + 1]))
+                j += 1
+        words.sort(reverse=True)  # heaviest first, then the last word first
+        expanded.append((sum(e - s for _, s, e in words), words))
+    expanded.sort(key=lambda x: x[0])
+    acc: dict[int, float] = {}
+    spent = 0
+    for size, words in expanded:
+        if spent and spent + size > budget:
+            break
+        idf = math.log(1 + len(index) / max(1, size))
+        term: dict[int, float] = {}
+        for weight, s, e in words:
+            take = min(e - s, budget - spent)
+            if take <= 0:
+                break
+            spent += take
+            for nid in index._post[s : s + take]:
+                term[nid] = max(term.get(nid, 0.0), weight * idf)
+        for nid, w in term.items():
+            acc[nid] = acc.get(nid, 0.0) + w
+    return acc
+
+
+def test_completions_read_as_one_range_are_the_words_read_one_by_one(index):
+    """A prefix's completions, read as one range of postings, make the same candidates with the same weights as reading
+    them word by word did: with the whole budget and with one that cuts the term short (then word by word, the last
+    completion first)."""
+    rng = random.Random(13)
+    ranges = 0
+    for text in _queries(index, rng, 80):
+        q = query_keys(text)[0]
+        if not q.latn:
+            continue
+        ranges += any(len(index._per_word([p])) > 1 for t in q.core.split() for p in index._expand(t, True, False, True)[1])
+        for budget in (30_000, 300, 40):
+            got = index._candidates(q, True, lambda e: True, budget=budget, keep=10**9)
+            weights = _candidates_word_by_word(index, q, True, budget)
+            assert set(got) == set(weights), (text, budget)
+            in_order = [weights[nid] for nid in got]
+            assert all(a >= b - 1e-9 for a, b in pairwise(in_order)), (text, budget)
+    assert ranges > 20
