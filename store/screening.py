@@ -292,7 +292,10 @@ def screen(
     copy-on-write and screen slices of ``PARALLEL_SLICE`` rows; results come back in order.
     """
     index.cache_limit = max(index.cache_limit, 500_000)  # rows share words: expand each once
-    index.listed_names()  # made once, before any worker is forked
+    if len(rows) >= LISTED_ROWS:  # made once, before any worker is forked
+        index.listed_postings()
+    else:
+        index.listed_names()
     if workers > 1 and len(rows) > PARALLEL_SLICE and "fork" in mp.get_all_start_methods():
         yield from _screen_forked(index, rows, threshold, progress, workers)
         return
@@ -302,6 +305,7 @@ def screen(
             progress(min(len(rows), start + SLICE))
 
 
+LISTED_ROWS = 2_000  # from this many rows, the listed names' own postings are made to read (SearchIndex.listed_postings)
 SLICE = 100  # rows screened between two progress reports (their display names are read in one go)
 PARALLEL_SLICE = 500  # rows a worker screens at a time
 _SHARED: tuple[SearchIndex, list[Row], float] | None = None  # what forked workers read (set before the fork)

@@ -214,3 +214,45 @@ def test_completions_read_as_one_range_are_the_words_read_one_by_one(index):
             in_order = [weights[nid] for nid in got]
             assert all(a >= b - 1e-9 for a, b in pairwise(in_order)), (text, budget)
     assert ranges > 20
+
+
+def test_screening_reads_the_listed_names_of_each_posting_both_ways(index):
+    """Screening's postings (listed names only) are the listed names among every word's postings, made either way."""
+    mask = index.listed_names()
+    post, at = index._post, index._post_at
+    kept, kept_at = index._postings_kept(mask)
+    assert (kept, kept_at) == index._postings_of(mask)
+    assert 0 < len(kept) < len(post)
+    for j in range(0, len(index.vocab), 7):
+        assert kept[kept_at[j] : kept_at[j + 1]].tolist() == [n for n in post[at[j] : at[j + 1]] if mask[n]], index.vocab[j]
+    listed = index.listed_postings()
+    for j in range(0, len(index.vocab), 5):  # the first part of a word's postings, as a budget cuts it
+        s, e = at[j], at[j + 1]
+        for cut in range(s + 1, min(e, s + 12)):
+            assert index._listed_part(listed, s, cut).tolist() == [n for n in post[s:cut] if mask[n]]
+        far = at[min(j + 4, len(index.vocab))]  # several whole words side by side (a prefix's completions)
+        assert index._listed_part(listed, s, far).tolist() == [n for n in post[s:far] if mask[n]]
+
+
+def test_screening_candidates_are_the_listed_ones_of_all(index):
+    """Screening's candidates, read from the listed postings (a large file) or masked as read (a small one), are those
+    every posting gives filtered to listed names, in the same order: with the whole budget and with one that cuts the
+    first word short."""
+    rng = random.Random(9)
+    every = 0
+    made = index._listed_post
+    try:
+        for text in _queries(index, rng, 80):
+            q = query_keys(text)[0]
+            if not q.latn:
+                continue
+            for wide, budget in ((False, 30_000), (True, 30_000), (False, 40)):
+                plain = index._candidates(q, False, lambda e: index.is_listed(e), wide, True, 100, budget)
+                index._listed_post = None  # masked
+                assert index._candidates(q, False, index.only_listed, wide, True, 100, budget) == plain, (text, wide, budget)
+                index.listed_postings()
+                assert index._candidates(q, False, index.only_listed, wide, True, 100, budget) == plain, (text, wide, budget)
+                every += bool(plain)
+    finally:
+        index._listed_post = made
+    assert every > 100
