@@ -428,8 +428,8 @@ class SearchIndex:
 
     def listed_postings(self) -> tuple[array, array]:
         """The postings of listed names only, in the index's CSR form (per vocabulary word, its listed names in order,
-        from the offsets): screening reads these rather than every name's to keep a few (made once per ``listed``;
-        at 1M names, one listed in fifty, 0.1 s and a fiftieth of the postings)."""
+        from the offsets): screening reads these rather than every name's to keep a few (made once per ``listed``:
+        at 1M entities, one listed in fifty, 0.7-1.6 s for a fiftieth of the postings)."""
         mask = self.listed_names()
         if self._listed_post is None or self._listed_post[0] is not mask:
             few = mask.count(1) < LISTED_FEW * len(mask)
