@@ -334,11 +334,7 @@ class SearchIndex:
             entities.append(gid)
             latn.append(lt)
             core.append(cr)
-            if " " not in cr:  # most cores are one word: its token is its joined form
-                if cr:
-                    postings[cr].append(nid)
-                continue
-            for tok in {*cr.split(), cr.replace(" ", "")}:
+            for tok in _core_tokens(cr):
                 postings[tok].append(nid)
         index.name_row, index.name_entity = array("i", rows), array("i", entities)
         del rows, entities
@@ -444,12 +440,12 @@ class SearchIndex:
         return array("i", compress(post, flags)), kept_at
 
     def _postings_of(self, mask: bytearray) -> tuple[array, array]:
-        """``listed_postings`` from the listed names' own words, indexed again as ``_build`` did: when few are listed."""
+        """``listed_postings`` from the listed names' own cores (``_core_tokens``, as ``_build`` indexed them): when few
+        are listed."""
         vocab = self.vocab
         words: dict[int, list[int]] = defaultdict(list)  # vocabulary position → its listed names, in order
         for nid in compress(range(len(mask)), mask):
-            cr = self.core(nid)
-            for tok in {*cr.split(), cr.replace(" ", "")} if " " in cr else (cr,) if cr else ():
+            for tok in _core_tokens(self.core(nid)):
                 words[bisect.bisect_left(vocab, tok)].append(nid)
         counts = [0] * len(vocab)
         kept = array("i")
@@ -1120,6 +1116,14 @@ def _keep(cache: dict[K, V], key: K, value: V, limit: int) -> V:
         cache.clear()
     cache[key] = value
     return value
+
+
+def _core_tokens(core: str) -> Iterable[str]:
+    """The tokens a name's folded core is indexed under: its words and, spaced, the words joined ("xin rui tai" is also
+    "xinruitai"); most cores are one word, its own token."""
+    if " " not in core:
+        return (core,) if core else ()
+    return {*core.split(), core.replace(" ", "")}
 
 
 def _in_runs(words: Sequence[str], targets: frozenset[str]) -> list[bool]:
