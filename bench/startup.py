@@ -105,18 +105,16 @@ def main() -> None:
     args = parser.parse_args()
     usable, results = asyncio.run(measure(args.db))
     print(f"search box focused after {usable * 1000:.0f} ms; first results (index built) after {results * 1000:.0f} ms", flush=True)
-    first, *again = asyncio.run(entity_openings(args.db))
-    again_ms = sorted(t * 1000 for t in again)
-    print(
-        f"entity after Enter: first {first * 1000:.0f} ms; again median {again_ms[len(again_ms) // 2]:.0f} ms (max {again_ms[-1]:.0f} ms)", flush=True
-    )
+    print(_timings("entity after Enter", asyncio.run(entity_openings(args.db))), flush=True)
     goods = asyncio.run(goods_openings(args.db))
-    if not goods:
-        print("goods browser: this store has no HS nomenclature (a synthetic store), not measured")
-        return
-    first, *again = goods
+    print(_timings("goods browser after g", goods) if goods else "goods browser: this store has no HS nomenclature (a synthetic store), not measured")
+
+
+def _timings(what: str, seconds: list[float]) -> str:
+    """The first opening and the later ones (median, max), in ms."""
+    first, *again = seconds
     again_ms = sorted(t * 1000 for t in again)
-    print(f"goods browser after g: first {first * 1000:.0f} ms; again median {again_ms[len(again_ms) // 2]:.0f} ms (max {again_ms[-1]:.0f} ms)")
+    return f"{what}: first {first * 1000:.0f} ms; again median {again_ms[len(again_ms) // 2]:.0f} ms (max {again_ms[-1]:.0f} ms)"
 
 
 if __name__ == "__main__":
