@@ -247,6 +247,36 @@ def test_a_store_of_schema_14_is_regrouped_whole_once_then_in_part(seed_db_copy:
     db.conn.close()
 
 
+def test_a_whole_regroup_in_chunks_loads_only_records_that_can_pair_with_the_same_outcome(seed_db_copy: Path, monkeypatch):
+    """A whole regroup writes every record's blocks a chunk at a time and loads whole only the records sharing a block
+    or decided on: the outcome is a regroup of everything's, a "same" decision on two records with nothing in common
+    included, and the records left out are most of the store."""
+    from watchlist.store.db import transaction
+
+    monkeypatch.setattr(resolve, "BLOCKS_CHUNK", 3_000)  # the seed in several chunks
+    db = connect(seed_db_copy)
+    conn = db.conn
+    blocks = {e: set() for (e,) in conn.execute("SELECT DISTINCT entity_id FROM listings")}
+    for block, eid in conn.execute("SELECT block, entity_id FROM resolve_blocks"):
+        blocks[eid].add(block)
+    a, b = sorted(e for e, bs in blocks.items() if bs)[:2]  # two lone records: no shared block between them
+    assert not blocks[a] & blocks[b]
+    keys = dict(conn.execute("SELECT id, key FROM entities WHERE id IN (?, ?)", (a, b)))
+    resolve.decide(db, keys[a], keys[b], resolve.SAME)
+    loaded: list[int] = []
+    load = resolve.load
+    monkeypatch.setattr(resolve, "load", lambda c, ids=None: loaded.append(len(ids)) or load(c, ids))
+    with transaction(conn):
+        counts = resolve.regroup(conn)
+    monkeypatch.setattr(resolve, "load", load)
+    assert counts["records"] == len(blocks)
+    assert resolve.group_of(conn, a) == resolve.group_of(conn, b)
+    assert resolve.stored_grouping(conn) == resolve.whole_grouping(conn)
+    assert max(loaded[:-1]) <= 3_000 and sum(loaded[:-1]) == len(blocks)  # the chunks: every record once
+    assert loaded[-1] < len(blocks) / 2  # then the records that can pair
+    db.conn.close()
+
+
 def test_a_snapshot_repeating_its_records_regroups_only_the_one_it_changed(seed_db_copy: Path, tmp_path: Path, monkeypatch):
     """The Entity List imported again with one firm's address changed (Sinno's Vilnius branch moves down the street): resolution looks
     again at that record only, not at the 3,000 the snapshot repeats unchanged, and the groups and candidates are
