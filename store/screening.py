@@ -27,7 +27,7 @@ from .db import IN_JSON, as_json, inserted, now, rows, transaction, user
 from .errors import ImportFailed, first_line
 from .export import csv_cell, write_whole
 from .importers import LIST_FORMATS, STREAM_FORMATS
-from .importers.reading import json_lines, read_text, sniff_delimiter
+from .importers.reading import json_lines, read_text, sniff_delimiter, split_lines
 from .models import Audit, ScreeningRow, ScreeningRun, jsonable, of_row
 from .normalize import NameKeys, analyze
 from .search import MAX_QUERY, Hit, SearchIndex, query_keys
@@ -120,7 +120,7 @@ def read_rows(path: Path, name_column: str | None = None, country_column: str | 
 
 
 def _delimited(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.split("\n", 1)[0]))
+    reader = csv.reader(split_lines(text), delimiter=sniff_delimiter(text.split("\n", 1)[0]))
     out: list[tuple[int, dict[str, Any]]] = []
     header: list[str] | None = None
     line = 1

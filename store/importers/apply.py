@@ -10,6 +10,7 @@ import re
 import sqlite3
 from collections import defaultdict, deque
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import date
 
 from ..normalize import analyze, key_name
@@ -27,7 +28,7 @@ def derived_key(rec: ListRecord) -> str:
     return f"{rec.list.lower()}:{key_name(rec.name)}:{','.join(sorted(rec.all_countries()))}"
 
 
-def _overlap(a: set[str], b: set[str]) -> bool:
+def _overlap(a: AbstractSet[str], b: AbstractSet[str]) -> bool:
     return not a or not b or bool(a & b)
 
 
@@ -95,7 +96,8 @@ class SnapshotWriter:
         self.source_id = source_id
         self.as_of = as_of
         self.report = report
-        self._derived: dict[str, dict[str, list[tuple[int, set[str]]]]] = {}
+        self._derived: dict[str, dict[str, list[tuple[int, frozenset[str]]]]] = {}
+        self._country_sets: dict[frozenset[str], frozenset[str]] = {}
         self._link_keys: list[tuple[str, int, str]] = []  # (target key, from entity, detail), pointed once all are written
         # New entities are written in batches (one executemany per table per FLUSH records): their ids are given here,
         # which is safe inside the import's write transaction. An entity still waiting is written before it is read.
@@ -113,15 +115,19 @@ class SnapshotWriter:
         self._wrote = False  # whether the record being applied had rows written or deleted
 
     # -- matching -------------------------------------------------------------------------
-    def _derived_index(self, list_code: str) -> dict[str, list[tuple[int, set[str]]]]:
+    def _derived_index(self, list_code: str) -> dict[str, list[tuple[int, frozenset[str]]]]:
         if list_code not in self._derived:
-            index: dict[str, list[tuple[int, set[str]]]] = defaultdict(list)
+            index: dict[str, list[tuple[int, frozenset[str]]]] = defaultdict(list)
             prefix = list_code.lower() + ":"
             for eid, key in self.conn.execute("SELECT id, key FROM entities WHERE key >= ? AND key < ?", (prefix, prefix + "\uffff")):
                 _, name, countries = key.split(":", 2)
-                index[name].append((eid, set(filter(None, countries.split(",")))))
+                index[name].append((eid, self._shared(frozenset(filter(None, countries.split(","))))))
             self._derived[list_code] = index
         return self._derived[list_code]
+
+    def _shared(self, countries: frozenset[str]) -> frozenset[str]:
+        """One object per set of countries: a derived index holds a set per record, of a few dozen distinct ones."""
+        return self._country_sets.setdefault(countries, countries)
 
     def find(self, rec: ListRecord) -> int | None:
         """The existing entity a record updates, if any."""
@@ -206,7 +212,7 @@ class SnapshotWriter:
         self._waiting[key] = eid
         countries = rec.all_countries()
         if not rec.key:
-            self._derived_index(rec.list)[key_name(rec.name)].append((eid, countries))
+            self._derived_index(rec.list)[key_name(rec.name)].append((eid, self._shared(frozenset(countries))))
         rows, origin, source = self._rows, rec.filed_under, self.source_id
         name = rec.name.strip()
         rows["entities"].append((eid, key, rec.kind, name, ",".join(sorted(countries)), rec.remarks or None, self.as_of, self.as_of, source))

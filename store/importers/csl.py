@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from sys import intern
 
 from ..countries import address_country, code_for
 from ..errors import ImportFailed
@@ -146,6 +147,7 @@ def record_from_row(line: int, row: dict[str, str]) -> ListRecord | Reject:
     for c in split_multi(row.get("country_codes", ""), ";"):
         if re.fullmatch(r"[A-Z]{2}", c):
             countries.add(c)
+    # a list repeats its programs, dates, license terms and URLs on thousands of rows: each held once, not per row
     return ListRecord(
         line=line,
         list=code,
@@ -156,13 +158,13 @@ def record_from_row(line: int, row: dict[str, str]) -> ListRecord | Reject:
         addresses=parse_addresses(row.get("addresses", "")),
         identifiers=parse_ids(row.get("ids", "")),
         countries=countries if kind == "person" or not row.get("addresses") else set(),
-        programs=row.get("programs", ""),
+        programs=intern(row.get("programs", "")),
         citation=row.get("federal_register_notice", ""),
-        start_date=row.get("start_date", ""),
-        end_date=row.get("end_date", ""),
-        license_requirement=row.get("license_requirement", ""),
-        license_policy=row.get("license_policy", ""),
-        source_url=row.get("source_list_url", "") or row.get("source_information_url", ""),
+        start_date=intern(row.get("start_date", "")),
+        end_date=intern(row.get("end_date", "")),
+        license_requirement=intern(row.get("license_requirement", "")),
+        license_policy=intern(row.get("license_policy", "")),
+        source_url=intern(row.get("source_list_url", "") or row.get("source_information_url", "")),
         remarks=remarks,
         linked_to=linked_to(remarks, ";)"),
         facts=_facts(row) if kind == "person" else [],

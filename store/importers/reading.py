@@ -11,6 +11,7 @@ import io
 import json
 import math
 import os
+import re
 import stat
 import sys
 import xml.etree.ElementTree as ET
@@ -334,6 +335,15 @@ def read_text(path: Path) -> str:
     return text.rstrip().rstrip(EOF_BYTE).rstrip() + "\n" if text.strip() else ""
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def split_lines(text: str) -> Iterator[str]:
+    """A text's lines, each with its end (``\n``, ``\r\n`` or ``\r``), as ``csv.reader`` reads them: the lines of
+    ``io.StringIO(text, newline="")``, without its copy of the text at four bytes a character (113 MB for a 29 MB file)."""
+    return (m.group(0) for m in _LINE.finditer(text))
+
+
 def sniff_delimiter(first_line: str) -> str:
     """The delimiter of a CSV-like header line: ``,`` ``;`` tab or ``|``, whichever splits it most (``,`` on a tie)."""
     counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
@@ -354,7 +364,7 @@ def csv_rows(path: Path, *, header: bool = True, lines: Iterable[str] | None = N
         text = read_text(path)
         if not text:
             raise ImportFailed(f"{path}: file is empty")
-        lines = io.StringIO(text, newline="")
+        lines = split_lines(text)
         delimiter = sniff_delimiter(text.split("\n", 1)[0]) if header else ","
     else:
         delimiter = ","
