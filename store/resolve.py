@@ -29,6 +29,7 @@ import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -121,10 +122,15 @@ _LEGAL_FAMILIES = {
 }
 
 
+# each family's forms as whole words of a folded name, and the few sets of families there are (one object each)
+_FAMILY_FORMS = {f: re.compile(r"(?<![^ ])(?:" + "|".join(map(re.escape, forms)) + r")(?![^ ])") for f, forms in _LEGAL_FAMILIES.items()}
+_FAMILY_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
 def legal_families(latn: str) -> frozenset[str]:
     """Which legal-form families a folded name carries."""
-    padded = f" {latn} "
-    return frozenset(f for f, forms in _LEGAL_FAMILIES.items() if any(f" {form} " in padded for form in forms))
+    found = tuple(f for f, words in _FAMILY_FORMS.items() if words.search(latn))
+    return _FAMILY_SETS.get(found) or _FAMILY_SETS.setdefault(found, frozenset(found))
 
 
 def _alnum(text: str) -> str:
@@ -166,15 +172,16 @@ class Record:
     key: str
     kind: str
     countries: frozenset[str]
-    lists: set[str] = field(default_factory=set)  # lists it is actively on (a removed listing may be its own successor)
-    names: set[str] = field(default_factory=set)
-    primary: set[str] = field(default_factory=set)  # identity names of the record's primary name
+    # Each set is the one load() made, or a shared empty one: most records have no address, identifier or building.
+    lists: AbstractSet[str] = frozenset()  # lists it is actively on (a removed listing may be its own successor)
+    names: AbstractSet[str] = frozenset()
+    primary: AbstractSet[str] = frozenset()  # identity names of the record's primary name
     label: str = ""  # the primary name, folded: a list repeats a party once per address under one label
     legal: frozenset[str] = frozenset()  # legal-form families of the primary name ("llc", "jsc")
-    cores: set[str] = field(default_factory=set)
+    cores: AbstractSet[str] = frozenset()
     ids: dict[str, str] = field(default_factory=dict)  # comparable value → identifier kind
-    addresses: set[str] = field(default_factory=set)
-    buildings: set[str] = field(default_factory=set)  # house number + postcode: "19 Promyshlennaya St" = "Ul. Promyshlennaya D. 19"
+    addresses: AbstractSet[str] = frozenset()
+    buildings: AbstractSet[str] = frozenset()  # house number + postcode: "19 Promyshlennaya St" = "Ul. Promyshlennaya D. 19"
 
 
 def load(conn: sqlite3.Connection, ids: Collection[int] | None = None) -> dict[int, Record]:
@@ -184,16 +191,21 @@ def load(conn: sqlite3.Connection, ids: Collection[int] | None = None) -> dict[i
     for eid, key, kind, countries in conn.execute(
         "SELECT id, key, kind, countries FROM entities WHERE id IN (SELECT entity_id FROM listings WHERE 1" + some + ")", only
     ):
-        recs[eid] = Record(eid, key, kind, frozenset(filter(None, countries.split(","))))
+        recs[eid] = Record(eid, key, kind, _countries(countries))
+    # each record's sets are gathered here, then given to it: one set for each one that holds something
+    lists: dict[int, set[str]] = defaultdict(set)
     for eid, code in conn.execute("SELECT entity_id, list FROM listings WHERE status = 'active'" + some, only):
         key = recs[eid].key
         # a list as each source gives it: OpenSanctions' SDN record and OFAC's own may be one entity
-        recs[eid].lists.add(f"{code}@{key.split(':', 2)[1]}" if key.startswith("ftm:") else code)
+        lists[eid].add(f"{code}@{key.split(':', 2)[1]}" if key.startswith("ftm:") else code)
     for eid, latn in conn.execute("SELECT entity_id, latn FROM names WHERE kind = 'primary'" + some, only):
-        if eid in recs:  # records with the source's own id are distinct by that id, never repeats of one another
-            recs[eid].label = recs[eid].key if recs[eid].key.startswith("ofac:") else latn
-            recs[eid].legal = legal_families(latn)
+        if (rec := recs.get(eid)) is not None:  # records with the source's own id are distinct by that id, never repeats of one another
+            rec.label = rec.key if rec.key.startswith("ofac:") else latn
+            rec.legal = legal_families(latn)
     missing: list[tuple[str, int]] = []
+    names: dict[int, set[str]] = defaultdict(set)
+    primary: dict[int, set[str]] = defaultdict(set)
+    cores: dict[int, set[str]] = defaultdict(set)
     named = conn.execute("SELECT id, entity_id, name, kind, core, ident FROM names WHERE kind != 'former'" + some, only)
     for nid, eid, name, kind, core, ident in named:
         if eid in recs:
@@ -202,22 +214,38 @@ def load(conn: sqlite3.Connection, ids: Collection[int] | None = None) -> dict[i
                 missing.append((ident, nid))
             for form in ident.split("\t"):
                 if len(form.replace(" ", "")) >= 3:
-                    recs[eid].names.add(form)
+                    names[eid].add(form)
                     if kind == "primary":
-                        recs[eid].primary.add(form)
+                        primary[eid].add(form)
             if core and len(core.replace(" ", "")) >= _MIN_NAME_CHARS:
-                recs[eid].cores.add(" ".join(sorted(core.split())))
+                cores[eid].add(" ".join(sorted(core.split())))
     if missing and conn.in_transaction:
         conn.executemany("UPDATE names SET ident = ? WHERE id = ?", missing)
     for eid, kind, value in conn.execute("SELECT entity_id, kind, value FROM identifiers WHERE 1" + some, only):
         if eid in recs and (norm := _identifier(kind, value)):
             recs[eid].ids[norm] = kind
+    addresses: dict[int, set[str]] = defaultdict(set)
+    buildings: dict[int, set[str]] = defaultdict(set)
     for eid, norm in conn.execute(f"SELECT a.entity_id, a.norm FROM addresses a WHERE {STREET_LEVEL}" + some, only):
         if eid in recs:
-            recs[eid].addresses.add(norm)
+            addresses[eid].add(norm)
             if building := _building(norm):
-                recs[eid].buildings.add(building)
+                buildings[eid].add(building)
+    for attr, sets in (("lists", lists), ("names", names), ("primary", primary), ("cores", cores), ("addresses", addresses), ("buildings", buildings)):
+        for eid, values in sets.items():
+            setattr(recs[eid], attr, values)
     return recs
+
+
+_COUNTRY_SETS: dict[str, frozenset[str]] = {}
+
+
+def _countries(text: str) -> frozenset[str]:
+    """A record's countries ("CN,HK"), one object per distinct set: a load holds a set per record, of a few hundred distinct ones."""
+    found = _COUNTRY_SETS.get(text)
+    if found is None:
+        found = _COUNTRY_SETS[text] = frozenset(filter(None, text.split(",")))
+    return found
 
 
 @dataclass(slots=True)
