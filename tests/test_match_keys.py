@@ -82,3 +82,23 @@ def test_workers_that_cannot_start_leave_the_keys_to_this_process(monkeypatch, t
     with KeyWorkers(parallel=True) as workers:
         assert workers.workers == 1 and workers.alive == 0
         assert workers.result(workers.submit(names, [])) == compute(names, [])
+
+
+def test_an_import_given_workers_uses_them_and_leaves_them_open(seed_db_copy: Path, monkeypatch):
+    """A caller's workers (a seed build keeps one set over all its files) fold the file's names; the import starts none
+    of its own, whatever the file's size, and leaves them open for the next file."""
+    from watchlist.store import connect, importers
+
+    monkeypatch.setattr(importers, "PARALLEL_MIN", 1)  # a file this small would start its own workers
+    started: list[bool] = []
+    monkeypatch.setattr(importers, "KeyWorkers", lambda parallel: started.append(parallel) or KeyWorkers(parallel=False))
+    asked: list[int] = []
+    with KeyWorkers(parallel=False) as keys:
+        submit = keys.submit
+        monkeypatch.setattr(keys, "submit", lambda names, addresses: asked.append(len(names)) or submit(names, addresses))
+        data = Path(__file__).parent / "data" / "eu" / "eu_fsf_sample.xml"
+        report = importers.import_file(connect(seed_db_copy), data, keys=keys)
+        assert report.added and sum(asked) >= report.added and started == []
+        assert keys.workers == 1 and keys.result(keys.submit(["Sinno Electronics"], [])) == compute(["Sinno Electronics"], [])
+    importers.import_file(connect(seed_db_copy), data, force=True)  # without: the import starts its own
+    assert started == [True]

@@ -166,6 +166,7 @@ def import_file(
     snapshot: bool | None = None,
     progress: Progress | None = None,
     regroup: bool = True,
+    keys: KeyWorkers | None = None,
 ) -> ImportReport:
     """Import one file (or a non-SDN folder) into the store; raise ImportFailed with one line on failure.
 
@@ -176,6 +177,8 @@ def import_file(
     as whole unless it would remove over a quarter of a list (held, see :data:`HOLD_SHARE`), and a FollowTheMoney
     file as part, unless an OpenSanctions ``index.json`` beside it names the one dataset it holds.
     ``regroup=False`` leaves resolution to the caller (a seed build groups once, after its last list, in the same transaction).
+    ``keys``: the caller's workers folding names, kept over several files (a seed build: their caches carry over);
+    by default a file of :data:`PARALLEL_MIN` records or more starts its own, and a smaller one folds in process.
     """
     path = Path(path)
     if not path.exists():
@@ -230,7 +233,7 @@ def import_file(
                 )
                 if batch is not None:
                     with _bulk(conn, batch):
-                        _write_lists(conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress, regroup)
+                        _write_lists(conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress, regroup, keys)
                 elif fmt in MAPPED_FORMATS:
                     MAPPED_FORMATS[fmt](conn, path, source_id, report, column_map or {})
                 else:
@@ -307,9 +310,11 @@ def _write_lists(
     snapshot: bool | None,
     progress: Progress | None = None,
     regroup: bool = True,
+    shared: KeyWorkers | None = None,
 ) -> None:
     seen: dict[str, set[int]] = defaultdict(set)
-    with KeyWorkers(parallel=batch.coming >= PARALLEL_MIN) as keys:
+    own = contextlib.nullcontext(shared) if shared is not None else KeyWorkers(parallel=batch.coming >= PARALLEL_MIN)
+    with own as keys:
         writer = SnapshotWriter(conn, import_id, source_id, as_of, report, keys)
         records = batch.records
         if isinstance(records, list):  # a file read whole (CSL, OFAC, XML lists): its rows of one stored record merged
