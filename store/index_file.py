@@ -106,8 +106,11 @@ def save(index: SearchIndex, path: Path, stamp: str) -> bool:
     blobs: list[bytes] = []
     sections: list[list[Any]] = []
     # the long tables as packed text and arrays, which read back many times quicker than JSON
-    vocab_text, vocab_at = _pack(index.vocab)
-    df_text, df_at = _pack(list(index.df))
+    # the words, one per line (a folded word has no whitespace: names are split on it): str.split reads them back at
+    # twice the speed of slicing by offsets (1.1M words at 1M entities: 0.17 s instead of 0.3 s)
+    vocab_text, df_text = "\n".join(index.vocab), "\n".join(index.df)
+    if len(_lines(vocab_text)) != len(index.vocab) or len(_lines(df_text)) != len(index.df):
+        return False  # a word with a line break would not read back: kept in memory only (never seen)
     sets: dict[tuple[str, ...], int] = {}
     kinds: dict[str | None, int] = {None: 0}
     listed = list(index.listed.items())
@@ -115,9 +118,7 @@ def save(index: SearchIndex, path: Path, stamp: str) -> bool:
     places = sorted(index.place_names.items())
     parts: dict[str, array | str] = {name: getattr(index, name) for name in (*_ARRAYS, *_TEXTS)} | {
         "vocab_text": vocab_text,
-        "vocab_at": vocab_at,
         "df_text": df_text,
-        "df_at": df_at,
         "df_count": array("I", index.df.values()),
         "countries_of": array("I", (sets.setdefault(c, len(sets)) for c in index.countries)),
         "kind_of": array("I", (kinds.setdefault(k, len(kinds)) for k in index.kind)),
@@ -168,6 +169,10 @@ def save(index: SearchIndex, path: Path, stamp: str) -> bool:
     return True
 
 
+def _lines(text: str) -> list[str]:
+    return text.split("\n") if text else []
+
+
 def load(path: Path, stamp: str, conn: sqlite3.Connection) -> SearchIndex | None:
     """The index saved at ``path`` if it was built from the store as it is now (``stamp``); None otherwise."""
     with gc_paused():
@@ -200,8 +205,8 @@ def _load(path: Path, stamp: str, conn: sqlite3.Connection) -> SearchIndex | Non
         index = SearchIndex(file or None, None if file else conn)
         for name in (*_ARRAYS, *_TEXTS):
             setattr(index, name, parts[name])
-        index.vocab = _unpack(parts["vocab_text"], parts["vocab_at"])
-        index.df = dict(zip(_unpack(parts["df_text"], parts["df_at"]), parts["df_count"], strict=True))
+        index.vocab = _lines(parts["vocab_text"])
+        index.df = dict(zip(_lines(parts["df_text"]), parts["df_count"], strict=True))
         index.group = dict(zip(parts["group_of"], parts["group_to"], strict=True))
         index.grouped = set(index.group.values())
         kinds = [None, *tables["kinds"]]
