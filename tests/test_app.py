@@ -532,9 +532,9 @@ def test_a_split_in_the_app_rebuilds_the_search_index_once_and_says_nothing_of_o
     builds: list[int] = []
     real = app_module.open_index
 
-    def counted(conn):
+    def counted(conn, check_later=False):
         builds.append(1)
-        return real(conn)
+        return real(conn, check_later=check_later)
 
     monkeypatch.setattr(app_module, "open_index", counted)
     monkeypatch.setattr(app_module, "STORE_POLL_S", 0.1)
@@ -687,3 +687,29 @@ def test_a_table_header_follows_its_columns_when_a_frame_is_drawn_before_they_ar
 
     header, row = asyncio.run(run())
     assert row.index("EL") == header.index("Lists"), (header, row)
+
+
+def test_the_explorer_starts_on_the_saved_index_and_rebuilds_it_when_another_program_deleted_rows(seed_db_copy):
+    """The start shows the saved index as soon as watchlist's own writes say it is current; its counts, checked after,
+    catch rows another program deleted: the user is told, and search is rebuilt without them."""
+    import sqlite3
+
+    from watchlist.store.index_file import confirmed, open_index
+
+    db = connect(seed_db_copy)
+    saved = open_index(db.conn)  # saved beside the store
+    outside = sqlite3.connect(seed_db_copy)  # another program deletes a few aliases (no import: no generation bumped)
+    outside.execute("DELETE FROM names WHERE id IN (SELECT id FROM names WHERE kind != 'primary' LIMIT 5)")
+    outside.commit()
+    outside.close()
+
+    async def scenario():
+        app = WatchlistApp(seed_db_copy)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            said = " ".join(str(n.message) for n in app._notifications)
+            assert "changed by another program" in said
+            assert app.index is not None and confirmed(db.conn, app.index) and len(app.index) == len(saved) - 5
+
+    asyncio.run(scenario())
+    db.conn.close()

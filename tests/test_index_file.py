@@ -68,6 +68,26 @@ def test_an_import_an_alias_or_new_code_makes_it_stale(seed_db_copy: Path, tmp_p
     db.conn.close()
 
 
+def test_a_start_takes_the_saved_index_at_once_and_its_counts_catch_another_programs_deletes(seed_db_copy: Path):
+    """The explorer's start loads the saved index on the quick stamp (watchlist's own writes) and checks the counts after
+    its first results: a row another program deleted (no import, no generation bumped) makes it stale, and a full open
+    rebuilds it without the row; untouched, the quick load is confirmed."""
+    conn = _fresh(seed_db_copy)
+    built = open_index(conn)
+    quick = open_index(conn, check_later=True)
+    assert index_file.confirmed(conn, quick) and _answers(quick) == _answers(built)
+    outside = sqlite3.connect(seed_db_copy)  # another program: the sqlite3 shell, a script, Datasette with writes on
+    outside.execute("DELETE FROM names WHERE id IN (SELECT id FROM names WHERE kind != 'primary' LIMIT 5)")  # not the newest
+    outside.commit()
+    outside.close()
+    stale = open_index(conn, check_later=True)
+    assert stale.stamp == quick.stamp and not index_file.confirmed(conn, stale)
+    rebuilt = open_index(conn)
+    assert index_file.confirmed(conn, rebuilt) and len(rebuilt) < len(stale)
+    assert open_index(conn, check_later=True).stamp == rebuilt.stamp  # saved again, with its quick stamp
+    conn.close()
+
+
 DAMAGE = [
     lambda raw: b"",
     lambda raw: b"\x00" * 4096,

@@ -21,7 +21,7 @@ from textual.message import Message
 
 from watchlist.store import StoreError, export, queries, userdata
 from watchlist.store.db import explain, generation, set_wait
-from watchlist.store.index_file import open_index
+from watchlist.store.index_file import confirmed, open_index
 from watchlist.store.models import Entity
 from watchlist.store.normalize import analyze
 from watchlist.store.search import SearchIndex
@@ -91,8 +91,9 @@ class WatchlistApp(App):
         if self.readonly:
             self.sub_title = "read-only store: browsing only"
         set_wait(report=self._say_waiting)
-        self._indexing = self._index_again = False
-        self.reindex()
+        self._indexing = True
+        self._index_again = False
+        self.build_index(starting=True)
         self._generation: tuple[int, int] | None = None
         self.set_interval(STORE_POLL_S, self.watch_store)
 
@@ -125,10 +126,15 @@ class WatchlistApp(App):
         self.post_message(Done("", refresh=True))  # watchlist, notes, screening runs, What's new
 
     @work(thread=True, group="index")
-    def build_index(self) -> None:
-        """Load the saved search index, or build it (see :meth:`reindex`: one build at a time)."""
+    def build_index(self, starting: bool = False) -> None:
+        """Load the saved search index, or build it (see :meth:`reindex`: one build at a time).
+
+        ``starting``: the saved index is shown once watchlist's own writes say it is current, and its counts are checked
+        after (see ``open_index``): another program's deletions make it rebuilt, the loaded one answering meanwhile.
+        """
         try:
-            index = open_index(thread_db(self.db_path).conn)
+            conn = thread_db(self.db_path).conn
+            index = open_index(conn, check_later=starting)
         except (sqlite3.DatabaseError, StoreError) as exc:  # a store that cannot be read: say why in one line, don't trace
             self.call_from_thread(self.exit, None, 1, explain(self.db_path, exc))
             return
@@ -136,6 +142,13 @@ class WatchlistApp(App):
         # next passes (between two keystrokes) would walk them all; frozen, they are left alone, as by the CLI
         gc.freeze()
         self.post_message(IndexReady(index))
+        try:
+            stale = starting and not confirmed(conn, index)
+        except sqlite3.Error:
+            stale = False  # read again at the next change the poll sees
+        if stale:
+            self.call_from_thread(self.notify, "The store was changed by another program: search is being rebuilt.", markup=False)
+            self.call_from_thread(self.reindex)
 
     def can_write(self) -> bool:
         """False (and say why) when the store is read-only."""
