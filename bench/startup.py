@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-async def measure(db: Path) -> tuple[float, float]:
+async def measure(db: Path) -> tuple[float, float, float, float]:
+    """Seconds to a focused search box and to the first results; this process's peak memory (MB) then, and once the
+    warm-up after the first results (typo buckets, pinyin, HS tree) is done."""
     from textual.widgets import DataTable, Input
 
     from watchlist.tui.app import WatchlistApp
@@ -29,7 +32,15 @@ async def measure(db: Path) -> tuple[float, float]:
         usable = time.perf_counter() - started
         while not app.screen.query_one("#results", DataTable).row_count:
             await pilot.pause(0.005)
-        return usable, time.perf_counter() - started
+        results, memory = time.perf_counter() - started, _peak_mb()
+        while app.index is None or not app.index.warmed:
+            await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+        return usable, results, memory, _peak_mb()
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def entity_openings(db: Path, times: int = 6) -> list[float]:
@@ -103,8 +114,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, required=True)
     args = parser.parse_args()
-    usable, results = asyncio.run(measure(args.db))
+    usable, results, memory, warmed = asyncio.run(measure(args.db))
     print(f"search box focused after {usable * 1000:.0f} ms; first results after {results * 1000:.0f} ms (index loaded, or built)", flush=True)
+    print(f"memory (peak): {memory:.0f} MB at the first results, {warmed:.0f} MB after the warm-up", flush=True)
     print(_timings("entity after Enter", asyncio.run(entity_openings(args.db))), flush=True)
     goods = asyncio.run(goods_openings(args.db))
     print(_timings("goods browser after g", goods) if goods else "goods browser: this store has no HS nomenclature (a synthetic store), not measured")
