@@ -539,11 +539,18 @@ def _outcome(
         root = groups.find(i)
         if root != i:
             resolution.append((i, root, reasons.get(i, "same group")))
-    best: dict[tuple[int, int], tuple[int, int, float, str]] = {}  # one candidate per pair of groups, the strongest
-    for a, b, score, reason in candidates:
-        ends = (min(groups.find(a), groups.find(b)), max(groups.find(a), groups.find(b)))
-        if ends[0] != ends[1] and (ends not in best or score > best[ends][2]):
-            best[ends] = (ends[0], ends[1], score, reason)  # stored between the groups' own records
+    # one candidate per pair of groups, the strongest, stored between the groups' own records: most are between two
+    # records of no group, kept as they are (a million candidates of synthetic data: not a second copy of each)
+    best: dict[int, tuple[int, int, float, str]] = {}
+    for candidate in candidates:
+        a, b, score, reason = candidate
+        ra, rb = groups.find(a), groups.find(b)
+        if ra == rb:
+            continue
+        low, high = (ra, rb) if ra < rb else (rb, ra)
+        ends = low << 32 | high
+        if (kept := best.get(ends)) is None or score > kept[2]:
+            best[ends] = candidate if (low, high) == (a, b) else (low, high, score, reason)
     return resolution, list(best.values())
 
 
