@@ -231,10 +231,19 @@ def load(conn: sqlite3.Connection, ids: Collection[int] | None = None) -> dict[i
             addresses[eid].add(norm)
             if building := _building(norm):
                 buildings[eid].add(building)
-    for attr, sets in (("lists", lists), ("names", names), ("primary", primary), ("cores", cores), ("addresses", addresses), ("buildings", buildings)):
+    for attr, sets in (("names", names), ("cores", cores), ("addresses", addresses), ("buildings", buildings)):
         for eid, values in sets.items():
             setattr(recs[eid], attr, values)
+    for eid, values in primary.items():  # most records' names are their primary name's forms: one set for both
+        rec = recs[eid]
+        rec.primary = rec.names if values == rec.names else values
+    for eid, values in lists.items():  # a few distinct sets of lists: one object each
+        frozen = frozenset(values)
+        recs[eid].lists = _LIST_SETS.setdefault(frozen, frozen)
     return recs
+
+
+_LIST_SETS: dict[frozenset[str], frozenset[str]] = {}
 
 
 _COUNTRY_SETS: dict[str, frozenset[str]] = {}
