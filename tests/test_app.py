@@ -713,3 +713,46 @@ def test_the_explorer_starts_on_the_saved_index_and_rebuilds_it_when_another_pro
 
     asyncio.run(scenario())
     db.conn.close()
+
+
+def test_a_load_superseded_by_a_newer_one_never_replaces_its_answer(seed_db_copy, monkeypatch):
+    """A screen's table read twice (a poll's refresh, then another): the first read, slower and older, finishes last,
+    and is dropped, not drawn over the newer answer (a star from the CLI shown, then hidden again)."""
+    import threading
+
+    from watchlist.tui.screens import watchlist as watchlist_screen
+
+    real = userdata.watchlist
+    first_read = threading.Event()
+    release = threading.Event()
+
+    def reads(db):
+        if not first_read.is_set():  # the first read: what the store held before the star, answered last
+            first_read.set()
+            rows = real(db)
+            release.wait(10)
+            return rows
+        return real(db)
+
+    async def scenario():
+        app = WatchlistApp(seed_db_copy)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            monkeypatch.setattr(watchlist_screen.userdata, "watchlist", reads)
+            await pilot.press("down", "W")
+            screen = app.screen
+            assert isinstance(screen, WatchlistScreen)
+            while not first_read.is_set():
+                await pilot.pause(0.01)
+            db = connect(seed_db_copy)
+            userdata.star(db, "ofac:38641", "a star made elsewhere")
+            db.conn.close()
+            screen.reload()  # the poll's refresh: a newer read
+            table = screen.query_one("#starred", DataTable)
+            while table.row_count != 1:
+                await pilot.pause(0.01)
+            release.set()  # the older read finishes now
+            await settle(app, pilot)
+            assert table.row_count == 1
+
+    asyncio.run(scenario())

@@ -6,6 +6,9 @@ import threading
 from pathlib import Path
 
 import sqlite_utils
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.worker import get_current_worker
 
 from watchlist.store import connect
 
@@ -28,3 +31,14 @@ def thread_writer(path: Path) -> sqlite_utils.Database:
         db = _local.writer = connect(path)  # its writes wait for another process's import (store.db.transaction)
         _local.writer_path = path
     return db
+
+
+def post_if_current(target: MessagePump, message: Message) -> None:
+    """From an exclusive thread worker: post ``message`` unless a newer run of the same worker has started since.
+
+    A thread cannot be stopped, so a run cancelled by a newer one still finishes; what it read is older than what
+    the newer run will read, and posted after it would replace a fresh table with a stale one (a star made from the
+    CLI shown, then hidden again).
+    """
+    if not get_current_worker().is_cancelled:
+        target.post_message(message)

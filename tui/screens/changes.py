@@ -17,7 +17,7 @@ from ..actions import bindings
 from ..footer import KeyFooter
 from ..render import cell
 from ..table import Table
-from ..workers import thread_db
+from ..workers import post_if_current, thread_db
 from .base import AppScreen
 
 SHOWN = 2_000  # rows put in the table at once; the next ones are added as the cursor nears the end
@@ -80,7 +80,7 @@ class ChangesScreen(AppScreen):
     @work(thread=True, exclusive=True, group="changes")
     def load(self) -> None:
         db = thread_db(self.wl.db_path)
-        self.post_message(self.Loaded(changes.changes(db)))
+        post_if_current(self, self.Loaded(changes.changes(db)))
 
     def on_changes_screen_loaded(self, message: Loaded) -> None:
         self.rows = message.rows

@@ -25,7 +25,7 @@ from ..footer import KeyFooter
 from ..render import badges, cell, overview, trade_chart
 from ..safe import safe
 from ..table import Table
-from ..workers import thread_db, thread_writer
+from ..workers import post_if_current, thread_db, thread_writer
 from .base import NARROW, AppScreen
 
 # (pane id, title, columns); the tables are filled from the record's lists of the same name.
@@ -183,7 +183,7 @@ class EntityScreen(AppScreen):
     # -- loading -------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="entity")
     def load(self, entity_id: int) -> None:
-        self.post_message(self.Loaded(entity_id, queries.entity(thread_db(self.wl.db_path), entity_id)))
+        post_if_current(self, self.Loaded(entity_id, queries.entity(thread_db(self.wl.db_path), entity_id)))
 
     def reload(self) -> None:
         """Read the current entity again (after a star or a note)."""

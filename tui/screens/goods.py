@@ -24,7 +24,7 @@ from ..footer import KeyFooter
 from ..render import badges, cell, plain, trade_chart
 from ..safe import safe
 from ..table import Table
-from ..workers import thread_db
+from ..workers import post_if_current, thread_db
 from .base import AppScreen
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ class GoodsScreen(AppScreen):
 
     @work(thread=True, exclusive=True, group="goods-node")
     def load_node(self, code: str) -> None:
-        self.post_message(self.NodeLoaded(code, hs.node(thread_db(self.wl.db_path), code)))
+        post_if_current(self, self.NodeLoaded(code, hs.node(thread_db(self.wl.db_path), code)))
 
     def on_goods_screen_node_loaded(self, message: NodeLoaded) -> None:
         if message.code != self.code or message.node is None:

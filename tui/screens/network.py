@@ -16,7 +16,7 @@ from ..actions import bindings
 from ..footer import KeyFooter
 from ..render import badges, cell
 from ..safe import safe
-from ..workers import thread_db
+from ..workers import post_if_current, thread_db
 from .base import AppScreen
 
 
@@ -53,7 +53,7 @@ class NetworkScreen(AppScreen):
     @work(thread=True, exclusive=True, group="network")
     def load(self) -> None:
         centre = self.trail[-1]
-        self.post_message(self.Loaded(network.neighbourhood(thread_db(self.wl.db_path), centre, self.hops, shared=self.shared), centre))
+        post_if_current(self, self.Loaded(network.neighbourhood(thread_db(self.wl.db_path), centre, self.hops, shared=self.shared), centre))
 
     def on_network_screen_loaded(self, message: Loaded) -> None:
         if message.entity_id != self.trail[-1]:

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Header, Static
 
 from ..footer import KeyFooter
 from ..table import Table
-from ..workers import thread_db, thread_writer
+from ..workers import post_if_current, thread_db, thread_writer
 from .base import AppScreen
 
 R = TypeVar("R")  # a row: a candidate, a proposed link, a screening run or row
@@ -76,7 +76,7 @@ class ReviewScreen(AppScreen, Generic[R]):
 
     @work(thread=True, exclusive=True, group="review")
     def load(self) -> None:
-        self.post_message(self.Loaded(self.fetch(thread_db(self.wl.db_path))))
+        post_if_current(self, self.Loaded(self.fetch(thread_db(self.wl.db_path))))
 
     def on_review_screen_loaded(self, message: Loaded) -> None:
         self.rows = message.rows

@@ -14,7 +14,7 @@ from ..actions import bindings
 from ..footer import KeyFooter
 from ..render import badges, cell
 from ..table import Table
-from ..workers import thread_db
+from ..workers import post_if_current, thread_db
 from .base import AppScreen
 
 
@@ -49,7 +49,7 @@ class WatchlistScreen(AppScreen):
 
     @work(thread=True, exclusive=True, group="watchlist")
     def load(self) -> None:
-        self.post_message(self.Loaded(userdata.watchlist(thread_db(self.wl.db_path))))
+        post_if_current(self, self.Loaded(userdata.watchlist(thread_db(self.wl.db_path))))
 
     def on_watchlist_screen_loaded(self, message: Loaded) -> None:
         self.rows = message.rows
