@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -122,15 +122,23 @@ _LEGAL_FAMILIES = {
 }
 
 
-# each family's forms as whole words of a folded name, and the few sets of families there are (one object each)
+# each family's forms as whole words of a folded name
 _FAMILY_FORMS = {f: re.compile(r"(?<![^ ])(?:" + "|".join(map(re.escape, forms)) + r")(?![^ ])") for f, forms in _LEGAL_FAMILIES.items()}
-_FAMILY_SETS: dict[tuple[str, ...], frozenset[str]] = {}
 
 
 def legal_families(latn: str) -> frozenset[str]:
     """Which legal-form families a folded name carries."""
-    found = tuple(f for f, words in _FAMILY_FORMS.items() if words.search(latn))
-    return _FAMILY_SETS.get(found) or _FAMILY_SETS.setdefault(found, frozenset(found))
+    return shared_set(f for f, words in _FAMILY_FORMS.items() if words.search(latn))
+
+
+_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def shared_set(values: Iterable[str]) -> frozenset[str]:
+    """``frozenset(values)``, one object for each distinct set: records hold a set each (countries, lists, legal-form
+    families) of a few hundred distinct ones, so a load or an import holds a few hundred sets, not one per record."""
+    frozen = frozenset(values)
+    return _SETS.setdefault(frozen, frozen)
 
 
 def _alnum(text: str) -> str:
@@ -191,7 +199,7 @@ def load(conn: sqlite3.Connection, ids: Collection[int] | None = None) -> dict[i
     for eid, key, kind, countries in conn.execute(
         "SELECT id, key, kind, countries FROM entities WHERE id IN (SELECT entity_id FROM listings WHERE 1" + some + ")", only
     ):
-        recs[eid] = Record(eid, key, kind, _countries(countries))
+        recs[eid] = Record(eid, key, kind, shared_set(filter(None, countries.split(","))))
     # each record's sets are gathered here, then given to it: one set for each one that holds something
     lists: dict[int, set[str]] = defaultdict(set)
     for eid, code in conn.execute("SELECT entity_id, list FROM listings WHERE status = 'active'" + some, only):
@@ -237,24 +245,9 @@ def load(conn: sqlite3.Connection, ids: Collection[int] | None = None) -> dict[i
     for eid, values in primary.items():  # most records' names are their primary name's forms: one set for both
         rec = recs[eid]
         rec.primary = rec.names if values == rec.names else values
-    for eid, values in lists.items():  # a few distinct sets of lists: one object each
-        frozen = frozenset(values)
-        recs[eid].lists = _LIST_SETS.setdefault(frozen, frozen)
+    for eid, values in lists.items():
+        recs[eid].lists = shared_set(values)
     return recs
-
-
-_LIST_SETS: dict[frozenset[str], frozenset[str]] = {}
-
-
-_COUNTRY_SETS: dict[str, frozenset[str]] = {}
-
-
-def _countries(text: str) -> frozenset[str]:
-    """A record's countries ("CN,HK"), one object per distinct set: a load holds a set per record, of a few hundred distinct ones."""
-    found = _COUNTRY_SETS.get(text)
-    if found is None:
-        found = _COUNTRY_SETS[text] = frozenset(filter(None, text.split(",")))
-    return found
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ from collections.abc import Set as AbstractSet
 from datetime import date
 
 from ..normalize import analyze, key_name
+from ..resolve import shared_set
 from .match_keys import Batch, KeyWorkers, address_key, name_keys
 from .records import ImportReport, ListRecord
 
@@ -97,7 +98,6 @@ class SnapshotWriter:
         self.as_of = as_of
         self.report = report
         self._derived: dict[str, dict[str, list[tuple[int, frozenset[str]]]]] = {}
-        self._country_sets: dict[frozenset[str], frozenset[str]] = {}
         self._link_keys: list[tuple[str, int, str]] = []  # (target key, from entity, detail), pointed once all are written
         # New entities are written in batches (one executemany per table per FLUSH records): their ids are given here,
         # which is safe inside the import's write transaction. An entity still waiting is written before it is read.
@@ -121,13 +121,9 @@ class SnapshotWriter:
             prefix = list_code.lower() + ":"
             for eid, key in self.conn.execute("SELECT id, key FROM entities WHERE key >= ? AND key < ?", (prefix, prefix + "\uffff")):
                 _, name, countries = key.split(":", 2)
-                index[name].append((eid, self._shared(frozenset(filter(None, countries.split(","))))))
+                index[name].append((eid, shared_set(filter(None, countries.split(",")))))
             self._derived[list_code] = index
         return self._derived[list_code]
-
-    def _shared(self, countries: frozenset[str]) -> frozenset[str]:
-        """One object per set of countries: a derived index holds a set per record, of a few dozen distinct ones."""
-        return self._country_sets.setdefault(countries, countries)
 
     def find(self, rec: ListRecord) -> int | None:
         """The existing entity a record updates, if any."""
@@ -212,7 +208,7 @@ class SnapshotWriter:
         self._waiting[key] = eid
         countries = rec.all_countries()
         if not rec.key:
-            self._derived_index(rec.list)[key_name(rec.name)].append((eid, self._shared(frozenset(countries))))
+            self._derived_index(rec.list)[key_name(rec.name)].append((eid, shared_set(countries)))
         rows, origin, source = self._rows, rec.filed_under, self.source_id
         name = rec.name.strip()
         rows["entities"].append((eid, key, rec.kind, name, ",".join(sorted(countries)), rec.remarks or None, self.as_of, self.as_of, source))
