@@ -218,7 +218,8 @@ def _load(path: Path, stamp: str | None, conn: sqlite3.Connection, quick: str) -
     try:
         with path.open("rb") as fh:
             header = _header(fh)
-            if header is None or (header.get("fingerprint") != stamp if stamp is not None else not quick or header.get("quick") != quick):
+            field, wanted = ("fingerprint", stamp) if stamp is not None else ("quick", quick)
+            if header is None or not wanted or header.get(field) != wanted:
                 return None
             parts: dict[str, Any] = {}
             for name, kind, length in header["sections"]:
