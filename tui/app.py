@@ -91,9 +91,8 @@ class WatchlistApp(App):
         if self.readonly:
             self.sub_title = "read-only store: browsing only"
         set_wait(report=self._say_waiting)
-        self._indexing = True
-        self._index_again = False
-        self.build_index(starting=True)
+        self._indexing = self._index_again = False
+        self.reindex(starting=True)
         self._generation: tuple[int, int] | None = None
         self.set_interval(STORE_POLL_S, self.watch_store)
 
@@ -156,14 +155,14 @@ class WatchlistApp(App):
             self.notify("This store is read-only (the file or its folder cannot be written): browsing only.", severity="warning", markup=False)
         return not self.readonly
 
-    def reindex(self) -> None:
-        """Build the search index again (after entities were merged or split). A thread cannot be stopped: while one
-        build runs, asking again makes one more build after it, never two at once."""
+    def reindex(self, starting: bool = False) -> None:
+        """Build the search index again (after entities were merged or split; ``starting``: see :meth:`build_index`).
+        A thread cannot be stopped: while one build runs, asking again makes one more build after it, never two at once."""
         if self._indexing:
             self._index_again = True
             return
         self._indexing = True
-        self.build_index()
+        self.build_index(starting)
 
     @work(thread=True, group="warm-up")
     def warm_up(self) -> None:
