@@ -221,7 +221,7 @@ def _worker_index(store_path: str, stamp: str) -> SearchIndex:
         db = connect(Path(store_path), readonly=True)
         index = open_index(db.conn)
         index.cache_limit = max(index.cache_limit, 500_000)  # rows share words: expand each once
-        index.listed_postings()  # a worker screens many rows: it reads the postings of listed names only
+        index.listed_typos()  # a worker screens many rows: it reads the postings and words of listed names only
         _INDEXES.clear()
         _INDEXES[(store_path, stamp)] = index
     return index

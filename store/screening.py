@@ -292,12 +292,13 @@ def screen(
     copy-on-write and screen slices of ``PARALLEL_SLICE`` rows; results come back in order.
     """
     index.cache_limit = max(index.cache_limit, 500_000)  # rows share words: expand each once
-    if len(rows) >= LISTED_ROWS:  # made once, before any worker is forked
-        index.listed_postings()
+    many = len(rows) >= LISTED_ROWS
+    if many:  # made once, before any worker is forked
+        index.listed_typos()  # (and the listed postings it is made from)
     else:
         index.listed_names()
     if workers > 1 and len(rows) > PARALLEL_SLICE and "fork" in mp.get_all_start_methods():
-        yield from _screen_forked(index, rows, threshold, progress, workers)
+        yield from _screen_forked(index, rows, threshold, progress, workers, whole_vocabulary=not many)
         return
     for start in range(0, len(rows), SLICE):
         yield from screen_rows(index, rows[start : start + SLICE], threshold)
@@ -311,10 +312,12 @@ PARALLEL_SLICE = 500  # rows a worker screens at a time
 _SHARED: tuple[SearchIndex, list[Row], float] | None = None  # what forked workers read (set before the fork)
 
 
-def _screen_forked(index: SearchIndex, rows: list[Row], threshold: float, progress: Callable[[int], None] | None, workers: int) -> Iterator[Result]:
+def _screen_forked(
+    index: SearchIndex, rows: list[Row], threshold: float, progress: Callable[[int], None] | None, workers: int, whole_vocabulary: bool
+) -> Iterator[Result]:
     global _SHARED
     _SHARED = (index, rows, threshold)
-    index.warm()  # made once here, shared by the workers
+    index.warm(typos=whole_vocabulary)  # made once here, shared by the workers
     gc.freeze()  # before the fork: the children's collectors leave the shared index (and its pages) alone
     try:
         with mp.get_context("fork").Pool(workers, initializer=index.forget_connections) as pool:

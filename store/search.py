@@ -39,7 +39,7 @@ from rapidfuzz.distance import OSA
 from .db import gc_paused, open_readonly
 from .errors import StoreError
 from .normalize import COMMON_WORDS, GENERIC, LEGAL, PLACES, NameKeys, analyze, roman_fold, unslip, variants
-from .typos import TypoIndex
+from .typos import DELETES_AFTER, TypoIndex
 from .vocabulary import USER_ALIAS_KIND, hs_code
 
 K = TypeVar("K")
@@ -248,7 +248,7 @@ class SearchIndex:
         self.vocab: list[str] = []
         self._post, self._post_at = array("i"), array("I", [0])
         self._typos = TypoIndex([])
-        self._expansions: dict[tuple[str, bool, bool, bool], tuple[int, list[tuple[float, int, int]]]] = {}
+        self._expansions: dict[tuple[str, bool, bool, bool, bool], tuple[int, list[tuple[float, int, int]]]] = {}
         # a place's entities and facets, unfiltered (every name and address there is read: at 1M, 0.1 s a place)
         self._places_found: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[tuple[int, int | None, float]], dict]] = {}
         self._weights: dict[str, float] = {}  # each word's weight (see _weight), as the index's counts give it
@@ -274,14 +274,17 @@ class SearchIndex:
         self.only_listed: Callable[[int], bool] = self.is_listed  # the filter of screening (a name mask filters for it: listed_names)
         self._listed_mask: tuple[dict[int, _Listed], bytearray] | None = None
         self._listed_post: tuple[bytearray, array, array] | None = None  # see listed_postings
+        self._listed_typos: tuple[array, TypoIndex] | None = None  # see listed_typos
         self._place_cache: tuple[tuple[array, dict[int, _Listed]], array, array] | None = None  # see _place_order
         self._lists_of: tuple[dict[int, _Listed], list[tuple[str, ...]]] | None = None  # see _active_lists
         self._countries_seen: tuple[list[tuple[str, ...]], set[tuple[str, ...]]] | None = None  # see _country_tuples
 
-    def warm(self) -> None:
+    def warm(self, typos: bool = True) -> None:
         """Make now what the first misspelled word or place would otherwise make (the vocabulary's typo buckets, the
-        order places list entities in: 0.4 s and 0.3 s at 1M)."""
-        self._typos.warm()
+        order places list entities in: 0.4 s and 0.3 s at 1M); ``typos=False`` leaves the buckets (screening that looks
+        for misspellings among listed names only: ``listed_typos``)."""
+        if typos:
+            self._typos.warm()
         self._place_order()
         self._country_tuples()
 
@@ -433,6 +436,16 @@ class SearchIndex:
             self._listed_post = (mask, *(self._postings_of(mask) if few else self._postings_kept(mask)))
         return self._listed_post[1], self._listed_post[2]
 
+    def listed_typos(self) -> TypoIndex:
+        """Misspelling lookup over the words of listed names only (``listed_postings``' words): screening's, whose other
+        words can find nothing (at 1M entities, one listed in fifty: 34,000 words of 1.1M; made once per ``listed``)."""
+        kept_at = self.listed_postings()[1]
+        if self._listed_typos is None or self._listed_typos[0] is not kept_at:
+            typos = TypoIndex([w for w, (s, e) in zip(self.vocab, pairwise(kept_at), strict=True) if e > s], DELETES_AFTER)
+            typos.warm()
+            self._listed_typos = (kept_at, typos)
+        return self._listed_typos[1]
+
     def _postings_kept(self, mask: bytearray) -> tuple[array, array]:
         """``listed_postings`` by reading every posting (1.2 s for 6M): when most names are listed."""
         post = self._post
@@ -510,27 +523,31 @@ class SearchIndex:
         return None
 
     # -- candidate generation ------------------------------------------------------------
-    def _expand(self, term: str, prefix: bool, wide: bool, typos: bool = True) -> tuple[int, list[tuple[float, int, int]]]:
+    def _expand(self, term: str, prefix: bool, wide: bool, typos: bool = True, listed: bool = False) -> tuple[int, list[tuple[float, int, int]]]:
         """Postings a query term may stand for: (weight, start, end) for exact 1, prefix .9, typo .8−.1/edit, heaviest
         first, with how many postings they hold in all. Completions that are neighbours in the vocabulary (up to
         ``PREFIX_FANOUT`` of them) are one range: their postings lie side by side.
 
+        ``listed``: misspellings are looked for among listed names' words only (screening; ``listed_typos``).
+
         Cached: while a person types, every earlier word of the query is expanded again (and a file screened repeats words).
         """
-        cached = self._expansions.get((term, prefix, wide, typos))
+        key = (term, prefix, wide, typos, listed)
+        cached = self._expansions.get(key)
         if cached is None:
-            postings = sorted(self._expand_uncached(term, prefix, wide, typos), reverse=True)
-            cached = _keep(self._expansions, (term, prefix, wide, typos), (sum(e - s for _, s, e in postings), postings), self.cache_limit)
+            postings = sorted(self._expand_uncached(term, prefix, wide, typos, listed), reverse=True)
+            cached = _keep(self._expansions, key, (sum(e - s for _, s, e in postings), postings), self.cache_limit)
         return cached
 
-    def _expand_uncached(self, term: str, prefix: bool, wide: bool, typos: bool = True) -> list[tuple[float, int, int]]:
+    def _expand_uncached(self, term: str, prefix: bool, wide: bool, typos: bool = True, listed: bool = False) -> list[tuple[float, int, int]]:
         vocab, at = self.vocab, self._post_at
+        misspelt = self.listed_typos() if listed else self._typos
         out: dict[int, float] = {}
         i = bisect.bisect_left(vocab, term)
         exact = i < len(vocab) and vocab[i] == term
         if wide:  # second pass: a slip in the first letter of a finished word that matched nothing
             if not exact and not prefix and len(term) >= 5:
-                for tok, dist in self._typos.neighbours(term, first=True):
+                for tok, dist in misspelt.neighbours(term, first=True):
                     out.setdefault(bisect.bisect_left(vocab, tok), 0.8 - 0.1 * dist)
             return [(w, at[j], at[j + 1]) for j, w in out.items()]
         if exact:
@@ -551,7 +568,7 @@ class SearchIndex:
         # typos, unless the term is a common word as typed (a slip is unlikely to matter) or a word
         # being typed that still has completions (it is probably typed right so far)
         if typos and len(term) >= 4 and (not exact or at[i + 1] - at[i] < TYPO_BELOW) and not (prefix and completions > 2):
-            for tok, dist in self._typos.neighbours(term):
+            for tok, dist in misspelt.neighbours(term):
                 j = bisect.bisect_left(vocab, tok)
                 if not first <= j < end:  # a completion already
                     out.setdefault(j, 0.8 - 0.1 * dist)
@@ -583,13 +600,13 @@ class SearchIndex:
         terms = [(t, typing and t == last, typos) for t in core]
         if len(core) > 1:  # the joined core meets names spaced differently; its typos are the words' typos
             terms.append((q.joined, typing, False))
-        expanded = sorted((self._expand(t, p, wide, typos) for t, p, typos in terms), key=itemgetter(0))
-        n = max(1, len(self.name_entity))
-        post = self._post
         # screening: only listed names are kept, read from listed_postings once made (a large file), else masked
         screening = allowed is self.only_listed
         listed = self.listed_postings() if screening and self._listed_post is not None else None
         mask = self.listed_names() if screening and listed is None else None
+        expanded = sorted((self._expand(t, p, wide, typos, listed is not None) for t, p, typos in terms), key=itemgetter(0))
+        n = max(1, len(self.name_entity))
+        post = self._post
         acc: dict[int, float] = {}
         spent = 0
         for size, postings in expanded:

@@ -259,3 +259,15 @@ def test_a_country_written_as_a_name_screens_like_its_code(seed_db_path, tmp_pat
     screening.write_results(results, columns, out, "csv")
     text = out.read_text(encoding="utf-8")
     assert "not recognised: Narnia" in text and ",HK\n" in text.replace("\r\n", "\n")
+
+
+def test_a_large_file_looks_for_misspellings_among_listed_names_words_only(seed_db_path):
+    """A file of LISTED_ROWS rows or more is screened against the listed names' own postings and words: misspellings
+    are still found, and the whole vocabulary's misspelling lookup (at 1M entities, 1.1M words) is never made."""
+    index = open_index(sqlite3.connect(seed_db_path))
+    names = ["Sinno Electroncs", "Shenzhen Sinno Electronics", "King Pai Technolgy", "Qwertyuiop Zxcvbnm Trading"]
+    rows = [screening.Row(i + 2, names[i % len(names)], "", {}) for i in range(screening.LISTED_ROWS)]
+    results = list(screening.screen(index, rows, 85.0, workers=1))
+    assert [r.status for r in results[: len(names)]] == ["potential match", "potential match", "potential match", "no match"]
+    assert index._listed_typos is not None and index._listed_typos[1].warmed
+    assert index._typos._words is None and not index._typos.warmed  # never asked

@@ -9,7 +9,7 @@ import pytest
 
 from watchlist.store.index_file import open_index
 from watchlist.store.search import SearchIndex
-from watchlist.store.typos import LETTERS, TWO_EDITS_FROM, edits1
+from watchlist.store.typos import LETTERS, TWO_EDITS_FROM, TypoIndex, edits1
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +46,24 @@ def test_two_slips_in_a_long_word_are_found_when_nothing_is_one_slip_away(index:
     assert len("rosobornexprot") >= TWO_EDITS_FROM and near.get("rosoboronexport") == 2
     assert [h.name for h in index.search("Rosobornexprot ").hits][:1] == ["ROSOBORONEKSPORT OAO"]
     assert dict(index._typos.neighbours("rosoboronexprt")) == {"rosoboronexport": 1}  # one slip: the two-slip scan is skipped
+
+
+def test_indexed_deletes_find_the_same_words_as_generated_variants(index: SearchIndex):
+    """Once a vocabulary's deletes are indexed (screening's listed words, after many lookups), a word's one-edit
+    neighbours are exactly those its generated variants found: slips, the words themselves, words that are not near."""
+    rng = random.Random(5)
+    words = [w for w in index.vocab if len(w) >= 4]
+    generated, indexed = TypoIndex(words), TypoIndex(words, deletes_after=0)
+    asked = []
+    for word in rng.sample(words, 400):
+        i = rng.randrange(1, len(word))
+        asked += [word, word[:i] + rng.choice("aeiouxz") + word[i + 1 :], word[:i] + word[i + 1 :], word[:i] + "q" + word[i:]]
+        asked.append(word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :])  # two letters swapped (the first may move)
+    asked += ["qqqq", "zzzzzzzzzzzzzz", "sinno", "sinnno"]
+    found = 0
+    for word in asked:
+        expected = generated.neighbours(word)
+        assert indexed.neighbours(word) == expected, word
+        found += bool(expected)
+    assert indexed._deletes is not None and generated._deletes is None  # the first looked words up in its index
+    assert found > len(asked) // 2  # most asked words have neighbours: the comparison is not of empty lists
