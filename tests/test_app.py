@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, Sparkline, Static, TabbedContent, 
 from watchlist.store import connect, importers, userdata
 from watchlist.store.hs import dotted as hs_dotted
 from watchlist.tui.app import WatchlistApp
+from watchlist.tui.header import Header
 from watchlist.tui.safe import safe_text
 from watchlist.tui.screens.entity import EntityScreen
 from watchlist.tui.screens.goods import GoodsScreen
@@ -754,5 +755,28 @@ def test_a_load_superseded_by_a_newer_one_never_replaces_its_answer(seed_db_copy
             release.set()  # the older read finishes now
             await settle(app, pilot)
             assert table.row_count == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_title_changed_while_a_header_is_torn_down_stops_nothing(seed_db_path):
+    """A header retitled after its title widget is gone (a screen closing, the app quitting just after a title change)
+    skips the update: Textual's own Header raised NoMatches there and the app stopped with a traceback. A header
+    that has its title shows the change."""
+
+    async def scenario():
+        app = WatchlistApp(seed_db_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            header = app.screen.query_one(Header)
+            app.sub_title = "first change"
+            await pilot.pause()
+            assert "first change" in str(header.query_one("HeaderTitle").render())
+            await header.query_one("HeaderTitle").remove()  # as when the header is torn down
+            app.sub_title = "a change nobody can show"
+            await pilot.pause()
+            await pilot.pause()
+            assert app.is_running and app._exception is None
+        assert app.return_code in (0, None)
 
     asyncio.run(scenario())

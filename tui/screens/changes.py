@@ -8,13 +8,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from watchlist.store import changes
 from watchlist.store.models import Change
 
 from ..actions import bindings
 from ..footer import KeyFooter
+from ..header import Header
 from ..render import cell
 from ..table import Table
 from ..workers import post_if_current, thread_db

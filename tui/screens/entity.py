@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Header, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Sparkline, Static, TabbedContent, TabPane
 from textual.widgets.data_table import RowDoesNotExist
 
 from watchlist.store import queries, resolve
@@ -22,6 +22,7 @@ from watchlist.store.trade import best_yearly
 
 from ..actions import SECTIONS, bindings
 from ..footer import KeyFooter
+from ..header import Header
 from ..render import badges, cell, overview, trade_chart
 from ..safe import safe
 from ..table import Table

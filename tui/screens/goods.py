@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import DataTable, Header, Input, Sparkline, Static, Tree
+from textual.widgets import DataTable, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from watchlist.store import hs
@@ -21,6 +21,7 @@ from watchlist.store.vocabulary import hs_code
 
 from ..actions import bindings
 from ..footer import KeyFooter
+from ..header import Header
 from ..render import badges, cell, plain, trade_chart
 from ..safe import safe
 from ..table import Table

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Header, Static, Tree
+from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from watchlist.store import network
@@ -14,6 +14,7 @@ from watchlist.store.network import Network, Tie
 
 from ..actions import bindings
 from ..footer import KeyFooter
+from ..header import Header
 from ..render import badges, cell
 from ..safe import safe
 from ..workers import post_if_current, thread_db

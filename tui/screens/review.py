@@ -9,9 +9,10 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from ..footer import KeyFooter
+from ..header import Header
 from ..table import Table
 from ..workers import post_if_current, thread_db, thread_writer
 from .base import AppScreen

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from watchlist.store import queries
@@ -20,6 +20,7 @@ from watchlist.store.search import Filters, Hit, SearchResult, parse_query
 
 from ..actions import FACET_KEYS, bindings
 from ..footer import KeyFooter
+from ..header import Header
 from ..render import badges, cell, overview
 from ..safe import safe
 from ..table import Table

@@ -6,12 +6,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from watchlist.store import userdata
 
 from ..actions import bindings
 from ..footer import KeyFooter
+from ..header import Header
 from ..render import badges, cell
 from ..table import Table
 from ..workers import post_if_current, thread_db
