@@ -4,7 +4,7 @@ One edit (a letter dropped, added, replaced, or two neighbours swapped) is found
 generating every such variant of the word and keeping those in the vocabulary (a hash set): about
 70 lookups a letter, tens of microseconds whatever the size of the vocabulary. A vocabulary asked
 many times (screening a large file against listed names' words) indexes its words' deletes once
-(SymSpell's idea): a word's own deletes then find them, a tenth of the time a lookup.
+(SymSpell's idea): a word's own deletes then find its neighbours in about a tenth of the time.
 
 Two edits, for words of 8 letters or more, are looked for only when nothing is one edit away
 (SymSpell's "closest" rule): rapidfuzz's OSA distance over the words of the same first letter and
