@@ -4,8 +4,10 @@ The client makes sure the store's saved search index is current, then sends one 
 process loads that index once (from the store's folder, which every worker must reach at the same path: a shared
 disk on a real cluster) and screens its partitions with the same engine as ``watchlist screen`` on one machine. Each
 task writes its partition's results beside the others (``OUT/<partition>.screened.csv``, or ``.parquet`` for Parquet
-input) and sends back only counts, the rows with a potential match or rejected, and its timing. The client writes
-``OUT/summary.json`` and keeps the run for triage like any other, with those rows.
+input), and the rows with a potential match or rejected, as the run keeps them, to a hidden file beside them
+(``OUT/.<partition>.screened.csv.kept.jsonl``); it sends back only counts and its timing. The client writes
+``OUT/summary.json`` and keeps the run for triage like any other: those files' rows, read into the store in partition
+order as they are inserted (10M rows with 5M potential matches held in memory took 12 GB), then deleted.
 
 Dask (``dask[distributed]``) and pyarrow are an optional extra: ``pip install 'watchlist[dask]'``.
 """
@@ -32,7 +34,21 @@ from .errors import StoreError, first_line
 from .export import write_whole
 from .importers.reading import ENCODING
 from .index_file import fingerprint, open_index
-from .screening import THRESHOLD, Result, Row, ScreenFailed, file_hash, out_row, read_rows, rejected, result_chunks, save_run, screen_rows, summary
+from .screening import (
+    THRESHOLD,
+    Result,
+    ScreenFailed,
+    StoredRow,
+    file_hash,
+    out_row,
+    read_rows,
+    rejected,
+    result_chunks,
+    save_rows,
+    screen_rows,
+    stored_row,
+    summary,
+)
 from .search import SearchIndex
 
 PARTITION_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet")
@@ -42,14 +58,14 @@ _INDEXES: dict[tuple[str, str], SearchIndex] = {}  # per worker process: the sto
 
 @dataclass
 class PartitionDone:
-    """What a task sends back: counts and the rows worth triage, never every row (those are in its output file)."""
+    """What a task sends back: counts and timing; its rows are in its output file, those worth triage in ``kept``."""
 
     partition: str
     out: str
     lines: int  # the partition's last line (line numbers of the run continue from it)
     digest: str
     totals: dict[str, Any]
-    kept: list[Result]
+    kept: str | None  # the file of the rows worth triage, as the run keeps them (None: the run is not kept)
     seconds: float
     worker: str
 
@@ -137,6 +153,7 @@ def screen_partitions(
             name_column,
             country_column,
             encoding,
+            save,
             key=f"screen-{i}-{p.name}",
             pure=False,
         )
@@ -151,6 +168,7 @@ def screen_partitions(
         except Exception as exc:  # a worker that died, could not write, or lacks the store: one line, never a trace
             raise StoreError(f"{source}: a partition failed on the cluster ({type(exc).__name__}: {first_line(exc)})") from None
         done[result.partition] = result
+        future.release()  # what the cluster held for it
         if progress:
             progress(len(done), len(parts))
     ordered = [done[str(p)] for p in parts]
@@ -158,8 +176,12 @@ def screen_partitions(
     totals = merge_totals([d.totals for d in ordered])
     totals["partitions"] = len(ordered)
     totals["out"] = str(out_dir)
-    kept = _renumbered(ordered)
-    run_id = save_run(db, source, kept, threshold, _digest(ordered), totals=totals) if save else None
+    try:
+        run_id = save_rows(db, source, _renumbered(ordered), threshold, _digest(ordered), totals) if save else None
+    finally:
+        for d in ordered:
+            if d.kept:
+                Path(d.kept).unlink(missing_ok=True)
     run = DistributedRun(totals, run_id, ordered, seconds, _per_worker(ordered))
     write_whole(out_dir / "summary.json", [json.dumps(_summary(run), indent=2, ensure_ascii=False) + "\n"])
     return run
@@ -174,9 +196,11 @@ def screen_partition(
     name_column: str | None,
     country_column: str | None,
     encoding: str | None = None,
+    keep: bool = True,
 ) -> PartitionDone:
-    """On a worker: screen one partition with the store's saved index (loaded once per process) and write its results.
-    ``encoding``: the client's --encoding, for text partitions that are not UTF-8."""
+    """On a worker: screen one partition with the store's saved index (loaded once per process) and write its results,
+    and (``keep``) the rows worth triage as the run keeps them. ``encoding``: the client's --encoding, for text
+    partitions that are not UTF-8."""
     started = time.perf_counter()
     path = Path(partition)
     before, ENCODING["name"] = ENCODING["name"], encoding
@@ -191,10 +215,19 @@ def screen_partition(
     _write(results, columns, Path(out))
     totals = summary(results)
     lines = max((r.row.line for r in results), default=1)
-    kept = [r for r in results if r.status != "no match"]
-    for r in kept:
-        r.row.fields = {"partition": path.name, "partition_line": str(r.row.line), **r.row.fields}
+    kept = None
+    if keep:
+        for r in results:
+            if r.status != "no match":
+                r.row.fields = {"partition": path.name, "partition_line": str(r.row.line), **r.row.fields}
+        kept = str(_kept_file(Path(out)))
+        write_whole(Path(kept), (json.dumps(stored_row(r), ensure_ascii=False) + "\n" for r in results if r.status != "no match"))
     return PartitionDone(partition, out, lines, file_hash(path), totals, kept, time.perf_counter() - started, _worker_name())
+
+
+def _kept_file(out: Path) -> Path:
+    """Where a partition's rows worth triage wait for the client: hidden, beside its output."""
+    return out.with_name(f".{out.name}.kept.jsonl")
 
 
 def merge_totals(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -251,17 +284,17 @@ def _write(results: list[Result], columns: list[str], out: Path) -> None:
     partial.replace(out)
 
 
-def _renumbered(parts: list[PartitionDone]) -> list[Result]:
-    """The kept rows of every partition with line numbers of the whole run (each partition's after the one before);
-    the partition and its own line stay in the row's input."""
-    out: list[Result] = []
+def _renumbered(parts: list[PartitionDone]) -> Iterator[StoredRow]:
+    """The kept rows of every partition, read from their files in order, with line numbers of the whole run (each
+    partition's after the one before); the partition and its own line stay in the row's input."""
     offset = 0
     for part in parts:
-        for r in part.kept:
-            r.row = Row(offset + r.row.line, r.row.name, r.row.country, r.row.fields, r.row.country_given)
-            out.append(r)
+        if part.kept:
+            with Path(part.kept).open(encoding="utf-8") as rows:
+                for text in rows:
+                    row = json.loads(text)
+                    yield (offset + row[0], *row[1:])
         offset += part.lines
-    return out
 
 
 def _digest(parts: list[PartitionDone]) -> str:

@@ -15,7 +15,7 @@ import io
 import json
 import multiprocessing as mp
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -440,6 +440,9 @@ def file_hash(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+StoredRow = tuple[int, str, str, str, str, str | None, float | None, str, str, str]  # a run's row as kept (save_rows)
+
+
 def save_run(
     db: sqlite_utils.Database,
     path: Path | str,
@@ -450,35 +453,46 @@ def save_run(
 ) -> int:
     """Keep a run and its rows; return its id. ``totals``: the run's summary when ``results`` are not all its rows (a
     distributed run keeps only the rows worth triage)."""
+    return save_rows(db, path, map(stored_row, results), threshold, digest, totals or summary(results))
+
+
+def save_rows(
+    db: sqlite_utils.Database, path: Path | str, rows: Iterable[StoredRow], threshold: float, digest: str | None, totals: dict[str, Any]
+) -> int:
+    """``save_run`` from rows as ``stored_row`` gives them, read as they are inserted (a distributed run's millions of
+    potential matches come from its partitions' files, never all in memory); one transaction: all of it or nothing."""
     digest = digest or file_hash(Path(path))
     with transaction(db.conn) as conn:
         run_id = inserted(
             conn.execute(
                 "INSERT INTO user_screening_runs (file, content_hash, started, user, threshold, snapshot, summary) VALUES (?,?,?,?,?,?,?)",
-                (str(path), digest, now(), user(), threshold, json.dumps(snapshot(db)), json.dumps(totals or summary(results))),
+                (str(path), digest, now(), user(), threshold, json.dumps(snapshot(db)), json.dumps(totals)),
             )
         )
         conn.executemany(
             "INSERT INTO user_screening_rows (run_id, line, name, country, input, status, entity_key, score, lists, matches,"
             " fingerprint) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    run_id,
-                    r.row.line,
-                    r.row.name,
-                    r.row.country,
-                    json.dumps(r.row.fields, ensure_ascii=False),
-                    r.status,
-                    r.best["key"] if r.best else None,
-                    r.best["score"] if r.best else None,
-                    " ".join(r.best["lists"]) if r.best else "",
-                    json.dumps(r.matches, ensure_ascii=False),
-                    r.fingerprint(),
-                )
-                for r in results
-            ],
+            ((run_id, *row) for row in rows),
         )
     return run_id
+
+
+def stored_row(r: Result) -> StoredRow:
+    """A screened row as a run keeps it: line, name, country, input (JSON), status, best entity, its score and lists,
+    every match (JSON), and what a rerun compares."""
+    b = r.best
+    return (
+        r.row.line,
+        r.row.name,
+        r.row.country,
+        json.dumps(r.row.fields, ensure_ascii=False),
+        r.status,
+        b["key"] if b else None,
+        b["score"] if b else None,
+        " ".join(b["lists"]) if b else "",
+        json.dumps(r.matches, ensure_ascii=False),
+        r.fingerprint(),
+    )
 
 
 def previous_run(db: sqlite_utils.Database, path: Path | str, before: int | None = None, digest: str | None = None) -> int | None:

@@ -86,6 +86,10 @@ def test_partitions_screened_on_a_local_cluster_answer_as_one_machine_does(seed_
     first = next(r for r in kept if r.status == "potential match")
     (given,) = db.conn.execute("SELECT input FROM user_screening_rows WHERE run_id = ? AND line = ?", (run.id, first.line)).fetchone()
     assert json.loads(given)["partition"].startswith("part-") and first.name in {r["name"] for r in rows}
+    inputs = [json.loads(x) for (x,) in db.conn.execute("SELECT input FROM user_screening_rows WHERE run_id = ? ORDER BY line", (run.id,))]
+    assert [i["partition"] for i in inputs] == sorted(i["partition"] for i in inputs)  # numbered in partition order
+    outputs = ["part-0.screened.csv", "part-1.screened.csv", "part-2.screened.csv", "part-3.screened.parquet", "summary.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == outputs  # the workers' files of rows to keep are gone
     screening.decide(db, run.id, first.line, "match", "checked on the cluster's output")
     assert screening.audit(db, run.id).rows
     db.conn.close()
@@ -118,6 +122,10 @@ def test_a_worker_reads_a_windows_partition_in_the_clients_encoding(seed_db_copy
     done = distributed.screen_partition(str(seed_db_copy), stamp, str(part), str(tmp_path / "b.csv"), 85.0, None, None, "cp1252")
     assert ENCODING["name"] is None  # the task's encoding does not stay behind in the process
     assert done.totals["rows"] == 2 and done.totals["potential_matches"] == 1
-    assert [r.row.fields["name"] for r in done.kept] == ["Sinno Electronics Co., Ltd. – Shenzhen"] and "EL" in done.kept[0].best["lists"]
+    assert done.kept is not None
+    kept = [json.loads(line) for line in Path(done.kept).read_text(encoding="utf-8").splitlines()]  # as the run keeps them
+    assert [json.loads(row[3])["name"] for row in kept] == ["Sinno Electronics Co., Ltd. – Shenzhen"] and "EL" in kept[0][7].split()
+    unkept = distributed.screen_partition(str(seed_db_copy), stamp, str(part), str(tmp_path / "c.csv"), 85.0, None, None, "cp1252", keep=False)
+    assert unkept.kept is None and unkept.totals == done.totals and not (tmp_path / ".c.csv.kept.jsonl").exists()  # --no-save
     written = list(csv.DictReader((tmp_path / "b.csv").open(encoding="utf-8")))
     assert [r["name"] for r in written] == ["Sinno Electronics Co., Ltd. – Shenzhen", "Société Générale de Négoce"]
