@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import resource
 import shutil
 import sqlite3
 import sys
@@ -47,6 +48,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--partitions", type=int, default=20)
     parser.add_argument("--sizes", default="1,2", help="cluster sizes to run, e.g. 1,2")
+    parser.add_argument("--save", action="store_true", help="keep each run in the store, as `watchlist screen` does by default")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="screen-distributed-"))
     try:
@@ -55,6 +57,9 @@ def main() -> None:
         src.backup(dst)
         src.close()
         dst.close()
+        saved = Path(f"{args.db}.search-index")
+        if saved.exists():  # the source's saved index is the copy's too (the same data, the same fingerprint)
+            shutil.copyfile(saved, f"{store}.search-index")
         parts = work / "parts"
         parts.mkdir()
         started = time.perf_counter()
@@ -71,12 +76,14 @@ def main() -> None:
         rates: dict[int, float] = {}
         for size in (int(s) for s in args.sizes.split(",")):
             with distributed.cluster(distributed.LOCAL, size) as client:
-                run = distributed.screen_partitions(db, store, parts, work / f"out-{size}", client, save=False)
+                run = distributed.screen_partitions(db, store, parts, work / f"out-{size}", client, save=args.save)
             rates[size] = run.totals["rows"] / run.seconds
             per = ", ".join(f"{w['rows_per_second']:,.0f}" for w in run.workers.values())
             print(
                 f"LocalCluster of {size}: {run.totals['rows']:,} rows in {run.seconds:.1f} s = {rates[size]:,.0f} rows/s; "
                 f"per worker (busy time): {per} rows/s; {run.totals['potential_matches']:,} potential matches"
+                + (f", kept in run {run.run_id}" if run.run_id else "")
+                + f"; the client's peak memory so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
             )
         if 1 in rates and 2 in rates:
             print(f"scaling 1 → 2 workers: {rates[2] / rates[1]:.2f}×")
