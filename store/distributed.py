@@ -20,6 +20,7 @@ import logging
 import os
 import socket
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -114,7 +115,9 @@ def connect_cluster(scheduler: str, workers: int) -> Any:
         raise StoreError("distributed screening needs Dask: pip install 'watchlist[dask]'") from None
     try:
         if scheduler == LOCAL:  # a task's error comes back to the client as raised; the workers' own logs stay quiet
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL)
+            with warnings.catch_warnings():  # another cluster on this machine holds Dask's port: it takes another, unsaid
+                warnings.filterwarnings("ignore", message=r"Port \d+ is already in use")
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL)
             return Client(cluster)
         return Client(scheduler, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
@@ -160,28 +163,28 @@ def screen_partitions(
         for i, p in enumerate(parts)
     ]
     done: dict[str, PartitionDone] = {}
-    for future in as_completed(futures):
-        try:
-            result = future.result()  # a task's ScreenFailed comes back here as raised, naming its file and line
-        except (ScreenFailed, StoreError):
-            raise
-        except Exception as exc:  # a worker that died, could not write, or lacks the store: one line, never a trace
-            raise StoreError(f"{source}: a partition failed on the cluster ({type(exc).__name__}: {first_line(exc)})") from None
-        done[result.partition] = result
-        future.release()  # what the cluster held for it
-        if progress:
-            progress(len(done), len(parts))
-    ordered = [done[str(p)] for p in parts]
-    seconds = time.perf_counter() - started
-    totals = merge_totals([d.totals for d in ordered])
-    totals["partitions"] = len(ordered)
-    totals["out"] = str(out_dir)
     try:
+        for future in as_completed(futures):
+            try:
+                result = future.result()  # a task's ScreenFailed comes back here as raised, naming its file and line
+            except (ScreenFailed, StoreError):
+                raise
+            except Exception as exc:  # a worker that died, could not write, or lacks the store: one line, never a trace
+                raise StoreError(f"{source}: a partition failed on the cluster ({type(exc).__name__}: {first_line(exc)})") from None
+            done[result.partition] = result
+            future.release()  # what the cluster held for it
+            if progress:
+                progress(len(done), len(parts))
+        ordered = [done[str(p)] for p in parts]
+        seconds = time.perf_counter() - started
+        totals = merge_totals([d.totals for d in ordered])
+        totals["partitions"] = len(ordered)
+        totals["out"] = str(out_dir)
         run_id = save_rows(db, source, _renumbered(ordered), threshold, _digest(ordered), totals) if save else None
-    finally:
-        for d in ordered:
-            if d.kept:
-                Path(d.kept).unlink(missing_ok=True)
+    finally:  # the rows to keep are in the store now, or the run failed: their files go either way
+        client.cancel([f for f in futures if not f.done()])
+        for p in parts:
+            _kept_file(out_dir / _out_name(p)).unlink(missing_ok=True)
     run = DistributedRun(totals, run_id, ordered, seconds, _per_worker(ordered))
     write_whole(out_dir / "summary.json", [json.dumps(_summary(run), indent=2, ensure_ascii=False) + "\n"])
     return run

@@ -100,8 +100,10 @@ def test_a_bad_partition_or_scheduler_is_one_line(seed_db_copy: Path, tmp_path: 
     parts.mkdir()
     (parts / "a.csv").write_text("company\nSinno Electronics\n", encoding="utf-8")
     (parts / "b.csv").write_text("street\nKowloon\n", encoding="utf-8")  # no name column
-    bad = _watchlist(seed_db_copy, "screen", str(parts), "--scheduler", "local", "--workers", "1", "-o", str(tmp_path / "out"))
+    with distributed.cluster(distributed.LOCAL, 1):  # another cluster on this machine holds Dask's port: nothing said of it
+        bad = _watchlist(seed_db_copy, "screen", str(parts), "--scheduler", "local", "--workers", "1", "-o", str(tmp_path / "out"))
     assert bad.returncode == 1 and "b.csv:1: no name column" in bad.stderr and bad.stderr.count("\n") == 1, bad.stderr
+    assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.endswith(".kept.jsonl")]  # a.csv's rows to keep: gone too
     away = _watchlist(seed_db_copy, "screen", str(parts), "--scheduler", "tcp://127.0.0.1:9", "-o", str(tmp_path / "out"))
     assert away.returncode == 1 and "tcp://127.0.0.1:9" in away.stderr and away.stderr.count("\n") == 1, away.stderr
     folder = _watchlist(seed_db_copy, "screen", str(parts))
