@@ -42,6 +42,7 @@ from .screening import (
     StoredRow,
     file_hash,
     out_row,
+    prepare,
     read_rows,
     rejected,
     result_chunks,
@@ -256,8 +257,7 @@ def _worker_index(store_path: str, stamp: str) -> SearchIndex:
     if index is None:
         db = connect(Path(store_path), readonly=True)
         index = open_index(db.conn)
-        index.cache_limit = max(index.cache_limit, 500_000)  # rows share words: expand each once
-        index.listed_typos()  # a worker screens many rows: it reads the postings and words of listed names only
+        prepare(index, many=True)  # a worker screens many rows: the postings and words of listed names only
         _INDEXES.clear()
         _INDEXES[(store_path, stamp)] = index
     return index

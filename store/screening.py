@@ -291,12 +291,8 @@ def screen(
     With ``workers`` > 1 (and ``fork``, so not on Windows) forked processes share the index
     copy-on-write and screen slices of ``PARALLEL_SLICE`` rows; results come back in order.
     """
-    index.cache_limit = max(index.cache_limit, 500_000)  # rows share words: expand each once
     many = len(rows) >= LISTED_ROWS
-    if many:  # made once, before any worker is forked
-        index.listed_typos()  # (and the listed postings it is made from)
-    else:
-        index.listed_names()
+    prepare(index, many)  # made once, before any worker is forked
     if workers > 1 and len(rows) > PARALLEL_SLICE and "fork" in mp.get_all_start_methods():
         yield from _screen_forked(index, rows, threshold, progress, workers, whole_vocabulary=not many)
         return
@@ -304,6 +300,16 @@ def screen(
         yield from screen_rows(index, rows[start : start + SLICE], threshold)
         if progress:
             progress(min(len(rows), start + SLICE))
+
+
+def prepare(index: SearchIndex, many: bool) -> None:
+    """Make ready what screening rows reads: a large expansion cache (rows share words: each is expanded once), and
+    for ``many`` rows the listed names' own postings and words (``listed_typos``), else their mask."""
+    index.cache_limit = max(index.cache_limit, 500_000)
+    if many:
+        index.listed_typos()  # (and the listed postings it is made from)
+    else:
+        index.listed_names()
 
 
 LISTED_ROWS = 2_000  # from this many rows, the listed names' own postings are made to read (SearchIndex.listed_postings)
