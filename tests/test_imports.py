@@ -179,3 +179,67 @@ def test_a_failed_batched_import_leaves_the_indexes_and_their_triggers(empty_db,
         importers.import_file(empty_db, write(tmp_path / "v2.csv", csl(V1)))
     _fts_ok(empty_db.conn)
     assert {n for (n,) in empty_db.conn.execute("SELECT name FROM entities")} == {"Alpha Electronics Co. Ltd."}
+
+
+def _tables(conn) -> dict[str, list[tuple]]:
+    """What imports wrote, without row ids (the order rows were written in may differ; what they say may not)."""
+    return {
+        "entities": sorted(conn.execute("SELECT key, kind, name, countries, last_seen FROM entities")),
+        "names": sorted(conn.execute("SELECT e.key, n.name, n.kind, n.latn FROM names n JOIN entities e ON e.id = n.entity_id")),
+        "addresses": sorted(conn.execute("SELECT e.key, a.address, a.country FROM addresses a JOIN entities e ON e.id = a.entity_id")),
+        "listings": sorted(conn.execute("SELECT e.key, l.list, l.status, l.license_policy FROM listings l JOIN entities e ON e.id = l.entity_id")),
+        "changes": sorted(
+            conn.execute("SELECT e.key, c.list, c.change, c.fields, c.detail FROM changes c JOIN entities e ON e.id = c.entity_id"),
+            key=repr,
+        ),
+    }
+
+
+SDN = "Specially Designated Nationals (SDN) - Treasury Department"
+SSI = "Sectoral Sanctions Identifications List (SSI) - Treasury Department"
+KEYED = "source,entity_number,type,name,alt_names,addresses,ids,programs,start_date\n"
+K1 = [
+    f'{SDN},9001,Entity,Alpha Electronics Co. Ltd.,Alpha HK,"1 Road, Shenzhen, CN",,RUSSIA-EO14024,2023-05-19',
+    f'{SDN},9002,Entity,Beta Trading Limited,,"2 Street, Kowloon, HK","Registration Number, 12345678",RUSSIA-EO14024,2023-05-19',
+    f'{SDN},9003,Entity,Gamma Tech OOO,,"3 Lane, Moscow, RU",,RUSSIA-EO14024,2023-05-19',
+]
+
+
+def test_updates_read_ahead_in_chunks_write_what_one_by_one_writes(tmp_path, monkeypatch):
+    """An import reads what the store holds for a chunk of records at once. Whatever the chunk size, or with nothing
+    read ahead, newer snapshots write the same store: a firm that moved (its countries follow its addresses), an alias
+    renamed, an identifier and a program changed, a party removed and relisted, records on either side of a chunk's end."""
+    k2 = [
+        K1[0].replace('"1 Road, Shenzhen, CN"', '"8 Nathan Road, Kowloon, HK"').replace("Alpha HK", "Alpha Hong Kong"),
+        K1[1].replace("12345678", "87654321").replace("RUSSIA-EO14024", "RUSSIA-EO14024; CYBER2"),
+        f'{SDN},9004,Entity,Delta Semiconductor Ltd.,,"4 Road, Wuhan, CN",,RUSSIA-EO14024,2024-01-01',
+        # one party on two lists, new: the second row finds the record the first made, written or not
+        f'{SDN},9005,Entity,Epsilon Components Limited,,"6 Road, Kowloon, HK",,RUSSIA-EO14024,2024-01-01',
+        f'{SSI},9005,Entity,Epsilon Components Limited,,"7 Road, Shenzhen, CN",,UKRAINE-EO13662,2024-01-01',
+    ]
+    # moved back, Gamma relisted, Delta's address changed, Beta now on a second list too, Epsilon's rows swapped
+    k3 = [K1[0], K1[2], k2[2].replace("4 Road", "5 Road"), k2[1], k2[1].replace(SDN, SSI), k2[4].replace("6 Road", "9 Road"), k2[3]]
+    stores = {}
+    for label, size in (("one by one", 0), ("chunks of 1", 1), ("chunks of 2", 2), ("chunks of 500", 500), ("flushed each", 500)):
+        if size:
+            monkeypatch.setattr(apply.SnapshotWriter, "PREFETCH", size)
+            if label == "flushed each":
+                monkeypatch.setattr(apply.SnapshotWriter, "FLUSH", 1)  # each new record written before the next is applied
+        else:
+            monkeypatch.setattr(apply.SnapshotWriter, "prefetch", lambda self, records: None)
+        db = connect(tmp_path / f"{label}.db")
+        for n, rows in enumerate((K1, k2, k3, k2), 1):
+            path = write(tmp_path / f"v{n}.csv", KEYED + "".join(r + "\n" for r in rows))
+            importers.import_file(db, path, "csl", as_of=f"202{n}-07-01", snapshot=True)
+            if n == 2:
+                alpha = db.conn.execute("SELECT countries FROM entities WHERE key = 'ofac:9001'").fetchone()
+                assert alpha == ("HK",), label  # moved: not "CN,HK"
+        stores[label] = _tables(db.conn)
+        db.conn.close()
+        monkeypatch.undo()
+    first = stores.pop("one by one")
+    changes = {(c[0], c[2]) for c in first["changes"]}
+    assert {("ofac:9003", "removed"), ("ofac:9003", "relisted"), ("ofac:9001", "changed"), ("ofac:9002", "changed")} <= changes
+    assert [(key, lists) for key, _, _, lists, _ in first["entities"] if key == "ofac:9005"] == [("ofac:9005", "CN,HK")]
+    for label, tables in stores.items():
+        assert tables == first, label

@@ -13,8 +13,10 @@ import os
 import sqlite3
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
 
@@ -48,6 +50,7 @@ LIST_DATES: dict[str, Callable[[Path], str | None]] = {
     "uk-xml": uk.generated,
 }
 Progress = Callable[[str], None]
+T = TypeVar("T")
 StreamReader = Callable[[Path, Path, ImportReport, "str | None", "Progress | None"], ListBatch]
 # List formats read in a stream through a spill file (bounded memory), each record keyed in its source's namespace.
 STREAM_FORMATS: dict[str, StreamReader] = {
@@ -274,6 +277,13 @@ def _read_list_file(path: Path, fmt: str, report: ImportReport) -> ListBatch:
     return ListBatch(records=group_records(records), lists=sorted({r.list for r in records}), as_of=as_of or (max(dates) if dates else None))
 
 
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last shorter), read as they are needed."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
 def _bulk(conn: sqlite3.Connection, batch: ListBatch) -> contextlib.AbstractContextManager[None]:
     """Full-text indexes rebuilt once at the end when the file is large beside the store (a quarter of its records or
     more: a rebuild then costs less than keeping them row by row), else kept row by row."""
@@ -319,16 +329,22 @@ def _write_lists(
         records = batch.records
         if isinstance(records, list):  # a file read whole (CSL, OFAC, XML lists): its rows of one stored record merged
             rejected = [r for r in records if isinstance(r, Reject)]
-            records = [*rejected, *merge_by_target([r for r in records if not isinstance(r, Reject)], writer.find)]
-        for number, rec in enumerate(records, 1):
-            if progress and number % 10_000 == 0:
-                progress(f"{number:,} records written" + (f" of about {batch.size:,}" if batch.size else ""))
-            if isinstance(rec, Reject):
-                report.rejects.append(rec)
-                continue
-            eid = writer.apply(rec)
-            if not rec.context:
-                seen[rec.list].add(eid)
+            kept = [r for r in records if not isinstance(r, Reject)]
+            writer.look_up(kept)
+            records = [*rejected, *merge_by_target(kept, writer.find)]
+        number = 0
+        for chunk in _chunks(records, writer.PREFETCH):
+            writer.prefetch([r for r in chunk if not isinstance(r, Reject)])
+            for rec in chunk:
+                number += 1
+                if progress and number % 10_000 == 0:
+                    progress(f"{number:,} records written" + (f" of about {batch.size:,}" if batch.size else ""))
+                if isinstance(rec, Reject):
+                    report.rejects.append(rec)
+                    continue
+                eid = writer.apply(rec)
+                if not rec.context:
+                    seen[rec.list].add(eid)
         writer.flush()
     records = batch.records = []  # written: not held through resolution (a 100,000-row file's records are 230 MB)
     if batch.scope:
