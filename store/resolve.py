@@ -358,6 +358,27 @@ def blocks_of(r: Record) -> set[str]:
     return {"n:" + n for n in r.names} | {"c:" + c for c in r.cores} | {"i:" + v for v in r.ids} | {"a:" + ad for ad in r.addresses}
 
 
+def _blocks_of_each(conn: sqlite3.Connection, ids: list[int]) -> list[tuple[int, set[str]]]:
+    """(record, :func:`blocks_of` it) for the records ``ids`` (sorted, each with a listing), read for their blocks alone:
+    what :func:`load` reads of their names, identifiers and addresses, not their lists, labels and buildings (a whole
+    regroup writes every record's blocks: two fifths of a 100,000-row import's regroup went on records loaded whole)."""
+    only = (as_json(ids),)
+    blocks: dict[int, set[str]] = {eid: set() for eid in ids}
+    for eid, name, core, ident in conn.execute(f"SELECT entity_id, name, core, ident FROM names WHERE kind != 'former' AND entity_id {IN_JSON}", only):
+        held = blocks[eid]
+        for form in (ident if ident is not None else identity_name(name)).split("\t"):
+            if len(form.replace(" ", "")) >= 3:
+                held.add("n:" + form)
+        if core and len(core.replace(" ", "")) >= _MIN_NAME_CHARS:
+            held.add("c:" + " ".join(sorted(core.split())))
+    for eid, kind, value in conn.execute(f"SELECT entity_id, kind, value FROM identifiers WHERE entity_id {IN_JSON}", only):
+        if norm := _identifier(kind, value):
+            blocks[eid].add("i:" + norm)
+    for eid, norm in conn.execute(f"SELECT a.entity_id, a.norm FROM addresses a WHERE {STREET_LEVEL} AND a.entity_id {IN_JSON}", only):
+        blocks[eid].add("a:" + norm)
+    return [(eid, held) for eid, held in blocks.items() if held]
+
+
 def pairs(recs: dict[int, Record], too_big: Collection[str] = ()) -> set[tuple[int, int]]:
     """Record pairs worth comparing: a shared name, core, identifier or address, on different lists.
     ``too_big``: blocks known to hold more than BLOCK_LIMIT records in the store (when ``recs`` is a part of it).
@@ -470,10 +491,8 @@ def _regroup_all(conn: sqlite3.Connection) -> dict[str, int]:
     listed = [e for (e,) in conn.execute("SELECT DISTINCT entity_id FROM listings ORDER BY entity_id")]
     for start in range(0, len(listed), BLOCKS_CHUNK):
         # in a fixed order (a set's order changes with each process's hash seed): the same import writes the same rows
-        chunk = load(conn, listed[start : start + BLOCKS_CHUNK])
-        conn.executemany(
-            "INSERT INTO resolve_blocks (block, entity_id) VALUES (?, ?)", ((b, r.id) for r in chunk.values() for b in sorted(blocks_of(r)))
-        )
+        chunk = _blocks_of_each(conn, listed[start : start + BLOCKS_CHUNK])
+        conn.executemany("INSERT INTO resolve_blocks (block, entity_id) VALUES (?, ?)", ((b, eid) for eid, blocks in chunk for b in sorted(blocks)))
     conn.execute("CREATE INDEX resolve_blocks_block ON resolve_blocks(block)")
     conn.execute("CREATE INDEX resolve_blocks_entity ON resolve_blocks(entity_id)")
     conn.execute("INSERT OR REPLACE INTO store_state (key, value) VALUES ('blocks', 1)")

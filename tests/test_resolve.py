@@ -264,16 +264,24 @@ def test_a_whole_regroup_in_chunks_loads_only_records_that_can_pair_with_the_sam
     keys = dict(conn.execute("SELECT id, key FROM entities WHERE id IN (?, ?)", (a, b)))
     resolve.decide(db, keys[a], keys[b], resolve.SAME)
     loaded: list[int] = []
-    load = resolve.load
+    chunks: list[int] = []
+    load, blocks_of_each = resolve.load, resolve._blocks_of_each
     monkeypatch.setattr(resolve, "load", lambda c, ids=None: loaded.append(len(ids)) or load(c, ids))
+    monkeypatch.setattr(resolve, "_blocks_of_each", lambda c, ids: chunks.append(len(ids)) or blocks_of_each(c, ids))
     with transaction(conn):
         counts = resolve.regroup(conn)
     monkeypatch.setattr(resolve, "load", load)
     assert counts["records"] == len(blocks)
     assert resolve.group_of(conn, a) == resolve.group_of(conn, b)
     assert resolve.stored_grouping(conn) == resolve.whole_grouping(conn)
-    assert max(loaded[:-1]) <= 3_000 and sum(loaded[:-1]) == len(blocks)  # the chunks: every record once
-    assert loaded[-1] < len(blocks) / 2  # then the records that can pair
+    assert max(chunks) <= 3_000 and sum(chunks) == len(blocks)  # the blocks, a chunk at a time: every record once
+    assert len(loaded) == 1 and loaded[0] < len(blocks) / 2  # then only the records that can pair, loaded whole
+    # the blocks written are those of the records loaded whole (read for their blocks alone, they are the same)
+    written: dict[int, set[str]] = {}
+    for block, eid in conn.execute("SELECT block, entity_id FROM resolve_blocks"):
+        written.setdefault(eid, set()).add(block)
+    assert written == {r.id: resolve.blocks_of(r) for r in load(conn).values() if resolve.blocks_of(r)}
+    assert len(written) > 20_000
     db.conn.close()
 
 

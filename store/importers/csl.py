@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from sys import intern
 
@@ -41,6 +42,9 @@ _ORG_WORDS = re.compile(
     re.I,
 )
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_PARENTHESES = re.compile(r"\(([^)]+)\)")
+_COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+_CONNECTIVE = re.compile(r"^(and|or)\s+", re.I)
 REQUIRED = ["source", "name"]
 
 
@@ -54,9 +58,10 @@ def _is_date(value: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=256)  # a file names a dozen lists, each on thousands of rows
 def list_code(source: str) -> str | None:
     """Our list code for a CSL ``source`` value, e.g. "Entity List (EL) - Bureau ..." → "EL"."""
-    for part in re.findall(r"\(([^)]+)\)", source):
+    for part in _PARENTHESES.findall(source):
         if (code := LIST_CODES.get(part.strip().upper())) is not None:
             return code
     return None
@@ -76,7 +81,7 @@ def parse_addresses(value: str) -> list[tuple[str, str | None]]:
     out = []
     for addr in split_multi(value):
         last = addr.rsplit(",", 1)[-1].strip()
-        code = last if re.fullmatch(r"[A-Z]{2}", last) else None
+        code = last if _COUNTRY_CODE.fullmatch(last) else None
         out.append((addr, address_country(addr, code)))
     return out
 
@@ -97,7 +102,7 @@ def parse_ids(value: str) -> list[tuple[str, str, str | None]]:
         kind = parts[-1]
         if len(parts) < 2 or kind.lower() in _ID_SKIP or any(p.lower() in _ID_SKIP for p in parts):
             continue
-        country = parts[0] if re.fullmatch(r"[A-Z]{2}", parts[0]) and len(parts) > 2 else None
+        country = parts[0] if _COUNTRY_CODE.fullmatch(parts[0]) and len(parts) > 2 else None
         values = [p for p in parts[1 if country else 0 : -1] if not _DATE.match(p)]
         if values:
             out.append((kind, ", ".join(values), country))
@@ -109,7 +114,7 @@ _NOT_A_NAME = re.compile(r"^\(?\s*(all of (the )?preceding|located in|formerly|s
 
 def _clean_alias(alias: str) -> str:
     """An alias without the Federal Register's connective wording; "" for fragments that are not names."""
-    alias = re.sub(r"^(and|or)\s+", "", alias.strip(), flags=re.I)
+    alias = _CONNECTIVE.sub("", alias.strip())
     alias = alias.lstrip("—-– ").strip().rstrip(";,").strip()
     return "" if _NOT_A_NAME.search(alias) else alias
 
@@ -145,7 +150,7 @@ def record_from_row(line: int, row: dict[str, str]) -> ListRecord | Reject:
         remarks = (ADDRESS_ENTRY + " " + remarks).strip()
     countries = {c for field_ in ("citizenships", "nationalities") for v in split_multi(row.get(field_, "")) if (c := code_for(v))}
     for c in split_multi(row.get("country_codes", ""), ";"):
-        if re.fullmatch(r"[A-Z]{2}", c):
+        if _COUNTRY_CODE.fullmatch(c):
             countries.add(c)
     # a list repeats its programs, dates, license terms and URLs on thousands of rows: each held once, not per row
     return ListRecord(
