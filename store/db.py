@@ -14,7 +14,7 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -315,6 +315,22 @@ def fts_deferred(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute(f"INSERT INTO [{table}_fts] ([{table}_fts]) VALUES ('rebuild')")
         for statement in _statements(fts_triggers(table, columns)):
             conn.execute(statement)
+
+
+@contextmanager
+def indexes_deferred(conn: sqlite3.Connection, names: Collection[str]) -> Iterator[None]:
+    """Inside a write transaction: these indexes dropped for a bulk write and made again, as they were, once it is done.
+
+    For indexes whose keys come in random order (a name's folded key) and which no query of the write reads: kept row
+    by row, each insert lands on another page of the index (100,000 names: 2.0 s); made at the end, one sort (1.2 s in
+    all). On an error they are not made again: the transaction's rollback restores them."""
+    marks = ",".join("?" * len(names))
+    found = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})", list(names)).fetchall()
+    for name, _ in found:
+        conn.execute(f"DROP INDEX [{name}]")
+    yield
+    for _, sql in found:
+        conn.execute(sql)
 
 
 @contextmanager

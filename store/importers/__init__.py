@@ -21,7 +21,7 @@ from typing import TypeVar
 import sqlite_utils
 
 from .. import resolve
-from ..db import explain, fts_deferred, gc_paused, inserted, now, store_path, transaction
+from ..db import explain, fts_deferred, gc_paused, indexes_deferred, inserted, now, store_path, transaction
 from ..errors import ImportFailed, StoreBusy
 from . import csl, eu, ftm, goods, ofac, ofac_xml, os_targets, shipments, uk, un
 from .apply import SnapshotWriter, group_records, merge_by_target, resolve_links, today
@@ -284,11 +284,20 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+def _large(conn: sqlite3.Connection, batch: ListBatch) -> bool:
+    """Whether the file is large beside the store (a quarter of its records or more): an index rebuilt once after its
+    writes then costs less than one kept row by row."""
+    return bool(batch.coming * 4 >= conn.execute("SELECT coalesce(max(id), 0) FROM entities").fetchone()[0])
+
+
 def _bulk(conn: sqlite3.Connection, batch: ListBatch) -> contextlib.AbstractContextManager[None]:
-    """Full-text indexes rebuilt once at the end when the file is large beside the store (a quarter of its records or
-    more: a rebuild then costs less than keeping them row by row), else kept row by row."""
-    records = conn.execute("SELECT coalesce(max(id), 0) FROM entities").fetchone()[0]
-    return fts_deferred(conn) if batch.coming * 4 >= records else contextlib.nullcontext()
+    """Full-text indexes rebuilt once at the end of a large file's import, else kept row by row."""
+    return fts_deferred(conn) if _large(conn, batch) else contextlib.nullcontext()
+
+
+# Indexes a large list file's writes leave to the end (see db.indexes_deferred): keyed on folded text, in random order,
+# and read by no query of the writes (records are matched by key, their rows read by entity).
+DEFERRED_INDEXES = ("names_latn", "addresses_norm")
 
 
 def _refuse_older(conn: sqlite3.Connection, path: Path, lists: list[str], as_of: str) -> None:
@@ -324,7 +333,8 @@ def _write_lists(
 ) -> None:
     seen: dict[str, set[int]] = defaultdict(set)
     own = contextlib.nullcontext(shared) if shared is not None else KeyWorkers(parallel=batch.coming >= PARALLEL_MIN)
-    with own as keys:
+    deferred = indexes_deferred(conn, DEFERRED_INDEXES) if _large(conn, batch) else contextlib.nullcontext()
+    with own as keys, deferred:
         writer = SnapshotWriter(conn, import_id, source_id, as_of, report, keys)
         records = batch.records
         if isinstance(records, list):  # a file read whole (CSL, OFAC, XML lists): its rows of one stored record merged
