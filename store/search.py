@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, chain, compress, groupby, islice, pairwise
+from itertools import accumulate, chain, compress, groupby, islice, pairwise, repeat
 from operator import itemgetter, not_
 from pathlib import Path
 from typing import TypeVar, cast
@@ -278,6 +278,7 @@ class SearchIndex:
         self._place_cache: tuple[tuple[array, dict[int, _Listed]], array, array] | None = None  # see _place_order
         self._lists_of: tuple[dict[int, _Listed], list[tuple[str, ...]]] | None = None  # see _active_lists
         self._countries_seen: tuple[list[tuple[str, ...]], set[tuple[str, ...]]] | None = None  # see _country_tuples
+        self._facet_cache: tuple[tuple[object, ...], array, list[_FacetKey]] | None = None  # see _facet_codes
 
     def warm(self, typos: bool = True) -> None:
         """Make now what the first misspelled word or place would otherwise make (the vocabulary's typo buckets, the
@@ -287,6 +288,7 @@ class SearchIndex:
             self._typos.warm()
         self._place_order()
         self._country_tuples()
+        self._facet_codes(make=True)
 
     @property
     def warmed(self) -> bool:
@@ -917,7 +919,7 @@ class SearchIndex:
             kept = self._places_found.get(key) if allowed is _EVERYTHING else None  # "Shenzhen", then "Shenzhen "
             if kept is None:
                 there = self._in_place(words, written, allowed)
-                kept = (there, self._facets(e for e, _, _ in there))
+                kept = (there, self._facets(map(itemgetter(0), there)))
                 if allowed is _EVERYTHING:
                     _keep(self._places_found, key, kept, PLACES_KEPT - 1)
             there, facets = kept
@@ -1061,8 +1063,9 @@ class SearchIndex:
                 if eid not in first and self.has(eid) and allowed(eid):
                     addressed.add(eid)
         order, position = self._place_order()
-        found: list[tuple[int, int | None, float]] = [(eid, first[eid], PLACE_IN_NAME) for eid in sorted(first, key=position.__getitem__)]
-        found += [(eid, None, PLACE_IN_ADDRESS) for eid in sorted(addressed, key=position.__getitem__)]
+        saying = sorted(first, key=position.__getitem__)  # (tuples made in C: a place holds tens of thousands at 1M)
+        found: list[tuple[int, int | None, float]] = list(zip(saying, map(first.__getitem__, saying), repeat(PLACE_IN_NAME)))
+        found += zip(sorted(addressed, key=position.__getitem__), repeat(None), repeat(PLACE_IN_ADDRESS))
         codes = {_COUNTRY_WORD[w] for w in words if w in _COUNTRY_WORD}
         if codes and len(codes) == len(words):
             there = self._country_tuples()
@@ -1116,15 +1119,53 @@ class SearchIndex:
         hits = self.hits([(e, None, 0.0) for e in eids])
         return SearchResult(text, hits, total, facets, (time.perf_counter() - started) * 1000)
 
+    def _facet_codes(self, make: bool = False) -> tuple[array, list[_FacetKey]] | None:
+        """Per entity id, a number for what facets count of it (its active lists, countries and kind), and what each
+        number stands for: facets count the numbers, then add each one's count to its lists, countries and kind (a few
+        hundred distinct; a place of 30,000 entities at 1M: 3 ms, not 11). Made by :meth:`warm` (0.2 s at 1M), else
+        None unless ``make``; made again when the index's entities change."""
+        key = (self.listed, self.countries, self.kind)
+        cached = self._facet_cache
+        if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)) and len(cached[1]) == len(self.kind):
+            return cached[1], cached[2]
+        if not make:
+            return None
+        numbers: dict[_FacetKey, int] = {}
+        codes = array("I", bytes(4 * len(self.kind)))
+        for eid, facet in enumerate(zip(self._active_lists(), self.countries, self.kind, strict=False)):
+            code = numbers.get(facet)
+            if code is None:
+                code = numbers[facet] = len(numbers)
+            codes[eid] = code
+        self._facet_cache = (key, codes, list(numbers))
+        return codes, self._facet_cache[2]
+
     def _facets(self, eids: Iterable[int]) -> dict[str, dict[str, int]]:
         eids = list(eids)
+        coded = self._facet_codes()
+        if coded is not None:  # counted by number, in C; ties keep the order each value first appears in, as below
+            codes, meaning = coded
+            lists: Counter[str] = Counter()
+            countries: Counter[str] = Counter()
+            kinds: Counter[str] = Counter()
+            for code, n in Counter(map(codes.__getitem__, eids)).items():
+                their_lists, their_countries, their_kind = meaning[code]
+                for value in their_lists:
+                    lists[value] += n
+                for value in their_countries:
+                    countries[value] += n
+                kinds[their_kind or "other"] += n
+            return {"list": dict(lists.most_common()), "country": dict(countries.most_common(30)), "kind": dict(kinds.most_common())}
         countries_of, kind = self.countries, self.kind
         # counted in C (Counter of an iterable), in the entities' order: ties keep the order they first appear in
         lists = Counter(chain.from_iterable(map(self._active_lists().__getitem__, eids)))
         countries = Counter(chain.from_iterable(map(countries_of.__getitem__, eids)))
         each: Counter[str | None] = Counter(map(kind.__getitem__, eids))
-        kinds: Counter[str] = Counter(kind[e] or "other" for e in eids) if None in each or "" in each else cast("Counter[str]", each)
+        kinds = Counter(kind[e] or "other" for e in eids) if None in each or "" in each else cast("Counter[str]", each)
         return {"list": dict(lists.most_common()), "country": dict(countries.most_common(30)), "kind": dict(kinds.most_common())}
+
+
+_FacetKey = tuple[tuple[str, ...], tuple[str, ...], str | None]  # an entity's active lists, countries and kind
 
 
 def _keep(cache: dict[K, V], key: K, value: V, limit: int) -> V:

@@ -70,6 +70,26 @@ def test_filters_and_facets(index):
     assert any(h.name.startswith("Sinno") for h in tier1.hits)
 
 
+def test_facets_counted_by_number_once_warm_are_those_counted_value_by_value(seed_db_path):
+    """Once warm, facets count each entity's number for its lists, countries and kind, then what each number stands
+    for: the same counts in the same order (ties as each value first appears) as counting value by value, cold."""
+    import sqlite3
+
+    conn = sqlite3.connect(seed_db_path)
+    cold = open_index(conn)
+    queries = ["electronics", "shenzhen", "hong kong", "wang", "", "china", "technology ltd", "moscow", "bank"]
+    before = [cold.search(q).facets for q in queries]
+    browsing = cold.search("", Filters(status="removed")).facets
+    assert cold._facet_codes() is None
+    cold.warm()
+    assert cold._facet_codes() is not None
+    cold._places_found.clear()  # places found cold were kept with their facets
+    assert [cold.search(q).facets for q in queries] == before
+    assert cold.search("", Filters(status="removed")).facets == browsing
+    assert before[0]["list"] and before[0]["country"] and before[0]["kind"] and sum(before[1]["kind"].values()) > 50
+    conn.close()
+
+
 def test_typed_filters():
     text, f = parse_query("country:HK list:EL,MEU tier:1 sinno kind:company")
     assert text == "sinno" and f.countries == {"HK"} and f.lists == {"EL", "MEU"} and f.tier == "1"
