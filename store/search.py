@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, chain, compress, groupby, islice, pairwise, repeat
-from operator import itemgetter, not_
+from operator import add, itemgetter, not_
 from pathlib import Path
 from typing import TypeVar, cast
 
@@ -632,11 +632,11 @@ class SearchIndex:
                         nids = list(nids)
                         nids = compress(nids, map(mask.__getitem__, nids))
                 term.update(dict.fromkeys(nids, w))
-            both = term.keys() & acc.keys()
-            earlier = {nid: acc[nid] for nid in both}
+            # names of this term and earlier ones get the sum (made in C: tens of thousands of names at 1M, "Grand Union H")
+            both = list(term.keys() & acc.keys())
+            summed = dict(zip(both, map(add, map(term.__getitem__, both), map(acc.__getitem__, both)), strict=True))
             acc.update(term)
-            for nid in both:
-                acc[nid] += earlier[nid]
+            acc.update(summed)
         if screening:  # the budget counted every name's postings; only listed names were kept (the same order)
             return sorted(acc, key=acc.__getitem__, reverse=True)[:keep]
         best = sorted(acc, key=acc.__getitem__, reverse=True)
