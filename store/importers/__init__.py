@@ -342,6 +342,7 @@ def _write_lists(
             kept = [r for r in records if not isinstance(r, Reject)]
             writer.look_up(kept)
             records = [*rejected, *merge_by_target(kept, writer.find)]
+            del kept  # the records are let go once written (see below)
         number = 0
         for chunk in _chunks(records, writer.PREFETCH):
             writer.prefetch([r for r in chunk if not isinstance(r, Reject)])
@@ -355,6 +356,7 @@ def _write_lists(
                 eid = writer.apply(rec)
                 if not rec.context:
                     seen[rec.list].add(eid)
+        chunk = rec = None  # type: ignore[assignment]  # written: none of the file's records is held through resolution
         writer.flush()
     records = batch.records = []  # written: not held through resolution (a 100,000-row file's records are 230 MB)
     if batch.scope:
