@@ -839,6 +839,19 @@ _HEADS = frozenset(k[:j] for k in CANON for j in range(1, len(k)))
 _KEY_HEADS = frozenset(k[:j] for k in _KEY_CANON for j in range(1, len(k)))
 
 
+# Each canonical spelling's words, split once (a token or a run of tokens folds to one word or more)
+_CANON_WORDS = {key: value.split() for key, value in CANON.items()}
+_KEY_CANON_WORDS = {key: value.split() for key, value in _KEY_CANON.items()}
+
+
+def _spaced_form(match: re.Match[str]) -> str:
+    return " " + match.group(1)
+
+
+def _undotted(match: re.Match[str]) -> str:
+    return match.group(0).replace(".", "")
+
+
 def tokens(text: str, *, for_key: bool = False, brands: bool = False) -> list[str]:
     """Fold a name to canonical lowercase Latin tokens (legal forms, places kept).
 
@@ -847,13 +860,15 @@ def tokens(text: str, *, for_key: bool = False, brands: bool = False) -> list[st
     """
     text = unicodedata.normalize("NFKC", clean(text))
     if not for_key:
-        text = _INITIALISM.sub(lambda m: m.group(0).replace(".", ""), _GLUED_FORM.sub(r" \1", text))
+        text = _GLUED_FORM.sub(_spaced_form, text)
+        if "." in text:  # an initialism has dots
+            text = _INITIALISM.sub(_undotted, text)
     text = text.casefold()
     if _HAN_CHAR.search(text):
         text = _fold_han(text, for_key, brands)
     if not for_key and _CYRILLIC_CHAR.search(text):
         text = _fold_cyrillic(text)
-    canon = _KEY_CANON if for_key else CANON
+    canon, split = (_KEY_CANON, _KEY_CANON_WORDS) if for_key else (CANON, _CANON_WORDS)
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text).replace("&", " and ")
@@ -868,12 +883,15 @@ def tokens(text: str, *, for_key: bool = False, brands: bool = False) -> list[st
             if not for_key and merged not in canon and len(merged) >= 12 and merged[:2] in _FORM_STARTS:  # "Aktzionernoe Obschestvo"
                 merged = _FORMS_FOLDED.get(roman_fold(merged), merged)
             if merged in canon:
-                out.extend(canon[merged].split())
+                out.extend(split[merged])
                 i += n
                 break
         else:
             word = raw[i] if for_key or raw[i] in canon else PLACE_SLIPS.get(raw[i], raw[i])
-            out.extend(canon.get(word, word).split())
+            if word in split:
+                out.extend(split[word])
+            else:
+                out.extend(word.split())
             i += 1
     return out
 

@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
 import sqlite_utils
@@ -97,17 +98,19 @@ def identity_name(name: str) -> str:
 
 def _identity(text: str) -> str:
     folded = f" {analyze(text).latn} "  # analyze is cached, and importers have just called it on the name
-    for phrase in _LEGAL_PHRASES:
-        folded = folded.replace(f" {phrase} ", " ")
+    for phrase in _PADDED_PHRASES:
+        folded = folded.replace(phrase, " ")
     toks = folded.split()
     kept = [t for t in toks if t not in LEGAL and t not in _LEGAL_WORDS] or toks
     return " ".join(sorted(_translit(t) for t in kept))
 
 
+_PADDED_PHRASES = tuple(f" {phrase} " for phrase in _LEGAL_PHRASES)  # as whole words of a folded name
 _TRANSLIT = (("x", "ks"), ("ph", "f"), ("w", "v"), ("ck", "k"), ("kh", "h"), ("y", "i"), ("ie", "e"), ("j", "i"))
 _HARD_C = re.compile(r"c(?!h)")
 
 
+@lru_cache(maxsize=1 << 16)  # names share most of their words: folded once each
 def _translit(word: str) -> str:
     """Fold the usual romanisation differences: Eniks/ENICS, Duks/Dux, Proyekt/Proekt, Aleksandr/Alexandr."""
     for a, b in _TRANSLIT:
