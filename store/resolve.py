@@ -90,22 +90,30 @@ def identity_name(name: str) -> str:
     ("Duling Technology (HK) Limited" meets both "DULING TECHNOLOGY HK LIMITED" and "Duling Technology").
     """
     forms = [_identity(name)]
-    bare = _BOILERPLATE.sub("", _BRACKETED.sub(" ", name))
+    bare = _BRACKETED.sub(" ", name) if "(" in name else name
+    if not bare.isascii() or any(word in bare.lower() for word in _BOILERPLATE_WORDS):  # (only then can it match)
+        bare = _BOILERPLATE.sub("", bare)
     if bare.strip() and bare != name:
         forms.append(_identity(bare))
     return "\t".join(dict.fromkeys(f for f in forms if f))
 
 
 def _identity(text: str) -> str:
-    folded = f" {analyze(text).latn} "  # analyze is cached, and importers have just called it on the name
-    for phrase in _PADDED_PHRASES:
-        folded = folded.replace(phrase, " ")
-    toks = folded.split()
+    latn = analyze(text).latn  # analyze is cached, and importers have just called it on the name
+    toks = latn.split()
+    if not _PHRASE_HEADS.isdisjoint(toks):  # a legal phrase may be in it (each starts with one of these words)
+        folded = f" {latn} "
+        for phrase in _PADDED_PHRASES:
+            folded = folded.replace(phrase, " ")
+        toks = folded.split()
     kept = [t for t in toks if t not in LEGAL and t not in _LEGAL_WORDS] or toks
-    return " ".join(sorted(_translit(t) for t in kept))
+    return " ".join(sorted(map(_translit, kept)))
 
 
 _PADDED_PHRASES = tuple(f" {phrase} " for phrase in _LEGAL_PHRASES)  # as whole words of a folded name
+_PHRASE_HEADS = frozenset(phrase.split()[0] for phrase in _LEGAL_PHRASES)
+# What _BOILERPLATE's last word holds in any case: an ASCII name without any of these cannot match it
+_BOILERPLATE_WORDS = ("succ", "sub", "affil")
 _TRANSLIT = (("x", "ks"), ("ph", "f"), ("w", "v"), ("ck", "k"), ("kh", "h"), ("y", "i"), ("ie", "e"), ("j", "i"))
 _HARD_C = re.compile(r"c(?!h)")
 
