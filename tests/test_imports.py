@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from watchlist.store import ImportFailed, connect, importers, queries
@@ -211,7 +213,7 @@ SDN = "Specially Designated Nationals (SDN) - Treasury Department"
 SSI = "Sectoral Sanctions Identifications List (SSI) - Treasury Department"
 KEYED = "source,entity_number,type,name,alt_names,addresses,ids,programs,start_date\n"
 K1 = [
-    f'{SDN},9001,Entity,Alpha Electronics Co. Ltd.,Alpha HK,"1 Road, Shenzhen, CN",,RUSSIA-EO14024,2023-05-19',
+    f'{SDN},9001,Entity,Alpha Electronics Co. Ltd.,Zeta Components; Alpha HK; Mu Trading,"1 Road, Shenzhen, CN",,RUSSIA-EO14024,2023-05-19',
     f'{SDN},9002,Entity,Beta Trading Limited,,"2 Street, Kowloon, HK","Registration Number, 12345678",RUSSIA-EO14024,2023-05-19',
     f'{SDN},9003,Entity,Gamma Tech OOO,,"3 Lane, Moscow, RU",,RUSSIA-EO14024,2023-05-19',
 ]
@@ -222,7 +224,7 @@ def test_updates_read_ahead_in_chunks_write_what_one_by_one_writes(tmp_path, mon
     read ahead, newer snapshots write the same store: a firm that moved (its countries follow its addresses), an alias
     renamed, an identifier and a program changed, a party removed and relisted, records on either side of a chunk's end."""
     k2 = [
-        K1[0].replace('"1 Road, Shenzhen, CN"', '"8 Nathan Road, Kowloon, HK"').replace("Alpha HK", "Alpha Hong Kong"),
+        K1[0].replace('"1 Road, Shenzhen, CN"', '"8 Nathan Road, Kowloon, HK"').replace("Zeta Components; Alpha HK; Mu Trading", "Alpha Hong Kong"),
         K1[1].replace("12345678", "87654321").replace("RUSSIA-EO14024", "RUSSIA-EO14024; CYBER2"),
         f'{SDN},9004,Entity,Delta Semiconductor Ltd.,,"4 Road, Wuhan, CN",,RUSSIA-EO14024,2024-01-01',
         # one party on two lists, new: the second row finds the record the first made, written or not
@@ -253,6 +255,8 @@ def test_updates_read_ahead_in_chunks_write_what_one_by_one_writes(tmp_path, mon
     changes = {(c[0], c[2]) for c in first["changes"]}
     assert {("ofac:9003", "removed"), ("ofac:9003", "relisted"), ("ofac:9001", "changed"), ("ofac:9002", "changed")} <= changes
     assert [(key, lists) for key, _, _, lists, _ in first["entities"] if key == "ofac:9005"] == [("ofac:9005", "CN,HK")]
+    renamed = [json.loads(c[4]) for c in first["changes"] if c[0] == "ofac:9001" and c[4] and "names" in c[4]]
+    assert renamed[0]["names"] == {"added": ["Alpha Hong Kong"], "removed": ["Alpha HK", "Mu Trading", "Zeta Components"]}
     for label, tables in stores.items():
         assert tables == first, label
 

@@ -176,8 +176,8 @@ class SnapshotWriter:
         stored = self._stored = {e: _Stored() for e in eids}
         for eid, *row in self.conn.execute(f"SELECT id, name, kind, countries FROM entities WHERE id {IN_JSON}", ids):
             stored[eid].entity = tuple(row)
-        for table, (owner, cols) in _PREFETCHED.items():
-            query = f"SELECT {owner}, origin, id, {', '.join(cols)} FROM {table} WHERE {owner} {IN_JSON}"
+        for table, (owner, cols, order) in _PREFETCHED.items():
+            query = f"SELECT {owner}, origin, id, {', '.join(cols)} FROM {table} WHERE {owner} {IN_JSON} ORDER BY {owner}, origin, {order}"
             for eid, origin, *row in self.conn.execute(query, ids):
                 stored[eid].rows[table].append((origin, tuple(row)))
         for eid, list_code, *row in self.conn.execute(
@@ -499,13 +499,15 @@ _BATCHED = {  # the tables a new entity writes, in the order they are written, a
 
 _NAME_COLUMNS = ("name", "kind", "latn", "core", "ident", "entity_id", "origin", "source_id")
 
-# The rows an update compares, read ahead for a chunk of records: table → (its owner column, the columns compared).
+# The rows an update compares, read ahead for a chunk of records: table → (its owner column, the columns compared, the
+# order a record's rows of one origin are read in: the order of the table's UNIQUE index, which a query of one record's
+# rows reads them by; a change's detail lists what was removed in that order).
 _PREFETCHED = {
-    "names": ("entity_id", ("name", "kind")),
-    "addresses": ("entity_id", ("address", "country")),
-    "identifiers": ("entity_id", ("kind", "value", "country")),
-    "facts": ("entity_id", ("kind", "value")),
-    "relations": ("from_id", ("kind", "detail", "role")),
+    "names": ("entity_id", ("name", "kind"), "name"),
+    "addresses": ("entity_id", ("address", "country"), "address"),
+    "identifiers": ("entity_id", ("kind", "value", "country"), "kind, value"),
+    "facts": ("entity_id", ("kind", "value"), "kind, value"),
+    "relations": ("from_id", ("kind", "detail", "role"), "id"),
 }
 
 
