@@ -21,7 +21,7 @@ from typing import TypeVar
 import sqlite_utils
 
 from .. import resolve
-from ..db import explain, fts_deferred, gc_paused, indexes_deferred, inserted, now, store_path, transaction
+from ..db import Deferral, explain, fts_deferred, gc_paused, indexes_deferred, inserted, now, store_path, transaction
 from ..errors import ImportFailed, StoreBusy
 from . import csl, eu, ftm, goods, ofac, ofac_xml, os_targets, shipments, uk, un
 from .apply import SnapshotWriter, group_records, merge_by_target, resolve_links, today
@@ -235,8 +235,10 @@ def import_file(
                     )
                 )
                 if batch is not None:
-                    with _bulk(conn, batch):
-                        _write_lists(conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress, regroup, keys)
+                    with _bulk(conn, batch) as deferral:
+                        deferral.rebuild = _write_lists(
+                            conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress, regroup, keys
+                        )
                 elif fmt in MAPPED_FORMATS:
                     MAPPED_FORMATS[fmt](conn, path, source_id, report, column_map or {})
                 else:
@@ -290,9 +292,9 @@ def _large(conn: sqlite3.Connection, batch: ListBatch) -> bool:
     return bool(batch.coming * 4 >= conn.execute("SELECT coalesce(max(id), 0) FROM entities").fetchone()[0])
 
 
-def _bulk(conn: sqlite3.Connection, batch: ListBatch) -> contextlib.AbstractContextManager[None]:
-    """Full-text indexes rebuilt once at the end of a large file's import, else kept row by row."""
-    return fts_deferred(conn) if _large(conn, batch) else contextlib.nullcontext()
+def _bulk(conn: sqlite3.Connection, batch: ListBatch) -> contextlib.AbstractContextManager[Deferral]:
+    """Full-text indexes rebuilt once at the end of a large file's import (if it wrote names), else kept row by row."""
+    return fts_deferred(conn) if _large(conn, batch) else contextlib.nullcontext(Deferral())
 
 
 # Indexes a large list file's writes leave to the end (see db.indexes_deferred): keyed on folded text, in random order,
@@ -330,7 +332,9 @@ def _write_lists(
     progress: Progress | None = None,
     regroup: bool = True,
     shared: KeyWorkers | None = None,
-) -> None:
+) -> bool:
+    """Write a list file's records, mark what it no longer lists, group; return whether any text the full-text indexes
+    hold was written (names, or records made)."""
     seen: dict[str, set[int]] = defaultdict(set)
     own = contextlib.nullcontext(shared) if shared is not None else KeyWorkers(parallel=batch.coming >= PARALLEL_MIN)
     deferred = indexes_deferred(conn, DEFERRED_INDEXES) if _large(conn, batch) else contextlib.nullcontext()
@@ -394,3 +398,4 @@ def _write_lists(
         report.notes.append(resolve.describe(resolve.regroup(conn, writer.touched)))
     else:
         resolve.blocks_stale(conn)
+    return writer.wrote_text

@@ -115,6 +115,7 @@ class SnapshotWriter:
         # kind, listings): what it must look at again; a record a snapshot repeats unchanged is not
         self.touched: set[int] = set()
         self._wrote = False  # whether the record being applied had rows written or deleted
+        self.wrote_text = False  # whether any text the full-text indexes hold was written (names, records made or renamed)
         # What the store holds for the records about to be applied, read for a chunk of them at once (see :meth:`prefetch`):
         # entity keys looked up (their ids, or known absent), and each stored record's rows, used once, by its first update.
         self._ids: dict[str, int] = {}
@@ -205,6 +206,7 @@ class SnapshotWriter:
             old = self.conn.execute("SELECT name, kind, countries FROM entities WHERE id = ?", (eid,)).fetchone()
         self._wrote = rec.kind not in ("other", old[1])
         if old[0] != rec.name.strip():
+            self.wrote_text = True
             changed.append("name")
             detail["name"] = [old[0], rec.name.strip()]
         self.conn.execute(
@@ -256,6 +258,7 @@ class SnapshotWriter:
         """A record no entity matches: a new entity, its rows queued for the next :meth:`flush`."""
         eid = self._next_id
         self._next_id += 1
+        self.wrote_text = True
         key = rec.key or derived_key(rec)
         self._waiting[key] = eid
         countries = rec.all_countries()
@@ -341,8 +344,10 @@ class SnapshotWriter:
         gone_vals = [] if add_only else [vals for vals in have if vals not in wanted]
         gone = [have[vals] for vals in gone_vals]
         added = [v for v in want if v not in have]
-        if (gone or added) and current is not None:
-            current.rows.pop(table, None)  # no longer what the store holds: read again if asked
+        if gone or added:
+            self.wrote_text = self.wrote_text or table == "names"
+            if current is not None:
+                current.rows.pop(table, None)  # no longer what the store holds: read again if asked
         if gone:
             self.conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(g,) for g in gone])
             self._wrote = True
