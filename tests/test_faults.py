@@ -69,12 +69,22 @@ def _child_import(store: Path) -> subprocess.Popen:
 
 def test_killed_import_leaves_the_store_exactly_as_before(baseline_store: Path, tmp_path: Path, capsys):
     before = fingerprint(baseline_store)
-    # how long a whole import takes here, so the kills land inside it
+    # how long a whole import takes here, and when its log row appears (the process has started and the import begun:
+    # Python's start and the file's reading come first), so the kills land inside the import
     timed = tmp_path / "timed.db"
     shutil.copy(baseline_store, timed)
     started = time.perf_counter()
-    assert _child_import(timed).wait(timeout=120) == 0
+    child = _child_import(timed)
+    begun = None
+    watch = sqlite3.connect(f"file:{timed}?mode=ro", uri=True)
+    while child.poll() is None and begun is None:
+        if watch.execute("SELECT 1 FROM imports WHERE file LIKE '%entity_list_2025%'").fetchone():
+            begun = time.perf_counter() - started
+        time.sleep(0.01)
+    watch.close()
+    assert child.wait(timeout=120) == 0
     whole = time.perf_counter() - started
+    begun = begun if begun is not None else 0.0
     after = fingerprint(timed)
     assert after != before  # the import does change the store when it finishes
     rng = random.Random(8)
@@ -85,7 +95,7 @@ def test_killed_import_leaves_the_store_exactly_as_before(baseline_store: Path, 
         store = tmp_path / f"trial{attempt}.db"
         shutil.copy(baseline_store, store)
         child = _child_import(store)
-        time.sleep(rng.uniform(0.05, 0.8) * whole)
+        time.sleep(begun + rng.uniform(0.05, 0.8) * (whole - begun))
         if child.poll() is not None:  # a fast run finished first: not a crash, try again
             outcomes["finished before the kill (not counted)"] += 1
             store.unlink()
@@ -109,7 +119,9 @@ def test_killed_import_leaves_the_store_exactly_as_before(baseline_store: Path, 
         store.unlink()
     assert kills == TRIALS, outcomes
     with capsys.disabled():
-        print(f"\ncrash: {kills} imports killed with SIGKILL inside a {whole:.1f} s import: store intact every time; {outcomes}")
+        print(
+            f"\ncrash: {kills} imports killed with SIGKILL inside a {whole:.1f} s import (begun at {begun:.1f} s): store intact every time; {outcomes}"
+        )
     assert outcomes["log says running"] >= TRIALS // 2
 
 
