@@ -235,9 +235,10 @@ def import_file(
                     )
                 )
                 if batch is not None:
-                    with _bulk(conn, batch) as deferral:
+                    large = _large(conn, batch)
+                    with fts_deferred(conn) if large else contextlib.nullcontext(Deferral()) as deferral:
                         deferral.rebuild = _write_lists(
-                            conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress, regroup, keys
+                            conn, path, batch, import_id, source_id, as_of or today(), report, snapshot, progress, regroup, keys, large
                         )
                 elif fmt in MAPPED_FORMATS:
                     MAPPED_FORMATS[fmt](conn, path, source_id, report, column_map or {})
@@ -288,13 +289,9 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def _large(conn: sqlite3.Connection, batch: ListBatch) -> bool:
     """Whether the file is large beside the store (a quarter of its records or more): an index rebuilt once after its
-    writes then costs less than one kept row by row."""
+    writes then costs less than one kept row by row. Its import then rebuilds the full-text indexes once at its end (if
+    it wrote names: ``db.fts_deferred``) and makes :data:`DEFERRED_INDEXES` once after its writes."""
     return bool(batch.coming * 4 >= conn.execute("SELECT coalesce(max(id), 0) FROM entities").fetchone()[0])
-
-
-def _bulk(conn: sqlite3.Connection, batch: ListBatch) -> contextlib.AbstractContextManager[Deferral]:
-    """Full-text indexes rebuilt once at the end of a large file's import (if it wrote names), else kept row by row."""
-    return fts_deferred(conn) if _large(conn, batch) else contextlib.nullcontext(Deferral())
 
 
 # Indexes a large list file's writes leave to the end (see db.indexes_deferred): keyed on folded text, in random order,
@@ -332,12 +329,13 @@ def _write_lists(
     progress: Progress | None = None,
     regroup: bool = True,
     shared: KeyWorkers | None = None,
+    large: bool = False,
 ) -> bool:
     """Write a list file's records, mark what it no longer lists, group; return whether any text the full-text indexes
     hold was written (names, or records made)."""
     seen: dict[str, set[int]] = defaultdict(set)
     own = contextlib.nullcontext(shared) if shared is not None else KeyWorkers(parallel=batch.coming >= PARALLEL_MIN)
-    deferred = indexes_deferred(conn, DEFERRED_INDEXES) if _large(conn, batch) else contextlib.nullcontext()
+    deferred = indexes_deferred(conn, DEFERRED_INDEXES) if large else contextlib.nullcontext()
     with own as keys, deferred:
         writer = SnapshotWriter(conn, import_id, source_id, as_of, report, keys)
         records = batch.records
