@@ -323,7 +323,7 @@ def _screen_forked(
 ) -> Iterator[Result]:
     global _SHARED
     _SHARED = (index, rows, threshold)
-    index.warm(typos=whole_vocabulary)  # made once here, shared by the workers
+    index.warm(typos=whole_vocabulary, browsing=False)  # made once here, shared by the workers
     gc.freeze()  # before the fork: the children's collectors leave the shared index (and its pages) alone
     try:
         with mp.get_context("fork").Pool(workers, initializer=index.forget_connections) as pool:
@@ -455,11 +455,10 @@ def save_run(
     results: list[Result],
     threshold: float,
     digest: str | None = None,
-    totals: dict[str, Any] | None = None,
 ) -> int:
-    """Keep a run and its rows; return its id. ``totals``: the run's summary when ``results`` are not all its rows (a
-    distributed run keeps only the rows worth triage)."""
-    return save_rows(db, path, map(stored_row, results), threshold, digest, totals or summary(results))
+    """Keep a run and all its rows; return its id (a distributed run, which keeps only the rows worth triage, read
+    from files, calls ``save_rows`` with its own totals)."""
+    return save_rows(db, path, map(stored_row, results), threshold, digest, summary(results))
 
 
 def save_rows(
