@@ -57,7 +57,7 @@ CANDIDATES = 400  # names rescored per query
 CHUNK = 64  # names scored between two cancel checks
 BUDGET = 30_000  # postings read per query (rarest terms first)
 SIDES_KEPT = 512  # queries' words kept with what weighing names against them found
-RUNS_KEPT = 20_000  # names whose words' runs are kept (see SearchIndex._name_runs)
+RUNS_KEPT = 20_000  # names kept as weighing reads them (see SearchIndex.weigh)
 LISTED_FEW = 0.2  # below this share of names listed, screening's postings are made from the listed names (see listed_postings)
 PLACES_KEPT = 64  # places whose entities are kept (see SearchIndex.search)
 TYPO_BELOW = 2_000  # a word found as typed is also looked up with typos if it is in fewer names than this
@@ -201,19 +201,36 @@ class _Runs:
 
     def __init__(self, words: Sequence[str]) -> None:
         self.targets = frozenset("".join(words[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(words) - n + 1))
-        self.near = [t for t in self.targets if len(t) >= 4]
-        self.near5 = [t for t in self.near if len(t) >= 5]
+        self.near = tuple(t for t in self.targets if len(t) >= 4)  # tuples: the collector stops walking them once seen
+        self.near5 = tuple(t for t in self.near if len(t) >= 5)
+
+
+class _Name:
+    """A name as weighing reads it (kept for the names weighed lately: typing weighs most again): its words without legal
+    forms, as a set, the countries whose law its legal forms are, whether every word is an everyday one, and its runs
+    (``_Runs``, made when a query's words are first looked up in them)."""
+
+    __slots__ = ("common", "laws", "present", "runs", "words")
+
+    def __init__(self, latn: str) -> None:
+        self.words = tuple(t for t in latn.split() if t not in LEGAL_F)
+        self.present = frozenset(self.words)
+        self.laws = _jurisdictions(latn)
+        self.common = all(t in COMMON_F for t in self.words)
+        self.runs: _Runs | None = None
 
 
 class _QuerySide(_Runs):
     """A query's words as names are weighed against them: their runs, and what each word of a name is worth against
     them, found once per query (a page of candidates shares words: "electronics", "shenzhen")."""
 
-    __slots__ = ("parts", "runs", "words")
+    __slots__ = ("ordered", "parts", "runs", "weights", "words")
 
-    def __init__(self, words: tuple[str, ...]) -> None:
+    def __init__(self, words: tuple[str, ...], weights: tuple[float, ...]) -> None:
         super().__init__(words)
         self.words = words
+        self.weights = weights  # each word's weight (``SearchIndex._weight``)
+        self.ordered = sorted(self.targets)  # to find the longer words a name's word starts
         self.runs = [(i, n, "".join(words[i : i + n])) for n in (4, 3, 2) for i in range(len(words) - n + 1)]
         self.parts: dict[str, tuple[float, float, bool, bool]] = {}  # a name's word → see learn
 
@@ -226,7 +243,11 @@ class _QuerySide(_Runs):
         else:
             best = _closest(word, self.near if len(word) >= 5 else self.near5) if len(word) >= 4 else 0.0
             got = weight * best / 100 if best >= 80 else 0.0
-        lead = any(len(t) > len(word) and t.startswith(word) for t in self.targets)
+        ordered = self.ordered  # the targets starting with ``word`` lie side by side, ``word`` itself first if there
+        i = bisect.bisect_left(ordered, word)
+        if i < len(ordered) and ordered[i] == word:
+            i += 1
+        lead = i < len(ordered) and ordered[i].startswith(word)
         part = self.parts[word] = (weight, got, not got and word not in PLACES_F, lead)
         return part
 
@@ -248,13 +269,13 @@ class SearchIndex:
         self.vocab: list[str] = []
         self._post, self._post_at = array("i"), array("I", [0])
         self._typos = TypoIndex([])
-        self._expansions: dict[tuple[str, bool, bool, bool, bool], tuple[int, list[tuple[float, int, int]]]] = {}
+        self._expansions: dict[tuple[str, bool, bool, bool, bool], tuple[int, tuple[tuple[float, int, int], ...]]] = {}
         # a place's entities and facets, unfiltered (every name and address there is read: at 1M, 0.1 s a place)
-        self._places_found: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[tuple[int, int | None, float]], dict]] = {}
+        self._places_found: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[tuple[tuple[int, int | None, float], ...], dict]] = {}
         self._weights: dict[str, float] = {}  # each word's weight (see _weight), as the index's counts give it
         self._qwords: dict[str, tuple[str, ...]] = {}  # a query's words without legal forms (see weigh)
         self._sides: dict[tuple[str, ...], _QuerySide] = {}  # the query words names were weighed against, with what was found
-        self._runs: dict[int, _Runs] = {}  # the names weighed lately, as a query's words are looked up in them
+        self._names: dict[int, _Name] = {}  # the names weighed lately, as weighing reads them
         self._close: dict[tuple[str, int], float] = {}  # a query's word → how close it is to name number n (_closest)
         self.cache_limit = 2000  # term expansions kept (batch screening raises it: its names share words)
         # per entity (a resolved group is known by its first record's id; the other records map to it)
@@ -528,7 +549,7 @@ class SearchIndex:
         return None
 
     # -- candidate generation ------------------------------------------------------------
-    def _expand(self, term: str, prefix: bool, wide: bool, typos: bool = True, listed: bool = False) -> tuple[int, list[tuple[float, int, int]]]:
+    def _expand(self, term: str, prefix: bool, wide: bool, typos: bool = True, listed: bool = False) -> tuple[int, tuple[tuple[float, int, int], ...]]:
         """Postings a query term may stand for: (weight, start, end) for exact 1, prefix .9, typo .8−.1/edit, heaviest
         first, with how many postings they hold in all. Completions that are neighbours in the vocabulary (up to
         ``PREFIX_FANOUT`` of them) are one range: their postings lie side by side.
@@ -540,7 +561,7 @@ class SearchIndex:
         key = (term, prefix, wide, typos, listed)
         cached = self._expansions.get(key)
         if cached is None:
-            postings = sorted(self._expand_uncached(term, prefix, wide, typos, listed), reverse=True)
+            postings = tuple(sorted(self._expand_uncached(term, prefix, wide, typos, listed), reverse=True))
             cached = _keep(self._expansions, key, (sum(e - s for _, s, e in postings), postings), self.cache_limit)
         return cached
 
@@ -579,7 +600,7 @@ class SearchIndex:
                     out.setdefault(j, 0.8 - 0.1 * dist)
         return [(w, at[j], at[j + 1]) for j, w in out.items()] + run
 
-    def _per_word(self, postings: list[tuple[float, int, int]]) -> list[tuple[float, int, int]]:
+    def _per_word(self, postings: Sequence[tuple[float, int, int]]) -> list[tuple[float, int, int]]:
         """``_expand``'s postings with a range of several words' postings (completions) split into one per word, the
         last word first (as they sort): a budget that cuts a term short takes them in that order."""
         at = self._post_at
@@ -680,16 +701,10 @@ class SearchIndex:
         """
         if base >= 100.0 or base <= 0.0:
             return base
-        qwords = self._query_words(q.latn)
-        words = self._name_words(nid)
-        if not qwords or not words:
+        qwords, name = self._weighed(q, nid, typing)
+        if not qwords or not name.words:
             return base
-        if typing:  # the last word is still being typed: it counts where it prefixes a word of the name
-            last = qwords[-1]
-            done = next((w for w in words if w.startswith(last)), last)
-            if done is not last:
-                qwords = (*qwords[:-1], done)
-        query_miss, name_miss, form, swap, cap = self._unmatched(qwords, _jurisdictions(q.latn), nid, words, base - floor)
+        query_miss, name_miss, form, swap, cap = self._unmatched(qwords, _jurisdictions(q.latn), nid, name, base - floor)
         if query_miss is None:  # stopped early: below the floor
             return max(0.0, base - name_miss - (FORM_MISS if form else 0.0))
         score = base - query_miss - name_miss
@@ -699,34 +714,52 @@ class SearchIndex:
             score -= SWAP_MISS  # a word of one put for a word of the other: a sibling firm, not a slip
         return max(0.0, min(score, cap))
 
+    def _weighed(self, q: NameKeys, nid: int, typing: bool) -> tuple[tuple[str, ...], _Name]:
+        """The query's words a name is weighed against, and the name as weighing reads it (see ``weigh``)."""
+        qwords = self._query_words(q.latn)
+        name = self._names.get(nid)
+        if name is None:
+            name = _keep(self._names, nid, _Name(self.latn(nid)), RUNS_KEPT)
+        if typing and qwords:  # the last word is still being typed: it counts where it prefixes a word of the name
+            last = qwords[-1]
+            done = next((w for w in name.words if w.startswith(last)), last)
+            if done is not last:
+                qwords = (*qwords[:-1], done)
+        return qwords, name
+
+    def _side(self, qwords: tuple[str, ...]) -> _QuerySide:
+        """The query side of ``qwords`` (kept: every candidate of a query asks)."""
+        side = self._sides.get(qwords)
+        if side is None:
+            side = _keep(self._sides, qwords, _QuerySide(qwords, tuple(map(self._weight, qwords))), SIDES_KEPT)
+        return side
+
     def _unmatched(
-        self, qwords: tuple[str, ...], laws: frozenset[str], nid: int, words: list[str], slack: float
+        self, qwords: tuple[str, ...], laws: frozenset[str], nid: int, name: _Name, slack: float
     ) -> tuple[float | None, float, bool, bool, float]:
         """What ``weigh`` takes off a name's score: (query words' miss, name words' miss, other law's form, swapped word,
         cap); the query words' miss ``None`` when the name's side and the form already cost more than ``slack``."""
-        side = self._sides.get(qwords)
-        if side is None:
-            side = _keep(self._sides, qwords, _QuerySide(qwords), SIDES_KEPT)
+        side = self._side(qwords)
+        words = name.words
         name_found, name_stray = self._name_covered(words, side)
         name_miss = NAME_MISS * (1 - name_found)
-        form = bool(laws and (their_laws := _jurisdictions(self.latn(nid))) and not laws & their_laws)
+        form = bool(laws and name.laws and not laws & name.laws)
         if name_miss + (FORM_MISS if form else 0.0) > slack:
             return None, name_miss, form, False, 100.0
-        present = set(words)
+        present = name.present
         if all(t in present for t in qwords):  # every word of the query is in the name as written: nothing missing
             query_found, query_stray = 1.0, False
         else:
-            query_found, query_stray = self._covered(side, nid, self._name_runs(nid, words), self.countries[self.name_entity[nid]])
+            runs = name.runs
+            if runs is None:
+                runs = name.runs = _Runs(words)
+            query_found, query_stray = self._covered(side, nid, runs, self.countries[self.name_entity[nid]])
         weak = (
             min(query_found, name_found) < SAME_WORDS
-            and all(t in COMMON_F for t in words)
+            and name.common
             and {t for t in qwords if t not in PLACES_F} != {t for t in words if t not in PLACES_F}
         )
         return QUERY_MISS * (1 - query_found), name_miss, form, query_stray and name_stray, WEAK_CAP if weak else 100.0
-
-    def _name_words(self, nid: int) -> list[str]:
-        """A name's folded words without legal forms."""
-        return [t for t in self.latn(nid).split() if t not in LEGAL_F]
 
     def _query_words(self, latn: str) -> tuple[str, ...]:
         """A folded query's words without legal forms (kept: every candidate of a query asks)."""
@@ -735,7 +768,7 @@ class SearchIndex:
             words = _keep(self._qwords, latn, tuple(t for t in latn.split() if t not in LEGAL_F), SIDES_KEPT)
         return words
 
-    def _name_covered(self, words: list[str], side: _QuerySide) -> tuple[float, bool]:
+    def _name_covered(self, words: tuple[str, ...], side: _QuerySide) -> tuple[float, bool]:
         """The share of a name's ``words`` found in the query's (``_covered``'s rule the other way round): each word's
         part (its weight, what it gets, whether it is stray) found once per query and kept in ``side``; the runs of the
         name's words looked at only when one of them starts a longer word of the query."""
@@ -773,7 +806,7 @@ class SearchIndex:
         written, as a close spelling (four letters or more against five or more), spaced otherwise ("xin rui tai" =
         "xinruitai"), or, for a place word, as one of ``countries``; and whether a word that is not a place was not found
         at all (with one on the other side: a swapped word). ``_name_covered`` is the same rule the other way round."""
-        words, targets = side.words, name.targets
+        words, weights, targets = side.words, side.weights, name.targets
         found = [False] * len(words)
         for i, n, run in side.runs:  # the query's words run together
             if run in targets:
@@ -782,7 +815,7 @@ class SearchIndex:
         stray = False
         close = self._close
         for i, word in enumerate(words):
-            weight = self._weight(word)
+            weight = weights[i]
             total += weight
             if found[i] or word in targets or (countries and _PLACE_COUNTRY.get(word) in countries):
                 got += weight
@@ -797,13 +830,6 @@ class SearchIndex:
             elif word not in PLACES_F:
                 stray = True
         return (got / total if total else 1.0), stray
-
-    def _name_runs(self, nid: int, words: list[str]) -> _Runs:
-        """A name's words and their runs (see ``_Runs``), kept for the names weighed lately (typing weighs most again)."""
-        runs = self._runs.get(nid)
-        if runs is None:
-            runs = _keep(self._runs, nid, _Runs(words), RUNS_KEPT)
-        return runs
 
     def _allowed(self, filters: Filters) -> Callable[[int], bool]:
         if filters.empty():
@@ -921,7 +947,9 @@ class SearchIndex:
             key = (tuple(words), tuple(written))
             kept = self._places_found.get(key) if allowed is _EVERYTHING else None  # "Shenzhen", then "Shenzhen "
             if kept is None:
-                there = self._in_place(words, written, allowed)
+                # a tuple of tuples of numbers: once the collector has seen it, it is left out of its walks (a list of
+                # 31,000 answers per place kept made each full collection, between two keystrokes, take 17 ms at 1M)
+                there = tuple(self._in_place(words, written, allowed))
                 kept = (there, self._facets(map(itemgetter(0), there)))
                 if allowed is _EVERYTHING:
                     _keep(self._places_found, key, kept, PLACES_KEPT - 1)
@@ -1218,7 +1246,7 @@ def query_keys(text: str, known: Callable[[str], bool] | None = None) -> list[Na
     return [NameKeys(roman_fold(k.latn), roman_fold(k.core)) for k in keys]
 
 
-def _closest(word: str, others: list[str]) -> float:
+def _closest(word: str, others: Sequence[str]) -> float:
     """0–100: how close ``word`` is as a spelling to the closest of ``others``, when that is 80 or more (else 0), in
     rapidfuzz's C loops: the best of indel ratio and OSA similarity, a swap of two letters one slip ("Padna", "Panda").
 
@@ -1230,11 +1258,15 @@ def _closest(word: str, others: list[str]) -> float:
     by_ratio = process.extractOne(word, others, scorer=fuzz.ratio, score_cutoff=80)
     by_osa = process.extractOne(word, others, scorer=OSA.normalized_similarity, score_cutoff=0.8)
     best = max(by_ratio[1] if by_ratio else 0.0, 100 * by_osa[1] if by_osa else 0.0)
-    if best and len(word) >= 5 and best < 100:  # a swap scores 80 or more by ratio, so it is among these
-        letters = sorted(word)
-        if any(len(t) == len(word) and OSA.distance(word, t) == 1 and sorted(t) == letters for t in others):
-            return 100.0
+    if best and len(word) >= 5 and best < 100 and _swapped(word, others):  # a swap scores 80 or more by ratio
+        return 100.0
     return best
+
+
+def _swapped(word: str, others: Iterable[str]) -> bool:
+    """Whether one of ``others`` is ``word`` with two neighbouring letters swapped (``_closest``'s typing slip)."""
+    letters = sorted(word)
+    return any(len(t) == len(word) and OSA.distance(word, t) == 1 and sorted(t) == letters for t in others)
 
 
 # Legal forms that say under which country's law a firm is registered (English-style forms say little).
