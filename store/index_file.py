@@ -24,7 +24,7 @@ from .db import gc_paused
 from .search import SearchIndex, _Listed, _pack, _unpack
 from .typos import TypoIndex
 
-MAGIC = b"watchlist-search-index 4\n"
+MAGIC = b"watchlist-search-index 5\n"
 SUFFIX = ".search-index"
 _ARRAYS = ("name_row", "name_entity", "_latn_at", "_core_at", "_post", "_post_at", "recent")
 _TEXTS = ("_latn", "_core")
@@ -141,8 +141,8 @@ def save(index: SearchIndex, path: Path, stamp: str, quick: str = "") -> bool:
     # the long tables as packed text and arrays, which read back many times quicker than JSON
     # the words, one per line (a folded word has no whitespace: names are split on it): str.split reads them back at
     # twice the speed of slicing by offsets (1.1M words at 1M entities: 0.17 s instead of 0.3 s)
-    vocab_text, df_text = "\n".join(index.vocab), "\n".join(index.df)
-    if len(_lines(vocab_text)) != len(index.vocab) or len(_lines(df_text)) != len(index.df):
+    vocab_text, df_text = "\n".join(index.vocab), "\n".join(index.df_other)
+    if len(_lines(vocab_text)) != len(index.vocab) or len(_lines(df_text)) != len(index.df_other):
         return False  # a word with a line break would not read back: kept in memory only (never seen)
     sets: dict[tuple[str, ...], int] = {}
     kinds: dict[str | None, int] = {None: 0}
@@ -151,8 +151,9 @@ def save(index: SearchIndex, path: Path, stamp: str, quick: str = "") -> bool:
     places = sorted(index.place_names.items())
     parts: dict[str, array | str] = {name: getattr(index, name) for name in (*_ARRAYS, *_TEXTS)} | {
         "vocab_text": vocab_text,
+        "df_vocab": index.df_vocab,
         "df_text": df_text,
-        "df_count": array("I", index.df.values()),
+        "df_count": array("I", index.df_other.values()),
         "countries_of": array("I", (sets.setdefault(c, len(sets)) for c in index.countries)),
         "kind_of": array("I", (kinds.setdefault(k, len(kinds)) for k in index.kind)),
         "group_of": array("i", index.group.keys()),
@@ -162,8 +163,7 @@ def save(index: SearchIndex, path: Path, stamp: str, quick: str = "") -> bool:
         "listed_removed": array("I", (sets.setdefault(x.removed, len(sets)) for _, x in listed)),
         "listed_latest_text": latest_text,
         "listed_latest_at": latest_at,
-        "named_in_id": array("i", index.named_in.keys()),
-        "named_in_set": array("I", (sets.setdefault(tuple(sorted(c)), len(sets)) for c in index.named_in.values())),
+        "named_code": index.named_code,
         "place_nids": array("i", chain.from_iterable(nids for _, nids in places)),
     }
     for name, data in parts.items():
@@ -181,6 +181,7 @@ def save(index: SearchIndex, path: Path, stamp: str, quick: str = "") -> bool:
         "tiers": [[eid, list(t)] for eid, t in index.tiers.items()],
         "facets": index._all_facets,
         "places": [[place, len(nids)] for place, nids in places],  # each place's share of place_nids, in order
+        "named_sets": [sorted(c) for c in index.named_sets],  # the sets of territories named_code numbers
     }
     header = json.dumps({"fingerprint": stamp, "quick": quick, "sections": sections}).encode() + b"\n"
     tables_blob = json.dumps(tables, separators=(",", ":")).encode()
@@ -242,7 +243,8 @@ def _load(path: Path, stamp: str | None, conn: sqlite3.Connection, quick: str) -
         for name in (*_ARRAYS, *_TEXTS):
             setattr(index, name, parts[name])
         index.vocab = _lines(parts["vocab_text"])
-        index.df = dict(zip(_lines(parts["df_text"]), parts["df_count"], strict=True))
+        index.df_vocab = parts["df_vocab"]
+        index.df_other = dict(zip(_lines(parts["df_text"]), parts["df_count"], strict=True))
         index.group = dict(zip(parts["group_of"], parts["group_to"], strict=True))
         index.grouped = set(index.group.values())
         kinds = [None, *tables["kinds"]]
@@ -261,11 +263,11 @@ def _load(path: Path, stamp: str | None, conn: sqlite3.Connection, quick: str) -
         for place, count in tables["places"]:
             index.place_names[place] = nids[at : at + count]
             at += count
-        frozen = [frozenset(s) for s in sets]  # one frozenset per distinct set of territories, shared
-        index.named_in = {eid: frozen[i] for eid, i in zip(parts["named_in_id"], parts["named_in_set"], strict=True)}
+        index.named_code = parts["named_code"]
+        index.named_sets = [frozenset(c) for c in tables["named_sets"]]
     except (ValueError, KeyError, TypeError, IndexError):
         return None  # of another make: rebuilt
-    if len(index.name_row) != len(index.name_entity) or len(index._post_at) != len(index.vocab) + 1:
+    if len(index.name_row) != len(index.name_entity) or len(index._post_at) != len(index.vocab) + 1 or len(index.df_vocab) != len(index.vocab):
         return None
     index._typos = TypoIndex(index.vocab)
     index.refresh_watchlist(conn)

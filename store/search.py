@@ -289,9 +289,16 @@ class SearchIndex:
         self.watchlist: set[int] = set()
         self.recent = array("i")
         self._all_facets: dict[str, dict[str, int]] = {}
-        self.df: dict[str, int] = {}  # names (as indexed) containing each folded word: a word's rarity
+        # names (as indexed) containing each folded word, a word's rarity (see count): of each word of the vocabulary, in
+        # its order (nearly every word of a name is a token of its core), and of the few others (legal forms); a dict of
+        # every word was 45 MB at 1M entities
+        self.df_vocab = array("I")
+        self.df_other: dict[str, int] = {}
         self.place_names: dict[str, array] = {}  # place word → the names (numbers) that say it ("Shenzhen X Co.")
-        self.named_in: dict[int, frozenset[str]] = {}  # territories an entity's names say it is in ("… (H.K.) Ltd" → HK)
+        # territories an entity's names say it is in ("… (H.K.) Ltd" → HK): by entity id, a number into named_sets (0: none);
+        # a dict of frozensets was 33 MB at 1M entities
+        self.named_code = array("B")
+        self.named_sets: list[frozenset[str]] = [_NONE]
         self.only_listed: Callable[[int], bool] = self.is_listed  # the filter of screening (a name mask filters for it: listed_names)
         self._listed_mask: tuple[dict[int, _Listed], bytearray] | None = None
         self._listed_post: tuple[bytearray, array, array] | None = None  # see listed_postings
@@ -377,11 +384,28 @@ class SearchIndex:
         index._post_at = array("I", accumulate((len(postings[tok]) for tok in index.vocab), initial=0))
         del postings
         index._typos = TypoIndex(index.vocab)
-        index.df = dict(df)
+        index.df_vocab = array("I", map(df.pop, index.vocab, repeat(0)))
+        index.df_other = dict(df)
         index.place_names = {place: array("i", nids) for place, nids in places.items()}
-        shared: dict[frozenset[str], frozenset[str]] = {}  # one frozenset per distinct set of territories (a few dozen)
-        index.named_in = {eid: shared.setdefault(frozenset(codes), frozenset(codes)) for eid, codes in named_in.items()}
+        number = {_NONE: 0}
+        index.named_code = array("B", bytes(len(index.kind)))
+        for eid, codes in named_in.items():  # a few sets of territories (HK, MO, both): numbered
+            index.named_code[eid] = number.setdefault(frozenset(codes), len(number))
+        index.named_sets = list(number)
         return index
+
+    def count(self, word: str) -> int:
+        """How many names (as indexed) have the folded ``word`` among their words."""
+        vocab = self.vocab
+        i = bisect.bisect_left(vocab, word)
+        if i < len(vocab) and vocab[i] == word:
+            return self.df_vocab[i]
+        return self.df_other.get(word, 0)
+
+    def named_in(self, eid: int) -> frozenset[str]:
+        """The territories entity ``eid``'s names say it is in ("World Jetta (H.K.) Logistics" is in HK)."""
+        codes = self.named_code
+        return self.named_sets[codes[eid]] if eid < len(codes) else _NONE
 
     def load_entities(self, conn: sqlite3.Connection) -> None:
         """(Re)load entity attributes used for filters, facets and ordering."""
@@ -440,7 +464,7 @@ class SearchIndex:
 
     def says(self, word: str) -> bool:
         """True if some indexed name has ``word`` (as written, before romanisations are folded) among its words."""
-        return roman_fold(word) in self.df
+        return self.count(roman_fold(word)) > 0
 
     def is_listed(self, eid: int) -> bool:
         """True if a list names the entity (active or removed)."""
@@ -797,7 +821,7 @@ class SearchIndex:
         """How much a word is worth, by its rarity among the names (a place word half as much); kept once computed."""
         weight = self._weights.get(word)
         if weight is None:
-            weight = math.log(1 + len(self.name_entity) / (self.df.get(word, 0) + 1))
+            weight = math.log(1 + len(self.name_entity) / (self.count(word) + 1))
             weight = self._weights[word] = 0.5 * weight if word in PLACES_F else weight
         return weight
 
@@ -838,7 +862,7 @@ class SearchIndex:
 
         def ok(eid: int) -> bool:
             e = listed.get(eid, _UNLISTED)
-            if filters.countries and not filters.countries.intersection(countries[eid]) and not filters.countries & self.named_in.get(eid, _NONE):
+            if filters.countries and not filters.countries.intersection(countries[eid]) and not filters.countries & self.named_in(eid):
                 return False  # the lists' countries, or a territory the name says ("World Jetta (H.K.) Logistics" is HK)
             if filters.lists and not filters.lists.intersection(e.removed if filters.status == "removed" else e.lists):
                 return False

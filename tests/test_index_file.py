@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 
 from watchlist.store import connect, importers, index_file, userdata
 from watchlist.store.index_file import SUFFIX, fingerprint, open_index
-from watchlist.store.search import SearchIndex
+from watchlist.store.search import _NAMED_TERRITORY, PLACES_F, SearchIndex
 
 from .conftest import write
 from .test_cli import run
@@ -41,6 +42,28 @@ def test_the_saved_index_answers_as_the_built_one(seed_db_copy: Path):
     assert loaded is not None
     assert _answers(loaded) == _answers(built)
     assert len(loaded) == len(built) and loaded.vocab == built.vocab and loaded.listed == built.listed
+
+
+def test_word_counts_and_named_territories_are_the_names_own_built_and_loaded(seed_db_copy: Path):
+    """A word's count (its rarity, kept by vocabulary position) and the territories an entity's names say it is in (kept
+    by entity number) are what the indexed names say, for every word and entity, built and read back."""
+    conn = _fresh(seed_db_copy)
+    built = open_index(conn)
+    loaded = index_file.load(Path(str(seed_db_copy) + SUFFIX), fingerprint(conn), conn)
+    assert loaded is not None
+    counts: Counter[str] = Counter()
+    named: dict[int, set[str]] = defaultdict(set)
+    for nid in range(len(built)):
+        words = set(built.latn(nid).split())
+        counts.update(words)
+        named[built.name_entity[nid]].update(_NAMED_TERRITORY[w] for w in words & PLACES_F if w in _NAMED_TERRITORY)
+    assert counts["ltd"] > 100 and "ltd" not in built.vocab  # a legal form: counted, never a token of a core
+    assert sum(1 for codes in named.values() if "HK" in codes) > 10
+    for index in (built, loaded):
+        assert all(index.count(word) == n for word, n in counts.items())
+        assert all(index.count(token) == counts.get(token, 0) for token in index.vocab)  # joined cores: in no name as a word
+        assert index.count("qortexa") == 0 and not index.says("qortexa") and index.says("sinno")
+        assert all(index.named_in(eid) == frozenset(named.get(eid, ())) for eid in range(len(index.kind) + 1))
 
 
 def test_an_import_an_alias_or_new_code_makes_it_stale(seed_db_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
