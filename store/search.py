@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, chain, compress, groupby, islice, pairwise, repeat
+from itertools import accumulate, chain, compress, filterfalse, groupby, islice, pairwise, repeat
 from operator import add, itemgetter, not_
 from pathlib import Path
 from typing import TypeVar, cast
@@ -194,15 +194,30 @@ def _EVERYTHING(eid: int) -> bool:
 
 class _Runs:
     """One side's words as the other side's are looked up in them: each word and each run of two to four words
-    ("xin rui tai" is also "xinruitai"), and those of four letters or more, or five or more, that a close spelling
-    may be."""
+    ("xin rui tai" is also "xinruitai"), and those a close spelling may be (``near``)."""
 
-    __slots__ = ("near", "near5", "targets")
+    __slots__ = ("_near", "targets")
 
     def __init__(self, words: Sequence[str]) -> None:
-        self.targets = frozenset("".join(words[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(words) - n + 1))
-        self.near = tuple(t for t in self.targets if len(t) >= 4)  # tuples: the collector stops walking them once seen
-        self.near5 = tuple(t for t in self.near if len(t) >= 5)
+        n = len(words)
+        if n < 2:  # most names weighed are new ones: made in as few steps as can be
+            targets = frozenset(words)
+        else:
+            runs = list(map(add, words, words[1:]))
+            if n > 2:
+                runs += ["".join(words[i : i + k]) for k in (3, 4) for i in range(n - k + 1)]
+            targets = frozenset(words).union(runs)
+        self.targets = targets
+        self._near: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+    def near(self, word: str) -> tuple[str, ...]:
+        """The targets a close spelling of ``word`` may be: those of four letters or more for a word of five or more, of
+        five or more for a shorter one ("Jeta" is "Jetta"; "OTP" is not "POST"); made when first asked for."""
+        near = self._near
+        if near is None:  # tuples: the collector stops walking them once seen
+            four = tuple([t for t in self.targets if len(t) >= 4])
+            near = self._near = (four, tuple([t for t in four if len(t) >= 5]))
+        return near[0] if len(word) >= 5 else near[1]
 
 
 class _Name:
@@ -213,10 +228,11 @@ class _Name:
     __slots__ = ("common", "laws", "present", "runs", "words")
 
     def __init__(self, latn: str) -> None:
-        self.words = tuple(t for t in latn.split() if t not in LEGAL_F)
+        split = latn.split()
+        self.words = tuple(filterfalse(LEGAL_F.__contains__, split))
         self.present = frozenset(self.words)
-        self.laws = _jurisdictions(latn)
-        self.common = all(t in COMMON_F for t in self.words)
+        self.laws = _NONE if _LAW_WORDS.isdisjoint(split) else _jurisdictions(latn)
+        self.common = COMMON_F.issuperset(self.words)
         self.runs: _Runs | None = None
 
 
@@ -241,7 +257,7 @@ class _QuerySide(_Runs):
         if word in self.targets:
             got = weight
         else:
-            best = _closest(word, self.near if len(word) >= 5 else self.near5) if len(word) >= 4 else 0.0
+            best = _closest(word, self.near(word)) if len(word) >= 4 else 0.0
             got = weight * best / 100 if best >= 80 else 0.0
         ordered = self.ordered  # the targets starting with ``word`` lie side by side, ``word`` itself first if there
         i = bisect.bisect_left(ordered, word)
@@ -770,8 +786,7 @@ class SearchIndex:
         form = bool(laws and name.laws and not laws & name.laws)
         if name_miss + (FORM_MISS if form else 0.0) > slack:
             return None, name_miss, form, False, 100.0
-        present = name.present
-        if all(t in present for t in qwords):  # every word of the query is in the name as written: nothing missing
+        if name.present.issuperset(qwords):  # every word of the query is in the name as written: nothing missing
             query_found, query_stray = 1.0, False
         else:
             runs = name.runs
@@ -848,7 +863,7 @@ class SearchIndex:
             if len(word) >= 4:  # "Jeta" is "Jetta"; "OTP" is not "POST"
                 best = close.get((word, nid), -1.0)
                 if best < 0:
-                    best = _keep(close, (word, nid), _closest(word, name.near if len(word) >= 5 else name.near5), RUNS_KEPT)
+                    best = _keep(close, (word, nid), _closest(word, name.near(word)), RUNS_KEPT)
             if best >= 80:  # a close spelling: counts as far as it is close
                 got += weight * best / 100
             elif word not in PLACES_F:
@@ -1318,6 +1333,9 @@ _FORM_LAW = {
     "fze": "ae",
     "fzco": "ae",
 }
+
+
+_LAW_WORDS = frozenset(_FORM_LAW)
 
 
 @lru_cache(maxsize=8192)
