@@ -60,6 +60,7 @@ SIDES_KEPT = 512  # queries' words kept with what weighing names against them fo
 RUNS_KEPT = 20_000  # names kept as weighing reads them (see SearchIndex.weigh)
 LISTED_FEW = 0.2  # below this share of names listed, screening's postings are made from the listed names (see listed_postings)
 PLACES_KEPT = 64  # places whose entities are kept (see SearchIndex.search)
+SUMS_KEPT = 8  # the words typed whose candidates' sums are kept (see SearchIndex._candidates: about 2 MB each at 1M)
 TYPO_BELOW = 2_000  # a word found as typed is also looked up with typos if it is in fewer names than this
 PREFIX_FANOUT = 300  # vocabulary tokens one prefix may expand to
 QUERY_MISS = 30.0  # points a query's words cost when none is in the name (each word by its share of the rarity)
@@ -293,6 +294,7 @@ class SearchIndex:
         self._sides: dict[tuple[str, ...], _QuerySide] = {}  # the query words names were weighed against, with what was found
         self._names: dict[int, _Name] = {}  # the names weighed lately, as weighing reads them
         self._close: dict[tuple[str, int], float] = {}  # a query's word → how close it is to name number n (_closest)
+        self._sums: dict[tuple[object, ...], dict[int, float]] = {}  # the candidates' sums of words typed (_candidates)
         self.cache_limit = 2000  # term expansions kept (batch screening raises it: its names share words)
         # per entity (a resolved group is known by its first record's id; the other records map to it)
         self.group: dict[int, int] = {}
@@ -660,7 +662,12 @@ class SearchIndex:
         keep: int = CANDIDATES,
         budget: int = BUDGET,
     ) -> list[int]:
-        """The names most worth scoring: postings of the rarest terms first, ``budget`` postings at most."""
+        """The names most worth scoring: postings of the rarest terms first, ``budget`` postings at most.
+
+        While a person types, the sums of the words already typed are kept (``SUMS_KEPT``): each keystroke adds only the
+        word being typed (and the words run together) to them, rather than summing again the tens of thousands of names
+        that common words ("Grand Union H…") bring at 1M entities.
+        """
         core = list(dict.fromkeys(q.core.split()))
         last = q.latn.split()[-1]
         terms = [(t, typing and t == last, typos) for t in core]
@@ -670,12 +677,18 @@ class SearchIndex:
         screening = allowed is self.only_listed
         listed = self.listed_postings() if screening and self._listed_post is not None else None
         mask = self.listed_names() if screening and listed is None else None
-        expanded = sorted((self._expand(t, p, wide, typos, listed is not None) for t, p, typos in terms), key=itemgetter(0))
+        expanded = sorted(
+            (
+                (*self._expand(t, p, wide, typos, listed is not None), typing and not p and i < len(core))  # a word typed
+                for i, (t, p, typos) in enumerate(terms)
+            ),
+            key=itemgetter(0),
+        )
         n = max(1, len(self.name_entity))
-        post = self._post
-        acc: dict[int, float] = {}
+        plan: list[tuple[tuple[float, int, int], ...]] = []  # what is read of each term, rarest first
+        typed: list[bool] = []  # whether the term is a word already typed (the same at the next keystroke)
         spent = 0
-        for size, postings in expanded:
+        for size, postings, done in expanded:
             if spent and spent + size > budget:
                 break  # commoner terms only weigh in when the candidates are rescored
             idf = math.log(1 + n / max(1, size))  # of the term with all its variants: a rare completion never outweighs the word itself
@@ -686,6 +699,32 @@ class SearchIndex:
                     break
                 taken.append((weight * idf, s, s + take))
                 spent += take
+            plan.append(tuple(taken))
+            typed.append(done)
+        if any(typed) and not all(typed):
+            settled = tuple(p for p, done in zip(plan, typed, strict=True) if done)
+            key = (settled, listed is not None, mask is not None)
+            kept = self._sums.get(key)
+            if kept is None:
+                kept = _keep(self._sums, key, self._summed(settled, {}, listed, mask), SUMS_KEPT)
+            acc = self._summed([p for p, done in zip(plan, typed, strict=True) if not done], dict(kept), listed, mask)
+        else:
+            acc = self._summed(plan, {}, listed, mask)
+        if screening:  # the budget counted every name's postings; only listed names were kept (the same order)
+            return sorted(acc, key=acc.__getitem__, reverse=True)[:keep]
+        best = sorted(acc, key=acc.__getitem__, reverse=True)
+        if allowed is _EVERYTHING:
+            return best[:keep]
+        entity = self.name_entity  # the best allowed: asked of each in turn until ``keep`` are found
+        return list(islice((nid for nid in best if allowed(entity[nid])), keep))
+
+    def _summed(
+        self, plan: Iterable[tuple[tuple[float, int, int], ...]], acc: dict[int, float], listed: tuple[array, array] | None, mask: bytearray | None
+    ) -> dict[int, float]:
+        """``acc`` with each name of the terms read (``_candidates``'s plan) given their weights added: a name's best
+        variant's weight per term."""
+        post = self._post
+        for taken in plan:
             term: dict[int, float] = {}
             for w, same in groupby(reversed(taken), key=itemgetter(0)):  # lightest first: a name keeps its best variant's
                 if listed is not None:  # the listed names among the postings counted
@@ -701,13 +740,7 @@ class SearchIndex:
             summed = dict(zip(both, map(add, map(term.__getitem__, both), map(acc.__getitem__, both)), strict=True))
             acc.update(term)
             acc.update(summed)
-        if screening:  # the budget counted every name's postings; only listed names were kept (the same order)
-            return sorted(acc, key=acc.__getitem__, reverse=True)[:keep]
-        best = sorted(acc, key=acc.__getitem__, reverse=True)
-        if allowed is _EVERYTHING:
-            return best[:keep]
-        entity = self.name_entity  # the best allowed: asked of each in turn until ``keep`` are found
-        return list(islice((nid for nid in best if allowed(entity[nid])), keep))
+        return acc
 
     # -- scoring -------------------------------------------------------------------------
     @staticmethod

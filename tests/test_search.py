@@ -50,6 +50,34 @@ def test_prefix_while_typing(index):
     assert sum(name.lower().startswith("sinno") for name in top_names(index, "sinn", 4)) == 2
 
 
+def test_typing_reads_the_sums_of_the_words_typed_kept_from_the_keystroke_before(seed_db_path):
+    """While a name is typed, the candidates' sums of the words already typed are kept between keystrokes: each
+    keystroke's candidates are those summed afresh, whatever budget cut the common words short, names typed one after
+    the other and the same words typed again."""
+    import sqlite3
+
+    from watchlist.store.search import query_keys
+
+    conn = sqlite3.connect(seed_db_path)
+    typed, fresh = open_index(conn), open_index(conn)
+    texts = ("Sinno Electronics Co", "Shenzhen Technology Electronics Trading", "Sinno Technology Ltd", "ПАО Сбербанк Росс")
+    texts += ("Hong Kong Shijieda Logistics",)
+    reused = 0
+    for budget in (30_000, 300, 10, 30_000):
+        for text in texts:
+            for end in range(1, len(text) + 1):
+                q = query_keys(text[:end], typed.says)[0]
+                if not q.latn:
+                    continue
+                sums = len(typed._sums)
+                kept = typed._candidates(q, True, lambda e: True, budget=budget)
+                reused += sums > 0 and len(typed._sums) == sums and " " in text[:end].strip()
+                fresh._sums.clear()
+                assert fresh._candidates(q, True, lambda e: True, budget=budget) == kept, (text[:end], budget)
+    assert reused > 50 and 0 < len(typed._sums) <= 9
+    conn.close()
+
+
 def test_hit_names_the_alias_that_matched(index):
     hit = index.search("Hong Kong Shijieda Logistics").hits[0]
     assert hit.name.startswith("World Jetta") and hit.matched_name.startswith("Hong Kong Shijieda")
