@@ -271,7 +271,9 @@ def _rank(index: SearchIndex, row: Row, threshold: float, keep: int) -> tuple[Na
     listed = index.only_listed
     for q in qs:  # a Cyrillic name is also tried with its words translated
         scored: dict[int, float] = {}
-        more = index.ranked(q, allowed=listed, min_score=floor, typos=False, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
+        more: list[tuple[int, int, float]] = (
+            index.ranked(q, allowed=listed, min_score=floor, typos=False, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
+        )
         if not more or more[0][2] < threshold:
             more = index.ranked(q, allowed=listed, min_score=floor, candidates=SCREEN_CANDIDATES, budget=SCREEN_BUDGET, scored=scored) or []
         found += more

@@ -134,13 +134,18 @@ class Hit:
 
 @dataclass(slots=True)
 class SearchResult:
-    """Hits for one query, with facet counts over every match (not only the shown ones)."""
+    """Hits for one query, with facet counts over every match (not only the shown ones).
+
+    ``more``: only the likeliest names were scored (``CANDIDATES``) and others were left, so more entities may match
+    than ``total`` says (a broad query: "bank", "dragon gate"); ``SearchIndex.search(..., complete=True)`` scores them all.
+    """
 
     query: str
     hits: list[Hit]
     total: int
     facets: dict[str, dict[str, int]]
     elapsed_ms: float
+    more: bool = False
 
     def as_dict(self) -> dict:
         """The stable JSON shape of a result."""
@@ -148,9 +153,30 @@ class SearchResult:
             "query": self.query,
             "elapsed_ms": round(self.elapsed_ms, 2),
             "total": self.total,
+            "more": self.more,
             "facets": self.facets,
             "results": [h.as_dict() for h in self.hits],
         }
+
+
+class Ranked(list[tuple[int, int, float]]):
+    """``SearchIndex.ranked``'s answer: (entity, name number, score) best first, and whether names were left unscored."""
+
+    __slots__ = ("more",)
+
+    def __init__(self, found: Iterable[tuple[int, int, float]] = (), more: bool = False) -> None:
+        super().__init__(found)
+        self.more = more
+
+
+class _Candidates(list[int]):
+    """``SearchIndex._candidates``'s answer: the names to score, and whether others were left (``keep`` reached)."""
+
+    __slots__ = ("more",)
+
+    def __init__(self, nids: Iterable[int] = (), more: bool = False) -> None:
+        super().__init__(nids)
+        self.more = more
 
 
 _FILTER = re.compile(r"(?<!\S)(country|list|status|kind|hs|tier|on):(\S+)", re.I)
@@ -661,8 +687,9 @@ class SearchIndex:
         typos: bool = True,
         keep: int = CANDIDATES,
         budget: int = BUDGET,
-    ) -> list[int]:
-        """The names most worth scoring: postings of the rarest terms first, ``budget`` postings at most.
+    ) -> _Candidates:
+        """The names most worth scoring: postings of the rarest terms first, ``budget`` postings at most; ``keep`` of them,
+        and whether there were more (``_Candidates.more``).
 
         While a person types, the sums of the words already typed are kept (``SUMS_KEPT``): each keystroke adds only the
         word being typed (and the words run together) to them, rather than summing again the tens of thousands of names
@@ -711,12 +738,13 @@ class SearchIndex:
         else:
             acc = self._summed(plan, {}, listed, mask)
         if screening:  # the budget counted every name's postings; only listed names were kept (the same order)
-            return sorted(acc, key=acc.__getitem__, reverse=True)[:keep]
+            return _Candidates(sorted(acc, key=acc.__getitem__, reverse=True)[:keep], len(acc) > keep)
         best = sorted(acc, key=acc.__getitem__, reverse=True)
         if allowed is _EVERYTHING:
-            return best[:keep]
-        entity = self.name_entity  # the best allowed: asked of each in turn until ``keep`` are found
-        return list(islice((nid for nid in best if allowed(entity[nid])), keep))
+            return _Candidates(best[:keep], len(best) > keep)
+        entity = self.name_entity  # the best allowed: asked of each in turn until ``keep`` (and one more) are found
+        first = list(islice((nid for nid in best if allowed(entity[nid])), keep + 1))
+        return _Candidates(first[:keep], len(first) > keep)
 
     def _summed(
         self, plan: Iterable[tuple[tuple[float, int, int], ...]], acc: dict[int, float], listed: tuple[array, array] | None, mask: bytearray | None
@@ -983,15 +1011,21 @@ class SearchIndex:
         cancelled: Callable[[], bool] = lambda: False,
         typos: bool = True,
         candidates: int = CANDIDATES,
+        complete: bool = False,
     ) -> SearchResult | None:
         """Search names; ``None`` if ``cancelled()`` turned true before the end.
 
         ``typos=False`` looks only at words as typed (and their completions): batch screening tries
         that first and spends the typo search only on rows it left without a match. ``candidates``
         is how many names are rescored (screening, which keeps three matches, needs fewer).
+        ``complete``: every name the query's words reach is scored, however many (an export of a search's results:
+        "bank" on the seed matches 166 entities, of which the 400 likeliest names hold 131), not only the likeliest.
         """
+        budget = BUDGET
+        if complete:
+            candidates, budget = max(candidates, len(self.name_entity)), max(BUDGET, len(self._post))
         with gc_paused():  # its caches and candidates are many small objects: a full collection mid-keystroke took 0.4 s at 1M
-            return self._search(text, filters, limit=limit, min_score=min_score, cancelled=cancelled, typos=typos, candidates=candidates)
+            return self._search(text, filters, limit=limit, min_score=min_score, cancelled=cancelled, typos=typos, candidates=candidates, budget=budget)
 
     def _search(
         self,
@@ -1003,6 +1037,7 @@ class SearchIndex:
         cancelled: Callable[[], bool],
         typos: bool,
         candidates: int,
+        budget: int = BUDGET,
     ) -> SearchResult | None:
         started = time.perf_counter()
         text = text[:MAX_QUERY]
@@ -1029,16 +1064,27 @@ class SearchIndex:
             elapsed = (time.perf_counter() - started) * 1000
             return SearchResult(text, self.hits(there[:limit]), len(there), facets, elapsed)
         found: list[tuple[int, int, float]] = []
+        left = False  # names left unscored (see SearchResult.more)
         for q in qs:  # a Cyrillic query is also tried with its words translated: the best of both per entity
             more = self.ranked(
-                q, typing, allowed, min_score=min_score, typos=typos, candidates=candidates, cancelled=cancelled, any_kind=bool(filters.kinds)
+                q,
+                typing,
+                allowed,
+                min_score=min_score,
+                typos=typos,
+                candidates=candidates,
+                budget=budget,
+                cancelled=cancelled,
+                any_kind=bool(filters.kinds),
             )
             if more is None:
                 return None
             found += more
+            left = left or more.more
         order = found if len(qs) == 1 else self.in_order(found)
         hits = self.hits(order[:limit])
-        return SearchResult(text, hits, len(order), self._facets(e for e, _, _ in order), (time.perf_counter() - started) * 1000)
+        elapsed = (time.perf_counter() - started) * 1000
+        return SearchResult(text, hits, len(order), self._facets(e for e, _, _ in order), elapsed, left)
 
     def ranked(
         self,
@@ -1053,8 +1099,9 @@ class SearchIndex:
         budget: int = BUDGET,
         scored: dict[int, float] | None = None,
         any_kind: bool = False,
-    ) -> list[tuple[int, int, float]] | None:
-        """Entities matching ``q`` at ``min_score`` or more, best first: (entity, best name number, score).
+    ) -> Ranked | None:
+        """Entities matching ``q`` at ``min_score`` or more, best first: (entity, best name number, score), and whether
+        names the query's words reach were left unscored (``Ranked.more``: more than ``candidates`` of them).
 
         A query carrying a company's legal form ("LLC", "Co., Ltd.") matches no person, vessel or aircraft unless
         ``any_kind`` (the user filtered by kind).
@@ -1066,8 +1113,10 @@ class SearchIndex:
         scored = {} if scored is None else scored
         best: dict[int, tuple[float, int]] = {}
         company = not any_kind and any(t in LEGAL_F for t in q.latn.split())
+        left = False
         for wide in (False, True) if typos else (False,):
             cands = self._candidates(q, typing, allowed, wide, typos, candidates, budget)
+            left = left or cands.more
             step = 4 * CHUNK  # a batch in rapidfuzz scores four times as many in the same time
             for start in range(0, len(cands), step):
                 if cancelled():
@@ -1087,7 +1136,7 @@ class SearchIndex:
                         best[eid] = (s, nid)
             if wide or max((s for s, _ in best.values()), default=0) >= 80:
                 break  # a typo in the first letter is looked for only when nothing good came back
-        return self.in_order((e, n, s) for e, (s, n) in best.items())
+        return Ranked(self.in_order((e, n, s) for e, (s, n) in best.items()), left)
 
     def in_order(self, found: Iterable[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
         """(entity, name number, score) best first, each entity once with its best; ties: listed, latest listing, id."""

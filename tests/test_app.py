@@ -325,6 +325,25 @@ def test_palette_runs_an_action_and_goes_to_an_entity(seed_db_path):
     asyncio.run(scenario())
 
 
+def test_the_search_line_says_when_more_entities_may_match_than_it_counts(seed_db_path):
+    """A broad query ("bank") scores its likeliest names only, and the line under the box says "N+ entities"; a
+    narrow one ("sinno electronics") counts every match and says "N entities"."""
+
+    async def scenario():
+        app = WatchlistApp(seed_db_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await type_text(app, pilot, "bank")
+            line = text_of(app.screen.query_one("#status", Static))
+            assert app.screen.result.more and f"{app.screen.result.total:,}+ entities" in line
+            await pilot.press(*["backspace"] * 4)
+            await type_text(app, pilot, "sinno electronics")
+            line = text_of(app.screen.query_one("#status", Static))
+            assert not app.screen.result.more and f"{app.screen.result.total:,} entities" in line and "+ entities" not in line
+
+    asyncio.run(scenario())
+
+
 def test_copy_export_help_and_facets(seed_db_path, tmp_path: Path):
     async def scenario():
         app = WatchlistApp(seed_db_path, export_dir=tmp_path)

@@ -124,6 +124,34 @@ def test_a_search_export_cites_its_sources(seed_db_path):
     assert "entity_list_2025-11-08.csv.gz" in files and all(s["name"] and s["as_of"] for s in data["sources"])
 
 
+def test_a_broad_search_says_more_may_match_and_its_export_has_every_entity(seed_db_path):
+    """"bank" matches more entities than the likeliest 400 names hold: the search says so (JSON ``more``, a line on
+    stderr), and ``export --query`` scores every name its words reach, so the file has them all."""
+    import csv
+    import io
+    import sqlite3
+
+    from watchlist.store.index_file import open_index
+
+    code, out, _ = run("search", "bank", "--json", "--limit", "5", db=seed_db_path)
+    assert code == 0 and json.loads(out)["more"] is True
+    code, _, err = run("search", "bank", "--limit", "5", db=seed_db_path)
+    assert code == 0 and "+ entities match" in err
+    code, out, _ = run("search", "sinno electronics", "--json", db=seed_db_path)
+    assert json.loads(out)["more"] is False
+    conn = sqlite3.connect(seed_db_path)
+    index = open_index(conn)
+    likeliest = index.search("bank", limit=10_000, min_score=70)
+    every = index.search("bank", limit=10_000, min_score=70, complete=True)
+    conn.close()
+    assert likeliest.more and not every.more
+    assert {h.entity_id for h in likeliest.hits} < {h.entity_id for h in every.hits}  # 131 and 166 on this seed
+    code, out, err = run("export", "--format", "csv", "--query", "bank", db=seed_db_path)
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == every.total > likeliest.total
+
+
 def test_a_bis_address_entry_says_it_is_an_address_not_a_firm(seed_db_path):
     code, out, _ = run("show", "el:address 01:HK", "--json", db=seed_db_path)
     assert code == 0

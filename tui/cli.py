@@ -455,6 +455,8 @@ def search(
         return
     if not result["results"]:
         echo("no match")
+    elif result["more"]:  # only the likeliest names were scored: say so, and how to have them all
+        echo(f"{result['total']:,}+ entities match (a broad query: the likeliest names were scored; export --query scores them all)", err=True)
     for hit in result["results"]:
         lists_ = ",".join(hit["lists"]) + (f" (removed: {','.join(hit['removed_lists'])})" if hit["removed_lists"] else "")
         via = f"  ← {hit['matched_name']}" if hit["matched_name"] != hit["name"] else ""
@@ -975,7 +977,8 @@ def export_(obj: Context, fmt: str, query: str | None, limit: int | None, out: P
 
     db = obj.db()
     index = open_index(db.conn)
-    result = index.search(query or "", limit=limit or len(index.kind) + 1, min_score=70)
+    # every entity the query matches, not only those among the likeliest names it scores while typing
+    result = index.search(query or "", limit=limit or len(index.kind) + 1, min_score=70, complete=True)
     assert result is not None  # None only when cancelled, and nothing cancels it here
     if fmt == "ftm":
         ids = [i for h in result.hits for i in _record_ids(db, h.entity_id)] if query else None

@@ -194,7 +194,7 @@ class SearchScreen(AppScreen):
         shown = len(result.hits)
         more = f" (first {shown})" if result.total > shown else ""
         self.query_one("#status", Static).update(
-            Text(f"{result.total:,} entities{more} · {result.elapsed_ms:.1f} ms · Enter open · w star · e export · ? help")
+            Text(f"{result.total:,}{'+' if result.more else ''} entities{more} · {result.elapsed_ms:.1f} ms · Enter open · w star · e export · ? help")
         )
 
     # -- facets --------------------------------------------------------------------------
