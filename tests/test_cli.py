@@ -125,7 +125,7 @@ def test_a_search_export_cites_its_sources(seed_db_path):
 
 
 def test_a_broad_search_says_more_may_match_and_its_export_has_every_entity(seed_db_path):
-    """"bank" matches more entities than the likeliest 400 names hold: the search says so (JSON ``more``, a line on
+    """A query of "bank" matches more entities than the likeliest 400 names hold: the search says so (JSON ``more``, a line on
     stderr), and ``export --query`` scores every name its words reach, so the file has them all."""
     import csv
     import io
