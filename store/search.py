@@ -361,7 +361,6 @@ class SearchIndex:
         if typos:
             self._typos.warm()
         if browsing:
-            self.listed_names()  # (see _listed_first)
             self._place_order()
             self._country_tuples()
             self._facet_codes(make=True)
@@ -741,37 +740,11 @@ class SearchIndex:
         if screening:  # the budget counted every name's postings; only listed names were kept (the same order)
             return _Candidates(sorted(acc, key=acc.__getitem__, reverse=True)[:keep], len(acc) > keep)
         best = sorted(acc, key=acc.__getitem__, reverse=True)
-        more = len(best) > keep
-        if more and acc[best[keep - 1]] == acc[best[keep]]:
-            best = self._listed_first(best, acc, keep, allowed is _EVERYTHING)
         if allowed is _EVERYTHING:
-            return _Candidates(best[:keep], more)
+            return _Candidates(best[:keep], len(best) > keep)
         entity = self.name_entity  # the best allowed: asked of each in turn until ``keep`` (and one more) are found
         first = list(islice((nid for nid in best if allowed(entity[nid])), keep + 1))
         return _Candidates(first[:keep], len(first) > keep)
-
-    def _listed_first(self, best: list[int], acc: dict[int, float], keep: int, first_only: bool) -> list[int]:
-        """``best`` with the names of listed entities first in the tie where the ``keep`` best end (thousands of names share
-        "dragon gate" at 1M), so they are among those scored rather than as the store's order falls (a company register's
-        records crowding the lists' out); the rest of the tie in its order. ``first_only``: only the first ``keep`` are
-        read (no filter reads on past them): those are made, and the listed looked for only until enough are found."""
-        value = acc[best[keep - 1]]
-        start = keep - 1
-        while start and acc[best[start - 1]] == value:
-            start -= 1
-        end = bisect.bisect_right(best, -value, lo=keep, key=lambda nid: -acc[nid])
-        mask = self.listed_names()
-        if not first_only:
-            tie = best[start:end]
-            flags = list(map(mask.__getitem__, tie))
-            best[start:end] = [*compress(tie, flags), *compress(tie, map(not_, flags))]
-            return best
-        need = keep - start
-        listed = list(islice(compress(islice(best, start, end), map(mask.__getitem__, islice(best, start, end))), need))
-        if not listed:
-            return best
-        chosen = set(listed)
-        return [*best[:start], *listed, *islice((nid for nid in islice(best, start, end) if nid not in chosen), need - len(listed))]
 
     def _summed(
         self, plan: Iterable[tuple[tuple[float, int, int], ...]], acc: dict[int, float], listed: tuple[array, array] | None, mask: bytearray | None

@@ -78,36 +78,6 @@ def test_typing_reads_the_sums_of_the_words_typed_kept_from_the_keystroke_before
     conn.close()
 
 
-def test_among_names_that_tie_past_the_likeliest_the_listed_are_scored_first(tmp_path):
-    """A company register's 450 records and one listed firm all say "dragon gate" (made up here, "a test row"): their
-    candidates tie, more than the 400 scored, and the register came first in the store; the listed firm is scored
-    (and found) all the same, and the line says more may match."""
-    import json
-
-    from watchlist.store import connect, importers
-    from watchlist.store.search import CANDIDATES
-
-    from .conftest import write
-
-    db = connect(tmp_path / "ties.db")
-    register = "\n".join(
-        json.dumps({"id": f"reg-{i}", "schema": "Company", "properties": {"name": [f"Dragon Gate Trading {i:03d} (a test row)"]}})
-        for i in range(CANDIDATES + 50)
-    )
-    importers.import_file(db, write(tmp_path / "register.ftm.json", register + "\n"), "ftm")
-    listed = write(
-        tmp_path / "listed.csv",
-        "source,name,addresses,federal_register_notice,start_date\n"
-        'Entity List (EL) - Bureau of Industry and Security,Dragon Gate Trading Co. (a test row),"Kowloon, HK",89 FR 1,2026-11-30\n',
-    )
-    importers.import_file(db, listed, snapshot=False)
-    index = SearchIndex.build(db.conn)
-    for text in ("dragon gate", "dragon gate ", "kind:company dragon gate "):  # (a filter reads past the likeliest)
-        result = index.search(text, limit=CANDIDATES + 100)
-        assert result.more and any(h.lists == ["EL"] for h in result.hits), text
-    db.conn.close()
-
-
 def test_hit_names_the_alias_that_matched(index):
     hit = index.search("Hong Kong Shijieda Logistics").hits[0]
     assert hit.name.startswith("World Jetta") and hit.matched_name.startswith("Hong Kong Shijieda")
