@@ -325,17 +325,39 @@ def test_palette_runs_an_action_and_goes_to_an_entity(seed_db_path):
     asyncio.run(scenario())
 
 
-def test_the_search_line_says_when_more_entities_may_match_than_it_counts(seed_db_path):
-    """A broad query ("bank") scores its likeliest names only, and the line under the box says "N+ entities"; a
-    narrow one ("sinno electronics") counts every match and says "N entities"."""
+def test_the_search_line_says_when_more_entities_may_match_than_it_counts(seed_db_path, tmp_path: Path):
+    """A broad query ("bank") scores its likeliest names only, and the line under the box says "N+ entities"; ``e``
+    exports every match all the same (searched again in full); a narrow one ("sinno electronics") counts every match
+    and says "N entities"."""
+    import csv
+    import sqlite3
+
+    from watchlist.store.index_file import open_index
+
+    conn = sqlite3.connect(seed_db_path)
+    every = open_index(conn).search("bank", limit=100_000, complete=True)
+    conn.close()
 
     async def scenario():
-        app = WatchlistApp(seed_db_path)
+        app = WatchlistApp(seed_db_path, export_dir=tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
             await type_text(app, pilot, "bank")
             line = text_of(app.screen.query_one("#status", Static))
             assert app.screen.result.more and f"{app.screen.result.total:,}+ entities" in line
+            assert every.total > app.screen.result.total
+            await pilot.press("down", "e")
+            await settle(app, pilot)
+            assert f"{every.total:,} results" in text_of(app.screen.query_one(Static))
+            await pilot.press("c")
+            await settle(app, pilot)
+            exported = list(tmp_path.glob("search-bank-*.csv"))
+            assert len(exported) == 1
+            with exported[0].open(encoding="utf-8", newline="") as fh:
+                rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
+            assert len(rows) - 1 == every.total  # a header, then every match
+            await pilot.press("slash")  # back to the search box
+            await settle(app, pilot)
             await pilot.press(*["backspace"] * 4)
             await type_text(app, pilot, "sinno electronics")
             line = text_of(app.screen.query_one("#status", Static))

@@ -422,8 +422,8 @@ class WatchlistApp(App):
                 self.write_export(text, f"screening-run-{screen.run_id}-audit", audit_format)
             return
         if isinstance(screen, SearchScreen):
-            query, results = screen.export_payload()
-            fmt = await self.push_screen_wait(ExportScreen(f"{len(results)} results"))
+            query, results = await asyncio.to_thread(screen.export_payload)  # every match of a query: searched in full
+            fmt = await self.push_screen_wait(ExportScreen(f"{len(results):,} results"))
             if fmt:
                 keys = [k for r in results for k in r["records"]]
                 sources = await asyncio.to_thread(lambda: queries.result_sources(thread_db(self.db_path), keys))

@@ -271,5 +271,14 @@ class SearchScreen(AppScreen):
         return self.hits[row].entity_id
 
     def export_payload(self) -> tuple[str, list[dict]]:
-        """The current results for ``e``."""
-        return self.latest, [h.as_dict() for h in self.hits]
+        """The current results for ``e``: every match of a query that has words (searched again in full when more match
+        than the results hold: "bank" holds 131 of 166), else the results held (a filter or the empty box lists entities
+        rather than matches them; ``watchlist export`` writes the whole store). Reads the store: call it in a thread."""
+        index, result = self.wl.index, self.result
+        text = self.latest
+        typed, filters = parse_query(text)
+        if index is None or result is None or not typed.strip() or not (result.more or result.total > len(self.hits)):
+            return text, [h.as_dict() for h in self.hits]
+        tail = " " if text.endswith(" ") else ""
+        every = index.search(typed + tail, merge(filters, self.facets), limit=len(index.kind) + 1, complete=True)
+        return text, [h.as_dict() for h in (every.hits if every is not None else self.hits)]
