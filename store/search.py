@@ -44,6 +44,7 @@ from .vocabulary import USER_ALIAS_KIND, hs_code
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 # The word lists as the index folds its keys (``roman_fold``: "russia" is "russya" there).
 MIN_SCORE = 50.0  # the lowest score search reports (the CLI's --min-score default)
@@ -159,23 +160,14 @@ class SearchResult:
         }
 
 
-class Ranked(list[tuple[int, int, float]]):
-    """``SearchIndex.ranked``'s answer: (entity, name number, score) best first, and whether names were left unscored."""
+class Ranked(list[T]):
+    """Names or entities best first (``SearchIndex._candidates``: name numbers; ``SearchIndex.ranked``: (entity, name
+    number, score)), and whether names the query's words reach were left unscored (``more``)."""
 
     __slots__ = ("more",)
 
-    def __init__(self, found: Iterable[tuple[int, int, float]] = (), more: bool = False) -> None:
-        super().__init__(found)
-        self.more = more
-
-
-class _Candidates(list[int]):
-    """``SearchIndex._candidates``'s answer: the names to score, and whether others were left (``keep`` reached)."""
-
-    __slots__ = ("more",)
-
-    def __init__(self, nids: Iterable[int] = (), more: bool = False) -> None:
-        super().__init__(nids)
+    def __init__(self, items: Iterable[T] = (), more: bool = False) -> None:
+        super().__init__(items)
         self.more = more
 
 
@@ -687,9 +679,9 @@ class SearchIndex:
         typos: bool = True,
         keep: int = CANDIDATES,
         budget: int = BUDGET,
-    ) -> _Candidates:
+    ) -> Ranked[int]:
         """The names most worth scoring: postings of the rarest terms first, ``budget`` postings at most; ``keep`` of them,
-        and whether there were more (``_Candidates.more``).
+        and whether there were more (``Ranked.more``).
 
         While a person types, the sums of the words already typed are kept (``SUMS_KEPT``): each keystroke adds only the
         word being typed (and the words run together) to them, rather than summing again the tens of thousands of names
@@ -738,13 +730,13 @@ class SearchIndex:
         else:
             acc = self._summed(plan, {}, listed, mask)
         if screening:  # the budget counted every name's postings; only listed names were kept (the same order)
-            return _Candidates(sorted(acc, key=acc.__getitem__, reverse=True)[:keep], len(acc) > keep)
+            return Ranked(sorted(acc, key=acc.__getitem__, reverse=True)[:keep], len(acc) > keep)
         best = sorted(acc, key=acc.__getitem__, reverse=True)
         if allowed is _EVERYTHING:
-            return _Candidates(best[:keep], len(best) > keep)
+            return Ranked(best[:keep], len(best) > keep)
         entity = self.name_entity  # the best allowed: asked of each in turn until ``keep`` (and one more) are found
         first = list(islice((nid for nid in best if allowed(entity[nid])), keep + 1))
-        return _Candidates(first[:keep], len(first) > keep)
+        return Ranked(first[:keep], len(first) > keep)
 
     def _summed(
         self, plan: Iterable[tuple[tuple[float, int, int], ...]], acc: dict[int, float], listed: tuple[array, array] | None, mask: bytearray | None
@@ -1099,7 +1091,7 @@ class SearchIndex:
         budget: int = BUDGET,
         scored: dict[int, float] | None = None,
         any_kind: bool = False,
-    ) -> Ranked | None:
+    ) -> Ranked[tuple[int, int, float]] | None:
         """Entities matching ``q`` at ``min_score`` or more, best first: (entity, best name number, score), and whether
         names the query's words reach were left unscored (``Ranked.more``: more than ``candidates`` of them).
 
@@ -1176,17 +1168,16 @@ class SearchIndex:
         latns = [keys[at[nids[i]] : at[nids[i] + 1]] for i in alive]
         out = []
         last: list[tuple[int, float, float]] = []  # (index, core, token_set) of names still in the running
-        whole = 1 - CORE_WEIGHT  # _combine's formula written out in the loops below (a call a name cost a tenth of them)
         for _, token_set, k in process.extract(q.latn, latns, scorer=fuzz.token_set_ratio, limit=None):
             if latns[k] == q.latn:
                 out.append((nids[alive[k]], 100.0))
-            elif min(99.9, CORE_WEIGHT * (c := core_score[alive[k]]) + whole * (0.5 * token_set + 0.5 * 100.0)) >= min_score:
-                last.append((k, c, token_set))
+            elif _combine(core_score[alive[k]], token_set, 100.0) >= min_score:
+                last.append((k, core_score[alive[k]], token_set))
         if last:
             bodies = [_body(latns[k]) for k, _, _ in last]
             for _, token_sort, j in process.extract(_body(q.latn), bodies, scorer=fuzz.token_sort_ratio, limit=None):
                 k, c, token_set = last[j]
-                out.append((nids[alive[k]], min(99.9, CORE_WEIGHT * c + whole * (0.5 * token_set + 0.5 * token_sort))))
+                out.append((nids[alive[k]], _combine(c, token_set, token_sort)))
         return out
 
     def _in_place(self, words: list[str], written: list[str], allowed: Callable[[int], bool]) -> list[tuple[int, int | None, float]]:

@@ -131,10 +131,8 @@ class SearchScreen(AppScreen):
         time.sleep(0.02)  # debounce: a key typed within 20 ms cancels this search
         if worker.is_cancelled:
             return
-        typed, filters = parse_query(text)
-        filters = merge(filters, self.facets)
-        tail = " " if text.endswith(" ") else ""
-        result = index.search(typed + tail, filters, limit=200, cancelled=lambda: worker.is_cancelled)
+        typed, filters = self._parsed(text)
+        result = index.search(typed, filters, limit=200, cancelled=lambda: worker.is_cancelled)
         if result is not None and not worker.is_cancelled:
             self.post_message(self.Results(request, result))
 
@@ -276,9 +274,14 @@ class SearchScreen(AppScreen):
         rather than matches them; ``watchlist export`` writes the whole store). Reads the store: call it in a thread."""
         index, result = self.wl.index, self.result
         text = self.latest
-        typed, filters = parse_query(text)
+        typed, filters = self._parsed(text)
         if index is None or result is None or not typed.strip() or not (result.more or result.total > len(self.hits)):
             return text, [h.as_dict() for h in self.hits]
-        tail = " " if text.endswith(" ") else ""
-        every = index.search(typed + tail, merge(filters, self.facets), limit=len(index.kind) + 1, complete=True)
+        every = index.search(typed, filters, limit=len(index.kind) + 1, complete=True)
         return text, [h.as_dict() for h in (every.hits if every is not None else self.hits)]
+
+    def _parsed(self, text: str) -> tuple[str, Filters]:
+        """What the box says, as the index is asked it: the words (a trailing space kept: the last word is finished) and
+        the filters typed, with the facets chosen."""
+        typed, filters = parse_query(text)
+        return typed + (" " if text.endswith(" ") else ""), merge(filters, self.facets)
