@@ -815,9 +815,11 @@ class SearchIndex:
             name = _keep(self._names, nid, _Name(self.latn(nid)), RUNS_KEPT)
         if typing and qwords:  # the last word is still being typed: it counts where it prefixes a word of the name
             last = qwords[-1]
-            done = next((w for w in name.words if w.startswith(last)), last)
-            if done is not last:
-                qwords = (*qwords[:-1], done)
+            for word in name.words:
+                if word.startswith(last):
+                    if word != last:
+                        qwords = (*qwords[:-1], word)
+                    break
         return qwords, name
 
     def _side(self, qwords: tuple[str, ...]) -> _QuerySide:
@@ -875,7 +877,8 @@ class SearchIndex:
             got += part[1]
             stray = stray or part[2]
             lead = lead or part[3]
-        if lead and len(words) > 1 and any(found := _in_runs(words, side.targets)):  # "xin rui tai" for "xinruitai"
+        # "xin rui tai" for "xinruitai": looked for only when a word is not all found ("dragon" leads "dragongate" too)
+        if lead and got < total and len(words) > 1 and any(found := _in_runs(words, side.targets)):
             total = got = 0.0
             stray = False
             for word, run in zip(words, found, strict=True):
