@@ -792,12 +792,16 @@ class SearchIndex:
         A score below ``floor`` is only said to be below it: weighing stops once the name's words (and a form of another
         country's law) cost more than ``base - floor``, before the query's words are looked for in the name.
         """
+        return self._weigh(self._query_words(q.latn), _jurisdictions(q.latn), nid, base, typing, floor)
+
+    def _weigh(self, qwords: tuple[str, ...], laws: frozenset[str], nid: int, base: float, typing: bool, floor: float) -> float:
+        """``weigh`` with the query's words (``_query_words``) and its laws (``_jurisdictions``) found once for many names."""
         if base >= 100.0 or base <= 0.0:
             return base
-        qwords, name = self._weighed(q, nid, typing)
+        qwords, name = self._weighed(qwords, nid, typing)
         if not qwords or not name.words:
             return base
-        query_miss, name_miss, form, swap, cap = self._unmatched(qwords, _jurisdictions(q.latn), nid, name, base - floor)
+        query_miss, name_miss, form, swap, cap = self._unmatched(qwords, laws, nid, name, base - floor)
         if query_miss is None:  # stopped early: below the floor
             return max(0.0, base - name_miss - (FORM_MISS if form else 0.0))
         score = base - query_miss - name_miss
@@ -807,9 +811,8 @@ class SearchIndex:
             score -= SWAP_MISS  # a word of one put for a word of the other: a sibling firm, not a slip
         return max(0.0, min(score, cap))
 
-    def _weighed(self, q: NameKeys, nid: int, typing: bool) -> tuple[tuple[str, ...], _Name]:
+    def _weighed(self, qwords: tuple[str, ...], nid: int, typing: bool) -> tuple[tuple[str, ...], _Name]:
         """The query's words a name is weighed against, and the name as weighing reads it (see ``weigh``)."""
-        qwords = self._query_words(q.latn)
         name = self._names.get(nid)
         if name is None:
             name = _keep(self._names, nid, _Name(self.latn(nid)), RUNS_KEPT)
@@ -1108,6 +1111,7 @@ class SearchIndex:
         scored = {} if scored is None else scored
         best: dict[int, tuple[float, int]] = {}
         company = not any_kind and any(t in LEGAL_F for t in q.latn.split())
+        qwords, laws = self._query_words(q.latn), _jurisdictions(q.latn)  # what weighing asks of the query, once
         left = False
         for wide in (False, True) if typos else (False,):
             cands = self._candidates(q, typing, allowed, wide, typos, candidates, budget)
@@ -1119,7 +1123,7 @@ class SearchIndex:
                 chunk = [nid for nid in cands[start : start + step] if nid not in scored]
                 scored.update(dict.fromkeys(chunk, 0.0))  # below min_score unless scored next
                 scored.update(
-                    (nid, self.weigh(q, nid, s, typing, min_score) if s >= min_score else s)
+                    (nid, self._weigh(qwords, laws, nid, s, typing, min_score) if s >= min_score else s)
                     for nid, s in self._score_batch(q, chunk, min_score, typing)
                 )
                 for nid in cands[start : start + step]:
