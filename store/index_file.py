@@ -80,8 +80,19 @@ def fingerprint(conn: sqlite3.Connection) -> str:
     return _digest(conn, _QUICK + _COUNTS)
 
 
-def _digest(conn: sqlite3.Connection, queries: tuple[str, ...]) -> str:
-    parts: list[Any] = [_code_digest(), conn.execute("PRAGMA user_version").fetchone()[0]]
+def data_stamp(conn: sqlite3.Connection) -> str:
+    """:func:`quick_stamp` without the code: an index another version of watchlist saved from the store as it is now
+    matches it (the explorer answers from it while it builds its own: see ``open_index``)."""
+    return _digest(conn, _QUICK, code=False)
+
+
+def same_code(index: SearchIndex) -> bool:
+    """True when ``index`` was made by this version's code (an index another version saved may be loaded meanwhile)."""
+    return index.code == _code_digest()
+
+
+def _digest(conn: sqlite3.Connection, queries: tuple[str, ...], code: bool = True) -> str:
+    parts: list[Any] = [_code_digest() if code else "", conn.execute("PRAGMA user_version").fetchone()[0]]
     parts += [conn.execute(sql).fetchall() for sql in queries]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
@@ -112,20 +123,22 @@ def open_index(conn: sqlite3.Connection, *, check_later: bool = False) -> Search
 
     ``check_later``: the saved one is taken when :func:`quick_stamp` matches, and the caller confirms it after showing
     results (:func:`confirmed`; the explorer's start, 0.5 s sooner at 1M entities), rebuilding it if another program
-    deleted rows meanwhile.
+    deleted rows meanwhile. It is taken too when another version of watchlist saved it from the store as it is now
+    (:func:`data_stamp`; :func:`confirmed` is then False): after an upgrade the explorer answers from it while it builds
+    its own (at 1M entities a build is about a minute), rather than showing nothing until then.
     """
     path = index_path(conn)
     quick = quick_stamp(conn)
     stamp = None if check_later else fingerprint(conn)
     if path is not None:
-        index = load(path, stamp, conn, quick=quick)
+        index = load(path, stamp, conn, quick=quick, data_only=data_stamp(conn) if check_later else "")
         if index is not None:
             return index
     stamp = stamp or fingerprint(conn)
     index = SearchIndex.build(conn)
-    index.stamp = stamp
+    index.stamp, index.code = stamp, _code_digest()
     if path is not None and fingerprint(conn) == stamp:  # nothing was written while it was built
-        save(index, path, stamp, quick)
+        save(index, path, stamp, quick, data_stamp(conn))
     return index
 
 
@@ -134,8 +147,9 @@ def confirmed(conn: sqlite3.Connection, index: SearchIndex) -> bool:
     return index.stamp == fingerprint(conn)
 
 
-def save(index: SearchIndex, path: Path, stamp: str, quick: str = "") -> bool:
-    """Write ``index`` to ``path`` whole or not at all (a temporary file renamed into place); False if it cannot be."""
+def save(index: SearchIndex, path: Path, stamp: str, quick: str = "", data_only: str = "") -> bool:
+    """Write ``index`` to ``path`` whole or not at all (a temporary file renamed into place); False if it cannot be.
+    Its header holds the store's stamps (``fingerprint``, ``quick_stamp``, ``data_stamp``: ``data_only``) and the code's."""
     blobs: list[bytes] = []
     sections: list[list[Any]] = []
     # the long tables as packed text and arrays, which read back many times quicker than JSON
@@ -183,14 +197,15 @@ def save(index: SearchIndex, path: Path, stamp: str, quick: str = "") -> bool:
         "places": [[place, len(nids)] for place, nids in places],  # each place's share of place_nids, in order
         "named_sets": [sorted(c) for c in index.named_sets],  # the sets of territories named_code numbers
     }
-    header = json.dumps({"fingerprint": stamp, "quick": quick, "sections": sections}).encode() + b"\n"
+    header = {"fingerprint": stamp, "quick": quick, "data": data_only, "code": _code_digest(), "sections": sections}
+    header_blob = json.dumps(header).encode() + b"\n"
     tables_blob = json.dumps(tables, separators=(",", ":")).encode()
     try:
         handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(MAGIC)
-                out.write(header)
+                out.write(header_blob)
                 for blob in blobs:
                     out.write(blob)
                 out.write(tables_blob)
@@ -207,20 +222,25 @@ def _lines(text: str) -> list[str]:
     return text.split("\n") if text else []
 
 
-def load(path: Path, stamp: str | None, conn: sqlite3.Connection, quick: str = "") -> SearchIndex | None:
+def load(path: Path, stamp: str | None, conn: sqlite3.Connection, quick: str = "", data_only: str = "") -> SearchIndex | None:
     """The index saved at ``path`` if it was built from the store as it is now (its ``stamp``; or, when that is None,
-    its ``quick`` stamp: see :func:`open_index`); None otherwise."""
+    its ``quick`` stamp, or its :func:`data_stamp` (``data_only``) whatever code made it: see :func:`open_index`); None
+    otherwise."""
     with gc_paused():
-        return _load(path, stamp, conn, quick)
+        return _load(path, stamp, conn, quick, data_only)
 
 
-def _load(path: Path, stamp: str | None, conn: sqlite3.Connection, quick: str) -> SearchIndex | None:
+def _load(path: Path, stamp: str | None, conn: sqlite3.Connection, quick: str, data_only: str) -> SearchIndex | None:
     # Read section by section into its array or text: never the whole file in memory beside what it becomes.
     try:
         with path.open("rb") as fh:
             header = _header(fh)
-            field, wanted = ("fingerprint", stamp) if stamp is not None else ("quick", quick)
-            if header is None or not wanted or header.get(field) != wanted:
+            if header is None:
+                return None
+            if stamp is not None:
+                if header.get("fingerprint") != stamp:
+                    return None
+            elif not (quick and header.get("quick") == quick) and not (data_only and header.get("data") == data_only):
                 return None
             parts: dict[str, Any] = {}
             for name, kind, length in header["sections"]:
@@ -239,7 +259,7 @@ def _load(path: Path, stamp: str | None, conn: sqlite3.Connection, quick: str) -
     try:
         file = _file(conn)
         index = SearchIndex(file or None, None if file else conn)
-        index.stamp = header["fingerprint"]
+        index.stamp, index.code = header["fingerprint"], header.get("code", "")
         for name in (*_ARRAYS, *_TEXTS):
             setattr(index, name, parts[name])
         index.vocab = _lines(parts["vocab_text"])

@@ -300,6 +300,7 @@ class SearchIndex:
         self._latn, self._latn_at = "", array("I", [0])
         self._core, self._core_at = "", array("I", [0])
         self.stamp = ""  # the store's fingerprint it was made from (index_file), "" if not known
+        self.code = ""  # a digest of the code that made it (index_file), "" if not known
         # core vocabulary (sorted) and postings in CSR form
         self.vocab: list[str] = []
         self._post, self._post_at = array("i"), array("I", [0])

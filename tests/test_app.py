@@ -757,6 +757,40 @@ def test_the_explorer_starts_on_the_saved_index_and_rebuilds_it_when_another_pro
     db.conn.close()
 
 
+def test_after_an_upgrade_the_explorer_answers_from_the_saved_index_while_it_builds_its_own(seed_db_copy, monkeypatch):
+    """The index another version of watchlist saved (the store unchanged since) is shown first, the user is told search
+    is being rebuilt, and this version's own index replaces it and is saved for the next start."""
+    from watchlist.store import index_file
+    from watchlist.store.index_file import confirmed, open_index, same_code
+
+    db = connect(seed_db_copy)
+    open_index(db.conn)  # saved by the version before
+    monkeypatch.setattr(index_file, "_code_digest", lambda: "the next version of the code")
+    shown = []
+    ready = WatchlistApp.on_index_ready
+
+    def record(app, message):
+        shown.append(message.index)
+        return ready(app, message)
+
+    monkeypatch.setattr(WatchlistApp, "on_index_ready", record)
+
+    async def scenario():
+        app = WatchlistApp(seed_db_copy)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            said = " ".join(str(n.message) for n in app._notifications)
+            assert "another version of watchlist" in said
+            assert len(shown) == 2 and not same_code(shown[0]) and same_code(shown[1])
+            assert app.index is shown[1] and confirmed(db.conn, app.index)
+            await type_text(app, pilot, "sinno electronics ")
+            assert "sinno" in app.screen.result.hits[0].name.lower()  # this version's index answers
+
+    asyncio.run(scenario())
+    assert same_code(open_index(db.conn, check_later=True))  # saved: the next start takes it at once
+    db.conn.close()
+
+
 def test_a_load_superseded_by_a_newer_one_never_replaces_its_answer(seed_db_copy, monkeypatch):
     """A screen's table read twice (a poll's refresh, then another): the first read, slower and older, finishes last,
     and is dropped, not drawn over the newer answer (a star from the CLI shown, then hidden again)."""

@@ -111,6 +111,30 @@ def test_a_start_takes_the_saved_index_at_once_and_its_counts_catch_another_prog
     conn.close()
 
 
+def test_a_start_answers_from_the_index_another_version_saved_until_it_has_its_own(seed_db_copy: Path, monkeypatch: pytest.MonkeyPatch):
+    """After an upgrade (other code: another code digest) the explorer's start takes the index the version before saved
+    from the store as it is, not confirmed, so it is rebuilt meanwhile; a command never answers from it; and an index
+    another version saved from other data is never taken."""
+    conn = _fresh(seed_db_copy)
+    before = open_index(conn)
+    assert index_file.same_code(before)
+    monkeypatch.setattr(index_file, "_code_digest", lambda: "the next version of the code")
+    started = open_index(conn, check_later=True)
+    assert not index_file.same_code(started) and not index_file.confirmed(conn, started)
+    assert started.stamp == before.stamp and _answers(started) == _answers(before)
+    command = open_index(conn)  # the CLI: built by this version, and saved
+    assert index_file.same_code(command) and index_file.confirmed(conn, command)
+    assert open_index(conn, check_later=True).stamp == command.stamp  # the next start takes this version's own
+    conn.close()
+    db = connect(seed_db_copy)
+    userdata.add_alias(db, "ofac:38641", "Xin Nuo Dian Zi")  # the data changes, and then the code again
+    monkeypatch.setattr(index_file, "_code_digest", lambda: "a third version of the code")
+    third = open_index(db.conn, check_later=True)
+    assert index_file.same_code(third) and index_file.confirmed(db.conn, third)  # built: the saved one is of other data
+    assert third.search("Xin Nuo Dian Zi", limit=1).hits[0].matched_name == "Xin Nuo Dian Zi"
+    db.conn.close()
+
+
 DAMAGE = [
     lambda raw: b"",
     lambda raw: b"\x00" * 4096,

@@ -21,7 +21,7 @@ from textual.message import Message
 
 from watchlist.store import StoreError, export, queries, userdata
 from watchlist.store.db import explain, generation, set_wait
-from watchlist.store.index_file import confirmed, open_index
+from watchlist.store.index_file import confirmed, open_index, same_code
 from watchlist.store.models import Entity
 from watchlist.store.normalize import analyze
 from watchlist.store.search import SearchIndex
@@ -129,7 +129,8 @@ class WatchlistApp(App):
         """Load the saved search index, or build it (see :meth:`reindex`: one build at a time).
 
         ``starting``: the saved index is shown once watchlist's own writes say it is current, and its counts are checked
-        after (see ``open_index``): another program's deletions make it rebuilt, the loaded one answering meanwhile.
+        after (see ``open_index``): another program's deletions make it rebuilt, the loaded one answering meanwhile; so
+        does an index another version of watchlist saved from the store as it is (after an upgrade).
         """
         try:
             conn = thread_db(self.db_path).conn
@@ -146,7 +147,12 @@ class WatchlistApp(App):
         except sqlite3.Error:
             stale = False  # read again at the next change the poll sees
         if stale:
-            self.call_from_thread(self.notify, "The store was changed by another program: search is being rebuilt.", markup=False)
+            said = (
+                "The store was changed by another program: search is being rebuilt."
+                if same_code(index)
+                else "Search was indexed by another version of watchlist: it is being rebuilt, answering from that index meanwhile."
+            )
+            self.call_from_thread(self.notify, said, markup=False)
             self.call_from_thread(self.reindex)
 
     def can_write(self) -> bool:
