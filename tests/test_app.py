@@ -568,7 +568,12 @@ def test_the_key_bar_shows_the_focused_widgets_keys_and_is_rebuilt_only_when_the
 
 
 def test_a_split_in_the_app_rebuilds_the_search_index_once_and_says_nothing_of_other_processes(seed_db_copy, monkeypatch):
-    """Our own write reindexes once: the poll must not take it for another process's write and build a second index."""
+    """Our own write reindexes once: the poll must not take it for another process's write and build a second index,
+    even when it looks at the store between the split's commit and the moment the app notes the write as its own (the
+    split made to linger there past several polls; before, a loaded machine hit that window now and then)."""
+    import time
+
+    from watchlist.store import resolve
     from watchlist.tui import app as app_module
 
     builds: list[int] = []
@@ -578,8 +583,16 @@ def test_a_split_in_the_app_rebuilds_the_search_index_once_and_says_nothing_of_o
         builds.append(1)
         return real(conn, check_later=check_later)
 
+    split = resolve.split
+
+    def lingering(db, record_id):
+        out = split(db, record_id)  # committed: another connection sees the new generation
+        time.sleep(0.35)
+        return out
+
     monkeypatch.setattr(app_module, "open_index", counted)
     monkeypatch.setattr(app_module, "STORE_POLL_S", 0.1)
+    monkeypatch.setattr(resolve, "split", lingering)
 
     async def scenario():
         app = WatchlistApp(seed_db_copy)

@@ -12,6 +12,9 @@ import asyncio
 import gc
 import os
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
@@ -94,6 +97,7 @@ class WatchlistApp(App):
         self._indexing = self._index_again = False
         self.reindex(starting=True)
         self._generation: tuple[int, int] | None = None
+        self._writing = threading.Lock()  # held by a write of ours (see own_write) and by the poll's look at the store
         self.set_interval(STORE_POLL_S, self.watch_store)
 
     def on_unmount(self) -> None:
@@ -109,11 +113,15 @@ class WatchlistApp(App):
     @work(thread=True, exclusive=True, group="poll")
     def watch_store(self) -> None:
         """Notice every write made elsewhere (an import, a decision or a note from the CLI) and refresh what shows it."""
+        if not self._writing.acquire(blocking=False):
+            return  # a write of ours is under way (see own_write): the next poll looks, once it is noted as ours
         try:
             seen = generation(thread_db(self.db_path).conn)
+            before, self._generation = self._generation, seen
         except sqlite3.Error:
             return  # a busy or damaged store shows up where it is read; the poll just tries again
-        before, self._generation = self._generation, seen
+        finally:
+            self._writing.release()
         if before is None or seen == before:
             return
         if seen[0] != before[0]:
@@ -196,10 +204,14 @@ class WatchlistApp(App):
             self._index_again = False
             self.reindex()
 
-    def own_write(self, conn: sqlite3.Connection) -> None:
-        """From a worker thread, after a write of ours that changes what search finds (a merge, a split, an alias):
-        rebuild the index, and note the store's generation so the poll does not take the write for another process's."""
-        self._generation = generation(conn)
+    @contextmanager
+    def own_write(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """Around a write of ours that changes what search finds (a merge, a split, an alias), in a worker thread: the
+        poll waits until the store's generation after it is noted, so it never takes the write for another process's
+        (a second index built, and "changed elsewhere" said); then the index is rebuilt. Nothing if the write failed."""
+        with self._writing:
+            yield
+            self._generation = generation(conn)
         self.call_from_thread(self.reindex)
 
     def on_index_ready(self, message: IndexReady) -> None:
@@ -376,16 +388,16 @@ class WatchlistApp(App):
     def save_alias(self, key: str, name: str, text: str) -> None:
         db = thread_writer(self.db_path)
         try:
-            if text.startswith("-") and text[1:].strip():
-                gone = userdata.remove_alias(db, key, text[1:])
-                said = f"{name}: alias {text[1:].strip()} taken back" if gone else f"{name}: you gave it no alias {text[1:].strip()}"
-            else:
-                added = userdata.add_alias(db, key, text)
-                said = f"{name}: also known to search as {added.name}" if added else f"{name} already has that alias"
+            with self.own_write(db.conn):
+                if text.startswith("-") and text[1:].strip():
+                    gone = userdata.remove_alias(db, key, text[1:])
+                    said = f"{name}: alias {text[1:].strip()} taken back" if gone else f"{name}: you gave it no alias {text[1:].strip()}"
+                else:
+                    added = userdata.add_alias(db, key, text)
+                    said = f"{name}: also known to search as {added.name}" if added else f"{name} already has that alias"
         except StoreError as exc:
             self.post_message(Done(f"{name}: {exc}", severity="warning"))
             return
-        self.own_write(db.conn)
         self.post_message(Done(said, refresh=True))
 
     @work(thread=True, group="user")

@@ -502,15 +502,15 @@ class EntityScreen(AppScreen):
     @work(thread=True, group="user")
     def decide(self, key_a: str, key_b: str, decision: str) -> None:
         db = thread_writer(self.wl.db_path)
-        resolve.decide(db, key_a, key_b, decision)
-        self.wl.own_write(db.conn)
+        with self.wl.own_write(db.conn):
+            resolve.decide(db, key_a, key_b, decision)
         self.app.call_from_thread(self._resolved, "Merged into this entity" if decision == resolve.SAME else "Kept apart")
 
     @work(thread=True, group="user")
     def split(self, record_id: int) -> None:
         db = thread_writer(self.wl.db_path)
-        resolve.split(db, record_id)
-        self.wl.own_write(db.conn)
+        with self.wl.own_write(db.conn):
+            resolve.split(db, record_id)
         self.app.call_from_thread(self._resolved, "Record taken out of this entity (undo: m on it in its own Records)")
 
     def _resolved(self, message: str) -> None:

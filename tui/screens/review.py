@@ -100,9 +100,11 @@ class ReviewScreen(AppScreen, Generic[R]):
     @work(thread=True, group="user")
     def save(self, row: R, decision: str) -> None:
         db = thread_writer(self.wl.db_path)
-        self.save_decision(db, row, decision)
         if self.REINDEX:
-            self.wl.own_write(db.conn)
+            with self.wl.own_write(db.conn):
+                self.save_decision(db, row, decision)
+        else:
+            self.save_decision(db, row, decision)
         self.load()
 
     @on(DataTable.RowSelected)
