@@ -70,20 +70,18 @@ _COUNTS = (
 )
 
 
-def quick_stamp(conn: sqlite3.Connection) -> str:
-    """What an index of this store depends on as watchlist's own writes change it (a few indexed reads)."""
-    return _digest(conn, _QUICK)
+def quick_stamps(conn: sqlite3.Connection) -> tuple[str, str]:
+    """What an index of this store depends on as watchlist's own writes change it (a few indexed reads), as two
+    digests of one read: with the code that builds indexes (the quick stamp), and without it (the data stamp: an index
+    another version of watchlist saved from the store as it is now has it; the explorer answers from that one while it
+    builds its own, see ``open_index``)."""
+    read = _read(conn, _QUICK)
+    return _digest(_code_digest(), read), _digest("", read)
 
 
 def fingerprint(conn: sqlite3.Connection) -> str:
-    """What an index of this store depends on, as one digest: :func:`quick_stamp`'s reads and the tables' counts."""
-    return _digest(conn, _QUICK + _COUNTS)
-
-
-def data_stamp(conn: sqlite3.Connection) -> str:
-    """:func:`quick_stamp` without the code: an index another version of watchlist saved from the store as it is now
-    matches it (the explorer answers from it while it builds its own: see ``open_index``)."""
-    return _digest(conn, _QUICK, code=False)
+    """What an index of this store depends on, as one digest: the quick stamp's reads and the tables' counts."""
+    return _digest(_code_digest(), _read(conn, _QUICK + _COUNTS))
 
 
 def same_code(index: SearchIndex) -> bool:
@@ -91,10 +89,12 @@ def same_code(index: SearchIndex) -> bool:
     return index.code == _code_digest()
 
 
-def _digest(conn: sqlite3.Connection, queries: tuple[str, ...], code: bool = True) -> str:
-    parts: list[Any] = [_code_digest() if code else "", conn.execute("PRAGMA user_version").fetchone()[0]]
-    parts += [conn.execute(sql).fetchall() for sql in queries]
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+def _read(conn: sqlite3.Connection, queries: tuple[str, ...]) -> list[Any]:
+    return [conn.execute("PRAGMA user_version").fetchone()[0], *(conn.execute(sql).fetchall() for sql in queries)]
+
+
+def _digest(code: str, read: list[Any]) -> str:
+    return hashlib.sha256(json.dumps([code, *read], default=str).encode()).hexdigest()
 
 
 def is_current(conn: sqlite3.Connection) -> bool:
@@ -121,24 +121,24 @@ def _header(fh: BinaryIO) -> dict[str, Any] | None:
 def open_index(conn: sqlite3.Connection, *, check_later: bool = False) -> SearchIndex:
     """The store's search index: the saved one when it is the store's, else built now (and saved when it can be).
 
-    ``check_later``: the saved one is taken when :func:`quick_stamp` matches, and the caller confirms it after showing
-    results (:func:`confirmed`; the explorer's start, 0.5 s sooner at 1M entities), rebuilding it if another program
-    deleted rows meanwhile. It is taken too when another version of watchlist saved it from the store as it is now
-    (:func:`data_stamp`; :func:`confirmed` is then False): after an upgrade the explorer answers from it while it builds
-    its own (at 1M entities a build is about a minute), rather than showing nothing until then.
+    ``check_later``: the saved one is taken when its quick stamp matches (:func:`quick_stamps`), and the caller confirms
+    it after showing results (:func:`confirmed`; the explorer's start, 0.5 s sooner at 1M entities), rebuilding it if
+    another program deleted rows meanwhile. It is taken too when another version of watchlist saved it from the store as
+    it is now (its data stamp; :func:`confirmed` is then False): after an upgrade the explorer answers from it while it
+    builds its own (at 1M entities a build is about a minute), rather than showing nothing until then.
     """
     path = index_path(conn)
-    quick = quick_stamp(conn)
+    quick, data = quick_stamps(conn)
     stamp = None if check_later else fingerprint(conn)
     if path is not None:
-        index = load(path, stamp, conn, quick=quick, data_only=data_stamp(conn) if check_later else "")
+        index = load(path, stamp, conn, quick=quick, data_only=data if check_later else "")
         if index is not None:
             return index
     stamp = stamp or fingerprint(conn)
     index = SearchIndex.build(conn)
     index.stamp, index.code = stamp, _code_digest()
     if path is not None and fingerprint(conn) == stamp:  # nothing was written while it was built
-        save(index, path, stamp, quick, data_stamp(conn))
+        save(index, path, stamp, quick, data)
     return index
 
 
@@ -149,7 +149,8 @@ def confirmed(conn: sqlite3.Connection, index: SearchIndex) -> bool:
 
 def save(index: SearchIndex, path: Path, stamp: str, quick: str = "", data_only: str = "") -> bool:
     """Write ``index`` to ``path`` whole or not at all (a temporary file renamed into place); False if it cannot be.
-    Its header holds the store's stamps (``fingerprint``, ``quick_stamp``, ``data_stamp``: ``data_only``) and the code's."""
+    Its header holds the store's stamps (``fingerprint``, and :func:`quick_stamps`' two: ``quick``, ``data_only``) and
+    the code's digest."""
     blobs: list[bytes] = []
     sections: list[list[Any]] = []
     # the long tables as packed text and arrays, which read back many times quicker than JSON
@@ -224,8 +225,8 @@ def _lines(text: str) -> list[str]:
 
 def load(path: Path, stamp: str | None, conn: sqlite3.Connection, quick: str = "", data_only: str = "") -> SearchIndex | None:
     """The index saved at ``path`` if it was built from the store as it is now (its ``stamp``; or, when that is None,
-    its ``quick`` stamp, or its :func:`data_stamp` (``data_only``) whatever code made it: see :func:`open_index`); None
-    otherwise."""
+    its ``quick`` stamp, or its data stamp (``data_only``) whatever code made it: :func:`quick_stamps`, :func:`open_index`);
+    None otherwise."""
     with gc_paused():
         return _load(path, stamp, conn, quick, data_only)
 

@@ -41,3 +41,8 @@ async def type_text(app: App, pilot: Pilot, text: str) -> None:
     box.value = text
     box.cursor_position = len(text)
     await settle(app, pilot)
+
+
+def notices(app: App) -> str:
+    """Every notification the app has shown (and not yet dismissed), as one text."""
+    return " ".join(str(n.message) for n in app._notifications)

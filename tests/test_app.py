@@ -18,7 +18,7 @@ from watchlist.tui.screens.search import SearchScreen
 from watchlist.tui.screens.watchlist import WatchlistScreen
 
 from .conftest import write
-from .pilot import settle, type_text
+from .pilot import notices, settle, type_text
 
 SIZE = (150, 42)
 
@@ -602,14 +602,14 @@ def test_a_split_in_the_app_rebuilds_the_search_index_once_and_says_nothing_of_o
             await pilot.press("0")
             await settle(app, pilot)
             index = app.index
-            notices: list[str] = []
-            monkeypatch.setattr(app, "notify", lambda message, **kw: notices.append(str(message)))
+            said: list[str] = []
+            monkeypatch.setattr(app, "notify", lambda message, **kw: said.append(str(message)))
             await pilot.press("j", "x")  # take the SDN record out
             for _ in range(3):  # past several polls
                 await settle(app, pilot)
                 await pilot.pause(0.15)
             assert app.index is not index and len(builds) == 2  # the start, then once after the split
-            assert not any("elsewhere" in n for n in notices), notices
+            assert not any("elsewhere" in n for n in said), said
 
     asyncio.run(scenario())
 
@@ -762,8 +762,7 @@ def test_the_explorer_starts_on_the_saved_index_and_rebuilds_it_when_another_pro
         app = WatchlistApp(seed_db_copy)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
-            said = " ".join(str(n.message) for n in app._notifications)
-            assert "changed by another program" in said
+            assert "changed by another program" in notices(app)
             assert app.index is not None and confirmed(db.conn, app.index) and len(app.index) == len(saved) - 5
 
     asyncio.run(scenario())
@@ -792,8 +791,7 @@ def test_after_an_upgrade_the_explorer_answers_from_the_saved_index_while_it_bui
         app = WatchlistApp(seed_db_copy)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
-            said = " ".join(str(n.message) for n in app._notifications)
-            assert "another version of watchlist" in said
+            assert "another version of watchlist" in notices(app)
             assert len(shown) == 2 and not same_code(shown[0]) and same_code(shown[1])
             assert app.index is shown[1] and confirmed(db.conn, app.index)
             await type_text(app, pilot, "sinno electronics ")

@@ -21,7 +21,7 @@ from watchlist.store.schema import DATA_TABLES, SCHEMA_VERSION
 from watchlist.tui.cli import main
 
 from .conftest import _once, table_digests
-from .pilot import settle, type_text
+from .pilot import notices, settle, type_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
@@ -306,7 +306,7 @@ def test_the_app_on_a_read_only_store_refuses_edits(baseline_store: Path, tmp_pa
             assert app.screen.query_one("#results", DataTable).row_count > 0
             await pilot.press("w", "n")
             await settle(app, pilot)
-            assert "browsing only" in " ".join(str(n.message) for n in app._notifications)
+            assert "browsing only" in notices(app)
             assert app.sub_title == "read-only store: browsing only"
 
     before = fingerprint(baseline_store)

@@ -207,8 +207,9 @@ class WatchlistApp(App):
     @contextmanager
     def own_write(self, conn: sqlite3.Connection) -> Iterator[None]:
         """Around a write of ours that changes what search finds (a merge, a split, an alias), in a worker thread: the
-        poll waits until the store's generation after it is noted, so it never takes the write for another process's
-        (a second index built, and "changed elsewhere" said); then the index is rebuilt. Nothing if the write failed."""
+        poll skips its looks until the store's generation after the write is noted, so it never takes the write for
+        another process's (a second index built, and "changed elsewhere" said); then the index is rebuilt. Nothing is
+        rebuilt if the write failed."""
         with self._writing:
             yield
             self._generation = generation(conn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Generic, TypeVar
 
 import sqlite_utils
@@ -100,10 +101,7 @@ class ReviewScreen(AppScreen, Generic[R]):
     @work(thread=True, group="user")
     def save(self, row: R, decision: str) -> None:
         db = thread_writer(self.wl.db_path)
-        if self.REINDEX:
-            with self.wl.own_write(db.conn):
-                self.save_decision(db, row, decision)
-        else:
+        with self.wl.own_write(db.conn) if self.REINDEX else contextlib.nullcontext():
             self.save_decision(db, row, decision)
         self.load()
 
